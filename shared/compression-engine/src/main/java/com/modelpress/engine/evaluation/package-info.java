@@ -1,0 +1,5 @@
+/**
+ * Fidelity evaluation: runs an original and a compressed model on the same inputs with ONNX Runtime and
+ * measures how far apart their outputs are. The only package that touches ONNX Runtime.
+ */
+package com.modelpress.engine.evaluation;

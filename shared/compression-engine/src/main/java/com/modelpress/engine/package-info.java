@@ -1,0 +1,6 @@
+/**
+ * The compression engine's entry points: {@link com.modelpress.engine.ModelCompressor} takes an ONNX model and
+ * a {@link com.modelpress.engine.CompressionMethod} and produces a smaller model plus a measured
+ * {@link com.modelpress.contracts.FidelityReport}. Plain Java: no framework.
+ */
+package com.modelpress.engine;

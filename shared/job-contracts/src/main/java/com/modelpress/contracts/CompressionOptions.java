@@ -1,0 +1,37 @@
+package com.modelpress.contracts;
+
+import java.util.List;
+
+/**
+ * Options that tune a compression method. Every field is nullable: {@code null} means the method's default.
+ *
+ * @param blockSize    block length along the reduction axis for 4-bit methods (16, 32, 64 or 128; default 32)
+ * @param symmetric    4-bit without zero points (default {@code false}: asymmetric with zero points)
+ * @param excludeNodes node or tensor names to leave untouched
+ * @param minElements  tensors with fewer elements are left as they are (default 1024)
+ */
+public record CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements) {
+
+    public static final int DEFAULT_BLOCK_SIZE = 32;
+    public static final long DEFAULT_MIN_ELEMENTS = 1024;
+
+    public CompressionOptions {
+        excludeNodes = excludeNodes == null ? List.of() : List.copyOf(excludeNodes);
+    }
+
+    public static CompressionOptions defaults() {
+        return new CompressionOptions(null, null, List.of(), null);
+    }
+
+    public int blockSizeOrDefault() {
+        return blockSize == null ? DEFAULT_BLOCK_SIZE : blockSize;
+    }
+
+    public boolean symmetricOrDefault() {
+        return symmetric != null && symmetric;
+    }
+
+    public long minElementsOrDefault() {
+        return minElements == null ? DEFAULT_MIN_ELEMENTS : minElements;
+    }
+}

@@ -1,0 +1,48 @@
+package com.modelpress.contracts;
+
+import java.util.Map;
+
+/**
+ * What a user asks for: a method, its options, an optional fidelity target, how to evaluate, and free-form
+ * metadata that is stored with the job.
+ *
+ * @param method     {@code fp16 | int8 | int8-dynamic | int4 | auto}
+ * @param options    nullable: defaults
+ * @param target     nullable: no target
+ * @param evaluation nullable: defaults
+ * @param metadata   never null after construction
+ */
+public record CompressionRequest(
+        String method, CompressionOptions options, Target target, EvaluationSpec evaluation,
+        Map<String, String> metadata) {
+
+    public CompressionRequest {
+        options = options == null ? CompressionOptions.defaults() : options;
+        evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
+
+    /** A fidelity target; {@code minCosine} is compared with the worst output's mean cosine. */
+    public record Target(Double minCosine) {}
+
+    /**
+     * @param samples number of evaluation samples (default 8)
+     * @param seed    seed for synthesised inputs (default 7)
+     */
+    public record EvaluationSpec(Integer samples, Long seed) {
+        public static final int DEFAULT_SAMPLES = 8;
+        public static final long DEFAULT_SEED = 7;
+
+        public static EvaluationSpec defaults() {
+            return new EvaluationSpec(null, null);
+        }
+
+        public int samplesOrDefault() {
+            return samples == null ? DEFAULT_SAMPLES : samples;
+        }
+
+        public long seedOrDefault() {
+            return seed == null ? DEFAULT_SEED : seed;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package com.modelpress.engine;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.dynamic.DynamicInt8Pass;
+import com.modelpress.engine.fp16.Fp16Pass;
+import com.modelpress.engine.graph.ModelRewriter;
+import com.modelpress.engine.graph.ModelWriter;
+import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.ScratchSpace;
+import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.int4.Int4Pass;
+import com.modelpress.engine.int8.Int8Pass;
+import com.modelpress.engine.quant.WeightPass;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The compression step alone: reads a model, applies a method to every eligible weight and writes the result.
+ * Never lets a model grow: when nothing qualifies, or the result would not be smaller, the output is a byte
+ * copy of the input.
+ *
+ * <p>Not thread-safe; one instance per compression.
+ */
+final class Compression {
+
+    /**
+     * @param tensors           one report per weight of at least {@code minElements} elements
+     * @param nothingToCompress true when the output is a copy of the input
+     * @param originalBytes     input model plus external data
+     * @param compressedBytes   output model plus external data
+     * @param weightElements    elements of all weight tensors of the input
+     * @param originalWeightBytes   bytes of all weight tensors of the input
+     * @param compressedWeightBytes bytes of all weight tensors of the output
+     * @param notes             remarks for the report
+     */
+    record Outcome(List<TensorReport> tensors, boolean nothingToCompress, long originalBytes, long compressedBytes,
+                   long weightElements, long originalWeightBytes, long compressedWeightBytes, List<String> notes) {}
+
+    private final CompressionMethod method;
+    private final ProgressListener progress;
+
+    Compression(CompressionMethod method, ProgressListener progress) {
+        this.method = method;
+        this.progress = progress;
+    }
+
+    static WeightPass passFor(CompressionMethod method) {
+        return switch (method) {
+            case CompressionMethod.Fp16 ignored -> new Fp16Pass();
+            case CompressionMethod.Int8 ignored -> new Int8Pass();
+            case CompressionMethod.Int8Dynamic ignored -> new DynamicInt8Pass();
+            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric());
+        };
+    }
+
+    Outcome run(OnnxModel source, Path output) throws IOException {
+        CompressionOptions options = method.options();
+        Set<String> excluded = new HashSet<>(options.excludeNodes());
+        long minElements = options.minElementsOrDefault();
+        WeightPass pass = passFor(method);
+        List<TensorReport> reports = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        long[] totals = new long[4]; // elements, bytes, small tensors, elements done
+
+        ModelRewriter rewriter = new ModelRewriter(source, null);
+        for (Weight weight : rewriter.weights()) {
+            totals[0] += weight.elements();
+            totals[1] += TensorCodec.dataBytes(weight.tensor());
+        }
+        long allElements = Math.max(1, totals[0]);
+        ModelProto rewritten;
+        long written;
+        try (ScratchSpace scratch = new ScratchSpace(output.toAbsolutePath().getParent())) {
+            rewritten = new ModelRewriter(source, scratch).rewrite((weight, scope) -> {
+                long elements = weight.elements();
+                int type = weight.tensor().getDataType();
+                if (elements < minElements) {
+                    totals[2]++;
+                } else if (excluded.contains(weight.name())
+                        || weight.uses().stream().anyMatch(u -> excluded.contains(u.node().getName()))) {
+                    reports.add(keptAs(weight, type, "excluded by option"));
+                } else if (type != TensorProto.DataType.FLOAT_VALUE) {
+                    reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32"));
+                } else if (weight.uses().isEmpty() && !weight.escapes()) {
+                    reports.add(WeightPass.kept(weight, "not used by any node"));
+                } else {
+                    reports.add(pass.apply(weight, scope.floats(weight), scope));
+                }
+                totals[3] += elements;
+                progress.onProgress("compress", (double) totals[3] / allElements);
+            });
+            boolean changed = reports.stream().anyMatch(r -> !r.method().equals("kept"));
+            long originalBytes = source.totalBytes();
+            if (changed) {
+                progress.onProgress("write", 0);
+                written = new ModelWriter().write(rewritten, source, output).totalBytes();
+                progress.onProgress("write", 1);
+                if (written < originalBytes) {
+                    long saved = reports.stream().mapToLong(r -> r.originalBytes() - r.compressedBytes()).sum();
+                    if (totals[2] > 0) {
+                        notes.add("%d tensors under %d elements left as they are".formatted(totals[2], minElements));
+                    }
+                    return new Outcome(reports, false, originalBytes, written, totals[0], totals[1], totals[1] - saved, notes);
+                }
+                notes.add("the compressed model (%d bytes) was not smaller than the original; kept the original".formatted(written));
+            } else {
+                notes.add("no tensor qualified for %s; the output is a copy of the input".formatted(method.id()));
+            }
+            copyModel(source, output);
+            List<TensorReport> unchanged = reports.stream()
+                    .map(r -> r.method().equals("kept") ? r : WeightPass.kept(weightNamed(rewriter, r.name()), "model kept unchanged"))
+                    .toList();
+            return new Outcome(unchanged, true, originalBytes, source.totalBytes(), totals[0], totals[1], totals[1], notes);
+        }
+    }
+
+    private static Weight weightNamed(ModelRewriter rewriter, String name) {
+        return rewriter.weights().stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static TensorReport keptAs(Weight weight, int type, String reason) {
+        long elements = weight.elements();
+        long bytes = TensorCodec.dataBytes(weight.tensor());
+        int bits = TensorCodec.elementSize(type) * 8;
+        return new TensorReport(weight.name(), "kept", null, bits == 0 ? 4 : bits, null, elements, bytes, bytes, null, reason);
+    }
+
+    /** Copies the model file and its external data files, keeping their relative locations. */
+    private static void copyModel(OnnxModel source, Path output) throws IOException {
+        Path target = output.toAbsolutePath().normalize();
+        Files.copy(source.file(), target, StandardCopyOption.REPLACE_EXISTING);
+        for (Path external : source.externalFiles()) {
+            Path relative = source.directory().toRealPath().relativize(external);
+            Path destination = target.getParent().resolve(relative);
+            if (!Files.exists(destination) || !Files.isSameFile(destination, external)) {
+                Files.createDirectories(destination.getParent());
+                Files.copy(external, destination, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    static String typeName(int type) {
+        TensorProto.DataType known = TensorProto.DataType.forNumber(type);
+        return known == null ? "type " + type : known.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

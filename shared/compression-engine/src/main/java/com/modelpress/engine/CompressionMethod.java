@@ -1,0 +1,81 @@
+package com.modelpress.engine;
+
+import com.modelpress.contracts.CompressionOptions;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What to do to a model's weights. A closed set: every switch over it is exhaustive without {@code default},
+ * so adding a method fails to compile until every place handles it.
+ */
+public sealed interface CompressionMethod {
+
+    /** Ids accepted by {@link #of}. */
+    List<String> IDS = List.of("fp16", "int8", "int8-dynamic", "int4");
+
+    /** The method's id as users write it, e.g. {@code int8-dynamic}. */
+    String id();
+
+    CompressionOptions options();
+
+    /**
+     * @throws IllegalArgumentException for an unknown id or an option the method cannot honour
+     */
+    static CompressionMethod of(String id, CompressionOptions options) {
+        CompressionOptions resolved = options == null ? CompressionOptions.defaults() : options;
+        return switch (id == null ? "" : id.toLowerCase(Locale.ROOT)) {
+            case "fp16" -> new Fp16(resolved);
+            case "int8" -> new Int8(resolved);
+            case "int8-dynamic" -> new Int8Dynamic(resolved);
+            case "int4" -> new Int4(resolved);
+            default -> throw new IllegalArgumentException(
+                    "unknown method '%s'; expected one of %s".formatted(id, String.join(", ", IDS)));
+        };
+    }
+
+    /** Float16 weights decoded back to float32 with {@code Cast}. */
+    record Fp16(CompressionOptions options) implements CompressionMethod {
+        public String id() {
+            return "fp16";
+        }
+    }
+
+    /** Weight-only per-output-channel symmetric int8 ({@code DequantizeLinear}); int8 rows for lookup tables. */
+    record Int8(CompressionOptions options) implements CompressionMethod {
+        public String id() {
+            return "int8";
+        }
+    }
+
+    /** Int8 weights with dynamically quantized activations ({@code DynamicQuantizeLinear + MatMulInteger}). */
+    record Int8Dynamic(CompressionOptions options) implements CompressionMethod {
+        public String id() {
+            return "int8-dynamic";
+        }
+    }
+
+    /** Block-wise 4-bit weights ({@code com.microsoft::MatMulNBits}); 4-bit rows for lookup tables. */
+    record Int4(CompressionOptions options) implements CompressionMethod {
+        public static final List<Integer> BLOCK_SIZES = List.of(16, 32, 64, 128);
+
+        public Int4 {
+            int blockSize = options.blockSizeOrDefault();
+            if (!BLOCK_SIZES.contains(blockSize)) {
+                throw new IllegalArgumentException("block size %d is not supported; use one of %s".formatted(blockSize, BLOCK_SIZES));
+            }
+        }
+
+        public String id() {
+            return "int4";
+        }
+
+        public int blockSize() {
+            return options.blockSizeOrDefault();
+        }
+
+        public boolean symmetric() {
+            return options.symmetricOrDefault();
+        }
+    }
+}

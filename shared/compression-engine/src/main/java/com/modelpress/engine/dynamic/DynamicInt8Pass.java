@@ -1,0 +1,91 @@
+package com.modelpress.engine.dynamic;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.graph.Nodes;
+import com.modelpress.engine.graph.RewriteScope;
+import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.quant.Int8Channels;
+import com.modelpress.engine.quant.Int8Encodings;
+import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.Sqnr;
+import com.modelpress.engine.quant.WeightPass;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Each MatMul (or Gemm without {@code transA}) with a constant 2-D weight becomes
+ * {@code DynamicQuantizeLinear(A) → MatMulInteger(A_q, W_q, A_zp) → Cast → Mul(A_scale × W_scale)}, with W
+ * symmetric int8 over the full range {@code [-127, 127]} and one scale per output column. Lookup tables
+ * become int8 rows and Conv weights weight-only int8, as in {@code int8}. Stateless.
+ */
+public final class DynamicInt8Pass implements WeightPass {
+
+    @Override
+    public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
+        if (Int8Encodings.isGatherTable(weight) && scope.usesAvailable(weight)) {
+            return Int8Encodings.gatherRows(weight, values, scope, "int8");
+        }
+        if (scope.opset() >= 11 && MatMulWeights.isRightHandSide(weight) && scope.usesAvailable(weight)) {
+            return dynamicMatMul(weight, values, scope);
+        }
+        Optional<Integer> axis = Int8Encodings.outputChannelAxis(weight);
+        if (axis.isPresent()) {
+            return Int8Encodings.dequantizeLinear(weight, values, axis.get(), scope, "int8");
+        }
+        return WeightPass.kept(weight, "not a MatMul, Gemm, Conv or Gather weight");
+    }
+
+    private static TensorReport dynamicMatMul(Weight weight, float[] values, RewriteScope scope) {
+        MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+        int k = matrix.k();
+        int n = matrix.n();
+        float[] w = matrix.values();
+        Int8Channels q = Int8Channels.quantize(w, new long[]{k, n}, 1);
+
+        String base = weight.name();
+        String wq = scope.fresh(base + "_int8");
+        String ws = scope.fresh(base + "_scale");
+        List<TensorProto> initializers = List.of(
+                Nodes.tensor(wq, DataType.INT8_VALUE, new long[]{k, n}, scope.store(q.values())),
+                Nodes.tensor(ws, DataType.FLOAT_VALUE, new long[]{n}, scope.store(TensorCodec.toFloatBytes(q.scales()))));
+        Map<Integer, List<NodeProto>> replacements = new HashMap<>();
+        for (Weight.Use use : weight.uses()) {
+            replacements.put(use.nodeIndex(), replace(use.node(), wq, ws, scope));
+        }
+        scope.replaceConsumers(weight, initializers, replacements);
+        return new TensorReport(weight.name(), "int8", "DynamicQuantizeLinear+MatMulInteger", 8, null, values.length,
+                4L * values.length, values.length + 4L * n, Sqnr.decibels(w, q.decoded()), null);
+    }
+
+    private static List<NodeProto> replace(NodeProto node, String wq, String ws, RewriteScope scope) {
+        String output = node.getOutput(0);
+        String name = node.getName().isEmpty() ? output : node.getName();
+        String aq = scope.fresh(output + "_a_quantized");
+        String as = scope.fresh(output + "_a_scale");
+        String azp = scope.fresh(output + "_a_zero_point");
+        String integer = scope.fresh(output + "_int32");
+        String asFloat = scope.fresh(output + "_int32_float");
+        String scale = scope.fresh(output + "_scale");
+        String product = MatMulWeights.productName(node, scope);
+        List<NodeProto> nodes = new ArrayList<>();
+        // the exact shape ONNX Runtime's quantize_dynamic emits, which its optimizer fuses into
+        // DynamicQuantizeMatMul / MatMulIntegerToFloat
+        nodes.add(Nodes.node("DynamicQuantizeLinear", scope.fresh(name + "_quantize_a"), List.of(node.getInput(0)),
+                List.of(aq, as, azp)));
+        nodes.add(Nodes.node("MatMulInteger", scope.fresh(name + "_matmul_integer"), List.of(aq, wq, azp), List.of(integer)));
+        nodes.add(Nodes.node("Cast", scope.fresh(name + "_cast"), List.of(integer), List.of(asFloat),
+                Nodes.intAttribute("to", DataType.FLOAT_VALUE)));
+        nodes.add(Nodes.node("Mul", scope.fresh(name + "_scales"), List.of(as, ws), List.of(scale)));
+        nodes.add(Nodes.node("Mul", scope.fresh(name + "_dequantize"), List.of(asFloat, scale), List.of(product)));
+        nodes.addAll(MatMulWeights.gemmTail(node, product, scope));
+        return nodes;
+    }
+}

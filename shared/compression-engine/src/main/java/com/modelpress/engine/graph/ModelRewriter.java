@@ -1,0 +1,198 @@
+package com.modelpress.engine.graph;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Walks every graph of a model (main graph first, then {@code If}/{@code Loop}/{@code Scan} bodies), shows
+ * each constant tensor to a {@link WeightVisitor}, and assembles the rewritten model. Graph inputs, outputs,
+ * metadata, doc strings and everything no visitor touched are carried over unchanged.
+ *
+ * <p>Not thread-safe; one instance per compression.
+ */
+public final class ModelRewriter {
+
+    /** Sees one weight with the scope it lives in; may leave it alone. */
+    @FunctionalInterface
+    public interface WeightVisitor {
+        void visit(Weight weight, RewriteScope scope) throws IOException;
+    }
+
+    private final OnnxModel source;
+    private final ScratchSpace scratch;
+    private final NameRegistry names;
+    private final Map<String, Long> requiredDomains = new LinkedHashMap<>();
+    private final int opset;
+
+    public ModelRewriter(OnnxModel source, ScratchSpace scratch) {
+        this.source = source;
+        this.scratch = scratch;
+        this.names = new NameRegistry(source.proto().getGraph());
+        this.opset = (int) source.proto().getOpsetImportList().stream()
+                .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
+                .mapToLong(OperatorSetIdProto::getVersion).max().orElse(1);
+    }
+
+    /** Every weight of the model (all graphs), for planning and progress; does not rewrite anything. */
+    public List<Weight> weights() {
+        List<Weight> all = new ArrayList<>();
+        collectWeights(source.proto().getGraph(), all);
+        return all;
+    }
+
+    private void collectWeights(GraphProto graph, List<Weight> into) {
+        into.addAll(weightsOf(graph, new HashMap<>()));
+        for (NodeProto node : graph.getNodeList()) {
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.hasG()) {
+                    collectWeights(attribute.getG(), into);
+                }
+                attribute.getGraphsList().forEach(g -> collectWeights(g, into));
+            }
+        }
+    }
+
+    /** Shows every weight to {@code visitor} and returns the model with all edits applied. */
+    public ModelProto rewrite(WeightVisitor visitor) throws IOException {
+        GraphProto graph;
+        try {
+            graph = rewrite(source.proto().getGraph(), visitor);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        ModelProto.Builder model = source.proto().toBuilder().setGraph(graph);
+        for (Map.Entry<String, Long> domain : requiredDomains.entrySet()) {
+            boolean present = model.getOpsetImportList().stream().anyMatch(o -> o.getDomain().equals(domain.getKey()));
+            if (!present) {
+                model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain.getKey()).setVersion(domain.getValue()));
+            }
+        }
+        return model.build();
+    }
+
+    private GraphProto rewrite(GraphProto graph, WeightVisitor visitor) throws IOException {
+        List<NodeProto> nodes = new ArrayList<>(graph.getNodeCount());
+        for (NodeProto node : graph.getNodeList()) {
+            nodes.add(rewriteSubgraphs(node, visitor));
+        }
+        Map<String, Integer> constantNodes = new HashMap<>();
+        List<Weight> weights = weightsOf(graph, constantNodes);
+        RewriteScope scope = new RewriteScope(this, graph, constantNodes);
+        for (Weight weight : weights) {
+            visitor.visit(weight, scope);
+        }
+        return scope.apply(nodes);
+    }
+
+    private NodeProto rewriteSubgraphs(NodeProto node, WeightVisitor visitor) throws IOException {
+        boolean hasGraphs = node.getAttributeList().stream().anyMatch(a -> a.hasG() || a.getGraphsCount() > 0);
+        if (!hasGraphs) {
+            return node;
+        }
+        NodeProto.Builder builder = node.toBuilder();
+        for (int i = 0; i < builder.getAttributeCount(); i++) {
+            AttributeProto attribute = builder.getAttribute(i);
+            if (!attribute.hasG() && attribute.getGraphsCount() == 0) {
+                continue;
+            }
+            AttributeProto.Builder changed = attribute.toBuilder();
+            if (attribute.hasG()) {
+                changed.setG(rewrite(attribute.getG(), visitor));
+            }
+            for (int g = 0; g < changed.getGraphsCount(); g++) {
+                changed.setGraphs(g, rewrite(changed.getGraphs(g), visitor));
+            }
+            builder.setAttribute(i, changed);
+        }
+        return builder.build();
+    }
+
+    /** The weights of one graph: its initializers and its {@code Constant} nodes holding a tensor. */
+    private static List<Weight> weightsOf(GraphProto graph, Map<String, Integer> constantNodes) {
+        Set<String> escaping = new HashSet<>();
+        graph.getOutputList().stream().map(ValueInfoProto::getName).forEach(escaping::add);
+        graph.getInputList().stream().map(ValueInfoProto::getName).forEach(escaping::add);
+        Map<String, List<Weight.Use>> uses = new HashMap<>();
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto node = graph.getNode(i);
+            for (int slot = 0; slot < node.getInputCount(); slot++) {
+                uses.computeIfAbsent(node.getInput(slot), k -> new ArrayList<>()).add(new Weight.Use(i, node, slot));
+            }
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.hasG()) {
+                    collectReferences(attribute.getG(), escaping);
+                }
+                attribute.getGraphsList().forEach(g -> collectReferences(g, escaping));
+            }
+        }
+        List<Weight> weights = new ArrayList<>();
+        for (TensorProto initializer : graph.getInitializerList()) {
+            String name = initializer.getName();
+            weights.add(new Weight(name, initializer, uses.getOrDefault(name, List.of()), escaping.contains(name)));
+        }
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto node = graph.getNode(i);
+            if (!node.getOpType().equals("Constant") || !node.getDomain().isEmpty() || node.getOutputCount() != 1) {
+                continue;
+            }
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.getName().equals("value") && attribute.hasT()) {
+                    String name = node.getOutput(0);
+                    constantNodes.put(name, i);
+                    weights.add(new Weight(name, attribute.getT().toBuilder().setName(name).build(),
+                            uses.getOrDefault(name, List.of()), escaping.contains(name)));
+                }
+            }
+        }
+        return weights;
+    }
+
+    /** Every name read inside a subgraph, nested ones included (over-approximates its outer-scope reads). */
+    private static void collectReferences(GraphProto graph, Set<String> into) {
+        for (NodeProto node : graph.getNodeList()) {
+            into.addAll(node.getInputList());
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.hasG()) {
+                    collectReferences(attribute.getG(), into);
+                }
+                attribute.getGraphsList().forEach(g -> collectReferences(g, into));
+            }
+        }
+        graph.getOutputList().stream().map(ValueInfoProto::getName).forEach(into::add);
+    }
+
+    OnnxModel source() {
+        return source;
+    }
+
+    ScratchSpace scratch() {
+        return scratch;
+    }
+
+    NameRegistry names() {
+        return names;
+    }
+
+    int opset() {
+        return opset;
+    }
+
+    void requireDomain(String domain, long version) {
+        requiredDomains.putIfAbsent(domain, version);
+    }
+}

@@ -1,0 +1,153 @@
+package com.modelpress.engine.graph;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The edits compression passes make to one graph (the main graph or one subgraph). Passes either replace a
+ * weight by encoded tensors plus nodes that decode it back under the same name, or replace the weight's
+ * consumers outright. Edits are applied together once every weight of the graph has been visited.
+ *
+ * <p>Not thread-safe; one instance per graph per compression.
+ */
+public final class RewriteScope {
+
+    private final ModelRewriter model;
+    private final GraphProto graph;
+    private final Set<String> removedInitializers = new HashSet<>();
+    private final Set<Integer> removedNodes = new HashSet<>();
+    private final List<TensorProto> addedInitializers = new ArrayList<>();
+    private final List<NodeProto> decodeNodes = new ArrayList<>();
+    private final Map<Integer, List<NodeProto>> replacedNodes = new HashMap<>();
+    private final Map<String, Integer> constantNodes;
+
+    RewriteScope(ModelRewriter model, GraphProto graph, Map<String, Integer> constantNodes) {
+        this.model = model;
+        this.graph = graph;
+        this.constantNodes = constantNodes;
+    }
+
+    /** A value or node name not used anywhere in the model, derived from {@code base}. */
+    public String fresh(String base) {
+        return model.names().fresh(base);
+    }
+
+    /** The model's default-domain opset version. */
+    public int opset() {
+        return model.opset();
+    }
+
+    /** Declares that an added node uses the {@code com.microsoft} domain (ONNX Runtime contrib ops). */
+    public void useMicrosoftDomain() {
+        model.requireDomain("com.microsoft", 1);
+    }
+
+    /** Keeps encoded bytes off the heap; see {@link ScratchSpace}. */
+    public ByteString store(byte[] bytes) {
+        return model.scratch().store(bytes);
+    }
+
+    public float[] floats(Weight weight) throws IOException {
+        return model.source().floats(weight.tensor());
+    }
+
+    /** True when none of the weight's consumers has been replaced by another pass. */
+    public boolean usesAvailable(Weight weight) {
+        return weight.uses().stream().noneMatch(use -> replacedNodes.containsKey(use.nodeIndex()));
+    }
+
+    /**
+     * Replaces the weight with {@code initializers}; {@code decode} nodes (placed first in the graph) must
+     * produce a value named {@link Weight#name()} with the original type and shape.
+     */
+    public void encode(Weight weight, List<TensorProto> initializers, List<NodeProto> decode) {
+        remove(weight);
+        addedInitializers.addAll(initializers);
+        decodeNodes.addAll(decode);
+    }
+
+    /**
+     * Replaces the weight and every node that reads it: {@code replacements} maps each use's node index to the
+     * nodes that take its place, producing the same outputs.
+     *
+     * @throws IllegalStateException when a consumer was already replaced (check {@link #usesAvailable})
+     */
+    public void replaceConsumers(Weight weight, List<TensorProto> initializers, Map<Integer, List<NodeProto>> replacements) {
+        for (Integer index : replacements.keySet()) {
+            if (replacedNodes.containsKey(index)) {
+                throw new IllegalStateException("node %d of graph '%s' was already replaced".formatted(index, graph.getName()));
+            }
+        }
+        remove(weight);
+        addedInitializers.addAll(initializers);
+        replacedNodes.putAll(replacements);
+    }
+
+    private void remove(Weight weight) {
+        Integer constant = constantNodes.get(weight.name());
+        if (constant != null) {
+            removedNodes.add(constant);
+        } else {
+            removedInitializers.add(weight.name());
+        }
+    }
+
+    boolean changed() {
+        return !removedInitializers.isEmpty() || !removedNodes.isEmpty() || !replacedNodes.isEmpty()
+                || !addedInitializers.isEmpty();
+    }
+
+    /** The graph with all edits applied; {@code rewrittenNodes} already carries rewritten subgraphs. */
+    GraphProto apply(List<NodeProto> rewrittenNodes) {
+        GraphProto.Builder builder = graph.toBuilder();
+        if (!changed()) {
+            builder.clearNode().addAllNode(rewrittenNodes);
+            return builder.build();
+        }
+        builder.clearInitializer();
+        for (TensorProto initializer : graph.getInitializerList()) {
+            if (!removedInitializers.contains(initializer.getName())) {
+                builder.addInitializer(initializer);
+            }
+        }
+        builder.addAllInitializer(addedInitializers);
+        builder.clearNode();
+        builder.addAllNode(decodeNodes);
+        for (int i = 0; i < rewrittenNodes.size(); i++) {
+            if (removedNodes.contains(i)) {
+                continue;
+            }
+            List<NodeProto> replacement = replacedNodes.get(i);
+            if (replacement != null) {
+                builder.addAllNode(replacement);
+            } else {
+                builder.addNode(rewrittenNodes.get(i));
+            }
+        }
+        Set<String> gone = new HashSet<>(removedInitializers);
+        for (Integer index : removedNodes) {
+            gone.addAll(graph.getNode(index).getOutputList());
+        }
+        // value_info describing a value that no longer exists (or changed producer) would only confuse tools
+        List<ValueInfoProto> kept = graph.getValueInfoList().stream()
+                .filter(info -> !gone.contains(info.getName()) || producedByDecode(info.getName()))
+                .toList();
+        builder.clearValueInfo().addAllValueInfo(kept);
+        return builder.build();
+    }
+
+    private boolean producedByDecode(String name) {
+        return decodeNodes.stream().anyMatch(node -> node.getOutputList().contains(name));
+    }
+}

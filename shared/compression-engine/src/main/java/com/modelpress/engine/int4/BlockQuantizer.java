@@ -1,0 +1,153 @@
+package com.modelpress.engine.int4;
+
+/**
+ * Chooses 4-bit codes, scales and zero points block by block. Rather than taking min/max as is, each block's
+ * range is searched (shrunk step by step, then the scale refitted by least squares for the chosen codes) and
+ * the candidate with the smallest squared error wins: the clipping a min/max quantizer never tries.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class BlockQuantizer {
+
+    private static final int SHRINK_STEPS = 12;
+    private static final float SHRINK_STEP = 0.025f;
+
+    private BlockQuantizer() {
+    }
+
+    /**
+     * Quantizes {@code w}, a row-major {@code [k, n]} matrix, into MatMulNBits layout.
+     *
+     * @param decoded receives the dequantized {@code [k, n]} matrix (what ONNX Runtime will compute with)
+     */
+    public static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, float[] decoded) {
+        int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
+        byte[] packed = new byte[n * blocks * blockSize / 2];
+        float[] scales = new float[n * blocks];
+        int zpPerRow = (blocks + 1) / 2;
+        byte[] zeroPoints = symmetric ? null : new byte[n * zpPerRow];
+        float[] x = new float[blockSize];
+        int[] q = new int[blockSize];
+        for (int col = 0; col < n; col++) {
+            for (int block = 0; block < blocks; block++) {
+                int start = block * blockSize;
+                int len = Math.min(blockSize, k - start);
+                for (int j = 0; j < blockSize; j++) {
+                    x[j] = j < len ? w[(start + j) * n + col] : 0f;
+                }
+                BlockCode code = symmetric ? symmetric(x, len) : asymmetric(x, len);
+                for (int j = 0; j < blockSize; j++) {
+                    q[j] = j < len ? quantize(x[j], code.scale, code.zeroPoint) : code.zeroPoint;
+                }
+                int base = (col * blocks + block) * (blockSize / 2);
+                for (int j = 0; j < blockSize; j += 2) {
+                    packed[base + j / 2] = (byte) (q[j] | (q[j + 1] << 4));
+                }
+                scales[col * blocks + block] = code.scale;
+                if (zeroPoints != null) {
+                    int index = col * zpPerRow + block / 2;
+                    zeroPoints[index] = (byte) (block % 2 == 0
+                            ? (zeroPoints[index] & 0xf0) | code.zeroPoint
+                            : (zeroPoints[index] & 0x0f) | (code.zeroPoint << 4));
+                }
+                for (int j = 0; j < len; j++) {
+                    decoded[(start + j) * n + col] = (q[j] - code.zeroPoint) * code.scale;
+                }
+            }
+        }
+        return new MatMulNBitsWeights(n, k, blockSize, packed, scales, zeroPoints);
+    }
+
+    record BlockCode(float scale, int zeroPoint) {}
+
+    static int quantize(float x, float scale, int zeroPoint) {
+        if (scale == 0) {
+            return zeroPoint;
+        }
+        return (int) Math.max(0, Math.min(15, Math.rint(x / scale) + zeroPoint));
+    }
+
+    /** Codes 0..15 with an integer zero point: x ≈ (q − zp)·s. */
+    static BlockCode asymmetric(float[] x, int len) {
+        float min = 0;
+        float max = 0;
+        for (int j = 0; j < len; j++) {
+            min = Math.min(min, x[j]);
+            max = Math.max(max, x[j]);
+        }
+        if (max == min) {
+            return new BlockCode(1f, 8);
+        }
+        BlockCode best = null;
+        double bestError = Double.MAX_VALUE;
+        for (int step = 0; step < SHRINK_STEPS; step++) {
+            float shrink = 1f - step * SHRINK_STEP;
+            float lo = min * shrink;
+            float hi = max * shrink;
+            float scale = (hi - lo) / 15f;
+            int zp = (int) Math.max(0, Math.min(15, Math.rint(-lo / scale)));
+            for (BlockCode candidate : new BlockCode[]{new BlockCode(scale, zp), refit(x, len, scale, zp)}) {
+                double error = error(x, len, candidate);
+                if (error < bestError) {
+                    bestError = error;
+                    best = candidate;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Codes −8..7 stored as 0..15 with the implicit zero point 8: x ≈ (q − 8)·s. */
+    static BlockCode symmetric(float[] x, int len) {
+        float extreme = 0;
+        for (int j = 0; j < len; j++) {
+            if (Math.abs(x[j]) > Math.abs(extreme)) {
+                extreme = x[j];
+            }
+        }
+        if (extreme == 0) {
+            return new BlockCode(1f, 8);
+        }
+        BlockCode best = null;
+        double bestError = Double.MAX_VALUE;
+        for (int step = 0; step < SHRINK_STEPS; step++) {
+            float shrink = 1f - step * SHRINK_STEP;
+            // map the extreme value onto -8 (uses the extra negative code) or onto ±7
+            float[] scales = {-extreme * shrink / 8f, Math.abs(extreme) * shrink / 7f};
+            for (float scale : scales) {
+                for (BlockCode candidate : new BlockCode[]{new BlockCode(scale, 8), refit(x, len, scale, 8)}) {
+                    double error = error(x, len, candidate);
+                    if (error < bestError) {
+                        bestError = error;
+                        best = candidate;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Least-squares scale for the codes {@code scale} and {@code zp} produce. */
+    private static BlockCode refit(float[] x, int len, float scale, int zp) {
+        double numerator = 0;
+        double denominator = 0;
+        for (int j = 0; j < len; j++) {
+            int c = quantize(x[j], scale, zp) - zp;
+            numerator += (double) x[j] * c;
+            denominator += (double) c * c;
+        }
+        if (denominator == 0 || numerator == 0) {
+            return new BlockCode(scale, zp);
+        }
+        return new BlockCode((float) (numerator / denominator), zp);
+    }
+
+    private static double error(float[] x, int len, BlockCode code) {
+        double sum = 0;
+        for (int j = 0; j < len; j++) {
+            double e = x[j] - (quantize(x[j], code.scale, code.zeroPoint) - code.zeroPoint) * (double) code.scale;
+            sum += e * e;
+        }
+        return sum;
+    }
+}

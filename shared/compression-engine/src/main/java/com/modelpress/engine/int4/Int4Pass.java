@@ -1,0 +1,104 @@
+package com.modelpress.engine.int4;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.google.protobuf.ByteString;
+import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.graph.Nodes;
+import com.modelpress.engine.graph.RewriteScope;
+import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.quant.Int8Encodings;
+import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.Sqnr;
+import com.modelpress.engine.quant.WeightPass;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * MatMul and Gemm weights become {@code MatMulNBits}; lookup tables become 4-bit rows ({@link GatherInt4});
+ * other weights with a known output channel (Conv) fall back to int8. Stateless apart from its settings.
+ */
+public final class Int4Pass implements WeightPass {
+
+    private final int blockSize;
+    private final boolean symmetric;
+
+    public Int4Pass(int blockSize, boolean symmetric) {
+        this.blockSize = blockSize;
+        this.symmetric = symmetric;
+    }
+
+    @Override
+    public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
+        if (Int8Encodings.isGatherTable(weight) && scope.usesAvailable(weight)) {
+            if (GatherInt4.supports(weight, blockSize, scope)) {
+                return GatherInt4.encode(weight, values, blockSize, scope);
+            }
+            return Int8Encodings.gatherRows(weight, values, scope, "int8");
+        }
+        if (MatMulWeights.isRightHandSide(weight) && scope.usesAvailable(weight)) {
+            return matMulNBits(weight, values, scope);
+        }
+        Optional<Integer> axis = Int8Encodings.outputChannelAxis(weight);
+        if (axis.isPresent()) {
+            return Int8Encodings.dequantizeLinear(weight, values, axis.get(), scope, "int8");
+        }
+        return WeightPass.kept(weight, "not a MatMul, Gemm, Conv or Gather weight");
+    }
+
+    private TensorReport matMulNBits(Weight weight, float[] values, RewriteScope scope) {
+        MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+        int k = matrix.k();
+        int n = matrix.n();
+        float[] w = matrix.values();
+        float[] decoded = new float[w.length];
+        MatMulNBitsWeights packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, decoded);
+
+        String base = weight.name();
+        String bName = scope.fresh(base + "_q4");
+        String sName = scope.fresh(base + "_scales");
+        String zName = scope.fresh(base + "_zero_points");
+        List<TensorProto> initializers = new ArrayList<>();
+        initializers.add(Nodes.tensor(bName, DataType.UINT8_VALUE, new long[]{n, packed.blocks(), blockSize / 2},
+                scope.store(packed.packed())));
+        initializers.add(Nodes.tensor(sName, DataType.FLOAT_VALUE, new long[]{packed.scales().length},
+                scope.store(TensorCodec.toFloatBytes(packed.scales()))));
+        if (!symmetric) {
+            initializers.add(Nodes.tensor(zName, DataType.UINT8_VALUE, new long[]{packed.zeroPoints().length},
+                    ByteString.copyFrom(packed.zeroPoints())));
+        }
+        scope.useMicrosoftDomain();
+        Map<Integer, List<NodeProto>> replacements = new HashMap<>();
+        for (Weight.Use use : weight.uses()) {
+            replacements.put(use.nodeIndex(), replaceConsumer(use.node(), bName, sName, symmetric ? null : zName, k, n, scope));
+        }
+        scope.replaceConsumers(weight, initializers, replacements);
+        long compressed = packed.packed().length + 4L * packed.scales().length
+                + (symmetric ? 0 : packed.zeroPoints().length);
+        double sqnr = Sqnr.decibels(w, decoded);
+        return new TensorReport(weight.name(), "int4", symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits",
+                4, blockSize, values.length, 4L * values.length, compressed, sqnr, null);
+    }
+
+    private List<NodeProto> replaceConsumer(NodeProto node, String b, String scales, String zeroPoints, int k, int n,
+                                            RewriteScope scope) {
+        String name = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
+        List<String> inputs = new ArrayList<>(List.of(node.getInput(0), b, scales));
+        if (zeroPoints != null) {
+            inputs.add(zeroPoints);
+        }
+        String product = MatMulWeights.productName(node, scope);
+        List<NodeProto> nodes = new ArrayList<>();
+        nodes.add(Nodes.domainNode("com.microsoft", "MatMulNBits", scope.fresh(name + "_nbits"), inputs, List.of(product),
+                Nodes.intAttribute("K", k), Nodes.intAttribute("N", n), Nodes.intAttribute("bits", 4),
+                Nodes.intAttribute("block_size", blockSize)));
+        nodes.addAll(MatMulWeights.gemmTail(node, product, scope));
+        return nodes;
+    }
+}

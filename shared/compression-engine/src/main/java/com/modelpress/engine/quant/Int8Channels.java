@@ -1,0 +1,81 @@
+package com.modelpress.engine.quant;
+
+/**
+ * Symmetric int8 quantization with one scale per slice along an axis, the range {@code [-127, 127]}
+ * (zero point 0), and a clipping search per channel that minimises squared error.
+ *
+ * @param values   quantized values, same layout as the input
+ * @param scales   one scale per channel, in channel order
+ * @param decoded  {@code values × scale} — what ONNX Runtime will compute
+ */
+public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
+
+    private static final float[] CLIP_RATIOS = {1.0f, 0.97f, 0.94f, 0.91f, 0.88f, 0.85f};
+
+    /**
+     * @param data  the tensor, row-major
+     * @param dims  its shape
+     * @param axis  the channel axis; -1 for a single scale over the whole tensor
+     */
+    public static Int8Channels quantize(float[] data, long[] dims, int axis) {
+        int channels = axis < 0 ? 1 : Math.toIntExact(dims[axis]);
+        long innerLong = 1;
+        if (axis >= 0) {
+            for (int d = axis + 1; d < dims.length; d++) {
+                innerLong *= dims[d];
+            }
+        } else {
+            innerLong = data.length;
+        }
+        int inner = Math.toIntExact(innerLong);
+        int outer = data.length / (channels * inner);
+        byte[] q = new byte[data.length];
+        float[] decoded = new float[data.length];
+        float[] scales = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            float absMax = 0;
+            for (int o = 0; o < outer; o++) {
+                int base = (o * channels + c) * inner;
+                for (int i = 0; i < inner; i++) {
+                    absMax = Math.max(absMax, Math.abs(data[base + i]));
+                }
+            }
+            if (absMax == 0) {
+                scales[c] = 1f; // all zeros: any scale reproduces them exactly
+                continue;
+            }
+            double bestError = Double.MAX_VALUE;
+            float best = absMax / 127f;
+            for (float ratio : CLIP_RATIOS) {
+                float scale = absMax * ratio / 127f;
+                double error = 0;
+                for (int o = 0; o < outer && error < bestError; o++) {
+                    int base = (o * channels + c) * inner;
+                    for (int i = 0; i < inner; i++) {
+                        float x = data[base + i];
+                        float r = clamp(Math.rint(x / scale)) * scale;
+                        error += (x - r) * (x - r);
+                    }
+                }
+                if (error < bestError) {
+                    bestError = error;
+                    best = scale;
+                }
+            }
+            scales[c] = best;
+            for (int o = 0; o < outer; o++) {
+                int base = (o * channels + c) * inner;
+                for (int i = 0; i < inner; i++) {
+                    int v = clamp(Math.rint(data[base + i] / best));
+                    q[base + i] = (byte) v;
+                    decoded[base + i] = v * best;
+                }
+            }
+        }
+        return new Int8Channels(q, scales, decoded);
+    }
+
+    private static int clamp(double v) {
+        return (int) Math.max(-127, Math.min(127, v));
+    }
+}

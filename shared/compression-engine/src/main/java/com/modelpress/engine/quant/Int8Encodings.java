@@ -1,0 +1,130 @@
+package com.modelpress.engine.quant;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.google.protobuf.ByteString;
+import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.graph.Nodes;
+import com.modelpress.engine.graph.RewriteScope;
+import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.engine.graph.Weight;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The int8 graph encodings several methods share. Stateless. */
+public final class Int8Encodings {
+
+    private Int8Encodings() {
+    }
+
+    /**
+     * The axis whose slices feed separate outputs of the weight's consumers (MatMul B: last axis; Gemm B: by
+     * {@code transB}; Conv W: 0; ConvTranspose W: 1), or empty when the consumers disagree or are unknown.
+     */
+    public static Optional<Integer> outputChannelAxis(Weight weight) {
+        Integer axis = null;
+        int rank = weight.tensor().getDimsCount();
+        for (Weight.Use use : weight.uses()) {
+            NodeProto node = use.node();
+            Integer candidate = null;
+            if (!node.getDomain().isEmpty()) {
+                return Optional.empty();
+            }
+            switch (node.getOpType()) {
+                case "MatMul" -> candidate = use.inputIndex() == 1 && rank >= 2 ? rank - 1 : null;
+                case "Gemm" -> candidate = use.inputIndex() == 1 ? (Nodes.intAttribute(node, "transB", 0) == 1 ? 0 : 1) : null;
+                case "Conv" -> candidate = use.inputIndex() == 1 ? 0 : null;
+                case "ConvTranspose" -> candidate = use.inputIndex() == 1 && Nodes.intAttribute(node, "group", 1) == 1 ? 1 : null;
+                default -> { }
+            }
+            if (candidate == null || (axis != null && !axis.equals(candidate))) {
+                return Optional.empty();
+            }
+            axis = candidate;
+        }
+        return Optional.ofNullable(axis);
+    }
+
+    /**
+     * Replaces a float weight by per-channel int8 values decoded back to float under the same name:
+     * {@code DequantizeLinear(axis)} from opset 13, {@code Cast + Mul} before.
+     */
+    public static TensorReport dequantizeLinear(Weight weight, float[] values, int axis, RewriteScope scope, String method) {
+        long[] dims = weight.dims();
+        Int8Channels q = Int8Channels.quantize(values, dims, axis);
+        String base = weight.name();
+        String quantized = scope.fresh(base + "_int8");
+        String scale = scope.fresh(base + "_scale");
+        TensorProto qTensor = Nodes.tensor(quantized, DataType.INT8_VALUE, dims, scope.store(q.values()));
+        List<NodeProto> decode;
+        String encoding;
+        TensorProto scaleTensor;
+        if (scope.opset() >= 13) {
+            scaleTensor = Nodes.tensor(scale, DataType.FLOAT_VALUE, new long[]{q.scales().length},
+                    ByteString.copyFrom(TensorCodec.toFloatBytes(q.scales())));
+            decode = List.of(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
+                    List.of(quantized, scale), List.of(base), Nodes.intAttribute("axis", axis)));
+            encoding = "DequantizeLinear(axis=%d)".formatted(axis);
+        } else {
+            long[] scaleDims = new long[dims.length];
+            java.util.Arrays.fill(scaleDims, 1);
+            scaleDims[axis] = dims[axis];
+            scaleTensor = Nodes.tensor(scale, DataType.FLOAT_VALUE, scaleDims,
+                    ByteString.copyFrom(TensorCodec.toFloatBytes(q.scales())));
+            String cast = scope.fresh(base + "_cast");
+            decode = List.of(
+                    Nodes.node("Cast", scope.fresh(base + "_cast_node"), List.of(quantized), List.of(cast),
+                            Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
+                    Nodes.node("Mul", scope.fresh(base + "_scale_node"), List.of(cast, scale), List.of(base)));
+            encoding = "Cast+Mul(axis=%d)".formatted(axis);
+        }
+        scope.encode(weight, List.of(qTensor, scaleTensor), decode);
+        long compressed = q.values().length + 4L * q.scales().length;
+        return new TensorReport(weight.name(), method, encoding, 8, null, values.length, 4L * values.length,
+                compressed, Sqnr.decibels(values, q.decoded()), null);
+    }
+
+    /** True when every consumer is a {@code Gather} on axis 0 reading the weight as its data (a lookup table). */
+    public static boolean isGatherTable(Weight weight) {
+        return weight.tensor().getDimsCount() == 2 && weight.onlyUsedAs("Gather", 0)
+                && weight.uses().stream().allMatch(u -> Nodes.intAttribute(u.node(), "axis", 0) == 0);
+    }
+
+    /**
+     * Replaces a lookup table by int8 rows with one scale per row; each {@code Gather} becomes
+     * gather(rows) → Cast → Mul(gather(scales)), so only the looked-up rows are ever decoded.
+     */
+    public static TensorReport gatherRows(Weight weight, float[] values, RewriteScope scope, String method) {
+        long[] dims = weight.dims();
+        Int8Channels q = Int8Channels.quantize(values, dims, 0);
+        String base = weight.name();
+        String rows = scope.fresh(base + "_int8");
+        String scales = scope.fresh(base + "_row_scale");
+        TensorProto rowsTensor = Nodes.tensor(rows, DataType.INT8_VALUE, dims, scope.store(q.values()));
+        TensorProto scaleTensor = Nodes.tensor(scales, DataType.FLOAT_VALUE, new long[]{dims[0], 1},
+                scope.store(TensorCodec.toFloatBytes(q.scales())));
+        Map<Integer, List<NodeProto>> replacements = new HashMap<>();
+        for (Weight.Use use : weight.uses()) {
+            NodeProto gather = use.node();
+            String ids = gather.getInput(1);
+            String out = gather.getOutput(0);
+            String name = gather.getName().isEmpty() ? out : gather.getName();
+            String gathered = scope.fresh(out + "_int8");
+            String gatheredScale = scope.fresh(out + "_scale");
+            String asFloat = scope.fresh(out + "_float");
+            replacements.put(use.nodeIndex(), List.of(
+                    Nodes.node("Gather", scope.fresh(name + "_rows"), List.of(rows, ids), List.of(gathered), Nodes.intAttribute("axis", 0)),
+                    Nodes.node("Gather", scope.fresh(name + "_scales"), List.of(scales, ids), List.of(gatheredScale), Nodes.intAttribute("axis", 0)),
+                    Nodes.node("Cast", scope.fresh(name + "_cast"), List.of(gathered), List.of(asFloat), Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
+                    Nodes.node("Mul", scope.fresh(name + "_dequantize"), List.of(asFloat, gatheredScale), List.of(out))));
+        }
+        scope.replaceConsumers(weight, List.of(rowsTensor, scaleTensor), replacements);
+        long compressed = q.values().length + 4L * q.scales().length;
+        return new TensorReport(weight.name(), method, "Gather+int8 rows", 8, null, values.length, 4L * values.length,
+                compressed, Sqnr.decibels(values, q.decoded()), null);
+    }
+}

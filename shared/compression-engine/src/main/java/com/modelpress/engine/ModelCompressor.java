@@ -1,0 +1,106 @@
+package com.modelpress.engine;
+
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.FidelityReport.StepTiming;
+import com.modelpress.engine.evaluation.EvaluationResult;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.evaluation.FidelityEvaluator;
+import com.modelpress.engine.graph.OnnxModel;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Compresses a model and measures the result: the engine's front door. Reads the input, applies the method,
+ * writes the output (with external data when needed), then runs both models with ONNX Runtime on the same
+ * inputs and returns the {@link FidelityReport}.
+ *
+ * <p>Thread-safe: holds only settings; each call works on its own files.
+ */
+public final class ModelCompressor {
+
+    /** The engine's version, from the build. */
+    public static final String VERSION = readVersion();
+
+    private final EvaluationSettings evaluation;
+
+    public ModelCompressor(EvaluationSettings evaluation) {
+        this.evaluation = evaluation;
+    }
+
+    /**
+     * @param input  an {@code .onnx} file; its external data files must sit in its folder
+     * @param output where to write the compressed model; external data goes to {@code <output>.data}
+     * @throws InvalidModelException     when the input (or the evaluation inputs) cannot be used
+     * @throws UnsupportedModelException when ONNX Runtime cannot run the original or the compressed model
+     */
+    public FidelityReport compress(Path input, Path output, CompressionMethod method, ProgressListener progress)
+            throws IOException {
+        if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
+            throw new IllegalArgumentException("output %s is the input; write the compressed model elsewhere".formatted(output));
+        }
+        List<StepTiming> timings = new ArrayList<>();
+        long start = System.nanoTime();
+        progress.onProgress("read", 0);
+        OnnxModel source = OnnxModel.read(input);
+        String inputSha = sha256(source.file());
+        start = lap(timings, "read", start);
+
+        Compression.Outcome outcome = new Compression(method, progress).run(source, output);
+        start = lap(timings, "compress+write", start);
+        String outputSha = sha256(output);
+
+        EvaluationResult result = FidelityEvaluator.evaluate(input, output, evaluation, progress);
+        lap(timings, "evaluate", start);
+
+        long originalBytes = outcome.originalBytes();
+        long compressedBytes = outcome.compressedBytes();
+        FidelityReport.Sizes sizes = new FidelityReport.Sizes(originalBytes, compressedBytes,
+                (double) compressedBytes / originalBytes, outcome.originalWeightBytes(), outcome.compressedWeightBytes());
+        double bitsPerWeight = outcome.weightElements() == 0 ? 0
+                : 8.0 * outcome.compressedWeightBytes() / outcome.weightElements();
+        return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
+                outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
+                result.info(), evaluation.seed(), result.sessionOptions(),
+                new FidelityReport.Versions(VERSION, FidelityEvaluator.onnxRuntimeVersion(), Runtime.version().toString()),
+                timings, outcome.notes());
+    }
+
+    private static long lap(List<StepTiming> timings, String step, long start) {
+        long now = System.nanoTime();
+        timings.add(new StepTiming(step, (now - start) / 1_000_000));
+        return now;
+    }
+
+    /** SHA-256 of a file, streamed, as lowercase hex. */
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static String readVersion() {
+        try (InputStream in = ModelCompressor.class.getResourceAsStream("engine.properties")) {
+            Properties properties = new Properties();
+            if (in != null) {
+                properties.load(in);
+            }
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -290,7 +290,7 @@ public final class OnnxFixtures {
     }
 
     /** The values of an inline float32 tensor, from raw data or {@code float_data}. */
-    static float[] floats(TensorProto tensor) {
+    public static float[] floats(TensorProto tensor) {
         if (!tensor.getRawData().isEmpty()) {
             FloatBuffer buffer = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
                     .asFloatBuffer();

@@ -1,0 +1,337 @@
+package com.modelpress.engine.testing;
+
+import static com.modelpress.engine.testing.GraphBuilder.graph;
+import static com.modelpress.engine.testing.GraphBuilder.integer;
+import static com.modelpress.engine.testing.GraphBuilder.ints;
+import static com.modelpress.engine.testing.GraphBuilder.model;
+import static com.modelpress.engine.testing.GraphBuilder.real;
+import static com.modelpress.engine.testing.GraphBuilder.tensor;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataLocation;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.google.protobuf.ByteString;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Tiny ONNX models built in code for tests: IR version 8, default-domain opset 17, float32 weights drawn
+ * from a {@link Random} seeded with the {@code seed} argument (N(0, 0.1²) with a few outliers ten times
+ * larger), so the same arguments always give the same bytes. Graph inputs and outputs use the symbolic
+ * dimensions {@code batch} and {@code sequence}. Every model loads and runs in ONNX Runtime 1.29 CPU.
+ */
+public final class OnnxFixtures {
+
+    /** Rows of the position table of {@link #bertLikeEncoder}: the longest sequence it accepts. */
+    public static final int MAX_POSITIONS = 512;
+
+    private OnnxFixtures() {
+    }
+
+    /** {@code Y[batch,n] = X[batch,k] · W[k,n] + B[n]} with initializers {@code W} and {@code B}. */
+    public static ModelProto matMul(int k, int n, long seed) {
+        GraphBuilder g = new GraphBuilder("matmul", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", k);
+        String product = g.op("MatMul", x, g.weight("W", k, n));
+        g.opTo("Y", "Add", List.of(), product, g.weight("B", n));
+        g.output("Y", DataType.FLOAT, "batch", n);
+        return model(g.build());
+    }
+
+    /**
+     * {@code Y[batch,n] = Gemm(X[batch,k], W, C[n])} with alpha = beta = 1; initializer {@code W} is
+     * {@code [n,k]} when {@code transB}, else {@code [k,n]}.
+     */
+    public static ModelProto gemm(int k, int n, boolean transB, long seed) {
+        GraphBuilder g = new GraphBuilder("gemm", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", k);
+        String w = transB ? g.weight("W", n, k) : g.weight("W", k, n);
+        g.opTo("Y", "Gemm", List.of(real("alpha", 1f), real("beta", 1f), integer("transB", transB ? 1 : 0)),
+                x, w, g.weight("C", n));
+        g.output("Y", DataType.FLOAT, "batch", n);
+        return model(g.build());
+    }
+
+    /**
+     * {@code Y[batch,out,16,16] = Relu(Conv(X[batch,in,16,16], W[out,in,kernel,kernel], B[out]))} with
+     * padding that keeps the spatial size.
+     *
+     * @param kernel odd kernel size
+     */
+    public static ModelProto conv2d(int inChannels, int outChannels, int kernel, long seed) {
+        if (kernel % 2 == 0) {
+            throw new IllegalArgumentException("kernel must be odd to keep the spatial size, was " + kernel);
+        }
+        GraphBuilder g = new GraphBuilder("conv2d", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", inChannels, 16, 16);
+        int pad = kernel / 2;
+        String conv = g.op("Conv",
+                List.of(ints("kernel_shape", kernel, kernel), ints("pads", pad, pad, pad, pad)),
+                x, g.weight("W", outChannels, inChannels, kernel, kernel), g.weight("B", outChannels));
+        g.opTo("Y", "Relu", List.of(), conv);
+        g.output("Y", DataType.FLOAT, "batch", outChannels, 16, 16);
+        return model(g.build());
+    }
+
+    /**
+     * {@code Y[batch,sequence,dim] = Gather(embeddings[vocab,dim], input_ids[batch,sequence]) · W[dim,dim]};
+     * {@code input_ids} is int64.
+     */
+    public static ModelProto gatherEmbedding(int vocab, int dim, long seed) {
+        GraphBuilder g = new GraphBuilder("gather_embedding", new Random(seed));
+        String ids = g.input("input_ids", DataType.INT64, "batch", "sequence");
+        String rows = g.op("Gather", List.of(integer("axis", 0)), g.weight("embeddings", vocab, dim), ids);
+        g.opTo("Y", "MatMul", List.of(), rows, g.weight("W", dim, dim));
+        g.output("Y", DataType.FLOAT, "batch", "sequence", dim);
+        return model(g.build());
+    }
+
+    /**
+     * A single-head BERT-style encoder. Inputs (int64, {@code [batch,sequence]}): {@code input_ids} in
+     * [0, vocab), {@code attention_mask} (1 = token, 0 = padding), {@code token_type_ids} in {0, 1}. Word,
+     * position ({@link #MAX_POSITIONS} rows, positions 0..sequence-1 from Shape/Range) and token-type
+     * embeddings are summed and layer-normalised; each layer has Q/K/V projections, scaled dot-product
+     * attention with a {@code (1 - mask) * -10000} bias, an output projection, residual + LayerNorm, an
+     * Erf-GELU feed-forward block of width 4·hidden, residual + LayerNorm. Output
+     * {@code last_hidden_state[batch,sequence,hidden]}. Initializers are named like Hugging Face BERT's
+     * ({@code embeddings.word_embeddings.weight}, {@code encoder.layer.0.attention.self.query.weight}, …).
+     */
+    public static ModelProto bertLikeEncoder(int vocab, int hidden, int layers, long seed) {
+        GraphBuilder g = new GraphBuilder("bert_like_encoder", new Random(seed));
+        String ids = g.input("input_ids", DataType.INT64, "batch", "sequence");
+        String mask = g.input("attention_mask", DataType.INT64, "batch", "sequence");
+        String types = g.input("token_type_ids", DataType.INT64, "batch", "sequence");
+        long[] scalar = {};
+        String one = g.floats("const_one", scalar, 1f);
+        List<ai.onnx.proto.OnnxMl.AttributeProto> axis0 = List.of(integer("axis", 0));
+
+        String words = g.op("Gather", axis0, g.weight("embeddings.word_embeddings.weight", vocab, hidden), ids);
+        String sequenceLength = g.op("Gather", axis0, g.op("Shape", ids), g.longs("const_dim_1", scalar, 1));
+        String positionIds = g.op("Range", g.longs("const_zero_i64", scalar, 0), sequenceLength,
+                g.longs("const_one_i64", scalar, 1));
+        String positions = g.op("Gather", axis0,
+                g.weight("embeddings.position_embeddings.weight", MAX_POSITIONS, hidden), positionIds);
+        String tokenTypes = g.op("Gather", axis0,
+                g.weight("embeddings.token_type_embeddings.weight", 2, hidden), types);
+        String h = layerNorm(g, "embeddings.LayerNorm", hidden,
+                g.op("Add", g.op("Add", words, positions), tokenTypes));
+
+        String maskFloat = g.op("Cast", List.of(integer("to", DataType.FLOAT_VALUE)), mask);
+        String maskBias = g.op("Unsqueeze",
+                g.op("Mul", g.op("Sub", one, maskFloat), g.floats("const_mask_penalty", scalar, -10000f)),
+                g.longs("const_axes_1", new long[] {1}, 1));
+        String scale = g.floats("const_attention_scale", scalar, (float) (1 / Math.sqrt(hidden)));
+        String sqrt2 = g.floats("const_sqrt2", scalar, (float) Math.sqrt(2));
+        String half = g.floats("const_half", scalar, 0.5f);
+
+        for (int layer = 0; layer < layers; layer++) {
+            String prefix = "encoder.layer." + layer + ".";
+            String q = dense(g, prefix + "attention.self.query", h, hidden, hidden);
+            String k = dense(g, prefix + "attention.self.key", h, hidden, hidden);
+            String v = dense(g, prefix + "attention.self.value", h, hidden, hidden);
+            String scores = g.op("Mul", g.op("MatMul", q, g.op("Transpose", List.of(ints("perm", 0, 2, 1)), k)),
+                    scale);
+            String probabilities = g.op("Softmax", List.of(integer("axis", -1)), g.op("Add", scores, maskBias));
+            String context = g.op("MatMul", probabilities, v);
+            String attention = dense(g, prefix + "attention.output.dense", context, hidden, hidden);
+            h = layerNorm(g, prefix + "attention.output.LayerNorm", hidden, g.op("Add", attention, h));
+
+            String intermediate = dense(g, prefix + "intermediate.dense", h, hidden, 4 * hidden);
+            String gelu = g.op("Mul", g.op("Mul", intermediate,
+                    g.op("Add", g.op("Erf", g.op("Div", intermediate, sqrt2)), one)), half);
+            String output = dense(g, prefix + "output.dense", gelu, 4 * hidden, hidden);
+            h = layerNorm(g, prefix + "output.LayerNorm", hidden, g.op("Add", output, h));
+        }
+        g.opTo("last_hidden_state", "Identity", List.of(), h);
+        g.output("last_hidden_state", DataType.FLOAT, "batch", "sequence", hidden);
+        return model(g.build());
+    }
+
+    /** {@code logits[batch,classes] = X[batch,k] · W[k,classes] + B[classes]}. */
+    public static ModelProto classifier(int k, int classes, long seed) {
+        GraphBuilder g = new GraphBuilder("classifier", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", k);
+        g.opTo("logits", "Add", List.of(), g.op("MatMul", x, g.weight("W", k, classes)), g.weight("B", classes));
+        g.output("logits", DataType.FLOAT, "batch", classes);
+        return model(g.build());
+    }
+
+    /**
+     * {@code Y[batch,n] = X[batch,k] · W[k,n] + B[n]} where {@code W} is the output of a {@code Constant}
+     * node (attribute {@code value}), not an initializer; {@code B} is an initializer.
+     */
+    public static ModelProto withConstantNode(int k, int n, long seed) {
+        GraphBuilder g = new GraphBuilder("constant_node", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", k);
+        g.opTo("W", "Constant", List.of(tensor("value", randomTensor(g.random(), "W", k, n))));
+        g.opTo("Y", "Add", List.of(), g.op("MatMul", x, "W"), g.weight("B", n));
+        g.output("Y", DataType.FLOAT, "batch", n);
+        return model(g.build());
+    }
+
+    /**
+     * {@code Y[batch,n] = cond ? X · W1 : X · W2} with a scalar bool input {@code cond} and
+     * {@code X[batch,k]}: an {@code If} node whose then-branch holds its own initializer {@code W1[k,n]}
+     * and whose else-branch takes {@code W2[k,n]} from a {@code Constant} node; both capture {@code X}
+     * from the outer graph.
+     */
+    public static ModelProto withIfBranch(int k, int n, long seed) {
+        Random random = new Random(seed);
+        GraphBuilder g = new GraphBuilder("if_branch", random);
+        String cond = g.input("cond", DataType.BOOL);
+        String x = g.input("X", DataType.FLOAT, "batch", k);
+
+        GraphBuilder then = new GraphBuilder("then_branch", random);
+        then.opTo("then_Y", "MatMul", List.of(), x, then.weight("W1", k, n));
+        then.output("then_Y", DataType.FLOAT, "batch", n);
+
+        GraphBuilder otherwise = new GraphBuilder("else_branch", random);
+        otherwise.opTo("W2", "Constant", List.of(tensor("value", randomTensor(random, "W2", k, n))));
+        otherwise.opTo("else_Y", "MatMul", List.of(), x, "W2");
+        otherwise.output("else_Y", DataType.FLOAT, "batch", n);
+
+        g.opTo("Y", "If", List.of(graph("then_branch", then.build()), graph("else_branch", otherwise.build())),
+                cond);
+        g.output("Y", DataType.FLOAT, "batch", n);
+        return model(g.build());
+    }
+
+    /**
+     * Writes {@code dir/model.onnx}, the {@link #matMul} model whose initializer {@code W} is stored in
+     * {@code dir/model.onnx.data} (external data: raw little-endian float32 at offset 0); {@code B} stays
+     * inline.
+     *
+     * @param dir an existing folder
+     * @return the path of {@code model.onnx}
+     */
+    public static Path withExternalData(Path dir, int k, int n, long seed) {
+        ModelProto inline = matMul(k, n, seed);
+        GraphProto.Builder graph = inline.getGraph().toBuilder();
+        int index = initializerIndex(graph, "W");
+        TensorProto w = graph.getInitializer(index);
+        byte[] data = w.getRawData().toByteArray();
+        String dataFile = "model.onnx.data";
+        graph.setInitializer(index, w.toBuilder()
+                .clearRawData()
+                .setDataLocation(DataLocation.EXTERNAL)
+                .addExternalData(entry("location", dataFile))
+                .addExternalData(entry("offset", "0"))
+                .addExternalData(entry("length", Integer.toString(data.length))));
+        try {
+            Files.write(dir.resolve(dataFile), data);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return write(inline.toBuilder().setGraph(graph).build(), dir.resolve("model.onnx"));
+    }
+
+    /**
+     * Same inputs and output as {@link #gatherEmbedding} without the projection, plus an int64
+     * {@code attention_mask[batch,sequence]}: {@code Y} is a row of {@code embeddings} (from {@code seed})
+     * where the mask is 1 and a row of {@code padding_embeddings} (from {@code paddingSeed}) where it is 0.
+     * Two models that differ only in {@code paddingSeed} agree exactly on unmasked positions.
+     */
+    public static ModelProto paddedEmbedding(int vocab, int dim, long seed, long paddingSeed) {
+        GraphBuilder g = new GraphBuilder("padded_embedding", new Random(seed));
+        String ids = g.input("input_ids", DataType.INT64, "batch", "sequence");
+        String mask = g.input("attention_mask", DataType.INT64, "batch", "sequence");
+        String tokens = g.op("Gather", List.of(integer("axis", 0)), g.weight("embeddings", vocab, dim), ids);
+        g.addInitializer(randomTensor(new Random(paddingSeed), "padding_embeddings", vocab, dim));
+        String padding = g.op("Gather", List.of(integer("axis", 0)), "padding_embeddings", ids);
+        String keep = g.op("Unsqueeze", g.op("Cast", List.of(integer("to", DataType.FLOAT_VALUE)), mask),
+                g.longs("const_axes_2", new long[] {1}, 2));
+        String drop = g.op("Sub", g.floats("const_one", new long[] {}, 1f), keep);
+        g.opTo("Y", "Add", List.of(), g.op("Mul", tokens, keep), g.op("Mul", padding, drop));
+        g.output("Y", DataType.FLOAT, "batch", "sequence", dim);
+        return model(g.build());
+    }
+
+    /**
+     * A copy of {@code model} with every float32 initializer of the main graph multiplied by
+     * {@code factor}; for a purely linear model every output is then scaled by the same factor.
+     */
+    public static ModelProto scaleWeights(ModelProto model, float factor) {
+        GraphProto.Builder graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = graph.getInitializer(i);
+            if (t.getDataType() != DataType.FLOAT_VALUE || t.getDataLocation() == DataLocation.EXTERNAL) {
+                continue;
+            }
+            float[] values = floats(t);
+            for (int j = 0; j < values.length; j++) {
+                values[j] *= factor;
+            }
+            graph.setInitializer(i, t.toBuilder().clearFloatData()
+                    .setRawData(ByteString.copyFrom(GraphBuilder.littleEndian(values))));
+        }
+        return model.toBuilder().setGraph(graph).build();
+    }
+
+    /** Writes {@code model} to {@code file} (replacing it) and returns {@code file}. */
+    public static Path write(ModelProto model, Path file) {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            model.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
+    /** The values of an inline float32 tensor, from raw data or {@code float_data}. */
+    static float[] floats(TensorProto tensor) {
+        if (!tensor.getRawData().isEmpty()) {
+            FloatBuffer buffer = tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer();
+            float[] values = new float[buffer.remaining()];
+            buffer.get(values);
+            return values;
+        }
+        float[] values = new float[tensor.getFloatDataCount()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = tensor.getFloatData(i);
+        }
+        return values;
+    }
+
+    private static String dense(GraphBuilder g, String name, String input, int in, int out) {
+        return g.op("Add", g.op("MatMul", input, g.weight(name + ".weight", in, out)),
+                g.weight(name + ".bias", out));
+    }
+
+    private static String layerNorm(GraphBuilder g, String name, int hidden, String input) {
+        float[] ones = new float[hidden];
+        Arrays.fill(ones, 1f);
+        return g.op("LayerNormalization", List.of(integer("axis", -1), real("epsilon", 1e-12f)), input,
+                g.floats(name + ".weight", new long[] {hidden}, ones),
+                g.floats(name + ".bias", new long[] {hidden}, new float[hidden]));
+    }
+
+    private static TensorProto randomTensor(Random random, String name, long... dims) {
+        return GraphBuilder.floatTensor(name, dims, GraphBuilder.gaussian(random, GraphBuilder.elements(dims)));
+    }
+
+    private static StringStringEntryProto entry(String key, String value) {
+        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static int initializerIndex(GraphProto.Builder graph, String name) {
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            if (graph.getInitializer(i).getName().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no initializer named " + name);
+    }
+}

@@ -44,7 +44,7 @@ class OnnxModelTest {
         TensorProto w = model.proto().getGraph().getInitializerList().stream().filter(t -> t.getName().equals("W")).findFirst().orElseThrow();
         float[] values = model.floats(w);
         assertThat(values).hasSize(32 * 16);
-        float[] expected = OnnxFixtures.floats(OnnxFixtures.matMul(32, 16, 3).getGraph().getInitializer(0));
+        float[] expected = OnnxFixtures.initializerValues(OnnxFixtures.matMul(32, 16, 3), "W");
         assertThat(values).containsExactly(expected);
     }
 

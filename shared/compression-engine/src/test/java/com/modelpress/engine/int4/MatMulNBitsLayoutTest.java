@@ -59,7 +59,7 @@ class MatMulNBitsLayoutTest {
         float[] scales = compressed.floats(initializer(graph, nbits.getInput(2)));
         byte[] zeroPoints = symmetric ? null : bytes(compressed, initializer(graph, nbits.getInput(3)));
         float[] w = new MatMulNBitsWeights(n, k, blockSize, packed, scales, zeroPoints).dequantize();
-        float[] bias = OnnxFixtures.floats(initializer(OnnxFixtures.matMul(k, n, 21).getGraph(), "B"));
+        float[] bias = OnnxFixtures.initializerValues(OnnxFixtures.matMul(k, n, 21), "B");
 
         int rows = 3;
         float[][] x = new float[rows][k];

@@ -27,7 +27,8 @@ final class Sentences {
         }
         List<String> all = all();
         if (count > all.size()) {
-            throw new IllegalArgumentException("asked for " + count + " sentences, " + RESOURCE + " holds " + all.size());
+            throw new IllegalArgumentException(
+                    "asked for " + count + " sentences, " + RESOURCE + " holds " + all.size());
         }
         return all.subList(0, count);
     }

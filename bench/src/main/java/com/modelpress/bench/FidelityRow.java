@@ -14,13 +14,11 @@ sealed interface FidelityRow permits FidelityRow.Measured, FidelityRow.Failed {
      * @param bitsPerWeight      nullable: only when the engine reports it
      * @param worstOutputSqnrDb  nullable: the lowest output SQNR in the engine's report, in dB
      * @param agreement          pooled-embedding agreement with fp32 on the bench sentences
-     * @param latencyRatio       median batch latency of the compressed model / of fp32
-     * @param medianBatchMillis  median batch latency of the compressed model, in milliseconds
+     * @param latency            batch latency of the compressed model next to fp32's, timed in alternation
      * @param compressionSeconds nullable: wall time of the engine's compress call (its own evaluation included)
      */
     record Measured(String model, String variant, double sizeRatio, Double bitsPerWeight, Double worstOutputSqnrDb,
-                    EmbeddingAgreement agreement, double latencyRatio, double medianBatchMillis,
-                    Double compressionSeconds) implements FidelityRow {}
+                    EmbeddingAgreement agreement, PairedLatency latency, Double compressionSeconds) implements FidelityRow {}
 
     /** @param reason one line: why this variant produced no numbers */
     record Failed(String model, String variant, String reason) implements FidelityRow {}

@@ -8,7 +8,7 @@ final class FidelityTable {
 
     private static final String HEADER = """
             | model | method | size vs fp32 | bits/weight | worst output SQNR (dB) | pooled cosine mean | \
-            pooled cosine min | top-1 neighbour agreement | batch latency vs fp32 | compress (s) |
+            pooled cosine min | top-1 neighbour agreement | batch latency vs fp32 (compressed / fp32) | compress (s) |
             |---|---|---:|---:|---:|---:|---:|---:|---:|---:|
             """;
 
@@ -27,7 +27,8 @@ final class FidelityTable {
                         format("%.5f", m.agreement().cosineMean()),
                         format("%.5f", m.agreement().cosineMin()),
                         format("%.1f %%", m.agreement().top1Agreement() * 100),
-                        format("%.2f× (%.1f ms)", m.latencyRatio(), m.medianBatchMillis()),
+                        format("%.2f× (%.1f / %.1f ms)", m.latency().ratio(), m.latency().candidateMedianMillis(),
+                                m.latency().referenceMedianMillis()),
                         m.compressionSeconds() == null ? "—" : format("%.1f", m.compressionSeconds()));
                 case FidelityRow.Failed f -> cells(f.model(), f.variant(),
                         "failed: " + f.reason().replace('|', '/').replace('\n', ' '),

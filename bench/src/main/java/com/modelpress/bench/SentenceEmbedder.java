@@ -37,12 +37,18 @@ final class SentenceEmbedder implements AutoCloseable {
      * @param environment the process's ONNX Runtime environment; not closed by this class
      * @param model       an ONNX model with int64 {@code input_ids} and {@code attention_mask} inputs (and
      *                    optionally {@code token_type_ids}) and a rank-3 float output
+     * @param threads     ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per physical core)
      * @throws IllegalArgumentException when the model has another signature
      */
-    SentenceEmbedder(OrtEnvironment environment, Path model, WordPieceTokenizer tokenizer) throws OrtException {
+    SentenceEmbedder(OrtEnvironment environment, Path model, WordPieceTokenizer tokenizer, int threads)
+            throws OrtException {
+        if (threads < 0) {
+            throw new IllegalArgumentException("threads must not be negative, was " + threads);
+        }
         this.environment = environment;
         this.tokenizer = tokenizer;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
             this.session = environment.createSession(model.toString(), options);
         }
         try {

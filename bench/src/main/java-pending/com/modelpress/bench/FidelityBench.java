@@ -107,9 +107,8 @@ public final class FidelityBench {
     private static FidelityRow compressAndScore(ModelCompressor compressor, Scoring scoring, BenchModel model,
                                                 String methodId, Path fp32, Path work, SentenceEmbedder reference,
                                                 float[][] referenceEmbeddings) throws OrtException {
-        Path output = work.resolve(model.id() + "-" + methodId).resolve("model.onnx");
         try {
-            Files.createDirectories(output.getParent());
+            Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + methodId)).resolve("model.onnx");
             CompressionMethod method = CompressionMethod.of(methodId, OPTIONS_USED);
             long start = System.nanoTime();
             FidelityReport report = compressor.compress(fp32, output, method, ProgressListener.NONE);

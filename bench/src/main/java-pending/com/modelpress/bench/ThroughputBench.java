@@ -64,11 +64,14 @@ public final class ThroughputBench {
         for (String methodId : methods) {
             System.err.printf("%s: %s x %d%n", model.displayName(), methodId, runs);
             CompressionMethod method = CompressionMethod.of(methodId, OPTIONS_USED);
-            Path output = work.resolve(methodId).resolve("model.onnx");
-            Files.createDirectories(output.getParent());
+            Path methodDirectory = work.resolve(methodId);
+            Path output = methodDirectory.resolve("model.onnx");
             AtomicReference<FidelityReport> report = new AtomicReference<>();
-            ThroughputRow timed = ThroughputRow.bestOf(methodId, 0, runs,
-                    () -> report.set(compressor.compress(fp32, output, method, ProgressListener.NONE)));
+            // bytes are known only from the first report; the row is rebuilt with them below
+            ThroughputRow timed = ThroughputRow.bestOf(methodId, 0, runs, () -> {
+                WorkDirectory.emptied(methodDirectory);
+                report.set(compressor.compress(fp32, output, method, ProgressListener.NONE));
+            });
             long weightBytes = report.get().sizes().originalWeightBytes();
             rows.add(new ThroughputRow("compress " + methodId, weightBytes, timed.bestSeconds(), runs));
             stepNotes.add(methodId + ": " + report.get().timings().stream()

@@ -89,12 +89,12 @@ public final class FidelityBench {
         System.out.println(table);
         String command = ("bench/run fidelity " + String.join(" ", args)).strip();
         String body = RunDescription.current(environment.getVersion(), command).markdown() + "\n"
-                + method(sentences.size(), batch, latencyRuns, threads) + "\n\n" + table;
+                + howMeasured(sentences.size(), batch, latencyRuns, threads) + "\n\n" + table;
         BenchmarksDoc.writeSection(out, "fidelity", "Fidelity", body);
         System.err.println("wrote " + out);
     }
 
-    private static String method(int sentences, int batch, int latencyRuns, int threads) {
+    private static String howMeasured(int sentences, int batch, int latencyRuns, int threads) {
         return sentences + " sentences in batches of " + batch + ", at most "
                 + WordPieceTokenizer.DEFAULT_MAX_LENGTH + " tokens each. Every model's embedding is the"
                 + " attention-masked mean of its last hidden state. Latency: median of " + latencyRuns
@@ -106,7 +106,7 @@ public final class FidelityBench {
 
     private static FidelityRow compressAndScore(ModelCompressor compressor, Scoring scoring, BenchModel model,
                                                 String methodId, Path fp32, Path work, SentenceEmbedder reference,
-                                                float[][] referenceEmbeddings) throws OrtException {
+                                                float[][] referenceEmbeddings) {
         try {
             Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + methodId)).resolve("model.onnx");
             CompressionMethod method = CompressionMethod.of(methodId, OPTIONS_USED);
@@ -122,6 +122,11 @@ public final class FidelityBench {
             System.err.printf("%s: %s failed: %s%n", model.displayName(), methodId, e);
             return new FidelityRow.Failed(model.displayName(), methodId,
                     e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (OrtException e) {
+            // a compressed model that stock ONNX Runtime cannot run is a result to report, not a reason to stop
+            System.err.printf("%s: %s does not run: %s%n", model.displayName(), methodId, e);
+            return new FidelityRow.Failed(model.displayName(), methodId,
+                    "ONNX Runtime cannot run the compressed model: " + e.getMessage());
         }
     }
 

@@ -67,7 +67,7 @@ public final class ThroughputBench {
             Path methodDirectory = work.resolve(methodId);
             Path output = methodDirectory.resolve("model.onnx");
             AtomicReference<FidelityReport> report = new AtomicReference<>();
-            // bytes are known only from the first report; the row is rebuilt with them below
+            // the weight bytes are known only from a report, so the row is rebuilt with them below
             ThroughputRow timed = ThroughputRow.bestOf(methodId, 0, runs, () -> {
                 WorkDirectory.emptied(methodDirectory);
                 report.set(compressor.compress(fp32, output, method, ProgressListener.NONE));

@@ -1,11 +1,13 @@
 package com.modelpress.engine.int4;
 
+import java.util.stream.IntStream;
+
 /**
  * Chooses 4-bit codes, scales and zero points block by block. Rather than taking min/max as is, each block's
  * range is searched (shrunk step by step, then the scale refitted by least squares for the chosen codes) and
  * the candidate with the smallest squared error wins: the clipping a min/max quantizer never tries.
  *
- * <p>Stateless; thread-safe.
+ * <p>Stateless; thread-safe. Uses the common fork-join pool.
  */
 public final class BlockQuantizer {
 
@@ -26,9 +28,10 @@ public final class BlockQuantizer {
         float[] scales = new float[n * blocks];
         int zpPerRow = (blocks + 1) / 2;
         byte[] zeroPoints = symmetric ? null : new byte[n * zpPerRow];
-        float[] x = new float[blockSize];
-        int[] q = new int[blockSize];
-        for (int col = 0; col < n; col++) {
+        // columns are independent and write disjoint bytes: quantize them in parallel
+        IntStream.range(0, n).parallel().forEach(col -> {
+            float[] x = new float[blockSize];
+            int[] q = new int[blockSize];
             for (int block = 0; block < blocks; block++) {
                 int start = block * blockSize;
                 int len = Math.min(blockSize, k - start);
@@ -54,7 +57,7 @@ public final class BlockQuantizer {
                     decoded[(start + j) * n + col] = (q[j] - code.zeroPoint) * code.scale;
                 }
             }
-        }
+        });
         return new MatMulNBitsWeights(n, k, blockSize, packed, scales, zeroPoints);
     }
 

@@ -13,6 +13,7 @@ import com.modelpress.engine.quant.Sqnr;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * A lookup table {@code [V, D]} stored as 4-bit codes with a float16 scale and offset per block of each row:
@@ -45,9 +46,10 @@ final class GatherInt4 {
         float[] scales = new float[v * blocks];
         float[] offsets = new float[v * blocks];
         float[] decoded = new float[values.length];
-        int[] codes = new int[d];
-        float[] block = new float[blockSize];
-        for (int row = 0; row < v; row++) {
+        // rows are independent and write disjoint bytes: quantize them in parallel
+        IntStream.range(0, v).parallel().forEach(row -> {
+            int[] codes = new int[d];
+            float[] block = new float[blockSize];
             for (int b = 0; b < blocks; b++) {
                 int start = row * d + b * blockSize;
                 System.arraycopy(values, start, block, 0, blockSize);
@@ -65,7 +67,7 @@ final class GatherInt4 {
             for (int j = 0; j < half; j++) {
                 packed[row * half + j] = (byte) (codes[j] | (codes[j + half] << 4));
             }
-        }
+        });
         String base = weight.name();
         String table = scope.fresh(base + "_q4");
         String scaleName = scope.fresh(base + "_block_scale");

@@ -5,6 +5,7 @@ import com.modelpress.contracts.FidelityReport.StepTiming;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
+import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
 import com.modelpress.engine.graph.OnnxModel;
 
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class ModelCompressor {
         return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
                 outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                 result.info(), evaluation.seed(), result.sessionOptions(),
-                new FidelityReport.Versions(VERSION, FidelityEvaluator.onnxRuntimeVersion(), Runtime.version().toString()),
+                new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
                 timings, outcome.notes());
     }
 

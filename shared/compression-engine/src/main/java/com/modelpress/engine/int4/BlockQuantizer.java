@@ -86,15 +86,49 @@ public final class BlockQuantizer {
             float hi = max * shrink;
             float scale = (hi - lo) / 15f;
             int zp = (int) Math.max(0, Math.min(15, Math.rint(-lo / scale)));
-            for (BlockCode candidate : new BlockCode[]{new BlockCode(scale, zp), refit(x, len, scale, zp)}) {
+            BlockCode candidate = new BlockCode(scale, zp);
+            for (int round = 0; round < 3 && candidate != null; round++) {
                 double error = error(x, len, candidate);
                 if (error < bestError) {
                     bestError = error;
                     best = candidate;
                 }
+                BlockCode rescaled = refit(x, len, candidate.scale, candidate.zeroPoint);
+                double rescaledError = error(x, len, rescaled);
+                if (rescaledError < bestError) {
+                    bestError = rescaledError;
+                    best = rescaled;
+                }
+                candidate = refitAffine(x, len, candidate);
             }
         }
         return best;
+    }
+
+    /**
+     * Least squares for scale and a free offset given the codes {@code code} produces, then the offset rounded
+     * to an integer zero point and the scale refitted for it; null when degenerate.
+     */
+    private static BlockCode refitAffine(float[] x, int len, BlockCode code) {
+        double sq = 0, sqq = 0, sx = 0, sqx = 0;
+        for (int j = 0; j < len; j++) {
+            int q = quantize(x[j], code.scale, code.zeroPoint);
+            sq += q;
+            sqq += (double) q * q;
+            sx += x[j];
+            sqx += (double) q * x[j];
+        }
+        double det = len * sqq - sq * sq;
+        if (det == 0) {
+            return null;
+        }
+        double scale = (len * sqx - sq * sx) / det;
+        double offset = (sx - scale * sq) / len;
+        if (!(scale > 0)) {
+            return null;
+        }
+        int zp = (int) Math.max(0, Math.min(15, Math.rint(-offset / scale)));
+        return refit(x, len, (float) scale, zp);
     }
 
     /** Codes −8..7 stored as 0..15 with the implicit zero point 8: x ≈ (q − 8)·s. */

@@ -169,6 +169,34 @@ public final class OnnxFixtures {
     }
 
     /**
+     * {@link #classifier} plus a second output {@code prediction[batch]}: the int64 ArgMax of the logits along
+     * the last axis.
+     */
+    public static ModelProto classifierWithArgMax(int k, int classes, long seed) {
+        GraphBuilder g = new GraphBuilder("classifier_argmax", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", k);
+        g.opTo("logits", "Add", List.of(), g.op("MatMul", x, g.weight("W", k, classes)), g.weight("B", classes));
+        g.opTo("prediction", "ArgMax", List.of(integer("axis", -1), integer("keepdims", 0)), "logits");
+        g.output("logits", DataType.FLOAT, "batch", classes);
+        g.output("prediction", DataType.INT64, "batch");
+        return model(g.build());
+    }
+
+    /**
+     * The {@link #matMul} model with the same weights behind float16 input and output: {@code X[batch,k]} and
+     * {@code Y[batch,n]} are float16, cast to float32 around the MatMul and Add.
+     */
+    public static ModelProto matMulFloat16Io(int k, int n, long seed) {
+        GraphBuilder g = new GraphBuilder("matmul_float16_io", new Random(seed));
+        String x = g.input("X", DataType.FLOAT16, "batch", k);
+        String x32 = g.op("Cast", List.of(integer("to", DataType.FLOAT_VALUE)), x);
+        String y32 = g.op("Add", g.op("MatMul", x32, g.weight("W", k, n)), g.weight("B", n));
+        g.opTo("Y", "Cast", List.of(integer("to", DataType.FLOAT16_VALUE)), y32);
+        g.output("Y", DataType.FLOAT16, "batch", n);
+        return model(g.build());
+    }
+
+    /**
      * {@code Y[batch,n] = X[batch,k] · W[k,n] + B[n]} where {@code W} is the output of a {@code Constant}
      * node (attribute {@code value}), not an initializer; {@code B} is an initializer.
      */
@@ -277,6 +305,38 @@ public final class OnnxFixtures {
                     .setRawData(ByteString.copyFrom(GraphBuilder.littleEndian(values))));
         }
         return model.toBuilder().setGraph(graph).build();
+    }
+
+    /**
+     * A copy of {@code model} with seeded N(0, std²) noise added to every inline float32 initializer of the
+     * main graph, the way quantization error perturbs weights.
+     */
+    public static ModelProto withNoise(ModelProto model, double std, long seed) {
+        Random random = new Random(seed);
+        GraphProto.Builder graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = graph.getInitializer(i);
+            if (t.getDataType() != DataType.FLOAT_VALUE || t.getDataLocation() == DataLocation.EXTERNAL) {
+                continue;
+            }
+            float[] values = floats(t);
+            for (int j = 0; j < values.length; j++) {
+                values[j] += (float) (random.nextGaussian() * std);
+            }
+            graph.setInitializer(i, t.toBuilder().clearFloatData()
+                    .setRawData(ByteString.copyFrom(GraphBuilder.littleEndian(values))));
+        }
+        return model.toBuilder().setGraph(graph).build();
+    }
+
+    /**
+     * The values of the main graph's inline float32 initializer {@code name}.
+     *
+     * @throws IllegalArgumentException when there is no such initializer
+     */
+    public static float[] initializerValues(ModelProto model, String name) {
+        return floats(model.getGraph().getInitializerList().stream().filter(t -> t.getName().equals(name))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("no initializer named " + name)));
     }
 
     /** Writes {@code model} to {@code file} (replacing it) and returns {@code file}. */

@@ -126,6 +126,53 @@ class OnnxFixturesTest {
     }
 
     @Test
+    void classifierWithArgMaxPredictsTheLargestLogit() throws OrtException {
+        try (OrtSession session = ENV.createSession(OnnxFixtures.classifierWithArgMax(8, 6, 2).toByteArray());
+             OnnxTensor x = floats(gaussian(8, 4), 1, 8);
+             OrtSession.Result result = session.run(Map.of("X", x))) {
+            float[] logits = Output.of((OnnxTensor) result.get("logits").orElseThrow()).values();
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                best = logits[i] > logits[best] ? i : best;
+            }
+            assertThat(((OnnxTensor) result.get("prediction").orElseThrow()).getLongBuffer().get(0)).isEqualTo(best);
+        }
+    }
+
+    @Test
+    void float16IoModelMatchesTheFloat32ModelToHalfPrecision() throws OrtException {
+        float[] x = gaussian(8, 1);
+        short[] half = new short[8];
+        for (int i = 0; i < 8; i++) {
+            half[i] = Float.floatToFloat16(x[i]);
+        }
+        Output y16;
+        try (OrtSession session = ENV.createSession(OnnxFixtures.matMulFloat16Io(8, 4, 2).toByteArray());
+             OnnxTensor input = OnnxTensor.createTensor(ENV, java.nio.ShortBuffer.wrap(half), new long[] {1, 8},
+                     ai.onnxruntime.OnnxJavaType.FLOAT16);
+             OrtSession.Result result = session.run(Map.of("X", input))) {
+            assertThat(((OnnxTensor) result.get(0)).getInfo().type).isEqualTo(ai.onnxruntime.OnnxJavaType.FLOAT16);
+            y16 = Output.of((OnnxTensor) result.get(0));
+        }
+        Output y32 = run(OnnxFixtures.matMul(8, 4, 2).toByteArray(), Map.of("X", floats(x, 1, 8)));
+        for (int i = 0; i < 4; i++) {
+            assertThat(y16.values()[i]).isCloseTo(y32.values()[i], within(0.01f));
+        }
+    }
+
+    @Test
+    void withNoiseChangesWeightsBySmallAmounts() {
+        ModelProto model = OnnxFixtures.matMul(16, 16, 1);
+        float[] before = OnnxFixtures.initializerValues(model, "W");
+        float[] after = OnnxFixtures.initializerValues(OnnxFixtures.withNoise(model, 0.001, 2), "W");
+        double sumSquares = 0;
+        for (int i = 0; i < before.length; i++) {
+            sumSquares += (after[i] - before[i]) * (after[i] - before[i]);
+        }
+        assertThat(Math.sqrt(sumSquares / before.length)).isBetween(0.0008, 0.0012);
+    }
+
+    @Test
     void constantNodeModelHasNoWeightInitializer() throws OrtException {
         ModelProto model = OnnxFixtures.withConstantNode(8, 4, 2);
         assertThat(model.getGraph().getInitializerList()).extracting(TensorProto::getName).containsExactly("B");

@@ -1,0 +1,27 @@
+package com.modelpress.engine.evaluation;
+
+import com.modelpress.contracts.FidelityReport.EvaluationInfo;
+import com.modelpress.contracts.FidelityReport.Latency;
+import com.modelpress.contracts.FidelityReport.OutputFidelity;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@link FidelityEvaluator#evaluate} measured.
+ *
+ * @param outputs        fidelity of each float output, in the original model's output order
+ * @param latency        nullable: {@code null} when {@link EvaluationSettings#latencyRuns()} is 0
+ * @param sessionOptions every ONNX Runtime session setting both models ran under, to reproduce the run
+ * @param info           where the inputs came from and how each was built
+ * @param notes          human-readable remarks: outputs left out and why; empty when there are none
+ */
+public record EvaluationResult(List<OutputFidelity> outputs, Latency latency, Map<String, String> sessionOptions,
+                               EvaluationInfo info, List<String> notes) {
+
+    public EvaluationResult {
+        outputs = List.copyOf(outputs);
+        sessionOptions = Map.copyOf(sessionOptions);
+        notes = List.copyOf(notes);
+    }
+}

@@ -1,0 +1,397 @@
+package com.modelpress.engine.evaluation;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.TensorInfo;
+import com.modelpress.contracts.FidelityReport.EvaluationInfo;
+import com.modelpress.contracts.FidelityReport.Latency;
+import com.modelpress.contracts.FidelityReport.OutputFidelity;
+import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.ProgressListener;
+import com.modelpress.engine.UnsupportedModelException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs an original and a compressed model with ONNX Runtime (CPU) on the same inputs and measures how far the
+ * compressed model's outputs are from the original's (see {@link OutputComparison} for the metrics).
+ *
+ * <p>Inputs come from {@link EvaluationSettings#inputsDir()} ({@link SampleFolders}) or are synthesised from
+ * the original's input signature ({@link SyntheticInputs}); the same seed gives the same metrics. Vectors at
+ * positions where an input named {@code attention_mask} is 0 are left out of outputs shaped
+ * {@code [batch, sequence, …, last]} whose first two dimensions match the mask's. Outputs whose last dimension
+ * is at least 2 and whose name contains {@code logit}, {@code prob} or {@code score}, or which come straight out
+ * of a Softmax/LogSoftmax, also get top-1 agreement and KL divergence. Non-float outputs are left out, with a
+ * note.
+ *
+ * <p>The models run one after the other, each in its own session built from the model's path (so external
+ * data beside it resolves) with the same options: sequential execution, {@code ORT_ENABLE_ALL} graph
+ * optimisation, ONNX Runtime's default intra-op threads, and the settings' config entries. The original's
+ * outputs are kept in memory until the compressed model has run. Thread-safe: no state.
+ */
+public final class FidelityEvaluator {
+
+    /** Untimed runs before latency is measured. */
+    static final int WARM_UP_RUNS = 3;
+    static final String PROGRESS_STEP = "evaluate";
+    static final String EXECUTION_PROVIDER = "CPU";
+
+    private FidelityEvaluator() {
+    }
+
+    /**
+     * @param originalModel   the reference .onnx file; never null
+     * @param compressedModel the .onnx file to judge, with the same inputs and outputs; never null
+     * @param settings        never null
+     * @param progress        told step {@value #PROGRESS_STEP} with the fraction of model runs done; never null
+     * @throws InvalidModelException     when the original is not ONNX, or the given inputs are missing, malformed,
+     *                                   do not fit the model, or mask every position of an output
+     * @throws UnsupportedModelException when ONNX Runtime cannot load or run a model, or the compressed model's
+     *                                   inputs or outputs do not match the original's
+     */
+    public static EvaluationResult evaluate(Path originalModel, Path compressedModel, EvaluationSettings settings,
+                                            ProgressListener progress) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        GraphFacts facts = GraphFacts.read(originalModel);
+        Map<String, String> recorded = new LinkedHashMap<>();
+        progress.onProgress(PROGRESS_STEP, 0);
+        try (SessionOptions options = sessionOptions(env, settings, recorded)) {
+            Samples samples;
+            Progress counter;
+            OriginalRun original;
+            String maskInput;
+            try (OrtSession session = open(env, originalModel, options)) {
+                List<InputSpec> inputs = new ArrayList<>();
+                for (NodeInfo input : session.getInputInfo().values()) {
+                    inputs.add(InputSpec.of(input));
+                }
+                samples = settings.inputsDir() == null
+                        ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed())
+                        : SampleFolders.load(settings.inputsDir(), inputs);
+                int timedRuns = settings.latencyRuns() > 0 ? WARM_UP_RUNS + settings.latencyRuns() : 0;
+                counter = new Progress(progress, 2 * (samples.samples().size() + timedRuns));
+                original = runOriginal(env, session, originalModel, samples, settings, counter);
+                maskInput = maskInput(inputs);
+            }
+            Comparisons comparisons = new Comparisons(original, facts, maskInput);
+            double compressedMedianMs;
+            try (OrtSession session = open(env, compressedModel, options)) {
+                compressedMedianMs = runCompressed(env, session, compressedModel, samples, settings, counter,
+                        comparisons);
+            }
+            Latency latency = settings.latencyRuns() == 0 ? null : new Latency(original.medianMs(),
+                    compressedMedianMs, compressedMedianMs / original.medianMs(), settings.latencyRuns(),
+                    EXECUTION_PROVIDER);
+            List<String> notes = new ArrayList<>(original.notes());
+            List<OutputFidelity> outputs = comparisons.results(notes);
+            progress.onProgress(PROGRESS_STEP, 1);
+            return new EvaluationResult(outputs, latency, recorded,
+                    new EvaluationInfo(samples.source(), samples.samples().size(), samples.description()), notes);
+        } catch (OrtException e) {
+            throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The original's float outputs of every sample, in sample order, and its median latency (0 when not measured). */
+    private record OriginalRun(List<String> outputNames, List<Map<String, OutputArray>> outputs, double medianMs,
+                               List<String> notes) {}
+
+    /** One output of one sample: C-order values with their shape. */
+    private record OutputArray(long[] shape, float[] values) {
+
+        /** Size of the last axis: 1 for a scalar. */
+        int vectorLength() {
+            return shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+        }
+    }
+
+    private static OriginalRun runOriginal(OrtEnvironment env, OrtSession session, Path model, Samples samples,
+                                           EvaluationSettings settings, Progress progress) throws OrtException {
+        List<String> names = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (Map.Entry<String, NodeInfo> output : session.getOutputInfo().entrySet()) {
+            if (output.getValue().getInfo() instanceof TensorInfo tensor && isFloat(tensor)) {
+                names.add(output.getKey());
+            } else {
+                notes.add("output '" + output.getKey() + "' (" + output.getValue().getInfo()
+                        + ") not compared: only float tensors are");
+            }
+        }
+        boolean userInputs = settings.inputsDir() != null;
+        List<Map<String, OutputArray>> outputs = new ArrayList<>();
+        for (Sample sample : samples.samples()) {
+            outputs.add(run(env, session, model, sample, names, userInputs));
+            progress.advance();
+        }
+        return new OriginalRun(names, outputs, latency(env, session, model, samples, settings, progress), notes);
+    }
+
+    /** Runs every sample through the compressed model, comparing as it goes; returns its median latency. */
+    private static double runCompressed(OrtEnvironment env, OrtSession session, Path model, Samples samples,
+                                        EvaluationSettings settings, Progress progress, Comparisons comparisons)
+            throws OrtException {
+        for (String input : session.getInputNames()) {
+            if (!samples.samples().getFirst().inputs().containsKey(input)) {
+                throw new UnsupportedModelException("compressed model " + model + " has input '" + input
+                        + "', which the original model does not have");
+            }
+        }
+        for (String output : comparisons.outputNames()) {
+            if (!session.getOutputNames().contains(output)) {
+                throw new UnsupportedModelException("compressed model " + model + " lacks output '" + output + "'");
+            }
+        }
+        for (int index = 0; index < samples.samples().size(); index++) {
+            Sample sample = samples.samples().get(index);
+            comparisons.add(index, sample, run(env, session, model, sample, comparisons.outputNames(), false));
+            progress.advance();
+        }
+        return latency(env, session, model, samples, settings, progress);
+    }
+
+    private static Map<String, OutputArray> run(OrtEnvironment env, OrtSession session, Path model, Sample sample,
+                                                List<String> outputNames, boolean userInputs) throws OrtException {
+        Map<String, OutputArray> outputs = new LinkedHashMap<>();
+        try (Feeds feeds = Feeds.of(env, session, sample);
+             OrtSession.Result result = session.run(feeds.tensors())) {
+            for (String name : outputNames) {
+                OnnxValue value = result.get(name).orElseThrow();
+                float[] values = OrtTensors.floats(value).orElseThrow(() -> new UnsupportedModelException(
+                        model + ": output '" + name + "' is not a float tensor"));
+                outputs.put(name, new OutputArray(((OnnxTensor) value).getInfo().getShape(), values));
+            }
+        } catch (OrtException e) {
+            String problem = model + " fails on sample " + sample.name() + ": " + e.getMessage();
+            throw userInputs ? new InvalidModelException("the given inputs do not fit the model: " + problem, e)
+                    : new UnsupportedModelException(problem, e);
+        }
+        return outputs;
+    }
+
+    /** Median wall time of {@code latencyRuns} runs of the first sample after warm-up, in ms; 0 when not asked for. */
+    private static double latency(OrtEnvironment env, OrtSession session, Path model, Samples samples,
+                                  EvaluationSettings settings, Progress progress) throws OrtException {
+        if (settings.latencyRuns() == 0) {
+            return 0;
+        }
+        long[] nanos = new long[settings.latencyRuns()];
+        try (Feeds feeds = Feeds.of(env, session, samples.samples().getFirst())) {
+            for (int run = 0; run < WARM_UP_RUNS + nanos.length; run++) {
+                long start = System.nanoTime();
+                try (OrtSession.Result ignored = session.run(feeds.tensors())) {
+                    if (run >= WARM_UP_RUNS) {
+                        nanos[run - WARM_UP_RUNS] = System.nanoTime() - start;
+                    }
+                }
+                progress.advance();
+            }
+        } catch (OrtException e) {
+            throw new UnsupportedModelException(model + " fails while timing: " + e.getMessage(), e);
+        }
+        Arrays.sort(nanos);
+        int middle = nanos.length / 2;
+        double median = nanos.length % 2 == 1 ? nanos[middle] : (nanos[middle - 1] + nanos[middle]) / 2.0;
+        return median / 1e6;
+    }
+
+    private static SessionOptions sessionOptions(OrtEnvironment env, EvaluationSettings settings,
+                                                 Map<String, String> recorded) throws OrtException {
+        SessionOptions options = new SessionOptions();
+        try {
+            options.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
+            recorded.put("execution_mode", "ORT_SEQUENTIAL");
+            options.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
+            recorded.put("graph_optimization_level", "ORT_ENABLE_ALL");
+            recorded.put("intra_op_num_threads", "0 (ONNX Runtime default: one per physical core; "
+                    + Runtime.getRuntime().availableProcessors() + " logical processors available)");
+            recorded.put("execution_provider", EXECUTION_PROVIDER);
+            recorded.put("onnxruntime_version", env.getVersion());
+            for (Map.Entry<String, String> entry : new TreeMap<>(settings.sessionConfig()).entrySet()) {
+                options.addConfigEntry(entry.getKey(), entry.getValue());
+                recorded.put(entry.getKey(), entry.getValue());
+            }
+            return options;
+        } catch (OrtException | RuntimeException e) {
+            options.close();
+            throw e;
+        }
+    }
+
+    private static OrtSession open(OrtEnvironment env, Path model, SessionOptions options) {
+        try {
+            return env.createSession(model.toString(), options);
+        } catch (OrtException e) {
+            throw new UnsupportedModelException("ONNX Runtime cannot load " + model + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isFloat(TensorInfo tensor) {
+        return switch (tensor.type) {
+            case FLOAT, DOUBLE, FLOAT16, BFLOAT16 -> true;
+            case INT8, INT16, INT32, INT64, UINT8, BOOL, STRING, UNKNOWN -> false;
+        };
+    }
+
+    /** The input named like {@code attention_mask}, or null. */
+    private static String maskInput(List<InputSpec> inputs) {
+        return inputs.stream().map(InputSpec::name)
+                .filter(name -> name.toLowerCase(Locale.ROOT).contains("attention_mask"))
+                .findFirst().orElse(null);
+    }
+
+    /** The input tensors of one sample, in the types the session wants; closes them all. */
+    private record Feeds(Map<String, OnnxTensor> tensors) implements AutoCloseable {
+
+        static Feeds of(OrtEnvironment env, OrtSession session, Sample sample) throws OrtException {
+            Feeds feeds = new Feeds(new LinkedHashMap<>());
+            try {
+                for (NodeInfo input : session.getInputInfo().values()) {
+                    InputSpec spec = InputSpec.of(input);
+                    feeds.tensors.put(spec.name(),
+                            OrtTensors.create(env, spec.name(), sample.inputs().get(spec.name()), spec.type()));
+                }
+                return feeds;
+            } catch (OrtException | RuntimeException e) {
+                feeds.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            tensors.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Compares each compressed output with the original's, sample by sample. */
+    private static final class Comparisons {
+
+        private final OriginalRun original;
+        private final String maskInput;
+        private final Map<String, OutputComparison> byOutput = new LinkedHashMap<>();
+        private final Map<String, Long> masked = new LinkedHashMap<>();
+
+        /** @param maskInput nullable: no attention mask */
+        Comparisons(OriginalRun original, GraphFacts facts, String maskInput) {
+            this.original = original;
+            this.maskInput = maskInput;
+            for (String name : original.outputNames()) {
+                int length = original.outputs().getFirst().get(name).vectorLength();
+                String lower = name.toLowerCase(Locale.ROOT);
+                boolean distribution = length >= 2 && (lower.contains("logit") || lower.contains("prob")
+                        || lower.contains("score") || facts.softmaxOutputs().contains(name));
+                boolean probabilities = distribution && original.outputs().stream().allMatch(
+                        sample -> OutputComparison.looksLikeProbabilities(sample.get(name).values(), length));
+                byOutput.put(name, new OutputComparison(name, distribution, probabilities));
+                masked.put(name, 0L);
+            }
+        }
+
+        List<String> outputNames() {
+            return original.outputNames();
+        }
+
+        void add(int index, Sample sample, Map<String, OutputArray> compressed) {
+            for (Map.Entry<String, OutputComparison> entry : byOutput.entrySet()) {
+                String name = entry.getKey();
+                OutputArray reference = original.outputs().get(index).get(name);
+                OutputArray candidate = compressed.get(name);
+                if (!Arrays.equals(reference.shape(), candidate.shape())) {
+                    throw new UnsupportedModelException("output '" + name + "' is " + Arrays.toString(candidate.shape())
+                            + " in the compressed model but " + Arrays.toString(reference.shape())
+                            + " in the original, on sample " + sample.name());
+                }
+                if (reference.values().length == 0) {
+                    continue;
+                }
+                boolean[] keep = keep(reference.shape(), sample);
+                if (keep != null) {
+                    long dropped = 0;
+                    for (boolean kept : keep) {
+                        dropped += kept ? 0 : 1;
+                    }
+                    masked.merge(name, dropped, Long::sum);
+                }
+                entry.getValue().add(reference.values(), candidate.values(), reference.vectorLength(), keep);
+            }
+        }
+
+        /** Per vector of an output, whether its position is unmasked; null when the mask does not apply. */
+        private boolean[] keep(long[] shape, Sample sample) {
+            if (maskInput == null || shape.length < 3) {
+                return null;
+            }
+            NpyArray mask = sample.inputs().get(maskInput);
+            long[] maskShape = mask.shape();
+            if (maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
+                return null;
+            }
+            long vectorsPerPosition = 1;
+            for (int axis = 2; axis < shape.length - 1; axis++) {
+                vectorsPerPosition *= shape[axis];
+            }
+            long[] positions = mask.toLongs();
+            boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
+            for (int vector = 0; vector < keep.length; vector++) {
+                keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
+            }
+            return keep;
+        }
+
+        /**
+         * @param notes receives one line per output that was masked or empty
+         * @throws InvalidModelException when the mask leaves no vector of an output
+         */
+        List<OutputFidelity> results(List<String> notes) {
+            List<OutputFidelity> results = new ArrayList<>();
+            for (Map.Entry<String, OutputComparison> entry : byOutput.entrySet()) {
+                String name = entry.getKey();
+                long dropped = masked.get(name);
+                if (entry.getValue().vectors() == 0) {
+                    if (dropped > 0) {
+                        throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
+                                + "' in every sample: nothing to compare");
+                    }
+                    notes.add("output '" + name + "' is empty: not compared");
+                    continue;
+                }
+                if (dropped > 0) {
+                    notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput
+                            + " == 0 positions left out");
+                }
+                results.add(entry.getValue().result());
+            }
+            return results;
+        }
+    }
+
+    /** Counts model runs and reports the fraction done. */
+    private static final class Progress {
+
+        private final ProgressListener listener;
+        private final int total;
+        private int done;
+
+        Progress(ProgressListener listener, int total) {
+            this.listener = listener;
+            this.total = total;
+        }
+
+        void advance() {
+            done++;
+            listener.onProgress(PROGRESS_STEP, Math.min(1, (double) done / total));
+        }
+    }
+}

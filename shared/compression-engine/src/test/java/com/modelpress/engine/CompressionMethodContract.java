@@ -1,0 +1,192 @@
+package com.modelpress.engine;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.FidelityReport.OutputFidelity;
+import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.testing.OnnxFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What every compression method promises, checked with ONNX Runtime as the referee on tiny models built in
+ * code: the result loads and runs, keeps the graph's signature, stays within the method's tolerance, is
+ * smaller, and compresses weights wherever they live (initializers, Constant nodes, If branches, external
+ * data).
+ */
+abstract class CompressionMethodContract {
+
+    static final EvaluationSettings EVALUATION = new EvaluationSettings(4, 7, null, 0, Map.of());
+
+    @TempDir
+    Path dir;
+
+    abstract CompressionMethod method();
+
+    /**
+     * Lowest acceptable mean cosine between original and compressed output vectors; the worst single vector
+     * may fall five times further from 1 (short vectors, e.g. a Conv output's last axis, are noisy).
+     */
+    abstract double minCosine();
+
+    /** Bits the method stores a MatMul weight in. */
+    abstract int matMulBits();
+
+    FidelityReport compress(ModelProto model, String name) throws IOException {
+        Path input = OnnxFixtures.write(model, dir.resolve(name + ".onnx"));
+        return compress(input, name);
+    }
+
+    FidelityReport compress(Path input, String name) throws IOException {
+        return new ModelCompressor(EVALUATION).compress(input, dir.resolve(name + "-" + method().id() + ".onnx"), method(),
+                ProgressListener.NONE);
+    }
+
+    Path output(String name) {
+        return dir.resolve(name + "-" + method().id() + ".onnx");
+    }
+
+    @Test
+    void matMulLoadsKeepsSignatureAndStaysClose() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.matMul(128, 64, 1), "matmul");
+        assertCloseAndSmaller(report);
+        assertCompressed(report, "W", matMulBits());
+        assertSameSignature("matmul");
+    }
+
+    @Test
+    void gemmWithTransposedWeight() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.gemm(96, 64, true, 2), "gemm");
+        assertCloseAndSmaller(report);
+        assertCompressed(report, "W", matMulBits());
+        assertSameSignature("gemm");
+    }
+
+    @Test
+    void gemmWithPlainWeight() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.gemm(64, 96, false, 3), "gemm-plain");
+        assertCloseAndSmaller(report);
+        assertSameSignature("gemm-plain");
+    }
+
+    @Test
+    void convolution() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.conv2d(16, 32, 3, 4), "conv");
+        assertCloseAndSmaller(report);
+        assertThat(report.tensors()).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo("W");
+            assertThat(t.method()).isNotEqualTo("kept");
+        });
+        assertSameSignature("conv");
+    }
+
+    @Test
+    void embeddingTableIsCompressedAndStillGathers() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.gatherEmbedding(1000, 64, 5), "embedding");
+        assertCloseAndSmaller(report);
+        assertThat(report.tensors()).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo("embeddings");
+            assertThat(t.method()).isNotEqualTo("kept");
+            assertThat(t.compressedBytes()).isLessThan(t.originalBytes());
+        });
+        assertSameSignature("embedding");
+    }
+
+    @Test
+    void weightsInConstantNodes() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.withConstantNode(128, 64, 6), "constant");
+        assertCloseAndSmaller(report);
+        assertCompressed(report, "W", matMulBits());
+        assertSameSignature("constant");
+    }
+
+    @Test
+    void weightsInsideIfBranches() throws IOException {
+        FidelityReport report = compress(OnnxFixtures.withIfBranch(128, 64, 7), "if");
+        assertThat(report.outputs()).isNotEmpty();
+        assertThat(report.outputs()).allSatisfy(o -> assertThat(o.cosineMean()).isGreaterThanOrEqualTo(minCosine()));
+        assertThat(report.tensors()).filteredOn(t -> !t.method().equals("kept")).extracting(TensorReport::name)
+                .contains("W1", "W2");
+        assertSameSignature("if");
+    }
+
+    @Test
+    void externalDataStaysExternalAndConfined() throws IOException {
+        Path model = OnnxFixtures.withExternalData(Files.createDirectories(dir.resolve("ext")), 256, 128, 8);
+        FidelityReport report = compress(model, "external");
+        assertCloseAndSmaller(report);
+        OnnxModel written = OnnxModel.read(output("external"));
+        assertThat(written.externalFiles()).containsExactly(dir.resolve("external-" + method().id() + ".onnx.data").toRealPath());
+    }
+
+    @Test
+    void excludedTensorsAreKept() throws IOException {
+        ModelProto model = OnnxFixtures.matMul(128, 64, 9);
+        Path input = OnnxFixtures.write(model, dir.resolve("exclude.onnx"));
+        CompressionMethod excluding = CompressionMethod.of(method().id(),
+                new CompressionOptions(null, null, List.of("W"), null));
+        FidelityReport report = new ModelCompressor(EVALUATION).compress(input, output("exclude"), excluding,
+                ProgressListener.NONE);
+        assertThat(report.tensors()).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo("W");
+            assertThat(t.method()).isEqualTo("kept");
+            assertThat(t.reason()).contains("excluded");
+        });
+        assertThat(report.nothingToCompress()).isTrue();
+        assertThat(Files.readAllBytes(output("exclude"))).isEqualTo(Files.readAllBytes(input));
+    }
+
+    @Test
+    void sameSeedGivesTheSameReport() throws IOException {
+        FidelityReport first = compress(OnnxFixtures.matMul(64, 32, 10), "again");
+        FidelityReport second = compress(OnnxFixtures.matMul(64, 32, 10), "again");
+        assertThat(second.outputs()).isEqualTo(first.outputs());
+        assertThat(second.outputSha256()).isEqualTo(first.outputSha256());
+    }
+
+    void assertCloseAndSmaller(FidelityReport report) {
+        assertThat(report.outputs()).isNotEmpty();
+        for (OutputFidelity output : report.outputs()) {
+            assertThat(output.cosineMean()).as("cosine mean of %s", output.name()).isGreaterThanOrEqualTo(minCosine());
+            assertThat(output.cosineMin()).as("cosine min of %s", output.name()).isGreaterThanOrEqualTo(1 - 5 * (1 - minCosine()));
+            assertThat(output.vectors()).isPositive();
+        }
+        assertThat(report.nothingToCompress()).isFalse();
+        assertThat(report.sizes().compressedBytes()).isLessThan(report.sizes().originalBytes());
+        assertThat(report.method()).isEqualTo(method().id());
+    }
+
+    static void assertCompressed(FidelityReport report, String tensor, int bits) {
+        assertThat(report.tensors()).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo(tensor);
+            assertThat(t.bits()).isEqualTo(bits);
+            assertThat(t.sqnrDb()).isNotNull();
+        });
+    }
+
+    /** Graph inputs, outputs, metadata and IR version are exactly the original's. */
+    void assertSameSignature(String name) throws IOException {
+        ModelProto original = OnnxModel.read(dir.resolve(name + ".onnx")).proto();
+        ModelProto compressed = OnnxModel.read(output(name)).proto();
+        GraphProto a = original.getGraph();
+        GraphProto b = compressed.getGraph();
+        assertThat(b.getInputList()).isEqualTo(a.getInputList());
+        assertThat(b.getOutputList()).isEqualTo(a.getOutputList());
+        assertThat(compressed.getMetadataPropsList()).isEqualTo(original.getMetadataPropsList());
+        assertThat(compressed.getIrVersion()).isEqualTo(original.getIrVersion());
+        assertThat(compressed.getProducerName()).isEqualTo(original.getProducerName());
+        assertThat(b.getDocString()).isEqualTo(a.getDocString());
+    }
+}

@@ -1,0 +1,17 @@
+package com.modelpress.engine;
+
+import com.modelpress.contracts.CompressionOptions;
+
+class Fp16ContractTest extends CompressionMethodContract {
+    CompressionMethod method() {
+        return CompressionMethod.of("fp16", CompressionOptions.defaults());
+    }
+
+    double minCosine() {
+        return 0.99999;
+    }
+
+    int matMulBits() {
+        return 16;
+    }
+}

@@ -1,0 +1,43 @@
+package com.modelpress.engine;
+
+import com.modelpress.contracts.CompressionOptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.testing.OnnxFixtures;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class Int4ContractTest extends CompressionMethodContract {
+    CompressionMethod method() {
+        return CompressionMethod.of("int4", CompressionOptions.defaults());
+    }
+
+    double minCosine() {
+        return 0.98;
+    }
+
+    int matMulBits() {
+        return 4;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"16,false", "32,true", "64,false", "128,true"})
+    void everyBlockSizeAndSymmetry(int blockSize, boolean symmetric) throws IOException {
+        Path input = OnnxFixtures.write(OnnxFixtures.matMul(256, 64, 12), dir.resolve("blocks.onnx"));
+        CompressionMethod method = CompressionMethod.of("int4", new CompressionOptions(blockSize, symmetric, List.of(), null));
+        FidelityReport report = new ModelCompressor(EVALUATION).compress(input, dir.resolve("blocks-out.onnx"), method,
+                com.modelpress.engine.ProgressListener.NONE);
+        assertThat(report.outputs().getFirst().cosineMean()).isGreaterThan(0.97);
+        assertThat(report.outputs().getFirst().cosineMin()).isGreaterThan(0.9);
+        assertThat(report.tensors()).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo("W");
+            assertThat(t.blockSize()).isEqualTo(blockSize);
+            assertThat(t.encoding()).isEqualTo(symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits");
+        });
+    }
+}

@@ -90,8 +90,8 @@ record ReportSummary(Path input, Path output, Path reportFile) {
         List<Boolean> rightAligned = new ArrayList<>();
         header.forEach(column -> rightAligned.add(!column.equals("output")));
         table(text, rows, "  ", rightAligned);
-        if (!info.description().isEmpty()) {
-            line(text, "  inputs: %s", String.join("; ", info.description()));
+        for (int i = 0; i < info.description().size(); i++) {
+            line(text, "  %-8s%s", i == 0 ? "inputs" : "", info.description().get(i));
         }
     }
 

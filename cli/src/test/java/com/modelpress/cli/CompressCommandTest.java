@@ -198,6 +198,19 @@ class CompressCommandTest {
     }
 
     @Test
+    void aModelOnnxRuntimeCannotRunIsABadModel() throws IOException {
+        Path unsupported = TinyModels.unknownOperator(dir.resolve("unknown-op.onnx"));
+        Path output = dir.resolve("out.onnx");
+
+        CliRun run = CliRun.of("compress", unsupported.toString(), "-m", "fp16", "-o", output.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(run.errorLines()).singleElement().asString().contains("NoSuchOperator");
+        assertThat(run.err()).doesNotContain("\tat ");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
     void inputsFolderWithoutTheNpyIsABadModelAndLeavesNoOutput() throws IOException {
         Path inputs = Files.createDirectories(dir.resolve("inputs/sample-0"));
         Files.writeString(inputs.resolve("README.txt"), "X.npy should be here");

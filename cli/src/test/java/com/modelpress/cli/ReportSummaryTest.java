@@ -37,6 +37,7 @@ class ReportSummaryTest {
                 .containsPattern("output +vectors +cos mean +cos min +rel L2 +max abs +SQNR dB +top-1 +KL")
                 .containsPattern("logits +256 +0.999123 +0.980000 +0.0421 +0.183 +27.5 +97.5% +0.00123")
                 .containsPattern("pooled +8 +0.999900 +0.999000 +0.0100 +0.0200 +40.0 +- +-")
+                .contains("  inputs  input_ids int64 [1,128]: token ids\n          symbolic dimensions: batch=1\n")
                 .contains("latency (CPU, median of 20 runs): original 12.3 ms, compressed 9.88 ms (0.80x)")
                 .contains("tensors: 2 compressed (2 int8 DequantizeLinear(axis=1)), 3 kept")
                 .contains("  kept 2: excluded by option\n  kept 1: stored as int64, not float32")
@@ -74,7 +75,7 @@ class ReportSummaryTest {
                                          FidelityReport.Latency latency) {
         return new FidelityReport(FidelityReport.SCHEMA_VERSION, "int8", CompressionOptions.defaults(), "in-sha", "out-sha",
                 false, SIZES, 7.95, outputs, tensors, latency,
-                new FidelityReport.EvaluationInfo("synthesised", 8, List.of("input_ids int64 [1,128]: token ids")),
+                new FidelityReport.EvaluationInfo("synthesised", 8, List.of("input_ids int64 [1,128]: token ids", "symbolic dimensions: batch=1")),
                 7, Map.of("execution_provider", "CPU"), new FidelityReport.Versions("0.1.0", "1.29.0", "25"),
                 List.of(new StepTiming("read", 120), new StepTiming("compress+write", 1_900), new StepTiming("evaluate", 4_200)),
                 List.of("64 tensors under 1024 elements left as they are"));

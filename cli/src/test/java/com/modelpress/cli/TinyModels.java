@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * The one model the CLI tests need, built in code: {@code Y[batch,64] = X[batch,64] · W[64,64]} with seeded
+ * The models the CLI tests need, built in code: {@code Y[batch,64] = X[batch,64] · W[64,64]} with seeded
  * N(0, 0.1²) weights, IR version 8, opset 17. Large enough for every method's default minimum of 1024 elements,
  * and 64 rows divide into int4 blocks of 16, 32 and 64.
  */
@@ -32,6 +32,18 @@ final class TinyModels {
 
     /** Writes the MatMul model to {@code file} and returns {@code file}. */
     static Path matMul(Path file) throws IOException {
+        return write(file, "MatMul");
+    }
+
+    /**
+     * Writes the same graph with an operator no ONNX Runtime implements in place of {@code MatMul}: valid ONNX
+     * protobuf whose weight still qualifies for compression, but which no session can load.
+     */
+    static Path unknownOperator(Path file) throws IOException {
+        return write(file, "NoSuchOperator");
+    }
+
+    private static Path write(Path file, String opType) throws IOException {
         Random random = new Random(42);
         ByteBuffer weights = ByteBuffer.allocate(SIZE * SIZE * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < SIZE * SIZE; i++) {
@@ -43,7 +55,7 @@ final class TinyModels {
                 .addOutput(floatInfo("Y"))
                 .addInitializer(TensorProto.newBuilder().setName("W").setDataType(DataType.FLOAT_VALUE)
                         .addDims(SIZE).addDims(SIZE).setRawData(ByteString.copyFrom(weights.array())))
-                .addNode(NodeProto.newBuilder().setName("matmul").setOpType("MatMul")
+                .addNode(NodeProto.newBuilder().setName("matmul").setOpType(opType)
                         .addInput("X").addInput("W").addOutput("Y"))
                 .build();
         ModelProto model = ModelProto.newBuilder()

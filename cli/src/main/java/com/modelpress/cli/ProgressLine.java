@@ -25,10 +25,20 @@ final class ProgressLine implements ProgressListener, AutoCloseable {
         this.terminal = terminal;
     }
 
+    /**
+     * Set by the {@code modelpress} script, which can test stderr itself ({@code [[ -t 2 ]]}); Java can only tell
+     * whether stdin and stdout are a terminal.
+     */
+    static final String STDERR_TERMINAL_PROPERTY = "modelpress.stderr.terminal";
+
     /** Rewrites a single line when the process's stderr is a terminal, else prints plain lines. */
     static ProgressLine on(PrintWriter err) {
+        String told = System.getProperty(STDERR_TERMINAL_PROPERTY);
+        if (told != null) {
+            return new ProgressLine(err, Boolean.parseBoolean(told));
+        }
+        // without the script's word, a console on stdin and stdout is the best guess that stderr is one too
         Console console = System.console();
-        // since Java 22 System.console() may exist when stdout/stderr are redirected; isTerminal() says the truth
         return new ProgressLine(err, console != null && console.isTerminal());
     }
 

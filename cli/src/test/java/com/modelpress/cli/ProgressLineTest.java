@@ -51,4 +51,26 @@ class ProgressLineTest {
 
         assertThat(err.toString()).endsWith("\rread   0%" + " ".repeat("compress+write  50%".length() - "read   0%".length()));
     }
+
+    @Test
+    void theScriptDecidesWhetherStderrIsATerminal() {
+        String before = System.getProperty(ProgressLine.STDERR_TERMINAL_PROPERTY);
+        try {
+            StringWriter terminal = new StringWriter();
+            System.setProperty(ProgressLine.STDERR_TERMINAL_PROPERTY, "true");
+            ProgressLine.on(new PrintWriter(terminal)).onProgress("read", 0);
+            StringWriter log = new StringWriter();
+            System.setProperty(ProgressLine.STDERR_TERMINAL_PROPERTY, "false");
+            ProgressLine.on(new PrintWriter(log)).onProgress("read", 0);
+
+            assertThat(terminal.toString()).isEqualTo("\rread   0%");
+            assertThat(log.toString()).isEqualTo("read..." + System.lineSeparator());
+        } finally {
+            if (before == null) {
+                System.clearProperty(ProgressLine.STDERR_TERMINAL_PROPERTY);
+            } else {
+                System.setProperty(ProgressLine.STDERR_TERMINAL_PROPERTY, before);
+            }
+        }
+    }
 }

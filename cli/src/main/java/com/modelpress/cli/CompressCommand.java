@@ -35,8 +35,10 @@ import java.util.concurrent.Callable;
         description = {
                 "Compress an ONNX model, run the original and the compressed model on the same inputs with ONNX "
                         + "Runtime, and report how close they stay.",
-                "The report is written as JSON next to the output (OUTPUT without .onnx, plus .report.json) "
-                        + "unless --report or --no-report says otherwise."})
+                "For -o NAME.onnx the JSON report goes to NAME.report.json next to it, unless --report or "
+                        + "--no-report says otherwise."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_BAD_MODEL})
 final class CompressCommand implements Callable<Integer> {
 
     private static final EvaluationSettings DEFAULTS = EvaluationSettings.defaults();

@@ -12,6 +12,12 @@ final class ExitCode {
     /** The model (or its evaluation inputs) is invalid, or ONNX Runtime cannot run it. */
     static final int BAD_MODEL = 3;
 
+    /** The lines of the {@code Exit codes:} section of the commands' help. */
+    static final String HELP_OK = "0:done";
+    static final String HELP_FAILED = "1:unexpected failure (rerun with --debug for the stack trace)";
+    static final String HELP_USAGE = "2:usage error: unknown option or method, bad value";
+    static final String HELP_BAD_MODEL = "3:invalid model or evaluation inputs, or ONNX Runtime cannot run the model";
+
     private ExitCode() {
     }
 }

@@ -18,11 +18,7 @@ import java.util.concurrent.Callable;
         description = "Compress ONNX models and measure how close they stay to the original.",
         subcommands = {CompressCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-                "0:done",
-                "1:unexpected failure (rerun with --debug for the stack trace)",
-                "2:usage error: unknown option or method, bad value",
-                "3:invalid model or evaluation inputs, or ONNX Runtime cannot run the model"})
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_BAD_MODEL})
 final class ModelPressCommand implements Callable<Integer> {
 
     /** Read through the parse result by {@link ErrorHandler}; declared here so every subcommand inherits it. */

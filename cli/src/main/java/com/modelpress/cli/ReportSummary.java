@@ -100,7 +100,7 @@ record ReportSummary(Path input, Path output, Path reportFile) {
             line(text, "latency: not measured (--latency-runs 0)");
             return;
         }
-        line(text, "latency (%s, median of %d runs): original %s ms, compressed %s ms (%s)",
+        line(text, "latency (%s, median of %d runs): original %s ms, compressed %s ms (%s the time)",
                 latency.executionProvider(), latency.runs(), general(latency.originalMedianMs()),
                 general(latency.compressedMedianMs()), times(latency.ratio()));
     }

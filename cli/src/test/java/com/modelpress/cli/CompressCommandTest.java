@@ -259,6 +259,6 @@ class CompressCommandTest {
         assertThat(top.exitCode()).isZero();
         assertThat(top.out()).contains("compress").contains("Exit codes:");
         assertThat(compress.exitCode()).isZero();
-        assertThat(compress.out()).contains("fp16, int8, int8-dynamic, int4").contains("--session-config");
+        assertThat(compress.out()).contains("fp16, int8, int8-dynamic, int4").contains("--session-config").contains("Exit codes:");
     }
 }

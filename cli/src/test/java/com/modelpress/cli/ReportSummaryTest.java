@@ -38,7 +38,7 @@ class ReportSummaryTest {
                 .containsPattern("logits +256 +0.999123 +0.980000 +0.0421 +0.183 +27.5 +97.5% +0.00123")
                 .containsPattern("pooled +8 +0.999900 +0.999000 +0.0100 +0.0200 +40.0 +- +-")
                 .contains("  inputs  input_ids int64 [1,128]: token ids\n          symbolic dimensions: batch=1\n")
-                .contains("latency (CPU, median of 20 runs): original 12.3 ms, compressed 9.88 ms (0.80x)")
+                .contains("latency (CPU, median of 20 runs): original 12.3 ms, compressed 9.88 ms (0.80x the time)")
                 .contains("tensors: 2 compressed (2 int8 DequantizeLinear(axis=1)), 3 kept")
                 .contains("  kept 2: excluded by option\n  kept 1: stored as int64, not float32")
                 .contains("slowest steps: evaluate 4.2 s, compress+write 1.9 s, read 120 ms")

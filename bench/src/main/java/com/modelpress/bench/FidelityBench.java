@@ -1,0 +1,150 @@
+package com.modelpress.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.CompressionMethod;
+import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.ProgressListener;
+import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+
+/**
+ * Compresses each bench model with each method and measures, on the bench's sentences, how close the
+ * compressed model's mean-pooled embeddings stay to the fp32 model's; ONNX Runtime's shipped int8 model is
+ * scored the same way as a reference. Prints a markdown table and writes it into {@code docs/BENCHMARKS.md}.
+ *
+ * <p>Usage: {@code bench/run fidelity [--models minilm,bge,e5] [--methods fp16,int8,int8-dynamic,int4]
+ * [--sentences N] [--out docs/BENCHMARKS.md] [--work bench/target/fidelity] [--batch 16] [--latency-runs 21]
+ * [--threads 1]}
+ */
+public final class FidelityBench {
+
+    private static final Set<String> OPTIONS =
+            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads");
+    private static final List<String> ALL_MODELS = List.of("minilm", "bge", "e5");
+    private static final List<String> ALL_METHODS = List.of("fp16", "int8", "int8-dynamic", "int4");
+    /** int4 as the bench reports it: block 32, asymmetric (with zero points). */
+    private static final CompressionOptions OPTIONS_USED = new CompressionOptions(32, false, List.of(), null);
+    /** The engine's own evaluation is kept small: the bench measures fidelity and latency itself. */
+    private static final EvaluationSettings ENGINE_EVALUATION = new EvaluationSettings(4, 7, null, 0, Map.of());
+    private static final int WARMUPS = 5;
+
+    private FidelityBench() {
+    }
+
+    public static void main(String[] args) throws IOException, OrtException {
+        BenchArguments arguments;
+        try {
+            arguments = BenchArguments.parse(args, OPTIONS);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        List<BenchModel> models = arguments.list("models", ALL_MODELS).stream().map(BenchModel::byId).toList();
+        List<String> methods = arguments.list("methods", ALL_METHODS);
+        List<String> sentences = Sentences.first(arguments.positiveInt("sentences", Sentences.all().size()));
+        int batch = arguments.positiveInt("batch", 16);
+        int latencyRuns = arguments.positiveInt("latency-runs", 21);
+        int threads = arguments.positiveInt("threads", 1);
+        Path out = arguments.path("out", Path.of("docs/BENCHMARKS.md"));
+        Path work = arguments.path("work", Path.of("bench/target/fidelity"));
+
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        ModelCompressor compressor = new ModelCompressor(ENGINE_EVALUATION);
+        List<FidelityRow> rows = new ArrayList<>();
+        for (BenchModel model : models) {
+            WordPieceTokenizer tokenizer = model.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
+            Scoring scoring = new Scoring(environment, tokenizer, sentences, batch, latencyRuns, threads);
+            Path fp32 = model.extractFp32(work);
+            System.err.printf("%s: embedding %d sentences with fp32%n", model.displayName(), sentences.size());
+            try (SentenceEmbedder reference = new SentenceEmbedder(environment, fp32, tokenizer, threads)) {
+                float[][] referenceEmbeddings = reference.embed(sentences, batch);
+
+                Path shipped = model.extractShippedInt8(work);
+                rows.add(scoring.score(model, "ONNX Runtime int8 (shipped -q)", reference, referenceEmbeddings,
+                        shipped, (double) Files.size(shipped) / Files.size(fp32), null, null, null));
+
+                for (String methodId : methods) {
+                    System.err.printf("%s: %s%n", model.displayName(), methodId);
+                    rows.add(compressAndScore(compressor, scoring, model, methodId, fp32, work, reference,
+                            referenceEmbeddings));
+                }
+            }
+        }
+
+        String table = FidelityTable.markdown(rows);
+        System.out.println(table);
+        String command = ("bench/run fidelity " + String.join(" ", args)).strip();
+        String body = RunDescription.current(environment.getVersion(), command).markdown() + "\n"
+                + howMeasured(sentences.size(), batch, latencyRuns, threads) + "\n\n" + table;
+        BenchmarksDoc.writeSection(out, "fidelity", "Fidelity", body);
+        System.err.println("wrote " + out);
+    }
+
+    private static String howMeasured(int sentences, int batch, int latencyRuns, int threads) {
+        return sentences + " sentences in batches of " + batch + ", at most "
+                + WordPieceTokenizer.DEFAULT_MAX_LENGTH + " tokens each. Every model's embedding is the"
+                + " attention-masked mean of its last hidden state. Latency: median of " + latencyRuns
+                + " runs of one batch after " + WARMUPS + " warm-ups with " + threads + " intra-op thread(s), the"
+                + " compressed and the fp32 model timed in alternation on a machine shared with other work."
+                + " int4: block 32 with zero points. Compress time includes the engine's own evaluation ("
+                + ENGINE_EVALUATION.samples() + " synthesised samples, no latency runs).";
+    }
+
+    private static FidelityRow compressAndScore(ModelCompressor compressor, Scoring scoring, BenchModel model,
+                                                String methodId, Path fp32, Path work, SentenceEmbedder reference,
+                                                float[][] referenceEmbeddings) {
+        try {
+            Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + methodId)).resolve("model.onnx");
+            CompressionMethod method = CompressionMethod.of(methodId, OPTIONS_USED);
+            long start = System.nanoTime();
+            FidelityReport report = compressor.compress(fp32, output, method, ProgressListener.NONE);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            OptionalDouble lowestSqnr = report.outputs().stream()
+                    .mapToDouble(FidelityReport.OutputFidelity::sqnrDb)
+                    .min();
+            return scoring.score(model, methodId, reference, referenceEmbeddings, output, report.sizes().ratio(),
+                    report.bitsPerWeight(), lowestSqnr.isPresent() ? lowestSqnr.getAsDouble() : null, seconds);
+        } catch (IOException | InvalidModelException | UnsupportedModelException | IllegalArgumentException e) {
+            System.err.printf("%s: %s failed: %s%n", model.displayName(), methodId, e);
+            return new FidelityRow.Failed(model.displayName(), methodId,
+                    e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (OrtException e) {
+            // a compressed model that stock ONNX Runtime cannot run is a result to report, not a reason to stop
+            System.err.printf("%s: %s does not run: %s%n", model.displayName(), methodId, e);
+            return new FidelityRow.Failed(model.displayName(), methodId,
+                    "ONNX Runtime cannot run the compressed model: " + e.getMessage());
+        }
+    }
+
+    /** Scores candidate model files against one reference model on the bench sentences. */
+    private record Scoring(OrtEnvironment environment, WordPieceTokenizer tokenizer, List<String> sentences,
+                           int batch, int latencyRuns, int threads) {
+
+        FidelityRow score(BenchModel model, String variant, SentenceEmbedder reference, float[][] referenceEmbeddings,
+                          Path candidateModel, double sizeRatio, Double bitsPerWeight, Double worstSqnrDb,
+                          Double compressionSeconds) throws OrtException {
+            try (SentenceEmbedder candidate = new SentenceEmbedder(environment, candidateModel, tokenizer, threads)) {
+                EmbeddingAgreement agreement =
+                        EmbeddingAgreement.between(referenceEmbeddings, candidate.embed(sentences, batch));
+                TokenBatch timed = tokenizer.encodeBatch(sentences.subList(0, Math.min(batch, sentences.size())));
+                PairedLatency latency = PairedLatency.measure(reference, candidate, timed, WARMUPS, latencyRuns);
+                return new FidelityRow.Measured(model.displayName(), variant, sizeRatio, bitsPerWeight, worstSqnrDb,
+                        agreement, latency, compressionSeconds);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package com.modelpress.cli;
+
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.CompressionMethod;
+import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code modelpress compress}: the engine on one file, no server. Writes the compressed model and its
+ * fidelity report, and prints a summary of the report.
+ */
+@Command(name = "compress",
+        mixinStandardHelpOptions = true,
+        versionProvider = ModelPressCommand.Version.class,
+        sortOptions = false,
+        description = {
+                "Compress an ONNX model, run the original and the compressed model on the same inputs with ONNX "
+                        + "Runtime, and report how close they stay.",
+                "For -o NAME.onnx the JSON report goes to NAME.report.json next to it, unless --report or "
+                        + "--no-report says otherwise."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_BAD_MODEL})
+final class CompressCommand implements Callable<Integer> {
+
+    private static final EvaluationSettings DEFAULTS = EvaluationSettings.defaults();
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "INPUT.onnx",
+            description = "The model to compress; external data files must sit in its folder.")
+    Path input;
+
+    @Option(names = {"-m", "--method"}, required = true, paramLabel = "METHOD", completionCandidates = MethodIds.class,
+            description = "One of: ${COMPLETION-CANDIDATES}.")
+    String method;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT.onnx",
+            description = "Where to write the compressed model; large weights go to OUTPUT.onnx.data next to it.")
+    Path output;
+
+    @Option(names = "--report", paramLabel = "REPORT.json",
+            description = "Where to write the fidelity report (default: next to the output, OUTPUT.report.json).")
+    Path report;
+
+    @Option(names = "--no-report", description = "Do not write the report file; the summary is still printed.")
+    boolean noReport;
+
+    @Option(names = "--block-size", paramLabel = "N",
+            description = "int4 block length along the reduction axis: 16, 32, 64 or 128 (default "
+                    + CompressionOptions.DEFAULT_BLOCK_SIZE + ").")
+    Integer blockSize;
+
+    @Option(names = "--symmetric", description = "int4 without zero points (default: asymmetric).")
+    boolean symmetric;
+
+    @Option(names = "--exclude", paramLabel = "NAME", split = ",",
+            description = "Node or tensor names to leave untouched; repeat the option or separate names with commas.")
+    List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--min-elements", paramLabel = "N",
+            description = "Leave tensors with fewer elements as they are (default "
+                    + CompressionOptions.DEFAULT_MIN_ELEMENTS + ").")
+    Long minElements;
+
+    @Option(names = "--inputs", paramLabel = "DIR",
+            description = "Evaluate on these samples instead of synthesised ones: one sub-folder per sample "
+                    + "holding <input-name>.npy for every model input.")
+    Path inputsDir;
+
+    @Option(names = "--samples", paramLabel = "N",
+            description = "Synthesised samples to evaluate on (default: ${DEFAULT-VALUE}; ignored with --inputs).")
+    int samples = DEFAULTS.samples();
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed for synthesised samples (default: ${DEFAULT-VALUE}).")
+    long seed = DEFAULTS.seed();
+
+    @Option(names = "--latency-runs", paramLabel = "N",
+            description = "Timed runs per model for latency; 0 skips latency (default: ${DEFAULT-VALUE}).")
+    int latencyRuns = DEFAULTS.latencyRuns();
+
+    @Option(names = "--session-config", paramLabel = "KEY=VALUE",
+            description = "ONNX Runtime session config entry for both models, e.g. "
+                    + "session.intra_op.allow_spinning=0; repeatable.")
+    Map<String, String> sessionConfig = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws IOException {
+        CompressionMethod compression = method();
+        EvaluationSettings evaluation = evaluation();
+        Path reportFile = reportFile();
+        checkOutput();
+        checkReport(reportFile);
+
+        List<Path> created = new ArrayList<>();
+        for (Path file : List.of(output, dataFileOf(output))) {
+            if (!Files.exists(file)) {
+                created.add(file);
+            }
+        }
+        FidelityReport result;
+        try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
+            result = new ModelCompressor(evaluation).compress(input, output, compression, progress);
+        } catch (IOException | RuntimeException e) {
+            // a model that was written but not measured must not look like a finished result
+            for (Path file : created) {
+                Files.deleteIfExists(file);
+            }
+            throw e;
+        }
+        if (reportFile != null) {
+            writeReport(result, reportFile);
+        }
+        spec.commandLine().getOut().print(new ReportSummary(input, output, reportFile).render(result));
+        spec.commandLine().getOut().flush();
+        return ExitCode.OK;
+    }
+
+    private CompressionMethod method() {
+        CompressionOptions options = new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements);
+        try {
+            return CompressionMethod.of(method, options);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, method);
+        }
+    }
+
+    private EvaluationSettings evaluation() {
+        try {
+            return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** The report's path, or {@code null} with {@code --no-report}. */
+    private Path reportFile() {
+        if (noReport && report != null) {
+            throw new ParameterException(spec.commandLine(), "--report and --no-report exclude each other");
+        }
+        if (noReport) {
+            return null;
+        }
+        if (report != null) {
+            return report;
+        }
+        String name = output.getFileName().toString();
+        String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - ".onnx".length()) : name;
+        return output.resolveSibling(stem + ".report.json");
+    }
+
+    private void checkOutput() throws IOException {
+        Path folder = output.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) {
+            throw new ParameterException(spec.commandLine(), "output folder does not exist: " + folder);
+        }
+        if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
+            throw new ParameterException(spec.commandLine(), "the output " + output + " is the input; write the compressed model elsewhere");
+        }
+    }
+
+    private void checkReport(Path reportFile) {
+        if (reportFile == null) {
+            return;
+        }
+        Path target = reportFile.toAbsolutePath().normalize();
+        for (Path model : List.of(input, output, dataFileOf(output))) {
+            if (target.equals(model.toAbsolutePath().normalize())) {
+                throw new ParameterException(spec.commandLine(), "the report " + reportFile + " would overwrite " + model);
+            }
+        }
+    }
+
+    private static void writeReport(FidelityReport result, Path reportFile) throws IOException {
+        JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+        // serialised to a string first so that a failing write surfaces as the IOException it is
+        Files.writeString(reportFile, json.writeValueAsString(result) + System.lineSeparator());
+    }
+
+    /** The external data file the engine writes next to a large output model. */
+    private static Path dataFileOf(Path model) {
+        return model.resolveSibling(model.getFileName() + ".data");
+    }
+
+    /** Lets picocli list the method ids in help and shell completion. */
+    static final class MethodIds implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return CompressionMethod.IDS.iterator();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package com.modelpress.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.modelpress.engine.CompressionMethod;
+import com.modelpress.engine.ModelCompressor;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+class CompressCommandTest {
+
+    static final List<String> METHODS = CompressionMethod.IDS;
+
+    @TempDir
+    Path dir;
+
+    Path model;
+
+    @BeforeEach
+    void writeModel() throws IOException {
+        model = TinyModels.matMul(dir.resolve("tiny.onnx"));
+    }
+
+    @ParameterizedTest
+    @FieldSource("METHODS")
+    void compressesWithEachMethodAndWritesTheReport(String method) {
+        Path output = dir.resolve("tiny-" + method + ".onnx");
+        Path reportFile = dir.resolve("report-" + method + ".json");
+
+        CliRun run = CliRun.of("compress", model.toString(), "--method", method, "-o", output.toString(),
+                "--report", reportFile.toString(), "--samples", "2", "--latency-runs", "2");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(output).isRegularFile();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.get("method").asString()).isEqualTo(method);
+        assertThat(report.at("/outputs/0/name").asString()).isEqualTo("Y");
+        assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThan(0.99);
+        double ratio = report.at("/sizes/ratio").asDouble();
+        assertThat(ratio).isBetween(0.05, 0.9);
+        assertThat(report.get("bitsPerWeight").asDouble()).isBetween(1.0, 17.0);
+        assertThat(report.at("/tensors/0/name").asString()).isEqualTo("W");
+        assertThat(report.at("/tensors/0/method").asString()).isNotEqualTo("kept");
+        assertThat(report.at("/versions/engine").asString()).isEqualTo(ModelCompressor.VERSION);
+        assertThat(report.get("seed").asLong()).isEqualTo(7);
+        assertThat(report.get("sessionOptions").isObject()).isTrue();
+        assertThat(report.at("/evaluation/samples").asInt()).isEqualTo(2);
+        assertThat(report.at("/latency/runs").asInt()).isEqualTo(2);
+        assertThat(run.out())
+                .contains("ratio " + String.format(Locale.ROOT, "%.3f", ratio))
+                .contains("report: " + reportFile)
+                .contains("latency (CPU, median of 2 runs)");
+    }
+
+    @Test
+    void writesTheReportNextToTheOutputByDefault() {
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("small.onnx").toString(),
+                "--samples", "1", "--latency-runs", "0", "--seed", "11");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Path reportFile = dir.resolve("small.report.json");
+        assertThat(JsonMapper.builder().build().readTree(reportFile).get("seed").asLong()).isEqualTo(11);
+        assertThat(run.out()).contains("report: " + reportFile).contains("latency: not measured");
+    }
+
+    @Test
+    void writesNoReportWhenAskedNot() throws IOException {
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "fp16", "-o", dir.resolve("small.onnx").toString(),
+                "--samples", "1", "--latency-runs", "0", "--no-report");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("tiny.onnx", "small.onnx");
+        }
+        assertThat(run.out()).contains("report: not written");
+    }
+
+    @Test
+    void passesOptionsAndSessionConfigToTheEngine() {
+        Path reportFile = dir.resolve("r.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("small.onnx").toString(),
+                "--block-size", "16", "--symmetric", "--min-elements", "100", "--samples", "1", "--latency-runs", "0",
+                "--session-config", "session.intra_op.allow_spinning=0", "--report", reportFile.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.at("/options/blockSize").asInt()).isEqualTo(16);
+        assertThat(report.at("/options/symmetric").asBoolean()).isTrue();
+        assertThat(report.at("/options/minElements").asLong()).isEqualTo(100);
+        assertThat(report.at("/tensors/0/blockSize").asInt()).isEqualTo(16);
+        assertThat(report.at("/sessionOptions/session.intra_op.allow_spinning").asString()).isEqualTo("0");
+    }
+
+    @Test
+    void keepsExcludedTensorsAndSaysWhy() {
+        Path reportFile = dir.resolve("r.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("same.onnx").toString(),
+                "--exclude", "W", "--samples", "1", "--latency-runs", "0", "--report", reportFile.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.get("nothingToCompress").asBoolean()).isTrue();
+        assertThat(report.at("/tensors/0/reason").asString()).isEqualTo("excluded by option");
+        assertThat(run.out())
+                .contains("tensors: 0 compressed, 1 kept")
+                .contains("kept 1: excluded by option")
+                .contains("nothing was compressed");
+    }
+
+    @Test
+    void unknownMethodIsAUsageError() {
+        Path output = dir.resolve("out.onnx");
+        CliRun run = CliRun.of("compress", model.toString(), "--method", "int9", "-o", output.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(run.errorLines()).containsExactly(
+                "error: unknown method 'int9'; expected one of fp16, int8, int8-dynamic, int4");
+        assertThat(run.err()).contains("modelpress compress --help");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
+    void unsupportedBlockSizeIsAUsageError() {
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int4", "--block-size", "48",
+                "-o", dir.resolve("out.onnx").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(run.errorLines()).singleElement().asString().contains("block size 48");
+    }
+
+    @Test
+    void picocliErrorsAreUsageErrors() {
+        assertThat(CliRun.of("compress", model.toString(), "-m", "int8").exitCode()).as("missing -o")
+                .isEqualTo(ExitCode.USAGE);
+        assertThat(CliRun.of("compress", model.toString(), "-m", "int8", "-o", "x.onnx", "--frobnicate").exitCode())
+                .isEqualTo(ExitCode.USAGE);
+        assertThat(CliRun.of("compress", model.toString(), "-m", "int8", "-o", "x.onnx", "--samples", "many").exitCode())
+                .isEqualTo(ExitCode.USAGE);
+        assertThat(CliRun.of("compress", model.toString(), "-m", "int8", "-o", "x.onnx", "--samples", "0").exitCode())
+                .as("rejected by EvaluationSettings").isEqualTo(ExitCode.USAGE);
+        assertThat(CliRun.of("decompress").exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(CliRun.of().exitCode()).as("no command").isEqualTo(ExitCode.USAGE);
+    }
+
+    @Test
+    void outputThatIsTheInputOrInAMissingFolderIsAUsageError() throws IOException {
+        byte[] original = Files.readAllBytes(model);
+        CliRun same = CliRun.of("compress", model.toString(), "-m", "int8", "-o", model.toString());
+        CliRun missingFolder = CliRun.of("compress", model.toString(), "-m", "int8",
+                "-o", dir.resolve("no/such/folder/out.onnx").toString());
+        CliRun reportOverModel = CliRun.of("compress", model.toString(), "-m", "int8",
+                "-o", dir.resolve("out.onnx").toString(), "--report", model.toString());
+
+        assertThat(same.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(missingFolder.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(missingFolder.errorLines()).singleElement().asString().contains("output folder does not exist");
+        assertThat(reportOverModel.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(model).hasBinaryContent(original);
+    }
+
+    @Test
+    void missingInputIsABadModelWithOneLineError() {
+        Path missing = dir.resolve("missing.onnx");
+        CliRun run = CliRun.of("compress", missing.toString(), "-m", "int8", "-o", dir.resolve("out.onnx").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(run.errorLines()).singleElement().asString().contains("missing.onnx");
+        assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void randomBytesAreABadModel() throws IOException {
+        byte[] noise = new byte[4096];
+        new Random(1).nextBytes(noise);
+        Path notOnnx = Files.write(dir.resolve("noise.onnx"), noise);
+        Path output = dir.resolve("out.onnx");
+
+        CliRun run = CliRun.of("compress", notOnnx.toString(), "-m", "fp16", "-o", output.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(run.errorLines()).singleElement().asString().startsWith("error: not a valid ONNX model");
+        assertThat(run.err()).doesNotContain("\tat ");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
+    void aModelOnnxRuntimeCannotRunIsABadModel() throws IOException {
+        Path unsupported = TinyModels.unknownOperator(dir.resolve("unknown-op.onnx"));
+        Path output = dir.resolve("out.onnx");
+
+        CliRun run = CliRun.of("compress", unsupported.toString(), "-m", "fp16", "-o", output.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(run.errorLines()).singleElement().asString().contains("NoSuchOperator");
+        assertThat(run.err()).doesNotContain("\tat ");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
+    void inputsFolderWithoutTheNpyIsABadModelAndLeavesNoOutput() throws IOException {
+        Path inputs = Files.createDirectories(dir.resolve("inputs/sample-0"));
+        Files.writeString(inputs.resolve("README.txt"), "X.npy should be here");
+        Path output = dir.resolve("out.onnx");
+
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", output.toString(),
+                "--inputs", dir.resolve("inputs").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(run.errorLines()).singleElement().asString().contains("X.npy");
+        assertThat(output).as("written, then not measured: removed").doesNotExist();
+        assertThat(dir.resolve("out.report.json")).doesNotExist();
+    }
+
+    @Test
+    void unexpectedFailureSuggestsDebugAndDebugPrintsTheStackTrace() throws IOException {
+        Path folderAsReport = Files.createDirectories(dir.resolve("report-is-a-folder"));
+        String[] args = {"compress", model.toString(), "-m", "int8", "-o", dir.resolve("out.onnx").toString(),
+                "--samples", "1", "--latency-runs", "0", "--report", folderAsReport.toString()};
+
+        CliRun plain = CliRun.of(args);
+        List<String> withDebug = new ArrayList<>(List.of(args));
+        withDebug.add("--debug");
+        CliRun debug = CliRun.of(withDebug.toArray(String[]::new));
+
+        assertThat(plain.exitCode()).isEqualTo(ExitCode.FAILED);
+        assertThat(plain.errorLines()).singleElement().asString().contains("report-is-a-folder");
+        assertThat(plain.err()).contains("rerun with --debug").doesNotContain("\tat ");
+        assertThat(debug.exitCode()).isEqualTo(ExitCode.FAILED);
+        assertThat(debug.err()).contains("\tat com.modelpress.cli.CompressCommand");
+    }
+
+    @Test
+    void versionIsTheEngineVersion() {
+        CliRun run = CliRun.of("--version");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().strip()).isEqualTo("modelpress " + ModelCompressor.VERSION);
+    }
+
+    @Test
+    void helpListsTheMethodsAndExitCodes() {
+        CliRun top = CliRun.of("--help");
+        CliRun compress = CliRun.of("compress", "--help");
+
+        assertThat(top.exitCode()).isZero();
+        assertThat(top.out()).contains("compress").contains("Exit codes:");
+        assertThat(compress.exitCode()).isZero();
+        assertThat(compress.out()).contains("fp16, int8, int8-dynamic, int4").contains("--session-config").contains("Exit codes:");
+    }
+}

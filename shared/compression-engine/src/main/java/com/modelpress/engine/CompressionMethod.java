@@ -23,12 +23,15 @@ public sealed interface CompressionMethod {
      * @throws IllegalArgumentException for an unknown id or an option the method cannot honour
      */
     static CompressionMethod of(String id, CompressionOptions options) {
-        CompressionOptions resolved = options == null ? CompressionOptions.defaults() : options;
+        CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
+        // the options a report shows are the ones in force: defaults filled in, block options only for int4
+        CompressionOptions common = new CompressionOptions(null, null, given.excludeNodes(), given.minElementsOrDefault());
         return switch (id == null ? "" : id.toLowerCase(Locale.ROOT)) {
-            case "fp16" -> new Fp16(resolved);
-            case "int8" -> new Int8(resolved);
-            case "int8-dynamic" -> new Int8Dynamic(resolved);
-            case "int4" -> new Int4(resolved);
+            case "fp16" -> new Fp16(common);
+            case "int8" -> new Int8(common);
+            case "int8-dynamic" -> new Int8Dynamic(common);
+            case "int4" -> new Int4(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
+                    given.excludeNodes(), given.minElementsOrDefault()));
             default -> throw new IllegalArgumentException(
                     "unknown method '%s'; expected one of %s".formatted(id, String.join(", ", IDS)));
         };

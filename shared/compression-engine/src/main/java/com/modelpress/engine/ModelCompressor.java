@@ -41,7 +41,8 @@ public final class ModelCompressor {
 
     /**
      * @param input  an {@code .onnx} file; its external data files must sit in its folder
-     * @param output where to write the compressed model; external data goes to {@code <output>.data}
+     * @param output where to write the compressed model; external data goes to {@code <output>.data}. When the
+     *               evaluation fails the written files are deleted again: no unmeasured model is left behind
      * @throws InvalidModelException     when the input (or the evaluation inputs) cannot be used
      * @throws UnsupportedModelException when ONNX Runtime cannot run the original or the compressed model
      */
@@ -61,7 +62,17 @@ public final class ModelCompressor {
         start = lap(timings, "compress+write", start);
         String outputSha = sha256(output);
 
-        EvaluationResult result = FidelityEvaluator.evaluate(input, output, evaluation, progress);
+        EvaluationResult result;
+        try {
+            result = FidelityEvaluator.evaluate(input, output, evaluation, progress);
+        } catch (RuntimeException e) {
+            // a model whose fidelity could not be measured is not a result: leave nothing behind
+            Files.deleteIfExists(output);
+            if (!outcome.nothingToCompress()) {
+                Files.deleteIfExists(output.resolveSibling(output.getFileName() + ".data"));
+            }
+            throw e;
+        }
         lap(timings, "evaluate", start);
 
         long originalBytes = outcome.originalBytes();
@@ -74,7 +85,7 @@ public final class ModelCompressor {
                 outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                 result.info(), evaluation.seed(), result.sessionOptions(),
                 new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
-                timings, outcome.notes());
+                timings, java.util.stream.Stream.concat(outcome.notes().stream(), result.notes().stream()).toList());
     }
 
     private static long lap(List<StepTiming> timings, String step, long start) {

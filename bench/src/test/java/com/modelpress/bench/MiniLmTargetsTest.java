@@ -1,0 +1,72 @@
+package com.modelpress.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.CompressionMethod;
+import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.ProgressListener;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The engine's size and fidelity targets for all-MiniLM-L6-v2, on real sentences tokenized with the
+ * model's own tokenizer and mean-pooled, against the fp32 model. Latency targets live in the bench, not here.
+ */
+class MiniLmTargetsTest {
+
+    @TempDir
+    static Path dir;
+
+    static Path fp32;
+    static List<String> sentences;
+    static float[][] reference;
+
+    @BeforeAll
+    static void embedWithFp32() throws IOException, OrtException {
+        fp32 = BenchModel.MINILM.extractFp32(dir);
+        sentences = Sentences.all();
+        reference = embed(fp32);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            // method, max size vs fp32, min pooled cosine mean, min top-1 neighbour agreement
+            "fp16,         0.51, 0.9999, 0.99",
+            "int8,         0.27, 0.999,  0.98",
+            "int8-dynamic, 0.27, 0.991,  0.97",
+            "int4,         0.17, 0.97,   0.95"})
+    void meetsTheTargetOnRealSentences(String id, double maxRatio, double minCosineMean, double minTop1)
+            throws IOException, OrtException {
+        Path output = dir.resolve("minilm-" + id + ".onnx");
+        FidelityReport report = new ModelCompressor(new EvaluationSettings(2, 7, null, 0, Map.of()))
+                .compress(fp32, output, CompressionMethod.of(id, CompressionOptions.defaults()), ProgressListener.NONE);
+        EmbeddingAgreement agreement = EmbeddingAgreement.between(reference, embed(output));
+
+        assertThat(report.sizes().ratio()).isLessThanOrEqualTo(maxRatio);
+        assertThat(agreement.sentences()).isGreaterThanOrEqualTo(300);
+        assertThat(agreement.cosineMean()).isGreaterThanOrEqualTo(minCosineMean);
+        assertThat(agreement.top1Agreement()).isGreaterThanOrEqualTo(minTop1);
+        if (id.equals("fp16")) {
+            assertThat(agreement.cosineMin()).isGreaterThanOrEqualTo(0.9999);
+        }
+    }
+
+    private static float[][] embed(Path model) throws IOException, OrtException {
+        try (SentenceEmbedder embedder = new SentenceEmbedder(OrtEnvironment.getEnvironment(), model,
+                BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH), 0)) {
+            return embedder.embed(sentences, 16);
+        }
+    }
+}

@@ -149,6 +149,30 @@ abstract class CompressionMethodContract {
     }
 
     @Test
+    void everythingNotCompressedStaysBitIdentical() throws IOException {
+        ModelProto model = OnnxFixtures.matMul(128, 64, 11).toBuilder()
+                .setDocString("model doc").setProducerName("fixture-producer").setModelVersion(42)
+                .addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("license").setValue("MIT"))
+                .build();
+        compress(model, "untouched");
+        ModelProto original = OnnxModel.read(dir.resolve("untouched.onnx")).proto();
+        ModelProto compressed = OnnxModel.read(output("untouched")).proto();
+
+        assertThat(compressed.getDocString()).isEqualTo("model doc");
+        assertThat(compressed.getModelVersion()).isEqualTo(42);
+        assertThat(compressed.getMetadataPropsList()).isEqualTo(original.getMetadataPropsList());
+        // the bias is below the size threshold: same tensor, same bytes
+        assertThat(compressed.getGraph().getInitializerList()).contains(
+                original.getGraph().getInitializerList().stream().filter(t -> t.getName().equals("B")).findFirst().orElseThrow());
+        // nodes that did not read a compressed weight are carried over unchanged
+        List<ai.onnx.proto.OnnxMl.NodeProto> untouchedNodes = original.getGraph().getNodeList().stream()
+                .filter(node -> !node.getInputList().contains("W")).toList();
+        assertThat(untouchedNodes).isNotEmpty();
+        assertThat(compressed.getGraph().getNodeList()).containsAll(untouchedNodes);
+        assertThat(compressed.getOpsetImportList()).containsAll(original.getOpsetImportList());
+    }
+
+    @Test
     void sameSeedGivesTheSameReport() throws IOException {
         FidelityReport first = compress(OnnxFixtures.matMul(64, 32, 10), "again");
         FidelityReport second = compress(OnnxFixtures.matMul(64, 32, 10), "again");

@@ -1,0 +1,201 @@
+package com.modelpress.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Artifacts as files under a root folder (a shared volume when services run apart). Each artifact's SHA-256
+ * is kept beside it in {@code <file>.sha256} so that {@link #stat} need not reread the content.
+ *
+ * <p>Thread-safe: writes go to a temporary file that is atomically moved into place.
+ */
+public final class FilesystemArtifactStore implements ArtifactStore {
+
+    private static final String DIGEST_SUFFIX = ".sha256";
+    private static final int BUFFER = 1 << 16;
+
+    private final Path root;
+
+    public FilesystemArtifactStore(Path root) throws IOException {
+        this.root = Files.createDirectories(root).toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The file holding {@code key}; for tools that need a real path (e.g. ONNX Runtime). */
+    public Path pathOf(String key) {
+        Path path = root.resolve(ArtifactStore.checkKey(key)).normalize();
+        if (!path.startsWith(root)) {
+            throw new IllegalArgumentException("invalid artifact key '%s'".formatted(key));
+        }
+        return path;
+    }
+
+    @Override
+    public StoredArtifact put(String key, InputStream content, long maxBytes) throws IOException {
+        Path target = pathOf(key);
+        if (key.endsWith(DIGEST_SUFFIX)) {
+            throw new IllegalArgumentException("artifact keys may not end with " + DIGEST_SUFFIX);
+        }
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), ".upload-", ".tmp");
+        try {
+            MessageDigest digest = sha256();
+            long size = 0;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
+                byte[] buffer = new byte[BUFFER];
+                for (int read; (read = content.read(buffer)) >= 0; ) {
+                    size += read;
+                    if (size > maxBytes) {
+                        throw new ArtifactTooLargeException(key, maxBytes);
+                    }
+                    out.write(buffer, 0, read);
+                }
+            }
+            String sha = HexFormat.of().formatHex(digest.digest());
+            Files.writeString(digestFile(target), sha + "\n");
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return new StoredArtifact(key, size, sha);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public Optional<StoredArtifact> stat(String key) throws IOException {
+        Path path = pathOf(key);
+        if (!Files.isRegularFile(path)) {
+            return Optional.empty();
+        }
+        Path digestFile = digestFile(path);
+        String sha = Files.exists(digestFile) ? Files.readString(digestFile).trim() : digestOf(path);
+        return Optional.of(new StoredArtifact(key, Files.size(path), sha));
+    }
+
+    @Override
+    public InputStream open(String key, long offset, long length) throws IOException {
+        Path path = pathOf(key);
+        if (!Files.isRegularFile(path)) {
+            throw new NoSuchFileException(key);
+        }
+        long size = Files.size(path);
+        if (offset < 0 || length < 0 || offset + length > size) {
+            throw new IllegalArgumentException("range %d+%d is outside artifact '%s' of %d bytes".formatted(offset, length, key, size));
+        }
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        channel.position(offset);
+        return new BoundedInputStream(Channels.newInputStream(channel), length);
+    }
+
+    @Override
+    public List<String> list(String prefix) throws IOException {
+        Path folder = pathOf(prefix);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(folder)) {
+            files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().endsWith(DIGEST_SUFFIX))
+                    .filter(p -> !p.getFileName().toString().startsWith(".upload-"))
+                    .forEach(p -> keys.add(root.relativize(p).toString().replace('\\', '/')));
+        }
+        keys.sort(Comparator.naturalOrder());
+        return keys;
+    }
+
+    @Override
+    public void deleteAll(String prefix) throws IOException {
+        Path folder = pathOf(prefix);
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private static Path digestFile(Path artifact) {
+        return artifact.resolveSibling(artifact.getFileName() + DIGEST_SUFFIX);
+    }
+
+    private static String digestOf(Path path) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] buffer = new byte[BUFFER];
+            for (int read; (read = in.read(buffer)) >= 0; ) {
+                digest.update(buffer, 0, read);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    /** Ends after {@code remaining} bytes. */
+    private static final class BoundedInputStream extends InputStream {
+        private final InputStream in;
+        private long remaining;
+
+        BoundedInputStream(InputStream in, long remaining) {
+            this.in = in;
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int read = in.read(b, off, (int) Math.min(len, remaining));
+            if (read > 0) {
+                remaining -= read;
+            }
+            return read;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}

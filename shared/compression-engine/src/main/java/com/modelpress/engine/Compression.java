@@ -23,6 +23,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -49,18 +50,29 @@ final class Compression {
 
     private final CompressionMethod method;
     private final ProgressListener progress;
+    private final Map<String, double[]> inputMoments;
 
-    Compression(CompressionMethod method, ProgressListener progress) {
+    /** @param inputMoments calibration {@code XᵀX} by activation name, for methods that use it; may be empty */
+    Compression(CompressionMethod method, ProgressListener progress, Map<String, double[]> inputMoments) {
         this.method = method;
         this.progress = progress;
+        this.inputMoments = inputMoments;
+    }
+
+    Compression(CompressionMethod method, ProgressListener progress) {
+        this(method, progress, Map.of());
     }
 
     static WeightPass passFor(CompressionMethod method) {
+        return passFor(method, Map.of());
+    }
+
+    static WeightPass passFor(CompressionMethod method, Map<String, double[]> inputMoments) {
         return switch (method) {
             case CompressionMethod.Fp16 ignored -> new Fp16Pass();
             case CompressionMethod.Int8 ignored -> new Int8Pass();
             case CompressionMethod.Int8Dynamic ignored -> new DynamicInt8Pass();
-            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric());
+            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric(), inputMoments);
         };
     }
 
@@ -68,7 +80,7 @@ final class Compression {
         CompressionOptions options = method.options();
         Set<String> excluded = new HashSet<>(options.excludeNodes());
         long minElements = options.minElementsOrDefault();
-        WeightPass pass = passFor(method);
+        WeightPass pass = passFor(method, inputMoments);
         List<TensorReport> reports = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         long[] totals = new long[4]; // elements, bytes, small tensors, elements done

@@ -2,7 +2,12 @@ package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.StepTiming;
+import com.modelpress.engine.evaluation.ActivationStatistics;
+import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationResult;
+import com.modelpress.engine.graph.ModelRewriter;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
 import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
@@ -17,6 +22,11 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
@@ -34,9 +44,16 @@ public final class ModelCompressor {
     public static final String VERSION = readVersion();
 
     private final EvaluationSettings evaluation;
+    private final CalibrationSettings calibration;
 
+    /** Calibrates (where a method uses calibration) on synthesised samples the evaluation never sees. */
     public ModelCompressor(EvaluationSettings evaluation) {
+        this(evaluation, CalibrationSettings.synthesised(evaluation.seed()));
+    }
+
+    public ModelCompressor(EvaluationSettings evaluation, CalibrationSettings calibration) {
         this.evaluation = evaluation;
+        this.calibration = calibration;
     }
 
     /**
@@ -58,7 +75,13 @@ public final class ModelCompressor {
         String inputSha = sha256(source.file());
         start = lap(timings, "read", start);
 
-        Compression.Outcome outcome = new Compression(method, progress).run(source, output);
+        Map<String, double[]> moments = Map.of();
+        List<String> calibrationNotes = new ArrayList<>();
+        if (method instanceof CompressionMethod.Int4 && calibration.enabled()) {
+            moments = calibrate(source, progress, calibrationNotes);
+            start = lap(timings, "calibrate", start);
+        }
+        Compression.Outcome outcome = new Compression(method, progress, moments).run(source, output);
         start = lap(timings, "compress+write", start);
         String outputSha = sha256(output);
 
@@ -85,7 +108,39 @@ public final class ModelCompressor {
                 outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                 result.info(), evaluation.seed(), result.sessionOptions(),
                 new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
-                timings, java.util.stream.Stream.concat(outcome.notes().stream(), result.notes().stream()).toList());
+                timings, Stream.of(calibrationNotes, outcome.notes(), result.notes()).flatMap(List::stream).toList());
+    }
+
+    /** {@code XᵀX} of the activation input of every MatMul/Gemm whose weight is constant. */
+    private Map<String, double[]> calibrate(OnnxModel source, ProgressListener progress, List<String> notes)
+            throws IOException {
+        Set<String> activations = new LinkedHashSet<>();
+        for (Weight weight : new ModelRewriter(source, null).weights()) {
+            if (MatMulWeights.isRightHandSide(weight)) {
+                weight.uses().forEach(use -> activations.add(use.node().getInput(0)));
+            }
+        }
+        Map<String, ActivationStatistics.SecondMoment> statistics =
+                ActivationStatistics.collect(source, activations, calibration, progress);
+        Map<String, double[]> moments = new HashMap<>();
+        // with fewer rows than features XᵀX is singular: compensation would overfit the calibration samples
+        statistics.forEach((name, moment) -> {
+            if (moment.rows() >= moment.features()) {
+                moments.put(name, moment.xtx());
+            }
+        });
+        if (moments.size() < statistics.size()) {
+            notes.add("%d MatMul inputs saw fewer calibration rows than features; their weights use plain rounding"
+                    .formatted(statistics.size() - moments.size()));
+        }
+        if (!moments.isEmpty()) {
+            long rows = statistics.values().stream().mapToLong(ActivationStatistics.SecondMoment::rows).max().orElse(0);
+            notes.add(calibration.dir() == null
+                    ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"
+                            .formatted(calibration.samples(), calibration.seed(), rows)
+                    : "calibrated on the samples in %s (%d activation rows)".formatted(calibration.dir(), rows));
+        }
+        return moments;
     }
 
     private static long lap(List<StepTiming> timings, String step, long start) {

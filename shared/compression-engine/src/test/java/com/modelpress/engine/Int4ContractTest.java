@@ -37,7 +37,7 @@ class Int4ContractTest extends CompressionMethodContract {
         assertThat(report.tensors()).anySatisfy(t -> {
             assertThat(t.name()).isEqualTo("W");
             assertThat(t.blockSize()).isEqualTo(blockSize);
-            assertThat(t.encoding()).isEqualTo(symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits");
+            assertThat(t.encoding()).startsWith(symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits");
         });
     }
 }

@@ -24,10 +24,7 @@ public final class BlockQuantizer {
      */
     public static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, float[] decoded) {
         int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
-        byte[] packed = new byte[n * blocks * blockSize / 2];
-        float[] scales = new float[n * blocks];
-        int zpPerRow = (blocks + 1) / 2;
-        byte[] zeroPoints = symmetric ? null : new byte[n * zpPerRow];
+        PackedMatrix matrix = new PackedMatrix(k, n, blockSize, symmetric);
         // columns are independent and write disjoint bytes: quantize them in parallel
         IntStream.range(0, n).parallel().forEach(col -> {
             float[] x = new float[blockSize];
@@ -38,27 +35,22 @@ public final class BlockQuantizer {
                 for (int j = 0; j < blockSize; j++) {
                     x[j] = j < len ? w[(start + j) * n + col] : 0f;
                 }
-                BlockCode code = symmetric ? symmetric(x, len) : asymmetric(x, len);
+                BlockCode code = choose(x, len, symmetric);
                 for (int j = 0; j < blockSize; j++) {
                     q[j] = j < len ? quantize(x[j], code.scale, code.zeroPoint) : code.zeroPoint;
                 }
-                int base = (col * blocks + block) * (blockSize / 2);
-                for (int j = 0; j < blockSize; j += 2) {
-                    packed[base + j / 2] = (byte) (q[j] | (q[j + 1] << 4));
-                }
-                scales[col * blocks + block] = code.scale;
-                if (zeroPoints != null) {
-                    int index = col * zpPerRow + block / 2;
-                    zeroPoints[index] = (byte) (block % 2 == 0
-                            ? (zeroPoints[index] & 0xf0) | code.zeroPoint
-                            : (zeroPoints[index] & 0x0f) | (code.zeroPoint << 4));
-                }
+                matrix.put(col, block, code, q);
                 for (int j = 0; j < len; j++) {
                     decoded[(start + j) * n + col] = (q[j] - code.zeroPoint) * code.scale;
                 }
             }
         });
-        return new MatMulNBitsWeights(n, k, blockSize, packed, scales, zeroPoints);
+        return matrix.build();
+    }
+
+    /** The best code for the first {@code len} values of {@code x}. */
+    static BlockCode choose(float[] x, int len, boolean symmetric) {
+        return symmetric ? symmetric(x, len) : asymmetric(x, len);
     }
 
     record BlockCode(float scale, int zeroPoint) {}

@@ -28,10 +28,17 @@ public final class Int4Pass implements WeightPass {
 
     private final int blockSize;
     private final boolean symmetric;
+    private final Map<String, double[]> inputMoments;
 
-    public Int4Pass(int blockSize, boolean symmetric) {
+    /**
+     * @param inputMoments {@code XᵀX} of calibration activations by tensor name (row-major {@code [K, K]}); a
+     *                     MatMul whose input has an entry is quantized with {@link Gptq}, others with
+     *                     {@link BlockQuantizer}. Empty for calibration-free compression.
+     */
+    public Int4Pass(int blockSize, boolean symmetric, Map<String, double[]> inputMoments) {
         this.blockSize = blockSize;
         this.symmetric = symmetric;
+        this.inputMoments = Map.copyOf(inputMoments);
     }
 
     @Override
@@ -58,7 +65,10 @@ public final class Int4Pass implements WeightPass {
         int n = matrix.n();
         float[] w = matrix.values();
         float[] decoded = new float[w.length];
-        MatMulNBitsWeights packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, decoded);
+        double[] moments = inputMoments(weight, k);
+        MatMulNBitsWeights packed = moments == null
+                ? BlockQuantizer.quantize(w, k, n, blockSize, symmetric, decoded)
+                : Gptq.quantize(w, k, n, blockSize, symmetric, moments, decoded);
 
         String base = weight.name();
         String bName = scope.fresh(base + "_q4");
@@ -82,8 +92,28 @@ public final class Int4Pass implements WeightPass {
         long compressed = packed.packed().length + 4L * packed.scales().length
                 + (symmetric ? 0 : packed.zeroPoints().length);
         double sqnr = Sqnr.decibels(w, decoded);
-        return new TensorReport(weight.name(), "int4", symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits",
-                4, blockSize, values.length, 4L * values.length, compressed, sqnr, null);
+        String encoding = (symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits") + (moments == null ? "" : " GPTQ");
+        return new TensorReport(weight.name(), "int4", encoding, 4, blockSize, values.length, 4L * values.length,
+                compressed, sqnr, null);
+    }
+
+    /** Sum of the calibration moments of every consumer's activation input, or null when any is missing. */
+    private double[] inputMoments(Weight weight, int k) {
+        double[] sum = null;
+        for (String input : weight.uses().stream().map(u -> u.node().getInput(0)).distinct().toList()) {
+            double[] moments = inputMoments.get(input);
+            if (moments == null || moments.length != k * k) {
+                return null;
+            }
+            if (sum == null) {
+                sum = moments.clone();
+            } else {
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += moments[i];
+                }
+            }
+        }
+        return sum;
     }
 
     private List<NodeProto> replaceConsumer(NodeProto node, String b, String scales, String zeroPoints, int k, int n,

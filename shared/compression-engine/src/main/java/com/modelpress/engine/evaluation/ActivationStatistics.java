@@ -1,0 +1,164 @@
+package com.modelpress.engine.evaluation;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.modelpress.engine.ProgressListener;
+import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.graph.ModelWriter;
+import com.modelpress.engine.graph.OnnxModel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Second-moment statistics of intermediate activations on calibration samples: for each requested float
+ * tensor, {@code XᵀX} over all its rows (every position of every sample; the last axis is the feature axis).
+ * The model is run once per sample with the requested tensors exposed as extra outputs; only the running sums
+ * are kept, so memory is bounded by the tensors of one sample plus one {@code K×K} matrix per tensor.
+ */
+public final class ActivationStatistics {
+
+    private static final String PROGRESS_STEP = "calibrate";
+
+    /**
+     * @param xtx  row-major {@code [features, features]} sum of {@code xᵀx}
+     * @param rows number of activation rows summed
+     */
+    public record SecondMoment(int features, double[] xtx, long rows) {}
+
+    /**
+     * @param source the model (its external data is read from its folder)
+     * @param names  float tensors to observe, e.g. the activation inputs of MatMul nodes
+     * @return statistics per observed tensor name; tensors ONNX Runtime does not produce are absent
+     */
+    public static Map<String, SecondMoment> collect(OnnxModel source, Set<String> names, CalibrationSettings settings,
+                                                   ProgressListener progress) throws IOException {
+        if (names.isEmpty() || !settings.enabled()) {
+            return Map.of();
+        }
+        Path scratch = Files.createTempDirectory("modelpress-calibration-");
+        try {
+            Path augmented = scratch.resolve("calibration.onnx");
+            new ModelWriter().write(exposing(source.proto(), names), source, augmented);
+            return run(source, augmented, names, settings, progress);
+        } finally {
+            try (Stream<Path> files = Files.walk(scratch)) {
+                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+
+    /** The model with {@code names} added to the graph outputs (float tensors of unknown shape). */
+    static ModelProto exposing(ModelProto model, Set<String> names) {
+        GraphProto.Builder graph = model.getGraph().toBuilder();
+        Set<String> observable = new LinkedHashSet<>();
+        graph.getInputList().forEach(i -> observable.add(i.getName()));
+        graph.getNodeList().forEach(node -> observable.addAll(node.getOutputList()));
+        Set<String> present = new LinkedHashSet<>();
+        graph.getOutputList().forEach(o -> present.add(o.getName()));
+        for (String name : names) {
+            // values of the main graph only: subgraph values cannot be graph outputs
+            if (observable.contains(name) && present.add(name)) {
+                graph.addOutput(ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+            }
+        }
+        return model.toBuilder().setGraph(graph).build();
+    }
+
+    private static Map<String, SecondMoment> run(OnnxModel source, Path augmented, Set<String> names,
+                                                 CalibrationSettings settings, ProgressListener progress) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Map<String, double[]> sums = new HashMap<>();
+        Map<String, Integer> features = new HashMap<>();
+        Map<String, long[]> rows = new HashMap<>();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+             OrtSession session = env.createSession(augmented.toString(), options)) {
+            List<InputSpec> inputs = new ArrayList<>();
+            for (NodeInfo input : session.getInputInfo().values()) {
+                inputs.add(InputSpec.of(input));
+            }
+            Samples samples = settings.dir() == null
+                    ? SyntheticInputs.synthesise(inputs, GraphFacts.read(source.file()), settings.samples(), settings.seed())
+                    : SampleFolders.load(settings.dir(), inputs);
+            Set<String> produced = new LinkedHashSet<>(names);
+            produced.retainAll(session.getOutputNames());
+            int done = 0;
+            for (Sample sample : samples.samples()) {
+                try (Feeds feeds = Feeds.of(env, session, sample);
+                     OrtSession.Result result = session.run(feeds.tensors(), produced)) {
+                    for (String name : produced) {
+                        OnnxValue value = result.get(name).orElseThrow();
+                        if (!(value instanceof OnnxTensor tensor)) {
+                            continue;
+                        }
+                        long[] shape = tensor.getInfo().getShape();
+                        float[] x = OrtTensors.floats(value).orElse(null);
+                        if (x == null || shape.length == 0 || shape[shape.length - 1] < 1) {
+                            continue;
+                        }
+                        int k = Math.toIntExact(shape[shape.length - 1]);
+                        double[] sum = sums.computeIfAbsent(name, n -> new double[k * k]);
+                        features.put(name, k);
+                        accumulate(sum, x, k);
+                        rows.computeIfAbsent(name, n -> new long[1])[0] += x.length / k;
+                    }
+                }
+                progress.onProgress(PROGRESS_STEP, (double) ++done / samples.samples().size());
+            }
+        } catch (OrtException e) {
+            throw new UnsupportedModelException("ONNX Runtime failed while calibrating: " + e.getMessage(), e);
+        }
+        Map<String, SecondMoment> result = new HashMap<>();
+        for (Map.Entry<String, double[]> entry : sums.entrySet()) {
+            int k = features.get(entry.getKey());
+            double[] xtx = entry.getValue();
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < a; b++) {
+                    xtx[a * k + b] = xtx[b * k + a];
+                }
+            }
+            result.put(entry.getKey(), new SecondMoment(k, xtx, rows.get(entry.getKey())[0]));
+        }
+        return result;
+    }
+
+    /** Adds {@code xᵀx} of the rows of {@code x} ({@code [rows, k]}) to the upper triangle of {@code sum}. */
+    static void accumulate(double[] sum, float[] x, int k) {
+        int rowCount = x.length / k;
+        IntStream.range(0, k).parallel().forEach(a -> {
+            int out = a * k;
+            for (int r = 0; r < rowCount; r++) {
+                int base = r * k;
+                double xa = x[base + a];
+                if (xa == 0) {
+                    continue;
+                }
+                for (int b = a; b < k; b++) {
+                    sum[out + b] += xa * x[base + b];
+                }
+            }
+        });
+    }
+}

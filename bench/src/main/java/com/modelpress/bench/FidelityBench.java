@@ -18,6 +18,7 @@ import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 
 /**
@@ -32,7 +33,7 @@ import com.modelpress.engine.evaluation.EvaluationSettings;
 public final class FidelityBench {
 
     private static final Set<String> OPTIONS =
-            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads");
+            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads", "calibration");
     private static final List<String> ALL_MODELS = List.of("minilm", "bge", "e5");
     private static final List<String> ALL_METHODS = List.of("fp16", "int8", "int8-dynamic", "int4");
     /** int4 as the bench reports it: block 32, asymmetric (with zero points). */
@@ -55,7 +56,13 @@ public final class FidelityBench {
         }
         List<BenchModel> models = arguments.list("models", ALL_MODELS).stream().map(BenchModel::byId).toList();
         List<String> methods = arguments.list("methods", ALL_METHODS);
-        List<String> sentences = Sentences.first(arguments.positiveInt("sentences", Sentences.all().size()));
+        List<String> all = Sentences.first(arguments.positiveInt("sentences", Sentences.all().size()));
+        String calibrationMode = arguments.list("calibration", List.of("text")).getFirst();
+        // calibration and scoring never share a sentence: the first half (an even count, so paraphrase pairs
+        // stay together) calibrates, the rest is scored
+        int calibrationCount = calibrationMode.equals("text") ? (all.size() / 2) & ~1 : 0;
+        List<String> calibrationSentences = all.subList(0, calibrationCount);
+        List<String> sentences = all.subList(calibrationCount, all.size());
         int batch = arguments.positiveInt("batch", 16);
         int latencyRuns = arguments.positiveInt("latency-runs", 21);
         int threads = arguments.positiveInt("threads", 1);
@@ -63,10 +70,17 @@ public final class FidelityBench {
         Path work = arguments.path("work", Path.of("bench/target/fidelity"));
 
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        ModelCompressor compressor = new ModelCompressor(ENGINE_EVALUATION);
         List<FidelityRow> rows = new ArrayList<>();
         for (BenchModel model : models) {
             WordPieceTokenizer tokenizer = model.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
+            CalibrationSettings calibration = switch (calibrationMode) {
+                case "text" -> new CalibrationSettings(0, 0, CalibrationSamples.write(tokenizer, calibrationSentences,
+                        WorkDirectory.emptied(work.resolve(model.id() + "-calibration"))));
+                case "synthetic" -> CalibrationSettings.synthesised(ENGINE_EVALUATION.seed());
+                case "none" -> CalibrationSettings.none();
+                default -> throw new IllegalArgumentException("--calibration must be text, synthetic or none");
+            };
+            ModelCompressor compressor = new ModelCompressor(ENGINE_EVALUATION, calibration);
             Scoring scoring = new Scoring(environment, tokenizer, sentences, batch, latencyRuns, threads);
             Path fp32 = model.extractFp32(work);
             System.err.printf("%s: embedding %d sentences with fp32%n", model.displayName(), sentences.size());
@@ -89,9 +103,19 @@ public final class FidelityBench {
         System.out.println(table);
         String command = ("bench/run fidelity " + String.join(" ", args)).strip();
         String body = RunDescription.current(environment.getVersion(), command).markdown() + "\n"
-                + howMeasured(sentences.size(), batch, latencyRuns, threads) + "\n\n" + table;
+                + howMeasured(sentences.size(), batch, latencyRuns, threads) + " " + calibrationNote(calibrationMode,
+                calibrationCount) + "\n\n" + table;
         BenchmarksDoc.writeSection(out, "fidelity", "Fidelity", body);
         System.err.println("wrote " + out);
+    }
+
+    private static String calibrationNote(String mode, int sentences) {
+        return switch (mode) {
+            case "text" -> "int4 calibration (GPTQ): the first " + sentences + " sentences, one sample each;"
+                    + " scoring uses only the other sentences.";
+            case "synthetic" -> "int4 calibration (GPTQ): synthesised token ids, none of them scored.";
+            default -> "No calibration: int4 uses plain (searched) rounding.";
+        };
     }
 
     private static String howMeasured(int sentences, int batch, int latencyRuns, int threads) {

@@ -1,0 +1,34 @@
+package com.modelpress.bench;
+
+import com.modelpress.engine.evaluation.Npy;
+import com.modelpress.engine.evaluation.NpyArray;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Writes sentences as an engine sample folder: one sub-folder per sentence, unpadded, batch of one. */
+final class CalibrationSamples {
+
+    private CalibrationSamples() {
+    }
+
+    /** @return {@code folder}, holding {@code NNNN/input_ids.npy}, {@code attention_mask.npy}, {@code token_type_ids.npy} */
+    static Path write(WordPieceTokenizer tokenizer, List<String> sentences, Path folder) throws IOException {
+        for (int i = 0; i < sentences.size(); i++) {
+            int[] ids = tokenizer.encode(sentences.get(i));
+            long[] tokens = new long[ids.length];
+            long[] mask = new long[ids.length];
+            for (int t = 0; t < ids.length; t++) {
+                tokens[t] = ids[t];
+                mask[t] = 1;
+            }
+            Path sample = Files.createDirectories(folder.resolve("%04d".formatted(i)));
+            Npy.write(sample.resolve("input_ids.npy"), NpyArray.ofLongs(tokens, 1, ids.length));
+            Npy.write(sample.resolve("attention_mask.npy"), NpyArray.ofLongs(mask, 1, ids.length));
+            Npy.write(sample.resolve("token_type_ids.npy"), NpyArray.ofLongs(new long[ids.length], 1, ids.length));
+        }
+        return folder;
+    }
+}

@@ -4,6 +4,7 @@ import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,6 +99,16 @@ final class CompressCommand implements Callable<Integer> {
             description = "Timed runs per model for latency; 0 skips latency (default: ${DEFAULT-VALUE}).")
     int latencyRuns = DEFAULTS.latencyRuns();
 
+    @Option(names = "--calibration", paramLabel = "DIR",
+            description = "int4: calibrate error-compensating rounding (GPTQ) on these samples (same layout as "
+                    + "--inputs; use other samples than you evaluate on). Default: synthesised samples.")
+    Path calibrationDir;
+
+    @Option(names = "--calibration-samples", paramLabel = "N",
+            description = "int4: synthesised calibration samples when no --calibration folder is given; 0 turns "
+                    + "calibration off (default: ${DEFAULT-VALUE}).")
+    int calibrationSamples = CalibrationSettings.DEFAULT_SAMPLES;
+
     @Option(names = "--session-config", paramLabel = "KEY=VALUE",
             description = "ONNX Runtime session config entry for both models, e.g. "
                     + "session.intra_op.allow_spinning=0; repeatable.")
@@ -119,7 +130,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         FidelityReport result;
         try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
-            result = new ModelCompressor(evaluation).compress(input, output, compression, progress);
+            result = new ModelCompressor(evaluation, calibration(evaluation)).compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {
             // a model that was written but not measured must not look like a finished result
             for (Path file : created) {
@@ -141,6 +152,20 @@ final class CompressCommand implements Callable<Integer> {
             return CompressionMethod.of(method, options);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, method);
+        }
+    }
+
+    private CalibrationSettings calibration(EvaluationSettings evaluation) {
+        if (calibrationDir != null && inputsDir != null && calibrationDir.toAbsolutePath().normalize()
+                .equals(inputsDir.toAbsolutePath().normalize())) {
+            throw new ParameterException(spec.commandLine(),
+                    "--calibration and --inputs name the same folder; fidelity must be scored on samples calibration did not see");
+        }
+        try {
+            return calibrationDir != null ? new CalibrationSettings(0, 0, calibrationDir)
+                    : new CalibrationSettings(calibrationSamples, CalibrationSettings.synthesised(evaluation.seed()).seed(), null);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 

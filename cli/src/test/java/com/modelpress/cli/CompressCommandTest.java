@@ -105,6 +105,40 @@ class CompressCommandTest {
     }
 
     @Test
+    void calibratesInt4OnAGivenFolderAndRefusesTheEvaluationFolder() throws IOException {
+        Path calibration = dir.resolve("calibration");
+        java.util.Random random = new java.util.Random(3);
+        int k = TinyModels.SIZE;
+        for (int s = 0; s < 2 * k; s++) {
+            float[] x = new float[k];
+            for (int i = 0; i < k; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            com.modelpress.engine.evaluation.Npy.write(Files.createDirectories(calibration.resolve("s" + s)).resolve("X.npy"),
+                    com.modelpress.engine.evaluation.NpyArray.ofFloats(x, 1, k));
+        }
+        Path reportFile = dir.resolve("r.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("small.onnx").toString(),
+                "--calibration", calibration.toString(), "--samples", "2", "--latency-runs", "0",
+                "--report", reportFile.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.at("/tensors/0/encoding").asString()).endsWith("GPTQ");
+        assertThat(report.get("notes").toString()).contains("calibrated on the samples in");
+
+        CliRun same = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("other.onnx").toString(),
+                "--calibration", calibration.toString(), "--inputs", calibration.toString());
+        assertThat(same.exitCode()).isEqualTo(2);
+        assertThat(same.err()).contains("same folder");
+
+        CliRun off = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("plain.onnx").toString(),
+                "--calibration-samples", "0", "--samples", "1", "--latency-runs", "0", "--report", reportFile.toString());
+        assertThat(off.exitCode()).as(off.err()).isZero();
+        assertThat(JsonMapper.builder().build().readTree(reportFile).at("/tensors/0/encoding").asString()).isEqualTo("MatMulNBits");
+    }
+
+    @Test
     void keepsExcludedTensorsAndSaysWhy() {
         Path reportFile = dir.resolve("r.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("same.onnx").toString(),

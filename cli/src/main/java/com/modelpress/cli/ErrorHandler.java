@@ -43,6 +43,22 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
                 err.println("error: " + oneLine(unsupported.getMessage()));
                 yield ExitCode.BAD_MODEL;
             }
+            case ModelRejectedException rejected -> {
+                err.println("error: " + oneLine(rejected.getMessage()));
+                yield ExitCode.BAD_MODEL;
+            }
+            case ApiProblemException problem -> {
+                err.println("error: " + oneLine(problem.getMessage()));
+                yield ExitCode.SERVER_ERROR;
+            }
+            case ServerUnreachableException unreachable -> {
+                err.println("error: " + oneLine(unreachable.getMessage()));
+                yield ExitCode.SERVER_ERROR;
+            }
+            case DigestMismatchException mismatch -> {
+                err.println("error: " + oneLine(mismatch.getMessage()));
+                yield ExitCode.SERVER_ERROR;
+            }
             default -> {
                 String message = e.getMessage() == null || e.getMessage().isBlank()
                         ? e.getClass().getSimpleName()

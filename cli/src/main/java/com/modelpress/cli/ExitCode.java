@@ -12,11 +12,26 @@ final class ExitCode {
     /** The model (or its evaluation inputs) is invalid, or ONNX Runtime cannot run it. */
     static final int BAD_MODEL = 3;
 
+    /** The job ended FAILED ({@code submit --wait}, {@code wait}). */
+    static final int JOB_FAILED = 4;
+    /** The job ended CANCELLED. */
+    static final int JOB_CANCELLED = 5;
+    /** The job succeeded, but the worst output's mean cosine is below {@code --min-cosine}. */
+    static final int BELOW_GATE = 6;
+    /** The server did not answer, answered with an HTTP error, or sent an artifact that does not match its digest. */
+    static final int SERVER_ERROR = 7;
+
     /** The lines of the {@code Exit codes:} section of the commands' help. */
     static final String HELP_OK = "0:done";
     static final String HELP_FAILED = "1:unexpected failure (rerun with --debug for the stack trace)";
     static final String HELP_USAGE = "2:usage error: unknown option or method, bad value";
     static final String HELP_BAD_MODEL = "3:invalid model or evaluation inputs, or ONNX Runtime cannot run the model";
+
+    static final String HELP_REJECTED = "3:the server rejected the model or request (4xx; its problem is printed)";
+    static final String HELP_JOB_FAILED = "4:the job failed";
+    static final String HELP_JOB_CANCELLED = "5:the job was cancelled";
+    static final String HELP_BELOW_GATE = "6:the job succeeded but its worst mean cosine is below --min-cosine";
+    static final String HELP_SERVER_ERROR = "7:server unreachable, HTTP error, or a download that does not match its digest";
 
     private ExitCode() {
     }

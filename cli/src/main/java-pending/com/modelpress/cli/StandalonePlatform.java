@@ -1,0 +1,151 @@
+package com.modelpress.cli;
+
+import com.modelpress.api.ApiApplication;
+import com.modelpress.embedded.EmbeddedAmqpBroker;
+import com.modelpress.embedded.EmbeddedPostgres;
+import com.modelpress.worker.WorkerApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole platform in this JVM: PostgreSQL (DIR/postgres) and the AMQP broker (DIR/broker) embedded, then
+ * api-service and worker-service, each in its own Spring context, storing artifacts in DIR/artifacts. Everything it
+ * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts.
+ *
+ * <p>{@link #close} stops worker, API, broker and PostgreSQL in that order, each even when an earlier one failed to
+ * stop; it is idempotent and safe to call from a shutdown hook.
+ */
+final class StandalonePlatform implements AutoCloseable {
+
+    static final String DATABASE = "modelpress";
+
+    /** The worker never touches the database; the API's JPA and Flyway jars on the shared classpath must not make it. */
+    private static final String WORKER_EXCLUDES = String.join(",",
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration",
+            "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
+            "org.springframework.boot.data.jpa.autoconfigure.DataJpaRepositoriesAutoConfiguration",
+            "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration");
+
+    private final Path dataDirectory;
+    private final int port;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private boolean closed;
+
+    private StandalonePlatform(Path dataDirectory, int port) {
+        this.dataDirectory = dataDirectory;
+        this.port = port;
+    }
+
+    /**
+     * Starts everything; on failure stops what had started and rethrows.
+     *
+     * @param port the API's HTTP port
+     * @param log  where to say what is starting
+     */
+    static StandalonePlatform start(Path dataDirectory, int port, PrintWriter log) throws IOException {
+        Path folder = dataDirectory.toAbsolutePath().normalize();
+        Files.createDirectories(folder.resolve("artifacts"));
+        StandalonePlatform platform = new StandalonePlatform(folder, port);
+        try {
+            log.println("starting PostgreSQL (" + folder.resolve("postgres") + ")…");
+            log.flush();
+            EmbeddedPostgres postgres = EmbeddedPostgres.start(folder.resolve("postgres"), 0);
+            platform.started.addFirst(postgres);
+            postgres.createDatabaseIfMissing(DATABASE);
+
+            log.println("starting the AMQP broker (" + folder.resolve("broker") + ")…");
+            log.flush();
+            EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(folder.resolve("broker"), 0);
+            platform.started.addFirst(broker);
+
+            Map<String, String> common = Map.of(
+                    "spring.rabbitmq.host", "127.0.0.1",
+                    "spring.rabbitmq.port", Integer.toString(broker.port()),
+                    "spring.rabbitmq.username", EmbeddedAmqpBroker.USERNAME,
+                    "spring.rabbitmq.password", EmbeddedAmqpBroker.PASSWORD,
+                    "spring.rabbitmq.virtual-host", "/",
+                    "modelpress.storage.root", folder.resolve("artifacts").toString(),
+                    // two Spring contexts in one JVM would register the same MBean names
+                    "spring.jmx.enabled", "false",
+                    "spring.main.register-shutdown-hook", "false");
+
+            log.println("starting the API on port " + port + "…");
+            log.flush();
+            ConfigurableApplicationContext api = run(ApiApplication.class, common, Map.of(
+                    "spring.config.name", "api-service",
+                    "spring.datasource.url", postgres.jdbcUrl(DATABASE),
+                    "spring.datasource.username", EmbeddedPostgres.SUPERUSER,
+                    "spring.datasource.password", "",
+                    "server.port", Integer.toString(port)));
+            platform.started.addFirst(api);
+
+            log.println("starting a worker…");
+            log.flush();
+            ConfigurableApplicationContext worker = run(WorkerApplication.class, common, Map.of(
+                    "spring.config.name", "worker-service",
+                    "spring.autoconfigure.exclude", WORKER_EXCLUDES,
+                    "server.port", "0"));
+            platform.started.addFirst(worker);
+            return platform;
+        } catch (RuntimeException | Error e) {
+            platform.close();
+            throw e;
+        }
+    }
+
+    /** Properties go in as command-line arguments: they outrank each service's own configuration files. */
+    private static ConfigurableApplicationContext run(Class<?> application, Map<String, String> common,
+                                                      Map<String, String> own) {
+        List<String> arguments = new ArrayList<>();
+        common.forEach((key, value) -> arguments.add("--" + key + "=" + value));
+        own.forEach((key, value) -> arguments.add("--" + key + "=" + value));
+        return new SpringApplicationBuilder(application)
+                .registerShutdownHook(false)
+                .run(arguments.toArray(String[]::new));
+    }
+
+    Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Stops worker, API, broker and PostgreSQL, newest first; a failure to stop one does not keep the others up. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RuntimeException first = null;
+        for (AutoCloseable service : started) {
+            try {
+                service.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = new IllegalStateException("stopping " + service + " failed", e);
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        started.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}

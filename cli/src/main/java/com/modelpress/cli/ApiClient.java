@@ -1,0 +1,213 @@
+package com.modelpress.cli;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.modelpress.contracts.CompressionRequest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The ModelPress REST API (v1) over {@link HttpClient}: uploads and downloads stream, nothing is held in memory
+ * whole. HTTP errors become {@link ApiProblemException}, transport failures {@link ServerUnreachableException}.
+ * Thread-safe.
+ */
+final class ApiClient {
+
+    static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .changeDefaultPropertyInclusion(include -> include.withValueInclusion(JsonInclude.Include.NON_NULL))
+            .build();
+
+    private static final Pattern REPR_DIGEST = Pattern.compile("(?:^|,)\\s*sha-256=:([A-Za-z0-9+/=]+):");
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._-][A-Za-z0-9._ -]*");
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI server;
+    private final HttpClient http;
+
+    ApiClient(URI server) {
+        this.server = server;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+    }
+
+    URI server() {
+        return server;
+    }
+
+    /** {@code POST /api/v1/jobs}: the model streamed from disk; {@code idempotencyKey} nullable. */
+    JobView submit(Path model, CompressionRequest request, String idempotencyKey) throws IOException {
+        MultipartBody body = MultipartBody.of("request", JSON.writeValueAsString(request), "model", model);
+        HttpRequest.Builder post = HttpRequest.newBuilder(uri("/api/v1/jobs"))
+                .header("Content-Type", body.contentType())
+                .header("Accept", "application/json")
+                .POST(body.publisher());
+        if (idempotencyKey != null) {
+            post.header("Idempotency-Key", idempotencyKey);
+        }
+        return JSON.readValue(sendForString(post.build()), JobView.class);
+    }
+
+    JobView job(String id) {
+        return JSON.readValue(get(jobPath(id)), JobView.class);
+    }
+
+    List<JobEventView> events(String id) {
+        return JSON.readValue(get(jobPath(id) + "/events"), new TypeReference<List<JobEventView>>() {});
+    }
+
+    /** The fidelity report as the server sent it. */
+    String reportJson(String id) {
+        return get(jobPath(id) + "/report");
+    }
+
+    /** The lowest {@code outputs[].cosineMean} of a report; 1.0 when it lists no outputs. */
+    static double worstCosineMean(String reportJson) {
+        JsonNode outputs = JSON.readTree(reportJson).path("outputs");
+        double worst = 1.0;
+        for (JsonNode output : outputs) {
+            worst = Math.min(worst, output.path("cosineMean").asDouble(Double.NaN));
+        }
+        return worst;
+    }
+
+    List<ArtifactView> artifacts(String id) {
+        return JSON.readValue(get(jobPath(id) + "/artifacts"), new TypeReference<List<ArtifactView>>() {});
+    }
+
+    /**
+     * Streams one artifact into {@code folder}, checking its SHA-256 against the {@code Repr-Digest} header and the
+     * listed digest; a mismatching file is deleted.
+     *
+     * @return the written file
+     * @throws DigestMismatchException when a digest differs, or the server gave none
+     */
+    Path download(String id, ArtifactView artifact, Path folder) throws IOException {
+        if (!SAFE_NAME.matcher(artifact.name()).matches() || artifact.name().equals(".") || artifact.name().equals("..")) {
+            throw new IOException("refusing to write an artifact named '" + artifact.name() + "'");
+        }
+        URI where = artifact.href() == null
+                ? uri(jobPath(id) + "/artifacts/" + URLEncoder.encode(artifact.name(), StandardCharsets.UTF_8).replace("+", "%20"))
+                : server.resolve(artifact.href());
+        HttpRequest request = HttpRequest.newBuilder(where).timeout(REQUEST_TIMEOUT).GET().build();
+        HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
+        Path target = folder.resolve(artifact.name());
+        Path partial = folder.resolve(artifact.name() + ".part");
+        MessageDigest sha256 = sha256();
+        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(partial)) {
+            if (response.statusCode() >= 400) {
+                throw problem(request, response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                sha256.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(partial);
+            throw e;
+        }
+        String actual = HexFormat.of().formatHex(sha256.digest());
+        Optional<String> announced = reprDigest(response);
+        String expected = announced.orElse(artifact.sha256());
+        boolean listedDiffers = artifact.sha256() != null && !artifact.sha256().equalsIgnoreCase(actual);
+        if (expected == null || !expected.equalsIgnoreCase(actual) || listedDiffers) {
+            Files.deleteIfExists(partial);
+            throw new DigestMismatchException(artifact.name(), listedDiffers ? artifact.sha256() : expected, actual);
+        }
+        return Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The SHA-256 of {@code Repr-Digest: sha-256=:BASE64:} as hex, if the header carries one. */
+    private static Optional<String> reprDigest(HttpResponse<?> response) {
+        return response.headers().firstValue("Repr-Digest").map(REPR_DIGEST::matcher).filter(Matcher::find)
+                .map(m -> HexFormat.of().formatHex(Base64.getDecoder().decode(m.group(1))));
+    }
+
+    private String get(String path) {
+        HttpRequest request = HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").GET().build();
+        return sendForString(request);
+    }
+
+    private String sendForString(HttpRequest request) {
+        HttpResponse<String> response = send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() >= 400) {
+            throw problem(request, response.statusCode(), response.body());
+        }
+        return response.body();
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(request, handler);
+        } catch (IOException e) {
+            throw new ServerUnreachableException(server, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServerUnreachableException(server, e);
+        }
+    }
+
+    private static ApiProblemException problem(HttpRequest request, int status, String body) {
+        String title = null;
+        String detail = null;
+        String code = null;
+        try {
+            JsonNode problem = JSON.readTree(body);
+            title = text(problem, "title");
+            detail = text(problem, "detail");
+            code = text(problem, "code");
+        } catch (JacksonException e) {
+            // not JSON (a proxy's HTML page, say): the status alone says what happened
+        }
+        return new ApiProblemException(request.method(), request.uri(), status, title, detail, code);
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asString();
+    }
+
+    private URI uri(String path) {
+        return server.resolve(path);
+    }
+
+    private static String jobPath(String id) {
+        return "/api/v1/jobs/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

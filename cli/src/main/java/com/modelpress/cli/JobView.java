@@ -1,0 +1,23 @@
+package com.modelpress.cli;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * A job as {@code GET /api/v1/jobs/{id}} shows it; only what the CLI uses.
+ *
+ * @param error nullable: set when the job failed
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+record JobView(String id, String status, String method, int attempt, String createdAt, Error error) {
+
+    /** True for SUCCEEDED, FAILED and CANCELLED: nothing changes after them. */
+    boolean terminal() {
+        return switch (status) {
+            case "SUCCEEDED", "FAILED", "CANCELLED" -> true;
+            default -> false;
+        };
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Error(String code, String message) {}
+}

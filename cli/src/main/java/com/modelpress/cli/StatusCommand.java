@@ -1,0 +1,42 @@
+package com.modelpress.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/** {@code modelpress status}: one line about a job. */
+@Command(name = "status",
+        mixinStandardHelpOptions = true,
+        versionProvider = ModelPressCommand.Version.class,
+        description = "Print a job's status: id, status, method, attempt, created, and the error of a failed job.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR})
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOption server;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The job id.")
+    String id;
+
+    @Override
+    public Integer call() {
+        JobView job = server.client().job(id);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("%s %s method=%s attempt=%d created=%s".formatted(job.id(), job.status(), job.method(), job.attempt(),
+                job.createdAt()));
+        if (job.error() != null) {
+            out.println("error: %s: %s".formatted(job.error().code(), job.error().message()));
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+}

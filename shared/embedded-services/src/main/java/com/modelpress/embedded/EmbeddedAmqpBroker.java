@@ -1,0 +1,143 @@
+package com.modelpress.embedded;
+
+import org.apache.qpid.server.SystemLauncher;
+import org.apache.qpid.server.SystemLauncherListener;
+import org.apache.qpid.server.model.Broker;
+import org.apache.qpid.server.model.State;
+import org.apache.qpid.server.model.SystemConfig;
+import org.apache.qpid.server.model.VirtualHostNode;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An AMQP 0-9-1 broker in this JVM (Apache Qpid Broker-J) on 127.0.0.1, user {@code guest}/{@code guest}, one virtual
+ * host that answers to any name the client asks for ({@code /} included). Durable exchanges, queues and bindings
+ * are kept in {@code storeDirectory/config}, persistent messages in a Derby store in {@code storeDirectory/messages}:
+ * a restart on the same folder keeps unacknowledged messages.
+ *
+ * <p>What differs from RabbitMQ: the RabbitMQ queue arguments {@code x-queue-type}, {@code x-delivery-limit} and
+ * {@code x-dead-letter-exchange} are not Qpid's. Out of the box Qpid refuses a {@code queue.declare} that carries them
+ * by closing the whole connection (reply code 542, "Error creating queue 'q': Unsupported queue declare argument(s) :
+ * x-dead-letter-exchange,x-delivery-limit,x-queue-type"); this broker sets the context variable
+ * {@code queue.behaviourOnUnknownDeclareArgument=LOG}, so Qpid logs that sentence as a warning and ignores them, so the queue is an ordinary durable queue without a delivery limit or dead-lettering, and
+ * deliveries carry no {@code x-delivery-count} header (the {@code redelivered} flag is set as usual).
+ *
+ * <p>One broker per JVM (Qpid keeps process-wide state). Thread-safe; {@link #close} is idempotent.
+ */
+public final class EmbeddedAmqpBroker implements AutoCloseable {
+
+    public static final String USERNAME = "guest";
+    public static final String PASSWORD = "guest";
+
+    private static final String INITIAL_CONFIG = "qpid-initial-config.json";
+
+    private final SystemLauncher launcher;
+    private final Path storeDirectory;
+    private final int port;
+    private boolean closed;
+
+    private EmbeddedAmqpBroker(SystemLauncher launcher, Path storeDirectory, int port) {
+        this.launcher = launcher;
+        this.storeDirectory = storeDirectory;
+        this.port = port;
+    }
+
+    /**
+     * Starts the broker.
+     *
+     * @param storeDirectory created when missing; kept when the broker stops
+     * @param port           0 for a free port
+     * @throws EmbeddedServiceException when the broker does not come up
+     */
+    public static EmbeddedAmqpBroker start(Path storeDirectory, int port) {
+        Path folder = storeDirectory.toAbsolutePath().normalize();
+        int chosen = port == 0 ? FreePort.find() : port;
+        URL initialConfig = Objects.requireNonNull(EmbeddedAmqpBroker.class.getResource(INITIAL_CONFIG), INITIAL_CONFIG);
+        Map<String, String> context = new HashMap<>();
+        context.put("qpid.work_dir", folder.toString());
+        context.put("qpid.amqp_port", Integer.toString(chosen));
+        context.put("modelpress.unknownQueueArguments", "LOG");
+
+        Map<String, Object> attributes = new HashMap<>();
+        attributes.put(SystemConfig.TYPE, "Memory");
+        attributes.put(SystemConfig.INITIAL_CONFIGURATION_LOCATION, initialConfig.toExternalForm());
+        attributes.put(SystemConfig.STARTUP_LOGGED_TO_SYSTEM_OUT, false);
+        attributes.put(SystemConfig.CONTEXT, context);
+
+        StartupFailure failure = new StartupFailure();
+        SystemLauncher launcher = new SystemLauncher(failure);
+        try {
+            Files.createDirectories(folder);
+            launcher.startup(attributes);
+        } catch (Exception e) {
+            failure.errorOnStartup(new IllegalStateException(e));
+        }
+        if (failure.error != null) {
+            throw new EmbeddedServiceException("the AMQP broker did not start on port " + chosen + " with store " + folder,
+                    failure.error);
+        }
+        // Qpid reports itself ready even when the virtual host failed (say, its store is unreadable)
+        String problem = failure.virtualHostProblem();
+        if (problem != null) {
+            launcher.shutdown();
+            throw new EmbeddedServiceException("the AMQP broker on port " + chosen + " started without its virtual host ("
+                    + problem + "); see the log above, store " + folder);
+        }
+        return new EmbeddedAmqpBroker(launcher, folder, chosen);
+    }
+
+    /** The AMQP port on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    public Path storeDirectory() {
+        return storeDirectory;
+    }
+
+    /** Qpid reports a failed start to its listener instead of throwing; this keeps the first error. */
+    private static final class StartupFailure extends SystemLauncherListener.DefaultSystemLauncherListener {
+        private RuntimeException error;
+        private SystemConfig<?> systemConfig;
+
+        @Override
+        public void onContainerResolve(SystemConfig<?> systemConfig) {
+            this.systemConfig = systemConfig;
+        }
+
+        /** Null when the default virtual host is active, else what is wrong with it. */
+        String virtualHostProblem() {
+            if (systemConfig == null) {
+                return "no broker";
+            }
+            VirtualHostNode<?> node = systemConfig.getContainer(Broker.class).findDefautVirtualHostNode();
+            if (node == null || node.getState() != State.ACTIVE) {
+                return "node " + (node == null ? "missing" : node.getState());
+            }
+            if (node.getVirtualHost() == null || node.getVirtualHost().getState() != State.ACTIVE) {
+                return "host " + (node.getVirtualHost() == null ? "missing" : node.getVirtualHost().getState());
+            }
+            return null;
+        }
+
+        @Override
+        public void errorOnStartup(RuntimeException e) {
+            if (error == null) {
+                error = e;
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            launcher.shutdown();
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

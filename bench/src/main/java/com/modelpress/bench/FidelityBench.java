@@ -1,5 +1,8 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TokenBatch;
+import com.modelpress.tokenizer.TokenizedSamples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +77,7 @@ public final class FidelityBench {
         for (BenchModel model : models) {
             WordPieceTokenizer tokenizer = model.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
             CalibrationSettings calibration = switch (calibrationMode) {
-                case "text" -> new CalibrationSettings(0, 0, CalibrationSamples.write(tokenizer, calibrationSentences,
+                case "text" -> new CalibrationSettings(0, 0, TokenizedSamples.write(tokenizer, calibrationSentences,
                         WorkDirectory.emptied(work.resolve(model.id() + "-calibration"))));
                 case "synthetic" -> CalibrationSettings.synthesised(ENGINE_EVALUATION.seed());
                 case "none" -> CalibrationSettings.none();

@@ -1,5 +1,6 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.TokenBatch;
 import java.util.Arrays;
 
 import ai.onnxruntime.OrtException;

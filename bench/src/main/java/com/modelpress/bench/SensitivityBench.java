@@ -1,5 +1,7 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TokenizedSamples;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -51,7 +53,7 @@ public final class SensitivityBench {
         Path work = WorkDirectory.emptied(arguments.path("work", Path.of("bench/target/sensitivity")));
         WordPieceTokenizer tokenizer = model.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
         List<String> all = Sentences.all();
-        Path calibration = CalibrationSamples.write(tokenizer, all.subList(0, 160), work.resolve("calibration"));
+        Path calibration = TokenizedSamples.write(tokenizer, all.subList(0, 160), work.resolve("calibration"));
         List<String> scored = all.subList(160, all.size());
 
         Path fp32 = model.extractFp32(work);

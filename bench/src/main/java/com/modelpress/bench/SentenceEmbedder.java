@@ -1,5 +1,7 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TokenBatch;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;

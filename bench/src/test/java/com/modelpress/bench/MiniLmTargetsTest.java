@@ -1,5 +1,7 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TokenizedSamples;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import com.modelpress.contracts.CompressionOptions;
@@ -41,7 +43,7 @@ class MiniLmTargetsTest {
     static void embedWithFp32() throws IOException, OrtException {
         fp32 = BenchModel.MINILM.extractFp32(dir);
         List<String> all = Sentences.all();
-        calibration = CalibrationSamples.write(BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH),
+        calibration = TokenizedSamples.write(BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH),
                 all.subList(0, 160), dir.resolve("calibration"));
         sentences = all.subList(160, all.size());
         reference = embed(fp32);

@@ -1,5 +1,6 @@
 package com.modelpress.bench;
 
+import com.modelpress.tokenizer.WordPieceTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -6,6 +6,8 @@ import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.tokenizer.TokenizedSamples;
+import com.modelpress.tokenizer.WordPieceTokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -104,6 +106,15 @@ final class CompressCommand implements Callable<Integer> {
                     + "--inputs; use other samples than you evaluate on). Default: synthesised samples.")
     Path calibrationDir;
 
+    @Option(names = "--calibration-text", paramLabel = "FILE",
+            description = "int4: calibrate on these lines of text (one sample per non-empty line), tokenized with "
+                    + "--tokenizer. Use other text than you evaluate on.")
+    Path calibrationText;
+
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
+            description = "The model's Hugging Face tokenizer.json (BERT WordPiece), for --calibration-text.")
+    Path tokenizerJson;
+
     @Option(names = "--calibration-samples", paramLabel = "N",
             description = "int4: synthesised calibration samples when no --calibration folder is given; 0 turns "
                     + "calibration off (default: ${DEFAULT-VALUE}).")
@@ -161,11 +172,55 @@ final class CompressCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--calibration and --inputs name the same folder; fidelity must be scored on samples calibration did not see");
         }
+        if (calibrationText != null) {
+            return new CalibrationSettings(0, 0, tokenizedCalibration());
+        }
+        if (tokenizerJson != null) {
+            throw new ParameterException(spec.commandLine(), "--tokenizer is only used with --calibration-text");
+        }
         try {
             return calibrationDir != null ? new CalibrationSettings(0, 0, calibrationDir)
                     : new CalibrationSettings(calibrationSamples, CalibrationSettings.synthesised(evaluation.seed()).seed(), null);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** Tokenizes {@code --calibration-text} into a temporary sample folder, deleted when the JVM exits. */
+    private Path tokenizedCalibration() {
+        if (calibrationDir != null) {
+            throw new ParameterException(spec.commandLine(), "--calibration and --calibration-text exclude each other");
+        }
+        if (tokenizerJson == null) {
+            throw new ParameterException(spec.commandLine(), "--calibration-text needs --tokenizer tokenizer.json");
+        }
+        List<String> lines;
+        WordPieceTokenizer tokenizer;
+        try {
+            lines = Files.readAllLines(calibrationText).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            tokenizer = WordPieceTokenizer.read(tokenizerJson, WordPieceTokenizer.DEFAULT_MAX_LENGTH);
+        } catch (IOException | RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), "cannot read --calibration-text or --tokenizer: " + e.getMessage(), e);
+        }
+        if (lines.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--calibration-text " + calibrationText + " has no text");
+        }
+        try {
+            Path folder = Files.createTempDirectory("modelpress-calibration-text-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
+            return TokenizedSamples.write(tokenizer, lines, folder);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path folder) {
+        try (var paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException ignored) {
+            // best effort at exit: the folder is under the system temp directory
         }
     }
 

@@ -133,7 +133,7 @@ public final class ModelCompressor {
             notes.add("%d MatMul inputs saw fewer calibration rows than features; their weights use plain rounding"
                     .formatted(statistics.size() - moments.size()));
         }
-        if (!moments.isEmpty()) {
+        if (!statistics.isEmpty()) {
             long rows = statistics.values().stream().mapToLong(ActivationStatistics.SecondMoment::rows).max().orElse(0);
             notes.add(calibration.dir() == null
                     ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"

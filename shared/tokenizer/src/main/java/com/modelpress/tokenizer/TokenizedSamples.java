@@ -1,4 +1,4 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 import com.modelpress.engine.evaluation.Npy;
 import com.modelpress.engine.evaluation.NpyArray;
@@ -8,14 +8,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Writes sentences as an engine sample folder: one sub-folder per sentence, unpadded, batch of one. */
-final class CalibrationSamples {
+/**
+ * Writes text as an engine sample folder ({@code --inputs} / {@code --calibration} layout): one sub-folder per
+ * line, unpadded, batch of one, with {@code input_ids}, {@code attention_mask} and {@code token_type_ids}.
+ */
+public final class TokenizedSamples {
 
-    private CalibrationSamples() {
+    private TokenizedSamples() {
     }
 
     /** @return {@code folder}, holding {@code NNNN/input_ids.npy}, {@code attention_mask.npy}, {@code token_type_ids.npy} */
-    static Path write(WordPieceTokenizer tokenizer, List<String> sentences, Path folder) throws IOException {
+    public static Path write(WordPieceTokenizer tokenizer, List<String> sentences, Path folder) throws IOException {
         for (int i = 0; i < sentences.size(); i++) {
             int[] ids = tokenizer.encode(sentences.get(i));
             long[] tokens = new long[ids.length];

@@ -1,4 +1,4 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 /**
  * Token ids of several texts padded to the longest one, laid out row-major as {@code [size, sequenceLength]}
@@ -10,9 +10,9 @@ package com.modelpress.bench;
  * @param attentionMask  1 for a real token, 0 for padding
  * @param tokenTypeIds   all 0 (single-segment input)
  */
-record TokenBatch(int size, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds) {
+public record TokenBatch(int size, int sequenceLength, long[] inputIds, long[] attentionMask, long[] tokenTypeIds) {
 
-    TokenBatch {
+    public TokenBatch {
         int cells = Math.multiplyExact(size, sequenceLength);
         if (inputIds.length != cells || attentionMask.length != cells || tokenTypeIds.length != cells) {
             throw new IllegalArgumentException("arrays must hold " + size + " x " + sequenceLength + " = " + cells
@@ -22,7 +22,7 @@ record TokenBatch(int size, int sequenceLength, long[] inputIds, long[] attentio
     }
 
     /** @return the tensor shape {@code {size, sequenceLength}} */
-    long[] shape() {
+    public long[] shape() {
         return new long[] {size, sequenceLength};
     }
 }

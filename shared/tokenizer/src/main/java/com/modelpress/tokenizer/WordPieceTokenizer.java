@@ -1,4 +1,4 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,10 +17,10 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link BertPreTokenizer}, then greedy longest-match-first WordPiece per word, then {@code [CLS] … [SEP]}
  * with truncation to {@link #maxLength()} tokens. Immutable and thread-safe.
  */
-final class WordPieceTokenizer {
+public final class WordPieceTokenizer {
 
     /** Tokens per text, special tokens included, unless a caller asks for another limit. */
-    static final int DEFAULT_MAX_LENGTH = 128;
+    public static final int DEFAULT_MAX_LENGTH = 128;
 
     private final Map<String, Integer> vocab;
     private final BertNormalizer normalizer;
@@ -55,7 +55,7 @@ final class WordPieceTokenizer {
      * @param maxLength     tokens per text after truncation, {@code [CLS]} and {@code [SEP]} included; at least 2
      * @throws UnsupportedTokenizerException when the file describes another kind of tokenizer
      */
-    static WordPieceTokenizer read(Path tokenizerJson, int maxLength) throws IOException {
+    public static WordPieceTokenizer read(Path tokenizerJson, int maxLength) throws IOException {
         try (InputStream in = Files.newInputStream(tokenizerJson)) {
             return read(in, maxLength);
         }
@@ -66,7 +66,7 @@ final class WordPieceTokenizer {
      * @param maxLength     as in {@link #read(Path, int)}
      * @throws UnsupportedTokenizerException when the JSON describes another kind of tokenizer
      */
-    static WordPieceTokenizer read(InputStream tokenizerJson, int maxLength) {
+    public static WordPieceTokenizer read(InputStream tokenizerJson, int maxLength) {
         JsonNode root = JsonMapper.builder().build().readTree(tokenizerJson);
         JsonNode model = root.path("model");
         require(model, "type", "WordPiece", "model.type");
@@ -113,12 +113,12 @@ final class WordPieceTokenizer {
     }
 
     /** @return tokens per text after truncation, special tokens included */
-    int maxLength() {
+    public int maxLength() {
         return maxLength;
     }
 
     /** @return the id of {@code [PAD]} */
-    int padId() {
+    public int padId() {
         return padId;
     }
 
@@ -126,7 +126,7 @@ final class WordPieceTokenizer {
      * @param text never null
      * @return the word pieces of {@code text} without special tokens and without truncation, never null
      */
-    List<String> tokenize(String text) {
+    public List<String> tokenize(String text) {
         List<String> pieces = new ArrayList<>();
         for (String word : BertPreTokenizer.split(normalizer.normalize(text))) {
             appendWordPieces(word, pieces);
@@ -138,7 +138,7 @@ final class WordPieceTokenizer {
      * @param text never null
      * @return {@code [CLS]}, the ids of the first {@code maxLength - 2} word pieces, {@code [SEP]}
      */
-    int[] encode(String text) {
+    public int[] encode(String text) {
         List<String> pieces = tokenize(text);
         int kept = Math.min(pieces.size(), maxLength - 2);
         int[] ids = new int[kept + 2];
@@ -154,7 +154,7 @@ final class WordPieceTokenizer {
      * @param texts never null nor empty
      * @return every text {@linkplain #encode(String) encoded} and padded to the longest one
      */
-    TokenBatch encodeBatch(List<String> texts) {
+    public TokenBatch encodeBatch(List<String> texts) {
         if (texts.isEmpty()) {
             throw new IllegalArgumentException("a batch needs at least one text");
         }

@@ -1,4 +1,4 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;

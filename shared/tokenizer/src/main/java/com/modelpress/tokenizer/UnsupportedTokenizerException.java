@@ -1,7 +1,7 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 /** A {@code tokenizer.json} that is not a BERT-style WordPiece tokenizer this bench can reproduce. */
-final class UnsupportedTokenizerException extends RuntimeException {
+public final class UnsupportedTokenizerException extends RuntimeException {
 
     /**
      * @param field the JSON path of the offending entry, e.g. {@code model.type}

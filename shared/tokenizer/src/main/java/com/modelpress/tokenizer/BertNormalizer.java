@@ -1,4 +1,4 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 import java.text.Normalizer;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package com.modelpress.bench;
+package com.modelpress.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

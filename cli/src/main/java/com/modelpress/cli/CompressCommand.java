@@ -101,6 +101,14 @@ final class CompressCommand implements Callable<Integer> {
             description = "Timed runs per model for latency; 0 skips latency (default: ${DEFAULT-VALUE}).")
     int latencyRuns = DEFAULTS.latencyRuns();
 
+    @Option(names = "--min-cosine", paramLabel = "X",
+            description = "auto: the target — worst output's mean cosine on the evaluation samples, e.g. 0.995.")
+    Double minCosine;
+
+    @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "auto: how long the search may take, e.g. 90s, 10m, 1h (default: 10m).")
+    java.time.Duration budget = java.time.Duration.ofMinutes(10);
+
     @Option(names = "--calibration", paramLabel = "DIR",
             description = "int4: calibrate error-compensating rounding (GPTQ) on these samples (same layout as "
                     + "--inputs; use other samples than you evaluate on). Default: synthesised samples.")
@@ -160,6 +168,15 @@ final class CompressCommand implements Callable<Integer> {
     private CompressionMethod method() {
         CompressionOptions options = new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements);
         try {
+            if ("auto".equalsIgnoreCase(method)) {
+                if (minCosine == null) {
+                    throw new ParameterException(spec.commandLine(), "--method auto needs a target: --min-cosine X");
+                }
+                return CompressionMethod.auto(options, minCosine, budget);
+            }
+            if (minCosine != null) {
+                throw new ParameterException(spec.commandLine(), "--min-cosine is the target of --method auto");
+            }
             return CompressionMethod.of(method, options);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, method);

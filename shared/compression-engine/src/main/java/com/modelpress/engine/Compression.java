@@ -48,23 +48,30 @@ final class Compression {
     record Outcome(List<TensorReport> tensors, boolean nothingToCompress, long originalBytes, long compressedBytes,
                    long weightElements, long originalWeightBytes, long compressedWeightBytes, List<String> notes) {}
 
-    private final CompressionMethod method;
+    private final String methodId;
+    private final CompressionOptions options;
+    private final WeightPass pass;
     private final ProgressListener progress;
-    private final Map<String, double[]> inputMoments;
+
+    /**
+     * @param methodId     for notes
+     * @param options      exclusions and minimum size; method-specific options are the pass's business
+     * @param pass         what to do with each eligible weight
+     */
+    Compression(String methodId, CompressionOptions options, WeightPass pass, ProgressListener progress) {
+        this.methodId = methodId;
+        this.options = options;
+        this.pass = pass;
+        this.progress = progress;
+    }
 
     /** @param inputMoments calibration {@code XᵀX} by activation name, for methods that use it; may be empty */
     Compression(CompressionMethod method, ProgressListener progress, Map<String, double[]> inputMoments) {
-        this.method = method;
-        this.progress = progress;
-        this.inputMoments = inputMoments;
+        this(method.id(), method.options(), passFor(method, inputMoments), progress);
     }
 
     Compression(CompressionMethod method, ProgressListener progress) {
         this(method, progress, Map.of());
-    }
-
-    static WeightPass passFor(CompressionMethod method) {
-        return passFor(method, Map.of());
     }
 
     static WeightPass passFor(CompressionMethod method, Map<String, double[]> inputMoments) {
@@ -73,14 +80,14 @@ final class Compression {
             case CompressionMethod.Int8 ignored -> new Int8Pass();
             case CompressionMethod.Int8Dynamic ignored -> new DynamicInt8Pass();
             case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric(), inputMoments);
+            case CompressionMethod.Auto auto -> throw new IllegalArgumentException(
+                    "auto assigns a method per tensor; it has no single pass");
         };
     }
 
     Outcome run(OnnxModel source, Path output) throws IOException {
-        CompressionOptions options = method.options();
         Set<String> excluded = new HashSet<>(options.excludeNodes());
         long minElements = options.minElementsOrDefault();
-        WeightPass pass = passFor(method, inputMoments);
         List<TensorReport> reports = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         long[] totals = new long[4]; // elements, bytes, small tensors, elements done
@@ -127,7 +134,7 @@ final class Compression {
                 }
                 notes.add("the compressed model (%d bytes) was not smaller than the original; kept the original".formatted(written));
             } else {
-                notes.add("no tensor qualified for %s; the output is a copy of the input".formatted(method.id()));
+                notes.add("no tensor qualified for %s; the output is a copy of the input".formatted(methodId));
             }
             copyModel(source, output);
             List<TensorReport> unchanged = reports.stream()

@@ -11,8 +11,8 @@ import java.util.Locale;
  */
 public sealed interface CompressionMethod {
 
-    /** Ids accepted by {@link #of}. */
-    List<String> IDS = List.of("fp16", "int8", "int8-dynamic", "int4");
+    /** Ids accepted by {@link #of}; {@code auto} needs a target and is made with {@link #auto}. */
+    List<String> IDS = List.of("fp16", "int8", "int8-dynamic", "int4", "auto");
 
     /** The method's id as users write it, e.g. {@code int8-dynamic}. */
     String id();
@@ -32,9 +32,22 @@ public sealed interface CompressionMethod {
             case "int8-dynamic" -> new Int8Dynamic(common);
             case "int4" -> new Int4(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
                     given.excludeNodes(), given.minElementsOrDefault()));
+            case "auto" -> throw new IllegalArgumentException("auto needs a target, e.g. a minimum cosine");
             default -> throw new IllegalArgumentException(
                     "unknown method '%s'; expected one of %s".formatted(id, String.join(", ", IDS)));
         };
+    }
+
+    /**
+     * The smallest per-tensor mix of int4, int8, fp16 and float32 whose worst output mean cosine on the
+     * evaluation samples reaches {@code minCosine}, searched within {@code budget}.
+     *
+     * @throws IllegalArgumentException when the target is not in (0, 1] or the budget is not positive
+     */
+    static CompressionMethod auto(CompressionOptions options, double minCosine, java.time.Duration budget) {
+        CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
+        return new Auto(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
+                given.excludeNodes(), given.minElementsOrDefault()), minCosine, budget);
     }
 
     /** Float16 weights decoded back to float32 with {@code Cast}. */
@@ -55,6 +68,26 @@ public sealed interface CompressionMethod {
     record Int8Dynamic(CompressionOptions options) implements CompressionMethod {
         public String id() {
             return "int8-dynamic";
+        }
+    }
+
+    /** See {@link #auto}. {@code options} apply to the int4 tensors of the mix. */
+    record Auto(CompressionOptions options, double minCosine, java.time.Duration budget) implements CompressionMethod {
+        public Auto {
+            if (!(minCosine > 0 && minCosine <= 1)) {
+                throw new IllegalArgumentException("the target cosine must be in (0, 1], was " + minCosine);
+            }
+            if (budget == null || budget.isNegative() || budget.isZero()) {
+                throw new IllegalArgumentException("the search budget must be positive, was " + budget);
+            }
+            if (!Int4.BLOCK_SIZES.contains(options.blockSizeOrDefault())) {
+                throw new IllegalArgumentException("block size %d is not supported; use one of %s"
+                        .formatted(options.blockSizeOrDefault(), Int4.BLOCK_SIZES));
+            }
+        }
+
+        public String id() {
+            return "auto";
         }
     }
 

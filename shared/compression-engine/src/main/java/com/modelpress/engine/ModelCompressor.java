@@ -77,11 +77,30 @@ public final class ModelCompressor {
 
         Map<String, double[]> moments = Map.of();
         List<String> calibrationNotes = new ArrayList<>();
-        if (method instanceof CompressionMethod.Int4 && calibration.enabled()) {
+        boolean usesInt4 = method instanceof CompressionMethod.Int4 || method instanceof CompressionMethod.Auto;
+        if (usesInt4 && calibration.enabled()) {
             moments = calibrate(source, progress, calibrationNotes);
             start = lap(timings, "calibrate", start);
         }
-        Compression.Outcome outcome = new Compression(method, progress, moments).run(source, output);
+        Compression.Outcome outcome;
+        if (method instanceof CompressionMethod.Auto auto) {
+            AutoSearch search = new AutoSearch(auto, evaluation, moments, progress);
+            AutoSearch.Choice choice;
+            Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-auto-");
+            try {
+                choice = search.search(source, input, scratch);
+            } finally {
+                deleteTree(scratch);
+            }
+            start = lap(timings, "auto search", start);
+            calibrationNotes.addAll(choice.trace());
+            calibrationNotes.add(String.format(java.util.Locale.ROOT, "auto: target cosine %.5f %s", auto.minCosine(),
+                    choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
+            outcome = new Compression("auto", auto.options(), search.pass(choice.assignment(), choice.rest(), moments),
+                    progress).run(source, output);
+        } else {
+            outcome = new Compression(method, progress, moments).run(source, output);
+        }
         start = lap(timings, "compress+write", start);
         String outputSha = sha256(output);
 
@@ -141,6 +160,14 @@ public final class ModelCompressor {
                     : "calibrated on the samples in %s (%d activation rows)".formatted(calibration.dir(), rows));
         }
         return moments;
+    }
+
+    private static void deleteTree(Path folder) throws IOException {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     private static long lap(List<StepTiming> timings, String step, long start) {

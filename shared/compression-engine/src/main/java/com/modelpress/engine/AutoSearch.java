@@ -1,0 +1,211 @@
+package com.modelpress.engine;
+
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.modelpress.engine.evaluation.EvaluationResult;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.evaluation.FidelityEvaluator;
+import com.modelpress.engine.fp16.Fp16Pass;
+import com.modelpress.engine.graph.ModelRewriter;
+import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.RewriteScope;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.int4.Int4Pass;
+import com.modelpress.engine.int8.Int8Pass;
+import com.modelpress.engine.quant.Int8Encodings;
+import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.WeightPass;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code auto}: the smallest per-tensor mix that meets a cosine target on the evaluation samples.
+ *
+ * <ol>
+ *   <li>Everything in int4 (GPTQ when calibrated). Meets the target: done.</li>
+ *   <li>Otherwise measure each tensor's sensitivity: the model with only that tensor in int4 (plain rounding,
+ *       the rest float32), scored like the final model. Cheap predictors (weight SQNR, layer output error) rank
+ *       tensors poorly on real models (see docs/BENCHMARKS.md, sensitivity), so this is measured.</li>
+ *   <li>Order tensors by measured loss per element and find, by bisection, the shortest prefix that must move
+ *       to int8 for the target to hold; if even all-int8 misses, try fp16.</li>
+ * </ol>
+ * Time-boxed: when the budget runs out the best model found so far is returned, and the report says whether
+ * it meets the target. Never ends empty.
+ *
+ * <p>Not thread-safe; one instance per compression.
+ */
+final class AutoSearch {
+
+    enum Level { INT4, INT8, FP16, FP32 }
+
+    /**
+     * @param assignment level per tensor name; tensors not named use {@code rest}
+     * @param targetMet  whether the chosen mix met the target
+     * @param trace      one line per evaluated candidate, for the report
+     */
+    record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace) {}
+
+    private final CompressionMethod.Auto auto;
+    private final EvaluationSettings evaluation;
+    private final Map<String, double[]> moments;
+    private final ProgressListener progress;
+    private final long deadline;
+    private final List<String> trace = new ArrayList<>();
+    private int candidates;
+
+    AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
+               ProgressListener progress) {
+        this.auto = auto;
+        this.evaluation = new EvaluationSettings(evaluation.samples(), evaluation.seed(), evaluation.inputsDir(), 0,
+                evaluation.sessionConfig());
+        this.moments = moments;
+        this.progress = progress;
+        this.deadline = System.nanoTime() + auto.budget().toNanos();
+    }
+
+    /** The pass that applies {@code assignment}; tensors at {@link Level#FP32} are kept. */
+    WeightPass pass(Map<String, Level> assignment, Level rest, Map<String, double[]> inputMoments) {
+        Map<Level, WeightPass> passes = Map.of(
+                Level.INT4, new Int4Pass(auto.options().blockSizeOrDefault(), auto.options().symmetricOrDefault(), inputMoments),
+                Level.INT8, new Int8Pass(),
+                Level.FP16, new Fp16Pass());
+        return (Weight weight, float[] values, RewriteScope scope) -> {
+            Level level = assignment.getOrDefault(weight.name(), rest);
+            if (level == Level.FP32) {
+                return WeightPass.kept(weight, "auto: kept in float32");
+            }
+            return passes.get(level).apply(weight, values, scope);
+        };
+    }
+
+    Choice search(OnnxModel source, Path input, Path scratchDirectory) throws IOException {
+        List<Weight> tensors = candidates(source);
+        Scored allInt4 = score(source, input, scratchDirectory, Map.of(), Level.INT4, moments, "all int4");
+        if (allInt4.meets) {
+            return new Choice(Map.of(), Level.INT4, true, trace);
+        }
+        Scored best = allInt4;
+        Scored bestMeeting = null;
+        Map<String, Double> lossPerElement = sensitivity(source, input, scratchDirectory, tensors);
+        List<String> order = tensors.stream()
+                .sorted(Comparator.comparingDouble((Weight w) -> lossPerElement.getOrDefault(w.name(), Double.MAX_VALUE)).reversed())
+                .map(Weight::name).toList();
+
+        Scored allInt8 = score(source, input, scratchDirectory, Map.of(), Level.INT8, Map.of(), "all int8");
+        best = better(best, allInt8);
+        if (!allInt8.meets) {
+            Scored allFp16 = score(source, input, scratchDirectory, Map.of(), Level.FP16, Map.of(), "all fp16");
+            best = better(best, allFp16);
+            Scored chosen = allFp16.meets ? allFp16 : best;
+            return new Choice(chosen.assignment, chosen.rest, chosen.meets, trace);
+        }
+        bestMeeting = allInt8;
+        // bisection on how many of the most sensitive tensors move to int8 (the rest stay int4)
+        int low = 1;
+        int high = order.size();
+        while (low < high && !outOfTime()) {
+            int middle = (low + high) / 2;
+            Map<String, Level> assignment = new LinkedHashMap<>();
+            order.subList(0, middle).forEach(name -> assignment.put(name, Level.INT8));
+            Scored mixed = score(source, input, scratchDirectory, assignment, Level.INT4, moments,
+                    "%d most sensitive of %d tensors in int8, the rest int4".formatted(middle, order.size()));
+            if (mixed.meets) {
+                bestMeeting = mixed.bytes < bestMeeting.bytes ? mixed : bestMeeting;
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        if (outOfTime()) {
+            trace.add("budget of %s used up; returning the smallest mix found that meets the target".formatted(auto.budget()));
+        }
+        return new Choice(bestMeeting.assignment, bestMeeting.rest, true, trace);
+    }
+
+    private record Scored(Map<String, Level> assignment, Level rest, double cosine, long bytes, boolean meets) {}
+
+    private static Scored better(Scored a, Scored b) {
+        return b.cosine > a.cosine ? b : a;
+    }
+
+    private boolean outOfTime() {
+        return System.nanoTime() > deadline;
+    }
+
+    private Scored score(OnnxModel source, Path input, Path scratchDirectory, Map<String, Level> assignment, Level rest,
+                         Map<String, double[]> inputMoments, String label) throws IOException {
+        Path candidate = scratchDirectory.resolve("candidate-" + (++candidates) + ".onnx");
+        try {
+            Compression.Outcome outcome = new Compression("auto", auto.options(), pass(assignment, rest, inputMoments),
+                    ProgressListener.NONE).run(source, candidate);
+            EvaluationResult result = FidelityEvaluator.evaluate(input, candidate, evaluation, ProgressListener.NONE);
+            double cosine = result.outputs().stream().mapToDouble(o -> o.cosineMean()).min().orElse(1.0);
+            boolean meets = cosine >= auto.minCosine();
+            trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
+                    (double) outcome.compressedBytes() / outcome.originalBytes(), meets ? " (meets the target)" : ""));
+            reportProgress();
+            return new Scored(Map.copyOf(assignment), rest, cosine, outcome.compressedBytes(), meets);
+        } finally {
+            Files.deleteIfExists(candidate);
+            Files.deleteIfExists(candidate.resolveSibling(candidate.getFileName() + ".data"));
+        }
+    }
+
+    /** Loss of worst mean cosine per element with only that tensor in int4; unmeasured (out of time) tensors absent. */
+    private Map<String, Double> sensitivity(OnnxModel source, Path input, Path scratchDirectory, List<Weight> tensors)
+            throws IOException {
+        Map<String, Double> lossPerElement = new HashMap<>();
+        List<String> losses = new ArrayList<>();
+        for (Weight tensor : tensors.stream().sorted(Comparator.comparingLong(Weight::elements).reversed()).toList()) {
+            if (outOfTime()) {
+                trace.add("auto: budget ran out after measuring %d of %d tensors; the rest count as most sensitive"
+                        .formatted(lossPerElement.size(), tensors.size()));
+                break;
+            }
+            int before = trace.size();
+            Scored alone = score(source, input, scratchDirectory, Map.of(tensor.name(), Level.INT4), Level.FP32, Map.of(),
+                    "only " + tensor.name() + " in int4");
+            trace.remove(before); // one summary line instead of one per tensor
+            lossPerElement.put(tensor.name(), (1 - alone.cosine) / tensor.elements());
+            losses.add(String.format(Locale.ROOT, "%s %.2e", tensor.name(), 1 - alone.cosine));
+        }
+        trace.add("auto: sensitivity (1 - cosine with only that tensor in int4): " + String.join(", ", losses));
+        return lossPerElement;
+    }
+
+    /** Tensors the mix decides about: those int4 would change. */
+    private List<Weight> candidates(OnnxModel source) {
+        Set<String> excluded = new HashSet<>(auto.options().excludeNodes());
+        long minElements = auto.options().minElementsOrDefault();
+        List<Weight> result = new ArrayList<>();
+        for (Weight weight : new ModelRewriter(source, null).weights()) {
+            boolean eligible = weight.tensor().getDataType() == TensorProto.DataType.FLOAT_VALUE
+                    && weight.elements() >= minElements
+                    && !excluded.contains(weight.name())
+                    && weight.uses().stream().noneMatch(u -> excluded.contains(u.node().getName()))
+                    && (MatMulWeights.isRightHandSide(weight) || Int8Encodings.isGatherTable(weight)
+                    || Int8Encodings.outputChannelAxis(weight).isPresent());
+            if (eligible) {
+                result.add(weight);
+            }
+        }
+        return result;
+    }
+
+    private void reportProgress() {
+        long total = auto.budget().toNanos();
+        long left = Math.max(0, deadline - System.nanoTime());
+        progress.onProgress("auto", Math.min(1, 1 - (double) left / total));
+    }
+
+}

@@ -1,0 +1,94 @@
+package com.modelpress.engine;
+
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.evaluation.CalibrationSettings;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.testing.OnnxFixtures;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AutoSearchTest {
+
+    static final EvaluationSettings EVALUATION = new EvaluationSettings(4, 7, null, 0, Map.of());
+
+    @TempDir
+    Path dir;
+
+    Path input;
+    double int4Cosine;
+    double int8Cosine;
+    double int8Ratio;
+
+    @BeforeEach
+    void measureTheEnds() throws IOException {
+        input = OnnxFixtures.write(OnnxFixtures.bertLikeEncoder(500, 64, 2, 3), dir.resolve("encoder.onnx"));
+        FidelityReport int4 = compress(CompressionMethod.of("int4", CompressionOptions.defaults()), "int4");
+        FidelityReport int8 = compress(CompressionMethod.of("int8", CompressionOptions.defaults()), "int8");
+        int4Cosine = int4.worstCosineMean();
+        int8Cosine = int8.worstCosineMean();
+        int8Ratio = int8.sizes().ratio();
+    }
+
+    @Test
+    void findsAMixBetweenInt4AndInt8ThatMeetsTheTarget() throws IOException {
+        assertThat(int8Cosine).isGreaterThan(int4Cosine);
+        double target = int4Cosine + 0.5 * (int8Cosine - int4Cosine);
+
+        FidelityReport report = compress(CompressionMethod.auto(CompressionOptions.defaults(), target, Duration.ofMinutes(5)), "auto");
+
+        assertThat(report.method()).isEqualTo("auto");
+        assertThat(report.worstCosineMean()).isGreaterThanOrEqualTo(target);
+        assertThat(report.sizes().ratio()).isLessThan(int8Ratio);
+        assertThat(report.tensors()).extracting(FidelityReport.TensorReport::method).contains("int4", "int8");
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("sensitivity"))
+                .anySatisfy(n -> assertThat(n).endsWith("met"));
+    }
+
+    @Test
+    void anEasyTargetIsAllInt4() throws IOException {
+        FidelityReport report = compress(CompressionMethod.auto(CompressionOptions.defaults(), int4Cosine - 0.01,
+                Duration.ofMinutes(5)), "easy");
+        assertThat(report.notes()).contains(String.format(java.util.Locale.ROOT, "auto: target cosine %.5f met", int4Cosine - 0.01));
+        assertThat(report.tensors()).extracting(FidelityReport.TensorReport::method).doesNotContain("int8");
+    }
+
+    @Test
+    void anUnreachableTargetStillGivesTheClosestModelAndSaysSo() throws IOException {
+        FidelityReport report = compress(CompressionMethod.auto(CompressionOptions.defaults(), 1.0, Duration.ofSeconds(30)),
+                "unreachable");
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("NOT met"));
+        assertThat(Files.exists(dir.resolve("unreachable.onnx"))).isTrue();
+        assertThat(report.worstCosineMean()).isGreaterThanOrEqualTo(int8Cosine);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(name -> name.startsWith(".modelpress-auto-"));
+        }
+    }
+
+    @Test
+    void rejectsTargetsAndBudgetsThatMakeNoSense() {
+        for (double target : List.of(0.0, 1.5, -1.0)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompressionMethod.auto(null, target, Duration.ofMinutes(1)))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompressionMethod.auto(null, 0.9, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompressionMethod.of("auto", null))
+                .hasMessageContaining("target");
+    }
+
+    private FidelityReport compress(CompressionMethod method, String name) throws IOException {
+        return new ModelCompressor(EVALUATION, CalibrationSettings.none())
+                .compress(input, dir.resolve(name + ".onnx"), method, ProgressListener.NONE);
+    }
+}

@@ -1,7 +1,6 @@
 package com.modelpress.worker.intake;
 
 import com.modelpress.contracts.job.Topology;
-import org.springframework.amqp.core.AnonymousQueue;
 import org.springframework.amqp.core.Base64UrlNamingStrategy;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
@@ -46,12 +45,17 @@ class BrokerTopology {
     }
 
     /**
-     * This worker's cancel queue: exclusive, auto-delete, uniquely named by the client ({@code modelpress.cancel.…})
-     * rather than by the broker, so that the listener container re-declares the same name after a reconnect.
+     * This worker's cancel queue: non-durable, exclusive, auto-delete, uniquely named by the client
+     * ({@code modelpress.cancel.…}) rather than by the broker, so that the same name is re-declared and consumed
+     * after a reconnect. (Not an {@code AnonymousQueue}: its leader-locator argument is refused by RabbitMQ
+     * before 3.13 for classic queues.)
      */
     @Bean
     Queue cancelQueue() {
-        return new AnonymousQueue(new Base64UrlNamingStrategy("modelpress.cancel."));
+        return QueueBuilder.nonDurable(new Base64UrlNamingStrategy("modelpress.cancel.").generateName())
+                .exclusive()
+                .autoDelete()
+                .build();
     }
 
     @Bean

@@ -86,7 +86,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         assertThat(stored.outputSha256()).isEqualTo(report.outputSha256());
         assertThat(stored.outputs()).isEqualTo(report.outputs());
 
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
         try (Stream<Path> left = Files.list(workDir())) {
             assertThat(left).as("work folders left behind").isEmpty();
         }
@@ -106,7 +106,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         JobEvent.Succeeded succeeded = (JobEvent.Succeeded) awaitTerminal(good).getLast();
         assertThat(succeeded.report().method()).isEqualTo("fp16");
         assertThat(succeeded.report().evaluation().samples()).as("the worker's default samples").isEqualTo(2);
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(good);
     }
 
     @Test
@@ -117,7 +117,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         JobEvent.Failed failed = assertFailed(awaitTerminal(jobId), "invalid_request");
         assertThat(failed.message()).contains("int3");
         assertThat(storedKeys(jobId, 1)).isEmpty();
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test
@@ -128,7 +128,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
 
         JobEvent.Failed failed = assertFailed(awaitTerminal(jobId), "input_corrupt");
         assertThat(failed.message()).contains(input.sha256());
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test
@@ -143,7 +143,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
                 .containsExactly("model.onnx", "model.onnx.data", "report.json");
         assertArtifactsMatchStoredFiles(jobId, succeeded.artifacts());
         assertThat(succeeded.report().worstCosineMean()).isGreaterThan(0.999);
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test
@@ -157,7 +157,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         try (Stream<Path> everything = Files.walk(workDir().getParent())) {
             assertThat(everything).noneMatch(p -> p.getFileName().toString().equals("escaped.onnx"));
         }
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test
@@ -172,7 +172,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         assertThat(events).singleElement().isInstanceOfSatisfying(JobEvent.Cancelled.class,
                 cancelled -> assertThat(cancelled.sequence()).isEqualTo(1));
         assertThat(storedKeys(jobId, 1)).isEmpty();
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test
@@ -183,8 +183,8 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         Message dead = rabbit.receive(Topology.JOBS_DEAD_LETTER_QUEUE, JOB_DEADLINE.toMillis());
         assertThat(dead).isNotNull();
         assertThat(dead.getBody()).isEqualTo(poison);
-        assertJobsQueueEmptyAfterSettling();
-        assertThat(admin.getQueueInfo(Topology.EVENTS_QUEUE).getMessageCount()).as("events published").isZero();
+        assertSettled(UUID.randomUUID());
+        assertThat(jobsWithUnclaimedEvents()).as("jobs with events").isEmpty();
     }
 
     @Test
@@ -202,7 +202,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         Message dead = rabbit.receive(Topology.JOBS_DEAD_LETTER_QUEUE, JOB_DEADLINE.toMillis());
         assertThat(dead).isNotNull();
         assertThat(new String(dead.getBody(), java.nio.charset.StandardCharsets.UTF_8)).contains(jobId.toString());
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test

@@ -58,7 +58,7 @@ class RealModelJobIntegrationTest extends WorkerIntegrationTestSupport {
                     .as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
         }
         assertThat(succeeded.report().outputSha256()).isEqualTo(succeeded.artifacts().getFirst().sha256());
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     @Test
@@ -75,7 +75,7 @@ class RealModelJobIntegrationTest extends WorkerIntegrationTestSupport {
         assertThat(after.getLast()).isInstanceOf(JobEvent.Cancelled.class);
         assertThat(ofType(after, JobEvent.Succeeded.class)).isEmpty();
         assertThat(storedKeys(jobId, 1)).isEmpty();
-        assertJobsQueueEmptyAfterSettling();
+        assertSettled(jobId);
     }
 
     private static void logTimeline(List<JobEvent> events) {

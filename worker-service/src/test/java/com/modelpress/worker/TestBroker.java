@@ -12,7 +12,8 @@ import java.net.Socket;
 /**
  * The one place that says which AMQP broker integration tests use: the machine's RabbitMQ at
  * {@code MODELPRESS_TEST_RABBITMQ_HOST:MODELPRESS_TEST_RABBITMQ_PORT} (default {@code 127.0.0.1:5672},
- * guest/guest). When none answers, tests that {@code @ExtendWith(TestBroker.class)} are skipped, unless
+ * guest/guest), virtual host {@code MODELPRESS_TEST_RABBITMQ_VHOST} (default {@code /}; a separate one keeps
+ * these tests, which purge the queues and run a worker, apart from others using the same broker). When none answers, tests that {@code @ExtendWith(TestBroker.class)} are skipped, unless
  * {@code MODELPRESS_REQUIRE_SERVICES=true} (CI), where they run and fail. When {@code shared/embedded-services}
  * lands, this class starts the embedded broker instead of skipping.
  */
@@ -20,6 +21,7 @@ public final class TestBroker implements ExecutionCondition {
 
     private static final String HOST = env("MODELPRESS_TEST_RABBITMQ_HOST", "127.0.0.1");
     private static final int PORT = Integer.parseInt(env("MODELPRESS_TEST_RABBITMQ_PORT", "5672"));
+    private static final String VIRTUAL_HOST = env("MODELPRESS_TEST_RABBITMQ_VHOST", "/");
     private static final boolean REQUIRED = Boolean.parseBoolean(env("MODELPRESS_REQUIRE_SERVICES", "false"));
 
     /** Registers the broker's address for a {@code @DynamicPropertySource} method. */
@@ -28,6 +30,7 @@ public final class TestBroker implements ExecutionCondition {
         registry.add("spring.rabbitmq.port", () -> PORT);
         registry.add("spring.rabbitmq.username", () -> "guest");
         registry.add("spring.rabbitmq.password", () -> "guest");
+        registry.add("spring.rabbitmq.virtual-host", () -> VIRTUAL_HOST);
     }
 
     @Override

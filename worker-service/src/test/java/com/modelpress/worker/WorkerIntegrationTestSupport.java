@@ -17,9 +17,7 @@ import org.springframework.amqp.core.MessageBuilder;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
-import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -74,9 +72,6 @@ abstract class WorkerIntegrationTestSupport {
     JsonMapper json;
     @Autowired
     CancelledJobs cancelledJobs;
-    @Autowired
-    @Qualifier("jobListenerContainer")
-    SimpleMessageListenerContainer jobListener;
 
     /** Events read from the events queue, by job; kept across calls so interleaved jobs lose nothing. */
     private final Map<UUID, List<JobEvent>> received = new HashMap<>();
@@ -171,16 +166,23 @@ abstract class WorkerIntegrationTestSupport {
     }
 
     /**
-     * Proves the worker settled its last job message: stopping the consumer returns any unacknowledged message
-     * to the queue, so an empty queue afterwards means it was acked (or dead-lettered).
+     * Proves the worker settled {@code previousJob}'s message for good: with one consumer and prefetch 1, a
+     * probe job is only delivered once the previous message was acked, requeued or rejected; requeued, it would
+     * come back first (as another attempt, with events) and would still be in the queue.
      */
-    void assertJobsQueueEmptyAfterSettling() {
-        jobListener.stop();
-        try {
-            assertThat(admin.getQueueInfo(Topology.JOBS_QUEUE).getMessageCount()).as("job messages left").isZero();
-        } finally {
-            jobListener.start();
-        }
+    void assertSettled(UUID previousJob) {
+        UUID probe = UUID.randomUUID();
+        submit(job(probe, "jobs/%s/input/none".formatted(probe), "none.onnx", "0".repeat(64), "no-such-method", null));
+        assertThat(awaitTerminal(probe).getLast()).isInstanceOfSatisfying(JobEvent.Failed.class,
+                failed -> assertThat(failed.code()).isEqualTo("invalid_request"));
+        assertThat(received.getOrDefault(previousJob, List.of())).as("events of %s after its terminal event", previousJob).isEmpty();
+        assertThat(admin.getQueueInfo(Topology.JOBS_QUEUE).getMessageCount()).as("job messages left").isZero();
+    }
+
+    /** Jobs whose events were read from the queue but not yet returned by {@link #awaitEvent}. */
+    java.util.Set<UUID> jobsWithUnclaimedEvents() {
+        return received.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey)
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     List<String> storedKeys(UUID jobId, int attempt) throws IOException {

@@ -121,6 +121,19 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
     }
 
     @Test
+    void jobMessageWithFieldsThisWorkerDoesNotKnowIsStillRead() {
+        UUID jobId = UUID.randomUUID();
+        tools.jackson.databind.node.ObjectNode message = json.valueToTree(
+                job(jobId, "jobs/%s/input/model.onnx".formatted(jobId), "model.onnx", "0".repeat(64), "int3", null));
+        message.put("priority", "high");
+        message.withObject("request").put("futureOption", true);
+        publish(Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, json.writeValueAsBytes(message));
+
+        assertFailed(awaitTerminal(jobId), "invalid_request");
+        assertSettled(jobId);
+    }
+
+    @Test
     void inputWhoseBytesDoNotMatchTheSha256IsCorrupt() {
         UUID jobId = UUID.randomUUID();
         StoredArtifact input = storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 4));

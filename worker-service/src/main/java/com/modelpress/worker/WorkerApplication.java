@@ -1,0 +1,23 @@
+package com.modelpress.worker;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.PropertySource;
+
+/**
+ * The worker process: takes jobs from RabbitMQ, runs the engine, stores artifacts, reports events.
+ *
+ * <p>Its defaults live in {@code worker-defaults.properties} (lowest precedence, a name no other module uses),
+ * not in {@code application.properties}, so an embedding process (the CLI's {@code serve}) can run this class
+ * with its own {@code application.properties} and still get them.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+@PropertySource("classpath:com/modelpress/worker/worker-defaults.properties")
+public class WorkerApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(WorkerApplication.class, args);
+    }
+}

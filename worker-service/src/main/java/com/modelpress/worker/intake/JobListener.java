@@ -1,0 +1,82 @@
+package com.modelpress.worker.intake;
+
+import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.worker.run.Disposition;
+import com.modelpress.worker.run.JobRunner;
+import com.rabbitmq.client.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Takes job messages one at a time (manual acks, prefetch 1) and settles each exactly once: acked after a
+ * confirmed terminal event, requeued for another attempt, or rejected into the dead-letter queue. A message
+ * that is not a job (not JSON, no job id) is dead-lettered without any event, since there is no job to report
+ * on. Nothing a message brings can stop the listener.
+ */
+class JobListener implements ChannelAwareMessageListener {
+
+    private static final Logger log = LoggerFactory.getLogger(JobListener.class);
+    /** Set by quorum queues on redelivery: how often the message was returned before. */
+    static final String DELIVERY_COUNT = "x-delivery-count";
+
+    private final JobRunner runner;
+    private final JsonMapper json;
+
+    JobListener(JobRunner runner, JsonMapper json) {
+        this.runner = runner;
+        this.json = json;
+    }
+
+    @Override
+    public void onMessage(Message message, Channel channel) {
+        long tag = message.getMessageProperties().getDeliveryTag();
+        Disposition disposition;
+        try {
+            JobMessage job = parse(message);
+            disposition = job == null ? Disposition.DEAD_LETTER : runner.run(job, attempt(message.getMessageProperties()));
+        } catch (Throwable e) { // the listener boundary: nothing may take the worker down
+            log.error("job message {} could not be handled; requeueing it", message.getMessageProperties().getMessageId(), e);
+            disposition = Disposition.REQUEUE;
+        }
+        settle(channel, tag, disposition);
+    }
+
+    /** @return the job, or null (logged) when the message is not one */
+    private JobMessage parse(Message message) {
+        try {
+            JobMessage job = json.readValue(message.getBody(), JobMessage.class);
+            if (job != null && job.jobId() != null) {
+                return job;
+            }
+            log.warn("job message {} has no jobId; dead-lettering it", message.getMessageProperties().getMessageId());
+        } catch (JacksonException e) {
+            log.warn("job message {} is not a job: {}; dead-lettering it", message.getMessageProperties().getMessageId(),
+                    e.getOriginalMessage());
+        }
+        return null;
+    }
+
+    /** 1 for the first delivery; quorum queues count earlier returns in {@value #DELIVERY_COUNT}. */
+    static int attempt(MessageProperties properties) {
+        Object count = properties.getHeaders().get(DELIVERY_COUNT);
+        return count instanceof Number n ? Math.toIntExact(n.longValue()) + 1 : 1;
+    }
+
+    private static void settle(Channel channel, long tag, Disposition disposition) {
+        try {
+            switch (disposition) {
+                case ACK -> channel.basicAck(tag, false);
+                case REQUEUE -> channel.basicNack(tag, false, true);
+                case DEAD_LETTER -> channel.basicReject(tag, false);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the channel is gone: the broker redelivers the unsettled message to another consumer
+            log.warn("could not settle delivery {} as {}: {}", tag, disposition, e.toString());
+        }
+    }
+}

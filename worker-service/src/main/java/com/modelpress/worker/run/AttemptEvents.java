@@ -1,0 +1,70 @@
+package com.modelpress.worker.run;
+
+import com.modelpress.contracts.job.JobEvent;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * The events of one attempt: numbers them from 1 and publishes them in that order, one at a time. After the
+ * terminal event nothing more is sent (a late heartbeat is dropped).
+ *
+ * <p>Thread-safe: the job thread and the heartbeat scheduler share an instance.
+ */
+final class AttemptEvents {
+
+    /** Makes an event from the numbers this class assigns. */
+    @FunctionalInterface
+    interface Factory {
+        JobEvent create(UUID jobId, int attempt, long sequence, Instant at);
+    }
+
+    private final EventPublisher publisher;
+    private final UUID jobId;
+    private final int attempt;
+    private final Clock clock;
+    private long sequence;
+    private boolean finished;
+
+    AttemptEvents(EventPublisher publisher, UUID jobId, int attempt, Clock clock) {
+        this.publisher = publisher;
+        this.jobId = jobId;
+        this.attempt = attempt;
+        this.clock = clock;
+    }
+
+    UUID jobId() {
+        return jobId;
+    }
+
+    int attempt() {
+        return attempt;
+    }
+
+    /**
+     * Publishes a non-terminal event. An unconfirmed one is logged and otherwise ignored: the attempt goes on.
+     *
+     * @return whether it was published and confirmed; false also after the terminal event
+     */
+    synchronized boolean send(Factory factory) {
+        if (finished) {
+            return false;
+        }
+        return publisher.publish(factory.create(jobId, attempt, ++sequence, clock.instant()));
+    }
+
+    /**
+     * Publishes the terminal event; nothing is sent after it.
+     *
+     * @return whether the broker confirmed it
+     * @throws IllegalStateException when the attempt already has its terminal event
+     */
+    synchronized boolean finish(Factory factory) {
+        if (finished) {
+            throw new IllegalStateException("attempt %d of job %s already has its terminal event".formatted(attempt, jobId));
+        }
+        finished = true;
+        return publisher.publish(factory.create(jobId, attempt, ++sequence, clock.instant()));
+    }
+}

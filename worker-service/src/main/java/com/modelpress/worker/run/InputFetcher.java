@@ -1,0 +1,103 @@
+package com.modelpress.worker.run;
+
+import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.engine.ProgressListener;
+import com.modelpress.storage.ArtifactStore;
+import com.modelpress.storage.StoredArtifact;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Copies a job's input from the artifact store into the attempt's folder, verifies its SHA-256, and, when it is
+ * an archive, extracts it and finds the one model in it. Reports step {@value #STEP}.
+ *
+ * <p>Thread-safe: holds only collaborators.
+ */
+final class InputFetcher {
+
+    static final String STEP = "download";
+    private static final int BUFFER = 1 << 16;
+
+    private final ArtifactStore store;
+    private final ArchiveExtractor extractor;
+
+    InputFetcher(ArtifactStore store, ArchiveExtractor extractor) {
+        this.store = store;
+        this.extractor = extractor;
+    }
+
+    /**
+     * @param folder an empty folder the attempt owns
+     * @return the {@code .onnx} file to compress, its external data beside it
+     * @throws NoSuchFileException    when the store has no artifact under the job's input key
+     * @throws InputCorruptException  when the bytes do not match the job's SHA-256
+     * @throws InvalidArchiveException when the archive is unsafe or does not hold exactly one model
+     */
+    Path fetch(JobMessage job, Path folder, ProgressListener progress)
+            throws IOException, InputCorruptException, InvalidArchiveException {
+        String key = job.inputKey();
+        StoredArtifact stored = store.stat(key).orElseThrow(() -> new NoSuchFileException(key));
+        Path download = folder.resolve("upload.bin");
+        progress.onProgress(STEP, 0);
+        String sha256 = copy(key, stored.sizeBytes(), download, progress);
+        if (!sha256.equalsIgnoreCase(job.inputSha256())) {
+            throw new InputCorruptException(key, job.inputSha256(), sha256);
+        }
+        progress.onProgress(STEP, 1);
+
+        ArchiveExtractor.Format format = ArchiveExtractor.sniff(download);
+        Path input = Files.createDirectories(folder.resolve("input"));
+        if (format == null) {
+            return Files.move(download, input.resolve("model.onnx"));
+        }
+        List<Path> files = extractor.extract(download, format, input);
+        Files.delete(download);
+        List<Path> models = files.stream().filter(InputFetcher::isModel).toList();
+        if (models.size() != 1) {
+            throw new InvalidArchiveException("it holds %d .onnx files %s; expected exactly one"
+                    .formatted(models.size(), models.stream().map(m -> input.relativize(m).toString()).toList()));
+        }
+        return models.getFirst();
+    }
+
+    /** A {@code .onnx} file, not one of the {@code ._name} shadows macOS puts in archives. */
+    private static boolean isModel(Path file) {
+        String name = file.getFileName().toString();
+        return name.toLowerCase(Locale.ROOT).endsWith(".onnx") && !name.startsWith("._")
+                && !file.toString().contains("__MACOSX");
+    }
+
+    private String copy(String key, long size, Path target, ProgressListener progress) throws IOException {
+        MessageDigest digest = sha256();
+        try (InputStream in = new DigestInputStream(store.open(key, 0, size), digest);
+             OutputStream out = Files.newOutputStream(target)) {
+            byte[] buffer = new byte[BUFFER];
+            long copied = 0;
+            for (int read; (read = in.read(buffer)) >= 0; ) {
+                out.write(buffer, 0, read);
+                copied += read;
+                progress.onProgress(STEP, 0.99 * copied / Math.max(1, size));
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

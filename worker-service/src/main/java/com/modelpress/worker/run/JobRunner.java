@@ -1,0 +1,216 @@
+package com.modelpress.worker.run;
+
+import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.job.ArtifactRef;
+import com.modelpress.contracts.job.JobEvent;
+import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.contracts.job.Topology;
+import com.modelpress.engine.CompressionMethod;
+import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.storage.ArtifactStore;
+import com.modelpress.worker.WorkerProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs one attempt at a job and reports it: {@code Started}, throttled {@code Progress}, a {@code Heartbeat}
+ * every {@link WorkerProperties#heartbeatInterval()}, then exactly one terminal event, published with a
+ * broker confirm before the caller settles the job message as the returned {@link Disposition} says.
+ *
+ * <p>Cancellation is honoured at every progress callback and between steps (after the download, after the
+ * compression, after the upload); a cancelled attempt deletes what it stored.
+ *
+ * <p>Thread-safe: every attempt has its own folder, events and progress state.
+ */
+public final class JobRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+    private final WorkerProperties properties;
+    private final String workerId;
+    private final ArtifactStore store;
+    private final InputFetcher fetcher;
+    private final ArtifactWriter writer;
+    private final EventPublisher publisher;
+    private final CancelledJobs cancelled;
+    private final ScheduledExecutorService heartbeats;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    JobRunner(WorkerProperties properties, String workerId, ArtifactStore store, InputFetcher fetcher,
+              ArtifactWriter writer, EventPublisher publisher, CancelledJobs cancelled,
+              ScheduledExecutorService heartbeats, Clock clock, MeterRegistry meters) {
+        this.properties = properties;
+        this.workerId = workerId;
+        this.store = store;
+        this.fetcher = fetcher;
+        this.writer = writer;
+        this.publisher = publisher;
+        this.cancelled = cancelled;
+        this.heartbeats = heartbeats;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    /**
+     * Never throws for anything the job brings: every failure ends in a terminal event.
+     *
+     * @param job     a job message with a job id
+     * @param attempt 1 for the first delivery
+     */
+    public Disposition run(JobMessage job, int attempt) {
+        Timer.Sample sample = Timer.start(meters);
+        AttemptEvents events = new AttemptEvents(publisher, job.jobId(), attempt, clock);
+        Outcome outcome = cancelled.isCancelled(job.jobId())
+                ? finish(events, JobEvent.Cancelled::new, "cancelled", Disposition.ACK)
+                : runStarted(job, events);
+        sample.stop(meters.timer("modelpress.worker.job.duration", "outcome", outcome.name()));
+        log.info("job {} attempt {}: {} → {}", job.jobId(), attempt, outcome.name(), outcome.disposition());
+        return outcome.disposition();
+    }
+
+    private record Outcome(String name, Disposition disposition) {}
+
+    private Outcome runStarted(JobMessage job, AttemptEvents events) {
+        int attempt = events.attempt();
+        String prefix = ArtifactWriter.prefix(job.jobId(), attempt);
+        events.send((jobId, a, sequence, at) -> new JobEvent.Started(jobId, a, sequence, at, workerId));
+        long heartbeatMillis = properties.heartbeatInterval().toMillis();
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleAtFixedRate(() -> heartbeat(events),
+                heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
+        ProgressReporter progress = new ProgressReporter(events, new ProgressThrottle(properties.progressInterval()),
+                cancelled, clock);
+        Path folder = null;
+        try {
+            folder = Files.createTempDirectory(Files.createDirectories(properties.workDir()),
+                    "job-%s-%d-".formatted(job.jobId(), attempt));
+            CompressionMethod method = method(job);
+            EvaluationSettings evaluation = evaluation(job.request());
+
+            Path model = fetcher.fetch(job, folder, progress);
+            progress.checkCancelled("download");
+            Path output = Files.createDirectories(folder.resolve("output")).resolve(ArtifactWriter.MODEL);
+            FidelityReport report = new ModelCompressor(evaluation).compress(model, output, method, progress);
+            progress.flush();
+            progress.checkCancelled("compression");
+            List<ArtifactRef> artifacts = writer.write(prefix, output.getParent(), report, progress);
+            progress.flush();
+            progress.checkCancelled("upload");
+            return finish(events, (jobId, a, sequence, at) -> new JobEvent.Succeeded(jobId, a, sequence, at, artifacts, report),
+                    "succeeded", Disposition.ACK);
+        } catch (JobCancelledException e) {
+            log.info("{}", e.getMessage());
+            deleteArtifacts(prefix);
+            return finish(events, JobEvent.Cancelled::new, "cancelled", Disposition.ACK);
+        } catch (RejectedJobException e) {
+            return fail(events, prefix, e.code(), e.getMessage());
+        } catch (InvalidModelException e) {
+            return fail(events, prefix, "invalid_model", e.getMessage());
+        } catch (UnsupportedModelException e) {
+            return fail(events, prefix, "unsupported_model", e.getMessage());
+        } catch (Exception e) {
+            // storage, disk, broker or engine trouble: another attempt (maybe on another worker) may succeed
+            log.warn("job {} attempt {} failed", job.jobId(), attempt, e);
+            deleteArtifacts(prefix);
+            boolean last = attempt >= Topology.JOBS_DELIVERY_LIMIT;
+            String message = e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + (last ? " (attempt %d of %d: giving up)".formatted(attempt, Topology.JOBS_DELIVERY_LIMIT) : "");
+            return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at,
+                    "internal_error", message, !last), "internal_error", last ? Disposition.DEAD_LETTER : Disposition.REQUEUE);
+        } finally {
+            heartbeat.cancel(false);
+            deleteFolder(folder);
+        }
+    }
+
+    private static void heartbeat(AttemptEvents events) {
+        try {
+            events.send(JobEvent.Heartbeat::new);
+        } catch (RuntimeException e) {
+            // an exception would cancel the schedule: keep beating
+            log.warn("heartbeat of job {} attempt {} failed", events.jobId(), events.attempt(), e);
+        }
+    }
+
+    private Outcome fail(AttemptEvents events, String prefix, String code, String message) {
+        deleteArtifacts(prefix);
+        return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, code, message, false),
+                code, Disposition.ACK);
+    }
+
+    /** An unconfirmed terminal event must not be lost: the message is requeued and the job tried again. */
+    private Outcome finish(AttemptEvents events, AttemptEvents.Factory terminal, String name, Disposition disposition) {
+        meters.counter("modelpress.worker.jobs", "outcome", name).increment();
+        if (events.finish(terminal)) {
+            return new Outcome(name, disposition);
+        }
+        log.warn("terminal event of job {} attempt {} ({}) not confirmed; requeueing the job", events.jobId(),
+                events.attempt(), name);
+        return new Outcome(name, Disposition.REQUEUE);
+    }
+
+    private static CompressionMethod method(JobMessage job) throws InvalidRequestException {
+        if (job.schemaVersion() != JobMessage.SCHEMA_VERSION) {
+            throw new InvalidRequestException("job message schemaVersion %d is not supported; this worker reads %d"
+                    .formatted(job.schemaVersion(), JobMessage.SCHEMA_VERSION));
+        }
+        if (job.request() == null || job.inputKey() == null || job.inputSha256() == null) {
+            throw new InvalidRequestException("job message lacks request, inputKey or inputSha256");
+        }
+        try {
+            ArtifactStore.checkKey(job.inputKey());
+            return CompressionMethod.of(job.request().method(), job.request().options());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+    }
+
+    private EvaluationSettings evaluation(CompressionRequest request) throws InvalidRequestException {
+        CompressionRequest.EvaluationSpec spec = request.evaluation();
+        int samples = spec.samples() == null ? properties.evaluationSamples() : spec.samples();
+        if (samples < 1 || samples > properties.maxEvaluationSamples()) {
+            throw new InvalidRequestException("evaluation.samples must be between 1 and %d, was %d"
+                    .formatted(properties.maxEvaluationSamples(), samples));
+        }
+        return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of());
+    }
+
+    private void deleteArtifacts(String prefix) {
+        try {
+            store.deleteAll(prefix);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not delete the artifacts under {}", prefix, e);
+        }
+    }
+
+    private static void deleteFolder(Path folder) {
+        if (folder == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            log.warn("could not delete work folder {}", folder, e);
+        }
+    }
+}

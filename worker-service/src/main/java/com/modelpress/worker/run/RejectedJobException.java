@@ -1,0 +1,16 @@
+package com.modelpress.worker.run;
+
+/**
+ * The job cannot succeed however often it is tried: the attempt ends with a non-retryable {@code Failed}
+ * event carrying {@link #code()} and the message is acknowledged.
+ */
+abstract sealed class RejectedJobException extends Exception
+        permits InputCorruptException, InvalidArchiveException, InvalidRequestException {
+
+    RejectedJobException(String message) {
+        super(message);
+    }
+
+    /** The stable error code of the {@code Failed} event. */
+    abstract String code();
+}

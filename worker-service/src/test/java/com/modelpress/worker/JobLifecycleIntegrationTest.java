@@ -1,0 +1,291 @@
+package com.modelpress.worker;
+
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.job.ArtifactRef;
+import com.modelpress.contracts.job.JobEvent;
+import com.modelpress.contracts.job.Topology;
+import com.modelpress.storage.FilesystemArtifactStore;
+import com.modelpress.storage.StoredArtifact;
+import org.junit.jupiter.api.Test;
+import org.springframework.amqp.core.Message;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import static com.modelpress.worker.JobEvents.ofType;
+import static com.modelpress.worker.JobEvents.progress;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The worker against the machine's RabbitMQ, with small models built in code. Progress is throttled to one
+ * event per hour here, so each step reports exactly its first and last update.
+ */
+@SpringBootTest(classes = WorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+                "modelpress.worker.progress-interval=1h",
+                "modelpress.worker.heartbeat-interval=1h",
+                "modelpress.worker.latency-runs=0",
+                "modelpress.worker.evaluation-samples=2"})
+class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
+
+    private static final List<String> STEPS = List.of("download", "read", "compress", "write", "evaluate", "upload");
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void compressesAModelStoresArtifactsAndReportsEveryStep() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        StoredArtifact input = storeInput(jobId, "model.onnx", OnnxModels.matMul(64, 64, 1));
+
+        submit(job(jobId, input, "model.onnx", "int8", 4));
+        List<JobEvent> events = awaitTerminal(jobId);
+
+        assertThat(events.getFirst()).isInstanceOfSatisfying(JobEvent.Started.class,
+                started -> assertThat(started.workerId()).isNotBlank());
+        assertThat(events).extracting(JobEvent::sequence).containsExactlyElementsOf(
+                LongStream.rangeClosed(1, events.size()).boxed().toList());
+        assertThat(events).extracting(JobEvent::attempt).containsOnly(1);
+        assertThat(ofType(events, JobEvent.Progress.class).stream().map(JobEvent.Progress::step).distinct())
+                .containsExactlyElementsOf(STEPS);
+        for (String step : STEPS) {
+            assertThat(progress(events, step)).as("progress of step %s: its first and last update", step).hasSizeBetween(1, 2);
+        }
+        for (String step : List.of("download", "compress", "evaluate", "upload")) {
+            assertThat(progress(events, step).getLast().fraction()).as("last progress of %s", step).isEqualTo(1.0);
+        }
+
+        JobEvent.Succeeded succeeded = (JobEvent.Succeeded) events.getLast();
+        assertThat(succeeded.artifacts()).extracting(ArtifactRef::name).containsExactly("model.onnx", "report.json");
+        assertArtifactsMatchStoredFiles(jobId, succeeded.artifacts());
+        FidelityReport report = succeeded.report();
+        assertThat(report.method()).isEqualTo("int8");
+        assertThat(report.inputSha256()).isEqualTo(input.sha256());
+        assertThat(report.outputSha256()).isEqualTo(succeeded.artifacts().getFirst().sha256());
+        assertThat(report.worstCosineMean()).isGreaterThan(0.999);
+        assertThat(report.evaluation().samples()).isEqualTo(4);
+        FidelityReport stored = json.readValue(Files.readAllBytes(pathOf(succeeded.artifacts().getLast())), FidelityReport.class);
+        assertThat(stored.outputSha256()).isEqualTo(report.outputSha256());
+        assertThat(stored.outputs()).isEqualTo(report.outputs());
+
+        assertSettled(jobId);
+        try (Stream<Path> left = Files.list(workDir())) {
+            assertThat(left).as("work folders left behind").isEmpty();
+        }
+    }
+
+    @Test
+    void invalidModelFailsWithoutRetryAndTheWorkerTakesTheNextJob() throws IOException {
+        UUID bad = UUID.randomUUID();
+        UUID good = UUID.randomUUID();
+        byte[] noise = new byte[4096];
+        new Random(3).nextBytes(noise);
+        submit(job(bad, storeInput(bad, "model.onnx", noise), "model.onnx", "int8", null));
+        submit(job(good, storeInput(good, "model.onnx", OnnxModels.matMul(32, 48, 2)), "model.onnx", "fp16", null));
+
+        assertFailed(awaitTerminal(bad), "invalid_model");
+        assertThat(storedKeys(bad, 1)).isEmpty();
+        JobEvent.Succeeded succeeded = (JobEvent.Succeeded) awaitTerminal(good).getLast();
+        assertThat(succeeded.report().method()).isEqualTo("fp16");
+        assertThat(succeeded.report().evaluation().samples()).as("the worker's default samples").isEqualTo(2);
+        assertSettled(good);
+    }
+
+    @Test
+    void unknownMethodIsAnInvalidRequest() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        submit(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 3)), "model.onnx", "int3", null));
+
+        JobEvent.Failed failed = assertFailed(awaitTerminal(jobId), "invalid_request");
+        assertThat(failed.message()).contains("int3");
+        assertThat(storedKeys(jobId, 1)).isEmpty();
+        assertSettled(jobId);
+    }
+
+    @Test
+    void jobMessageWithFieldsThisWorkerDoesNotKnowIsStillRead() {
+        UUID jobId = UUID.randomUUID();
+        tools.jackson.databind.node.ObjectNode message = json.valueToTree(
+                job(jobId, "jobs/%s/input/model.onnx".formatted(jobId), "model.onnx", "0".repeat(64), "int3", null));
+        message.put("priority", "high");
+        message.withObject("request").put("futureOption", true);
+        publish(Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, json.writeValueAsBytes(message));
+
+        assertFailed(awaitTerminal(jobId), "invalid_request");
+        assertSettled(jobId);
+    }
+
+    @Test
+    void inputWhoseBytesDoNotMatchTheSha256IsCorrupt() {
+        UUID jobId = UUID.randomUUID();
+        StoredArtifact input = storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 4));
+        submit(job(jobId, input.key(), "model.onnx", "0".repeat(64), "int8", null));
+
+        JobEvent.Failed failed = assertFailed(awaitTerminal(jobId), "input_corrupt");
+        assertThat(failed.message()).contains(input.sha256());
+        assertSettled(jobId);
+    }
+
+    @Test
+    void zipWithModelAndExternalDataIsCompressedWithExternalData() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        OnnxModels.Files model = OnnxModels.matMulWithExternalData(64, 32, 5);
+        byte[] zip = zip(new Entry("net/model.onnx", model.model()), new Entry("net/model.onnx.data", model.externalData()));
+        submit(job(jobId, storeInput(jobId, "model.zip", zip), "model.zip", "int8", null));
+
+        JobEvent.Succeeded succeeded = (JobEvent.Succeeded) awaitTerminal(jobId).getLast();
+        assertThat(succeeded.artifacts()).extracting(ArtifactRef::name)
+                .containsExactly("model.onnx", "model.onnx.data", "report.json");
+        assertArtifactsMatchStoredFiles(jobId, succeeded.artifacts());
+        assertThat(succeeded.report().worstCosineMean()).isGreaterThan(0.999);
+        assertSettled(jobId);
+    }
+
+    @Test
+    void zipWithAParentFolderEntryIsRefused() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        byte[] zip = zip(new Entry("model.onnx", OnnxModels.matMul(16, 16, 6)), new Entry("../escaped.onnx", new byte[]{1}));
+        submit(job(jobId, storeInput(jobId, "model.zip", zip), "model.zip", "int8", null));
+
+        JobEvent.Failed failed = assertFailed(awaitTerminal(jobId), "invalid_archive");
+        assertThat(failed.message()).contains("../escaped.onnx");
+        try (Stream<Path> everything = Files.walk(workDir().getParent())) {
+            assertThat(everything).noneMatch(p -> p.getFileName().toString().equals("escaped.onnx"));
+        }
+        assertSettled(jobId);
+    }
+
+    @Test
+    void jobCancelledBeforeItArrivesIsCancelledWithoutWork() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        StoredArtifact input = storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 7));
+        cancel(jobId);
+        awaitCancelRecorded(jobId);
+        submit(job(jobId, input, "model.onnx", "int8", null));
+
+        List<JobEvent> events = awaitTerminal(jobId);
+        assertThat(events).singleElement().isInstanceOfSatisfying(JobEvent.Cancelled.class,
+                cancelled -> assertThat(cancelled.sequence()).isEqualTo(1));
+        assertThat(storedKeys(jobId, 1)).isEmpty();
+        assertSettled(jobId);
+    }
+
+    @Test
+    void messageThatIsNotAJobIsDeadLetteredWithoutEvents() {
+        byte[] poison = "this is { not a job".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        publish(Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, poison);
+
+        Message dead = rabbit.receive(Topology.JOBS_DEAD_LETTER_QUEUE, JOB_DEADLINE.toMillis());
+        assertThat(dead).isNotNull();
+        assertThat(dead.getBody()).isEqualTo(poison);
+        assertSettled(UUID.randomUUID());
+        assertThat(jobsWithUnclaimedEvents()).as("jobs with events").isEmpty();
+    }
+
+    @Test
+    void missingInputIsRetriedUntilTheDeliveryLimitThenDeadLettered() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        submit(job(jobId, "jobs/%s/input/model.onnx".formatted(jobId), "model.onnx", "0".repeat(64), "int8", null));
+
+        for (int attempt = 1; attempt <= Topology.JOBS_DELIVERY_LIMIT; attempt++) {
+            JobEvent.Failed failed = assertFailedWith(awaitTerminal(jobId), "internal_error");
+            assertThat(failed.attempt()).isEqualTo(attempt);
+            assertThat(failed.sequence()).as("Started, then Failed").isEqualTo(2);
+            assertThat(failed.retryable()).as("retryable on attempt %d", attempt).isEqualTo(attempt < Topology.JOBS_DELIVERY_LIMIT);
+            assertThat(failed.message()).contains("NoSuchFileException");
+        }
+        Message dead = rabbit.receive(Topology.JOBS_DEAD_LETTER_QUEUE, JOB_DEADLINE.toMillis());
+        assertThat(dead).isNotNull();
+        assertThat(new String(dead.getBody(), java.nio.charset.StandardCharsets.UTF_8)).contains(jobId.toString());
+        assertSettled(jobId);
+    }
+
+    @Test
+    void actuatorServesReadinessAndJobMetrics() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        submit(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 8)), "model.onnx", "int3", null));
+        awaitTerminal(jobId);
+
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:%d/actuator/health/readiness".formatted(port))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(readiness.statusCode()).isEqualTo(200);
+            assertThat(readiness.body()).contains("\"UP\"");
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:%d/actuator/prometheus".formatted(port))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("modelpress_worker_jobs_total{outcome=\"invalid_request\"");
+        }
+    }
+
+    private static JobEvent.Failed assertFailed(List<JobEvent> events, String code) {
+        JobEvent.Failed failed = assertFailedWith(events, code);
+        assertThat(failed.retryable()).isFalse();
+        return failed;
+    }
+
+    private static JobEvent.Failed assertFailedWith(List<JobEvent> events, String code) {
+        assertThat(events.getFirst()).isInstanceOf(JobEvent.Started.class);
+        assertThat(events.getLast()).isInstanceOf(JobEvent.Failed.class);
+        JobEvent.Failed failed = (JobEvent.Failed) events.getLast();
+        assertThat(failed.code()).as("code of %s", failed).isEqualTo(code);
+        return failed;
+    }
+
+    private void assertArtifactsMatchStoredFiles(UUID jobId, List<ArtifactRef> artifacts) throws IOException {
+        for (ArtifactRef artifact : artifacts) {
+            assertThat(artifact.key()).isEqualTo("jobs/%s/attempt-1/%s".formatted(jobId, artifact.name()));
+            Path file = pathOf(artifact);
+            assertThat(Files.size(file)).isEqualTo(artifact.sizeBytes());
+            assertThat(sha256(file)).as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
+        }
+        assertThat(storedKeys(jobId, 1)).containsExactlyInAnyOrderElementsOf(artifacts.stream().map(ArtifactRef::key).toList());
+    }
+
+    private Path pathOf(ArtifactRef artifact) {
+        return ((FilesystemArtifactStore) store).pathOf(artifact.key());
+    }
+
+    private Path workDir() {
+        return ((FilesystemArtifactStore) store).root().resolveSibling("work");
+    }
+
+    private record Entry(String name, byte[] content) {}
+
+    private static byte[] zip(Entry... entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Entry entry : entries) {
+                zip.putNextEntry(new ZipEntry(entry.name()));
+                zip.write(entry.content());
+                zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -190,6 +190,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
 
     @Test
     void messageThatIsNotAJobIsDeadLetteredWithoutEvents() {
+        TestBroker.assumeQuorumQueues();
         byte[] poison = "this is { not a job".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         publish(Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, poison);
 
@@ -202,6 +203,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
 
     @Test
     void missingInputIsRetriedUntilTheDeliveryLimitThenDeadLettered() throws IOException {
+        TestBroker.assumeQuorumQueues();
         UUID jobId = UUID.randomUUID();
         submit(job(jobId, "jobs/%s/input/model.onnx".formatted(jobId), "model.onnx", "0".repeat(64), "int8", null));
 

@@ -1,58 +1,35 @@
 package com.modelpress.worker;
 
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import com.modelpress.embedded.TestServices;
+import org.junit.jupiter.api.Assumptions;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-
 /**
- * The one place that says which AMQP broker integration tests use: the machine's RabbitMQ at
- * {@code MODELPRESS_TEST_RABBITMQ_HOST:MODELPRESS_TEST_RABBITMQ_PORT} (default {@code 127.0.0.1:5672},
- * guest/guest), virtual host {@code MODELPRESS_TEST_RABBITMQ_VHOST} (default {@code /}; a separate one keeps
- * these tests, which purge the queues and run a worker, apart from others using the same broker). When none answers, tests that {@code @ExtendWith(TestBroker.class)} are skipped, unless
- * {@code MODELPRESS_REQUIRE_SERVICES=true} (CI), where they run and fail. When {@code shared/embedded-services}
- * lands, this class starts the embedded broker instead of skipping.
+ * The one place that says which AMQP broker integration tests use: {@link TestServices} — the machine's
+ * RabbitMQ when it answers at 127.0.0.1:5672 (CI forces it with {@code MODELPRESS_TEST_SERVICES=real}),
+ * otherwise an embedded broker started once per JVM.
  */
-public final class TestBroker implements ExecutionCondition {
+public final class TestBroker {
 
-    private static final String HOST = env("MODELPRESS_TEST_RABBITMQ_HOST", "127.0.0.1");
-    private static final int PORT = Integer.parseInt(env("MODELPRESS_TEST_RABBITMQ_PORT", "5672"));
-    private static final String VIRTUAL_HOST = env("MODELPRESS_TEST_RABBITMQ_VHOST", "/");
-    private static final boolean REQUIRED = Boolean.parseBoolean(env("MODELPRESS_REQUIRE_SERVICES", "false"));
+    private TestBroker() {
+    }
 
     /** Registers the broker's address for a {@code @DynamicPropertySource} method. */
     public static void register(DynamicPropertyRegistry registry) {
-        registry.add("spring.rabbitmq.host", () -> HOST);
-        registry.add("spring.rabbitmq.port", () -> PORT);
-        registry.add("spring.rabbitmq.username", () -> "guest");
-        registry.add("spring.rabbitmq.password", () -> "guest");
-        registry.add("spring.rabbitmq.virtual-host", () -> VIRTUAL_HOST);
+        TestServices.AmqpSettings amqp = TestServices.amqp();
+        registry.add("spring.rabbitmq.host", amqp::host);
+        registry.add("spring.rabbitmq.port", amqp::port);
+        registry.add("spring.rabbitmq.username", amqp::username);
+        registry.add("spring.rabbitmq.password", amqp::password);
+        registry.add("spring.rabbitmq.virtual-host", amqp::virtualHost);
     }
 
-    @Override
-    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-        if (REQUIRED || reachable()) {
-            return ConditionEvaluationResult.enabled("AMQP broker at %s:%d".formatted(HOST, PORT));
-        }
-        return ConditionEvaluationResult.disabled("no AMQP broker at %s:%d (set MODELPRESS_REQUIRE_SERVICES=true to fail instead)"
-                .formatted(HOST, PORT));
-    }
-
-    private static boolean reachable() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(HOST, PORT), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
+    /**
+     * Skips a test that needs RabbitMQ quorum-queue behaviour (delivery limit, {@code x-delivery-count},
+     * dead-lettering): the embedded broker accepts those queue arguments but ignores them.
+     */
+    public static void assumeQuorumQueues() {
+        Assumptions.assumeTrue(TestServices.amqp().origin() == TestServices.Origin.REAL,
+                "the embedded AMQP broker has no delivery limit or dead-lettering; runs against RabbitMQ");
     }
 }

@@ -10,7 +10,6 @@ import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import com.modelpress.worker.run.CancelledJobs;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageBuilder;
@@ -46,7 +45,6 @@ import static org.assertj.core.api.Assertions.fail;
  * queues purged before each test, and helpers to store inputs, submit jobs and read their events as the API
  * would. Each test class closes its context afterwards, so only one worker consumes the jobs queue at a time.
  */
-@ExtendWith(TestBroker.class)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 abstract class WorkerIntegrationTestSupport {
 

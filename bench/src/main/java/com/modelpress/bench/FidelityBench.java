@@ -23,6 +23,7 @@ import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.evaluation.FidelityEvaluator;
 
 /**
  * Compresses each bench model with each method and measures, on the bench's sentences, how close the
@@ -96,6 +97,11 @@ public final class FidelityBench {
 
                 for (String methodId : methods) {
                     System.err.printf("%s: %s%n", model.displayName(), methodId);
+                    if (methodId.equals("auto")) {
+                        rows.add(autoAtShippedFidelity(model, tokenizer, calibration, scoring, fp32, shipped, work,
+                                reference, referenceEmbeddings));
+                        continue;
+                    }
                     rows.add(compressAndScore(compressor, scoring, model, methodId, fp32, work, reference,
                             referenceEmbeddings));
                 }
@@ -131,12 +137,47 @@ public final class FidelityBench {
                 + ENGINE_EVALUATION.samples() + " synthesised samples, no latency runs).";
     }
 
+    /**
+     * {@code auto} with the shipped int8 model's fidelity as its target: both measured by the engine on the
+     * scored sentences (token vectors of the last hidden state), so the target is met on the same text.
+     */
+    private static FidelityRow autoAtShippedFidelity(BenchModel model, WordPieceTokenizer tokenizer,
+                                                     CalibrationSettings calibration, Scoring scoring, Path fp32,
+                                                     Path shipped, Path work, SentenceEmbedder reference,
+                                                     float[][] referenceEmbeddings) {
+        try {
+            Path scored = TokenizedSamples.write(tokenizer, scoring.sentences(),
+                    WorkDirectory.emptied(work.resolve(model.id() + "-scored")));
+            EvaluationSettings onText = new EvaluationSettings(1, ENGINE_EVALUATION.seed(), scored, 0, Map.of());
+            double target = FidelityEvaluator.evaluate(fp32, shipped, onText, ProgressListener.NONE).outputs().stream()
+                    .mapToDouble(FidelityReport.OutputFidelity::cosineMean).min().orElseThrow();
+            String label = String.format(java.util.Locale.ROOT, "auto (target: the -q model's %.5f)", target);
+            return compressAndScore(new ModelCompressor(onText, calibration), scoring, model, label,
+                    CompressionMethod.auto(OPTIONS_USED, target, java.time.Duration.ofMinutes(20)), fp32, work,
+                    reference, referenceEmbeddings);
+        } catch (IOException | RuntimeException e) {
+            System.err.printf("%s: auto failed: %s%n", model.displayName(), e);
+            return new FidelityRow.Failed(model.displayName(), "auto", e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
     private static FidelityRow compressAndScore(ModelCompressor compressor, Scoring scoring, BenchModel model,
                                                 String methodId, Path fp32, Path work, SentenceEmbedder reference,
                                                 float[][] referenceEmbeddings) {
+        CompressionMethod method;
         try {
-            Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + methodId)).resolve("model.onnx");
-            CompressionMethod method = CompressionMethod.of(methodId, OPTIONS_USED);
+            method = CompressionMethod.of(methodId, OPTIONS_USED);
+        } catch (IllegalArgumentException e) {
+            return new FidelityRow.Failed(model.displayName(), methodId, e.getMessage());
+        }
+        return compressAndScore(compressor, scoring, model, methodId, method, fp32, work, reference, referenceEmbeddings);
+    }
+
+    private static FidelityRow compressAndScore(ModelCompressor compressor, Scoring scoring, BenchModel model,
+                                                String methodId, CompressionMethod method, Path fp32, Path work,
+                                                SentenceEmbedder reference, float[][] referenceEmbeddings) {
+        try {
+            Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + method.id())).resolve("model.onnx");
             long start = System.nanoTime();
             FidelityReport report = compressor.compress(fp32, output, method, ProgressListener.NONE);
             double seconds = (System.nanoTime() - start) / 1e9;

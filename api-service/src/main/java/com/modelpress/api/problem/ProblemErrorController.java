@@ -1,5 +1,6 @@
 package com.modelpress.api.problem;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -16,6 +17,7 @@ import java.net.URI;
  * The servlet container's error page (errors raised outside Spring MVC's handlers, e.g. by a filter or the
  * connector) as problem+json, so that no response is ever an HTML or Boot-default error body.
  */
+@Hidden
 @RestController
 class ProblemErrorController implements ErrorController {
 

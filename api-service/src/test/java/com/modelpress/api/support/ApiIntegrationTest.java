@@ -43,7 +43,8 @@ public abstract class ApiIntegrationTest {
     protected SimulatedWorker worker;
 
     @BeforeEach
-    void cleanSlate() {
+    void cleanSlate() throws java.io.IOException {
+        store.deleteAll("jobs");
         jdbc.sql("truncate jobs, job_events, artifacts, outbox").update();
         amqpAdmin.purgeQueue(Topology.JOBS_QUEUE, false);
         amqpAdmin.purgeQueue(Topology.EVENTS_QUEUE, false);

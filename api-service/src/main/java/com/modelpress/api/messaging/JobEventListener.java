@@ -9,7 +9,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpRejectAndDontRequeueException;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
@@ -17,8 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Applies workers' events. The message is acknowledged after the transaction commits (auto ack after the
- * listener returns); a duplicate is acknowledged without effect; an unparseable message is rejected without
- * requeue, so it never loops; an optimistic-lock conflict is retried in a fresh transaction.
+ * listener returns); a duplicate is acknowledged without effect; an optimistic-lock conflict is retried in a
+ * fresh transaction; a database outage requeues the event. An unparseable event, or one that fails for any
+ * other reason, is rejected without requeue, so it never loops.
  */
 @Component
 class JobEventListener {
@@ -57,6 +62,14 @@ class JobEventListener {
                 if (attempt == ATTEMPTS) {
                     throw e;
                 }
+            } catch (TransientDataAccessException | RecoverableDataAccessException | CannotCreateTransactionException
+                     | DataAccessResourceFailureException e) {
+                throw e; // the database is briefly away: requeue and try again
+            } catch (RuntimeException e) {
+                // the same event would fail the same way forever: never requeue it
+                log.error("event {} of job {} attempt {} #{} cannot be applied and is dropped",
+                        event.getClass().getSimpleName(), event.jobId(), event.attempt(), event.sequence(), e);
+                throw new AmqpRejectAndDontRequeueException("job event cannot be applied", e);
             }
         }
     }

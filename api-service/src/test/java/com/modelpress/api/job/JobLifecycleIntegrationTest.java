@@ -7,6 +7,9 @@ import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
 import org.junit.jupiter.api.Test;
+import org.springframework.amqp.rabbit.listener.MessageListenerContainer;
+import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import tools.jackson.databind.JsonNode;
@@ -32,6 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 class JobLifecycleIntegrationTest extends ApiIntegrationTest {
+
+    @Autowired
+    private RabbitListenerEndpointRegistry listeners;
 
     private static final String REQUEST = """
             {"method":"int4","options":{"blockSize":32,"excludeNodes":["lm_head"]},
@@ -210,6 +216,24 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
                 SimulatedWorker.report("int4", "00", out.sha256())));
         JsonNode done = awaitStatus(id, "SUCCEEDED");
         assertThat(done.get("error").isNull()).isTrue();
+    }
+
+    @Test
+    void eventsPublishedWhileTheApiIsNotConsumingLandWhenItIsBack() throws Exception {
+        UUID id = submit();
+        worker.awaitJob(id);
+        MessageListenerContainer intake = listeners.getListenerContainer("job-events");
+        intake.stop();
+        try {
+            worker.publish(started(id, 1, 1));
+            ArtifactRef out = worker.writeArtifact(id, 1, "model.onnx", randomBytes(10, 4), "application/octet-stream");
+            worker.publish(new JobEvent.Succeeded(id, 1, 2, Instant.now(), List.of(out),
+                    SimulatedWorker.report("int4", "00", out.sha256())));
+            assertThat(api.get("/api/v1/jobs/" + id).json().get("status").asString()).isEqualTo("QUEUED");
+        } finally {
+            intake.start();
+        }
+        assertThat(awaitStatus(id, "SUCCEEDED").get("attempt").asInt()).isEqualTo(1);
     }
 
     private UUID submit() {

@@ -2,6 +2,7 @@ package com.modelpress.api.job;
 
 import com.modelpress.api.web.ProblemResponses;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.FidelityReport;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -139,12 +140,9 @@ class JobController {
 
     @GetMapping(path = "/{id}/report", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "The fidelity report of a succeeded job")
-    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
-            schema = @Schema(implementation = com.modelpress.contracts.FidelityReport.class)))
     @ProblemResponses({400, 404})
-    ResponseEntity<String> report(@PathVariable UUID id) {
-        String report = queries.report(id).orElseThrow(() -> new ReportNotAvailableException(id));
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(report);
+    FidelityReport report(@PathVariable UUID id) {
+        return queries.report(id).orElseThrow(() -> new ReportNotAvailableException(id));
     }
 
     private static JobStatus parseStatus(String status) {

@@ -1,5 +1,6 @@
 package com.modelpress.api.job;
 
+import com.modelpress.contracts.FidelityReport;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -48,10 +49,10 @@ class JobQueries {
         return eventLog.after(id, 0).stream().map(JobEventLog.Entry::event).toList();
     }
 
-    /** @return the report JSON, or empty while there is none */
+    /** @return the fidelity report, or empty while there is none */
     @Transactional(readOnly = true)
-    Optional<String> report(UUID id) {
-        return Optional.ofNullable(find(id).report());
+    Optional<FidelityReport> report(UUID id) {
+        return Optional.ofNullable(find(id).report()).map(report -> json.readValue(report, FidelityReport.class));
     }
 
     private CompressionJob find(UUID id) {

@@ -4,6 +4,7 @@ import com.modelpress.api.artifact.ArtifactCatalog;
 import com.modelpress.api.job.JobEventIntake;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.Topology;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpRejectAndDontRequeueException;
@@ -36,11 +37,15 @@ class JobEventListener {
     private final TransactionTemplate transactions;
     private final JsonMapper json;
 
-    JobEventListener(JobEventIntake intake, ArtifactCatalog artifacts, TransactionTemplate transactions, JsonMapper json) {
+    private final MeterRegistry meters;
+
+    JobEventListener(JobEventIntake intake, ArtifactCatalog artifacts, TransactionTemplate transactions, JsonMapper json,
+                     MeterRegistry meters) {
         this.intake = intake;
         this.artifacts = artifacts;
         this.transactions = transactions;
         this.json = json;
+        this.meters = meters;
     }
 
     @RabbitListener(queues = Topology.EVENTS_QUEUE, id = "job-events")
@@ -55,6 +60,8 @@ class JobEventListener {
                     }
                     return result;
                 });
+                meters.counter("modelpress.job.events", "outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                        .increment();
                 log.debug("event {} of job {} attempt {} #{}: {}", event.getClass().getSimpleName(), event.jobId(),
                         event.attempt(), event.sequence(), outcome);
                 return;

@@ -1,5 +1,7 @@
 package com.modelpress.api.outbox;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -38,11 +40,18 @@ class OutboxRelay {
     private final OutboxProperties properties;
 
     OutboxRelay(JdbcClient jdbc, TransactionTemplate transactions, RabbitTemplate outboxRabbitTemplate,
-                OutboxProperties properties) {
+                OutboxProperties properties, MeterRegistry meters) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.rabbit = outboxRabbitTemplate;
         this.properties = properties;
+        Gauge.builder("modelpress.outbox.pending", this, OutboxRelay::pending)
+                .description("Outbox messages not yet confirmed by the broker")
+                .register(meters);
+    }
+
+    private double pending() {
+        return jdbc.sql("select count(*) from outbox where published_at is null").query(Long.class).single();
     }
 
     record Row(long id, String kind, String payload) {}

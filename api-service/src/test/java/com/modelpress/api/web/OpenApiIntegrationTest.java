@@ -42,6 +42,6 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
     void exposesProbesAndPrometheusMetrics() {
         assertThat(api.get("/actuator/health/liveness").json().get("status").asString()).isEqualTo("UP");
         assertThat(api.get("/actuator/health/readiness").json().get("status").asString()).isEqualTo("UP");
-        assertThat(api.get("/actuator/prometheus").text()).contains("jvm_memory_used_bytes", "http_server_requests");
+        assertThat(api.get("/actuator/prometheus").text()).contains("jvm_memory_used_bytes", "http_server_requests", "modelpress_outbox_pending");
     }
 }

@@ -56,12 +56,20 @@ class OutboxRelay {
 
     record Row(long id, String kind, String payload) {}
 
-    @Scheduled(fixedDelayString = "${modelpress.outbox.poll-interval:250ms}")
+    /** One pass: publishes batches until none is left; scheduled every {@code modelpress.outbox.poll-interval}. */
     void relay() {
         Integer published;
         do {
             published = transactions.execute(status -> publishBatch());
         } while (published != null && published == properties.batchSize());
+    }
+
+    /** Deletes rows published longer ago than the retention. */
+    @Scheduled(fixedDelayString = "PT1H", initialDelayString = "PT1M")
+    int purgePublished() {
+        return jdbc.sql("delete from outbox where published_at < :cutoff")
+                .param("cutoff", Timestamp.from(Instant.now().minus(properties.retention())))
+                .update();
     }
 
     /** @return rows published in this batch */

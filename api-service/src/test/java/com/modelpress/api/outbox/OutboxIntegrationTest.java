@@ -4,6 +4,7 @@ import com.modelpress.api.support.ApiClient;
 import com.modelpress.api.support.ApiIntegrationTest;
 import com.modelpress.api.support.TestServices;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
@@ -16,6 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 class OutboxIntegrationTest extends ApiIntegrationTest {
+
+    @Autowired
+    private OutboxRelay relay;
 
     /** Nothing listens there: the relay's broker is "down". */
     private static final String CLOSED_PORT = "127.0.0.1:1";
@@ -48,6 +52,16 @@ class OutboxIntegrationTest extends ApiIntegrationTest {
                 r -> r.get("published_at") != null);
         assertThat(row.get("last_error")).isNull();
         assertThat(api.get("/api/v1/jobs/" + id).json().get("status").asString()).isEqualTo("QUEUED");
+    }
+
+    @Test
+    void publishedRowsAreDeletedAfterTheRetentionUnpublishedNever() {
+        jdbc.sql("""
+                insert into outbox (kind, payload, created_at, published_at, attempts) values
+                ('CANCEL', '{}', now() - interval '30 days', now() - interval '30 days', 1),
+                ('CANCEL', '{}', now() - interval '1 day', now() - interval '1 day', 1)""").update();
+        assertThat(relay.purgePublished()).isEqualTo(1);
+        assertThat(jdbc.sql("select count(*) from outbox").query(Long.class).single()).isEqualTo(1);
     }
 
     private Map<String, Object> onlyOutboxRow() {

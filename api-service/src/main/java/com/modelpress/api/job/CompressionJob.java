@@ -1,0 +1,228 @@
+package com.modelpress.api.job;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import org.hibernate.annotations.ColumnTransformer;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One compression job. Lifecycle: {@code QUEUED → RUNNING → EVALUATING → SUCCEEDED | FAILED}, and
+ * {@code CANCELLING → CANCELLED} from any non-terminal state (a queued job is cancelled at once). Terminal
+ * states are final. Every change is a guarded method that stamps its time; writes use optimistic locking.
+ *
+ * <p>Not thread-safe; one instance per persistence context.
+ */
+@Entity
+@Table(name = "jobs")
+class CompressionJob {
+
+    @Id
+    private UUID id;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 16)
+    private JobStatus status;
+
+    @Column(nullable = false)
+    private String method;
+
+    /** The compression request as JSON, defaults filled in. */
+    @Column(nullable = false, columnDefinition = "jsonb")
+    @ColumnTransformer(write = "?::jsonb")
+    private String request;
+
+    @Column(nullable = false, columnDefinition = "jsonb")
+    @ColumnTransformer(write = "?::jsonb")
+    private String metadata;
+
+    /** Nullable: no Idempotency-Key was sent. */
+    private String idempotencyKey;
+
+    /** SHA-256 of the canonical request JSON and the model's SHA-256. */
+    @Column(nullable = false, columnDefinition = "bpchar(64)")
+    private String requestHash;
+
+    @Column(nullable = false)
+    private String inputKey;
+    @Column(nullable = false)
+    private String inputName;
+    @Column(nullable = false, columnDefinition = "bpchar(64)")
+    private String inputSha256;
+    @Column(name = "input_size", nullable = false)
+    private long inputSizeBytes;
+
+    /** Deliveries of the job message a worker started; 0 until one does. */
+    private int attempt;
+
+    private String errorCode;
+    private String errorMessage;
+
+    /** The fidelity report as JSON; null until the job succeeded. */
+    @Column(columnDefinition = "jsonb")
+    @ColumnTransformer(write = "?::jsonb")
+    private String report;
+
+    @Version
+    private long version;
+
+    private Instant queuedAt;
+    private Instant startedAt;
+    private Instant evaluatingAt;
+    private Instant finishedAt;
+    private Instant cancelRequestedAt;
+    private Instant createdAt;
+    private Instant updatedAt;
+
+    protected CompressionJob() {
+    }
+
+    CompressionJob(UUID id, String method, String requestJson, String metadataJson, String idempotencyKey,
+                   String requestHash, String inputKey, String inputName, String inputSha256, long inputSizeBytes) {
+        this.id = id;
+        this.status = JobStatus.QUEUED;
+        this.method = method;
+        this.request = requestJson;
+        this.metadata = metadataJson;
+        this.idempotencyKey = idempotencyKey;
+        this.requestHash = requestHash;
+        this.inputKey = inputKey;
+        this.inputName = inputName;
+        this.inputSha256 = inputSha256;
+        this.inputSizeBytes = inputSizeBytes;
+        Instant now = now();
+        this.createdAt = now;
+        this.updatedAt = now;
+        this.queuedAt = now;
+    }
+
+    /** A worker started delivery {@code attempt}; a higher attempt replaces a lost one. */
+    void markRunning(int newAttempt) {
+        boolean firstOrRetry = status == JobStatus.QUEUED && newAttempt > attempt;
+        boolean workerLost = (status == JobStatus.RUNNING || status == JobStatus.EVALUATING) && newAttempt > attempt;
+        if (!firstOrRetry && !workerLost) {
+            throw illegal("start attempt " + newAttempt);
+        }
+        attempt = newAttempt;
+        status = JobStatus.RUNNING;
+        startedAt = touch();
+        evaluatingAt = null;
+    }
+
+    void markEvaluating() {
+        require("start evaluating", JobStatus.RUNNING);
+        status = JobStatus.EVALUATING;
+        evaluatingAt = touch();
+    }
+
+    /** The attempt finished; a cancel that came too late loses to the finished result. */
+    void markSucceeded(String reportJson) {
+        require("succeed", JobStatus.RUNNING, JobStatus.EVALUATING, JobStatus.CANCELLING);
+        status = JobStatus.SUCCEEDED;
+        report = reportJson;
+        errorCode = null;
+        errorMessage = null;
+        finishedAt = touch();
+    }
+
+    void markFailed(String code, String message) {
+        requireNotTerminal("fail");
+        status = JobStatus.FAILED;
+        errorCode = code;
+        errorMessage = message;
+        finishedAt = touch();
+    }
+
+    /**
+     * The current attempt failed but another may succeed: the worker requeued the message. The job waits
+     * again, remembering why the attempt failed.
+     */
+    void markAttemptFailed(String code, String message) {
+        require("retry", JobStatus.RUNNING, JobStatus.EVALUATING);
+        status = JobStatus.QUEUED;
+        errorCode = code;
+        errorMessage = message;
+        queuedAt = touch();
+    }
+
+    /**
+     * @return true when the job was cancelled at once (it was queued), false when a worker must stop it first
+     *         or the cancel was already requested
+     */
+    boolean requestCancel() {
+        if (status == JobStatus.CANCELLED || status == JobStatus.CANCELLING) {
+            return status == JobStatus.CANCELLED;
+        }
+        requireNotTerminal("be cancelled");
+        cancelRequestedAt = touch();
+        if (status == JobStatus.QUEUED) {
+            markCancelled();
+            return true;
+        }
+        status = JobStatus.CANCELLING;
+        return false;
+    }
+
+    void markCancelled() {
+        requireNotTerminal("be cancelled");
+        status = JobStatus.CANCELLED;
+        finishedAt = touch();
+    }
+
+    private void require(String action, JobStatus... allowed) {
+        if (!Set.of(allowed).contains(status)) {
+            throw illegal(action);
+        }
+    }
+
+    private void requireNotTerminal(String action) {
+        if (status.isTerminal()) {
+            throw illegal(action);
+        }
+    }
+
+    private IllegalJobTransitionException illegal(String action) {
+        return new IllegalJobTransitionException(id, action, status);
+    }
+
+    private Instant touch() {
+        updatedAt = now();
+        return updatedAt;
+    }
+
+    /** PostgreSQL keeps microseconds; truncating keeps cursors equal to what was stored. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    UUID id() { return id; }
+    JobStatus status() { return status; }
+    String method() { return method; }
+    String request() { return request; }
+    String metadata() { return metadata; }
+    String idempotencyKey() { return idempotencyKey; }
+    String requestHash() { return requestHash; }
+    String inputKey() { return inputKey; }
+    String inputName() { return inputName; }
+    String inputSha256() { return inputSha256; }
+    long inputSizeBytes() { return inputSizeBytes; }
+    int attempt() { return attempt; }
+    String errorCode() { return errorCode; }
+    String errorMessage() { return errorMessage; }
+    String report() { return report; }
+    Instant queuedAt() { return queuedAt; }
+    Instant startedAt() { return startedAt; }
+    Instant evaluatingAt() { return evaluatingAt; }
+    Instant finishedAt() { return finishedAt; }
+    Instant cancelRequestedAt() { return cancelRequestedAt; }
+    Instant createdAt() { return createdAt; }
+    Instant updatedAt() { return updatedAt; }
+}

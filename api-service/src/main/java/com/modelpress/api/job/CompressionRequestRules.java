@@ -1,0 +1,90 @@
+package com.modelpress.api.job;
+
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.CompressionRequest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the API checks about a compression request before accepting a job. Checks that need the model
+ * (does it parse, are the excluded nodes there) happen in the worker.
+ */
+final class CompressionRequestRules {
+
+    static final List<String> METHODS = List.of("fp16", "int8", "int8-dynamic", "int4");
+    static final String AUTO = "auto";
+    static final Set<Integer> BLOCK_SIZES = Set.of(16, 32, 64, 128);
+    static final int MAX_SAMPLES = 1024;
+    static final int MAX_EXCLUDED_NODES = 10_000;
+    static final int MAX_METADATA_ENTRIES = 32;
+    static final int MAX_METADATA_KEY = 64;
+    static final int MAX_METADATA_VALUE = 1024;
+
+    private CompressionRequestRules() {
+    }
+
+    /**
+     * @throws UnsupportedMethodException         for {@code auto}
+     * @throws InvalidCompressionRequestException listing every rule the request breaks
+     */
+    static void check(CompressionRequest request) {
+        List<InvalidCompressionRequestException.Violation> violations = new ArrayList<>();
+        String method = request.method();
+        if (method == null || method.isBlank()) {
+            violations.add(violation("method", "is required; one of " + METHODS));
+        } else if (method.equals(AUTO)) {
+            throw new UnsupportedMethodException(method);
+        } else if (!METHODS.contains(method)) {
+            violations.add(violation("method", "'%s' is not one of %s".formatted(method, METHODS)));
+        }
+        CompressionOptions options = request.options();
+        if (options.blockSize() != null && !BLOCK_SIZES.contains(options.blockSize())) {
+            violations.add(violation("options.blockSize", "must be 16, 32, 64 or 128, not " + options.blockSize()));
+        }
+        if (options.minElements() != null && options.minElements() < 0) {
+            violations.add(violation("options.minElements", "must not be negative"));
+        }
+        if (options.excludeNodes().size() > MAX_EXCLUDED_NODES) {
+            violations.add(violation("options.excludeNodes", "may list at most " + MAX_EXCLUDED_NODES + " names"));
+        }
+        if (options.excludeNodes().stream().anyMatch(name -> name == null || name.isBlank())) {
+            violations.add(violation("options.excludeNodes", "must not contain blank names"));
+        }
+        if (request.target() != null && request.target().minCosine() != null) {
+            double minCosine = request.target().minCosine();
+            if (!(minCosine >= 0 && minCosine <= 1)) {
+                violations.add(violation("target.minCosine", "must be between 0 and 1, not " + minCosine));
+            }
+        }
+        Integer samples = request.evaluation().samples();
+        if (samples != null && (samples < 1 || samples > MAX_SAMPLES)) {
+            violations.add(violation("evaluation.samples", "must be between 1 and %d, not %d".formatted(MAX_SAMPLES, samples)));
+        }
+        checkMetadata(request.metadata(), violations);
+        if (!violations.isEmpty()) {
+            throw new InvalidCompressionRequestException(violations);
+        }
+    }
+
+    private static void checkMetadata(Map<String, String> metadata,
+                                      List<InvalidCompressionRequestException.Violation> violations) {
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            violations.add(violation("metadata", "may hold at most " + MAX_METADATA_ENTRIES + " entries"));
+        }
+        metadata.forEach((key, value) -> {
+            if (key.isEmpty() || key.length() > MAX_METADATA_KEY) {
+                violations.add(violation("metadata", "keys must be 1 to %d characters".formatted(MAX_METADATA_KEY)));
+            }
+            if (value == null || value.length() > MAX_METADATA_VALUE) {
+                violations.add(violation("metadata." + key, "must be a string of at most %d characters".formatted(MAX_METADATA_VALUE)));
+            }
+        });
+    }
+
+    private static InvalidCompressionRequestException.Violation violation(String field, String message) {
+        return new InvalidCompressionRequestException.Violation(field, message);
+    }
+}

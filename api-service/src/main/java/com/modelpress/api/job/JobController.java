@@ -1,0 +1,158 @@
+package com.modelpress.api.job;
+
+import com.modelpress.api.web.ProblemResponses;
+import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.FidelityReport;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+@RestController
+@RequestMapping(JobController.BASE)
+@Tag(name = "jobs", description = "Submit compression jobs, follow them, cancel them, read their reports")
+class JobController {
+
+    static final String BASE = "/api/v1/jobs";
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final int MAX_IDEMPOTENCY_KEY = 255;
+
+    private final JobSubmission submission;
+    private final JobQueries queries;
+    private final JobCancellation cancellation;
+    private final JobEventStream eventStream;
+    private final ApiProperties properties;
+
+    JobController(JobSubmission submission, JobQueries queries, JobCancellation cancellation,
+                  JobEventStream eventStream, ApiProperties properties) {
+        this.submission = submission;
+        this.queries = queries;
+        this.cancellation = cancellation;
+        this.eventStream = eventStream;
+        this.properties = properties;
+    }
+
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Submit a model for compression",
+            description = "Streams the model to artifact storage and queues the job. With an Idempotency-Key, "
+                    + "resubmitting the same request and model returns the same job (200); the same key with a "
+                    + "different request or model is rejected (422).")
+    @ApiResponse(responseCode = "202", description = "Job accepted and queued")
+    @ApiResponse(responseCode = "200", description = "Idempotent replay: the job an earlier submit with this key made")
+    @ProblemResponses({400, 413, 415, 422})
+    ResponseEntity<JobView> submit(
+            @Parameter(description = "An .onnx file, or a .zip/.tar holding a model with its external data")
+            @RequestPart("model") MultipartFile model,
+            @Parameter(description = "The compression request as JSON",
+                    schema = @Schema(implementation = CompressionRequest.class))
+            @RequestPart("request") String request,
+            @Parameter(description = "Makes retries safe: same key and body, same job")
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) throws IOException {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
+            throw new InvalidParameterException(IDEMPOTENCY_KEY, idempotencyKey,
+                    "must be 1 to %d characters".formatted(MAX_IDEMPOTENCY_KEY));
+        }
+        JobSubmission.Submitted submitted = submission.submit(idempotencyKey, model, request);
+        return ResponseEntity.status(submitted.created() ? HttpStatus.ACCEPTED : HttpStatus.OK)
+                .location(URI.create(submitted.job().links().self()))
+                .body(submitted.job());
+    }
+
+    @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "A job's status, request, input and timestamps")
+    @ProblemResponses({400, 404})
+    JobView get(@PathVariable UUID id) {
+        return queries.get(id);
+    }
+
+    @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Jobs, oldest first, a page at a time",
+            description = "Pass the 'next' value of a page as 'after' to get the following page.")
+    @ProblemResponses({400})
+    JobPage list(
+            @Parameter(description = "Only jobs in this status (case-insensitive)",
+                    schema = @Schema(implementation = JobStatus.class))
+            @RequestParam(required = false) String status,
+            @Parameter(description = "Jobs per page, 1 to modelpress.api.max-page-size (default 100)")
+            @RequestParam(required = false) Integer limit,
+            @Parameter(description = "Cursor: the 'next' value of the previous page")
+            @RequestParam(required = false) String after) {
+        int size = limit == null ? properties.defaultPageSize() : limit;
+        if (size < 1 || size > properties.maxPageSize()) {
+            throw new InvalidParameterException("limit", String.valueOf(limit),
+                    "must be between 1 and " + properties.maxPageSize());
+        }
+        return queries.page(parseStatus(status), after == null ? PageCursor.START : PageCursor.decode(after), size);
+    }
+
+    @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Cancel a job (idempotent)",
+            description = "A queued job is cancelled at once (200); a running one becomes CANCELLING until its "
+                    + "worker stops (202).")
+    @ApiResponse(responseCode = "200", description = "The job is cancelled")
+    @ApiResponse(responseCode = "202", description = "The job's worker was asked to stop")
+    @ProblemResponses({400, 404, 409})
+    ResponseEntity<JobView> cancel(@PathVariable UUID id) {
+        JobView job = cancellation.cancel(id);
+        return ResponseEntity.status(job.status() == JobStatus.CANCELLING ? HttpStatus.ACCEPTED : HttpStatus.OK)
+                .body(job);
+    }
+
+    @GetMapping(path = "/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "The events workers reported for a job, in arrival order",
+            description = "With Accept: text/event-stream, a Server-Sent Events stream of past and new events "
+                    + "that ends when the job is terminal.")
+    @ProblemResponses({400, 404})
+    List<JobEventView> events(@PathVariable UUID id) {
+        return queries.events(id);
+    }
+
+    @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Operation(summary = "Server-Sent Events of a job until it is terminal")
+    @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
+            schema = @Schema(implementation = JobEventView.class)))
+    @ProblemResponses({400, 404})
+    SseEmitter eventStream(@PathVariable UUID id) {
+        queries.get(id);
+        return eventStream.open(id);
+    }
+
+    @GetMapping(path = "/{id}/report", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "The fidelity report of a succeeded job")
+    @ProblemResponses({400, 404})
+    FidelityReport report(@PathVariable UUID id) {
+        return queries.report(id).orElseThrow(() -> new ReportNotAvailableException(id));
+    }
+
+    private static JobStatus parseStatus(String status) {
+        if (status == null || status.isBlank()) {
+            return null;
+        }
+        try {
+            return JobStatus.valueOf(status.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidParameterException("status", status, "must be one of " + List.of(JobStatus.values()));
+        }
+    }
+}

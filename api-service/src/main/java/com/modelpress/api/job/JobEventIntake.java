@@ -1,0 +1,138 @@
+package com.modelpress.api.job;
+
+import com.modelpress.api.outbox.Outbox;
+import com.modelpress.contracts.job.CancelMessage;
+import com.modelpress.contracts.job.JobEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Applies workers' events to jobs, at most once each: an event already in the log changes nothing. Runs in
+ * the caller's transaction so that the caller can record more (e.g. artifacts) atomically and retry on an
+ * optimistic-lock conflict. Thread-safe.
+ */
+@Component
+public class JobEventIntake {
+
+    private static final Logger log = LoggerFactory.getLogger(JobEventIntake.class);
+    static final String EVALUATE_STEP = "evaluate";
+    static final String POISON_MESSAGE = "poison_message";
+
+    /** What became of an event. */
+    public enum Outcome {
+        /** The job changed (or the event was logged for a live attempt). */
+        APPLIED,
+        /** Seen before: nothing done. */
+        DUPLICATE,
+        /** Logged, but it cannot change the job (terminal job, older attempt, illegal transition). */
+        RECORDED_ONLY,
+        /** No such job: dropped. */
+        UNKNOWN_JOB
+    }
+
+    private final JobRepository jobs;
+    private final JobEventLog eventLog;
+    private final Outbox outbox;
+    private final JsonMapper json;
+
+    JobEventIntake(JobRepository jobs, JobEventLog eventLog, Outbox outbox, JsonMapper json) {
+        this.jobs = jobs;
+        this.eventLog = eventLog;
+        this.outbox = outbox;
+        this.json = json;
+    }
+
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Outcome apply(JobEvent event) {
+        Optional<CompressionJob> found = jobs.findById(event.jobId());
+        if (found.isEmpty()) {
+            log.warn("event {} for unknown job {} dropped", typeOf(event), event.jobId());
+            return Outcome.UNKNOWN_JOB;
+        }
+        CompressionJob job = found.get();
+        if (!eventLog.append(event.jobId(), event.attempt(), event.sequence(), typeOf(event), event.at(),
+                json.writeValueAsString(event))) {
+            return Outcome.DUPLICATE;
+        }
+        if (event instanceof JobEvent.Started && (job.status() == JobStatus.CANCELLING || job.status() == JobStatus.CANCELLED)) {
+            // a worker took a job the user cancelled: tell it to stop
+            outbox.enqueue(new CancelMessage(CancelMessage.SCHEMA_VERSION, job.id()));
+            return Outcome.APPLIED;
+        }
+        if (job.status().isTerminal() || event.attempt() < job.attempt()) {
+            return Outcome.RECORDED_ONLY;
+        }
+        try {
+            return change(job, event);
+        } catch (IllegalJobTransitionException e) {
+            log.warn("event {} attempt {} #{} ignored: {}", typeOf(event), event.attempt(), event.sequence(), e.getMessage());
+            return Outcome.RECORDED_ONLY;
+        }
+    }
+
+    private Outcome change(CompressionJob job, JobEvent event) {
+        if (!(event instanceof JobEvent.Started) && event.attempt() > job.attempt() && job.status() != JobStatus.CANCELLING) {
+            // the Started event of this attempt is missing or late: the attempt evidently started
+            job.markRunning(event.attempt());
+        }
+        switch (event) {
+            case JobEvent.Started started -> {
+                if (started.attempt() > job.attempt()) {
+                    job.markRunning(started.attempt());
+                }
+            }
+            case JobEvent.Progress progress -> {
+                if (EVALUATE_STEP.equals(progress.step()) && job.status() == JobStatus.RUNNING) {
+                    job.markEvaluating();
+                }
+            }
+            case JobEvent.Heartbeat heartbeat -> {
+                // logged; the job does not change
+            }
+            case JobEvent.Succeeded succeeded -> job.markSucceeded(json.writeValueAsString(succeeded.report()));
+            case JobEvent.Failed failed -> {
+                if (!failed.retryable()) {
+                    job.markFailed(failed.code(), failed.message());
+                } else if (job.status() == JobStatus.CANCELLING) {
+                    job.markCancelled();
+                } else {
+                    job.markAttemptFailed(failed.code(), failed.message());
+                }
+            }
+            case JobEvent.Cancelled cancelled -> job.markCancelled();
+        }
+        return Outcome.APPLIED;
+    }
+
+    /**
+     * The job message was dead-lettered after too many deliveries: no worker could finish it.
+     *
+     * @param deliveries how often it was delivered
+     * @return false when there is no such job or it had already ended
+     */
+    @Transactional
+    public boolean failPoisoned(UUID jobId, long deliveries) {
+        Optional<CompressionJob> job = jobs.findById(jobId).filter(j -> !j.status().isTerminal());
+        job.ifPresent(j -> j.markFailed(POISON_MESSAGE,
+                "delivered %d times without finishing".formatted(deliveries)));
+        return job.isPresent();
+    }
+
+    static String typeOf(JobEvent event) {
+        return switch (event) {
+            case JobEvent.Started e -> "started";
+            case JobEvent.Progress e -> "progress";
+            case JobEvent.Heartbeat e -> "heartbeat";
+            case JobEvent.Succeeded e -> "succeeded";
+            case JobEvent.Failed e -> "failed";
+            case JobEvent.Cancelled e -> "cancelled";
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package com.modelpress.api.job;
+
+import com.modelpress.contracts.FidelityReport;
+import org.springframework.data.domain.Limit;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** Read side of jobs for the REST resource. Thread-safe. */
+@Component
+class JobQueries {
+
+    private final JobRepository jobs;
+    private final JobEventLog eventLog;
+    private final JsonMapper json;
+
+    JobQueries(JobRepository jobs, JobEventLog eventLog, JsonMapper json) {
+        this.jobs = jobs;
+        this.eventLog = eventLog;
+        this.json = json;
+    }
+
+    @Transactional(readOnly = true)
+    JobView get(UUID id) {
+        return JobView.from(find(id), json);
+    }
+
+    /** @param status nullable: every status */
+    @Transactional(readOnly = true)
+    JobPage page(JobStatus status, PageCursor after, int limit) {
+        Set<JobStatus> statuses = status == null ? EnumSet.allOf(JobStatus.class) : EnumSet.of(status);
+        List<CompressionJob> found = jobs.findPage(statuses, after.createdAt(), after.id(), Limit.of(limit + 1));
+        List<CompressionJob> page = found.subList(0, Math.min(limit, found.size()));
+        String next = found.size() > limit
+                ? new PageCursor(page.getLast().createdAt(), page.getLast().id()).encode()
+                : null;
+        return new JobPage(page.stream().map(job -> JobView.from(job, json)).toList(), next);
+    }
+
+    @Transactional(readOnly = true)
+    List<JobEventView> events(UUID id) {
+        find(id);
+        return eventLog.after(id, 0).stream().map(JobEventLog.Entry::event).toList();
+    }
+
+    /** @return the fidelity report, or empty while there is none */
+    @Transactional(readOnly = true)
+    Optional<FidelityReport> report(UUID id) {
+        return Optional.ofNullable(find(id).report()).map(report -> json.readValue(report, FidelityReport.class));
+    }
+
+    private CompressionJob find(UUID id) {
+        return jobs.findById(id).orElseThrow(() -> new JobNotFoundException(id));
+    }
+}

@@ -1,0 +1,26 @@
+package com.modelpress.api.job;
+
+import org.springframework.data.domain.Limit;
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.data.repository.query.Param;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+interface JobRepository extends JpaRepository<CompressionJob, UUID> {
+
+    Optional<CompressionJob> findByIdempotencyKey(String idempotencyKey);
+
+    /** Jobs after the cursor {@code (createdAt, id)}, in that order. */
+    @Query("""
+            select j from CompressionJob j
+            where j.status in :statuses
+              and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
+            order by j.createdAt, j.id""")
+    List<CompressionJob> findPage(@Param("statuses") Collection<JobStatus> statuses,
+                                  @Param("createdAt") Instant createdAt, @Param("id") UUID id, Limit limit);
+}

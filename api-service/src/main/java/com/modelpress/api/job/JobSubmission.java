@@ -1,0 +1,162 @@
+package com.modelpress.api.job;
+
+import com.modelpress.api.outbox.Outbox;
+import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.storage.ArtifactStore;
+import com.modelpress.storage.StoredArtifact;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Accepts a job: checks the request, streams the model into artifact storage, then records the job and its
+ * job message in one transaction (the outbox relay publishes it). Thread-safe.
+ */
+@Component
+class JobSubmission {
+
+    private static final Logger log = LoggerFactory.getLogger(JobSubmission.class);
+    private static final int MAX_FILE_NAME = 128;
+
+    private final JobRepository jobs;
+    private final Outbox outbox;
+    private final ArtifactStore store;
+    private final TransactionTemplate transactions;
+    private final JsonMapper json;
+    private final ApiProperties properties;
+
+    JobSubmission(JobRepository jobs, Outbox outbox, ArtifactStore store, TransactionTemplate transactions,
+                  JsonMapper json, ApiProperties properties) {
+        this.jobs = jobs;
+        this.outbox = outbox;
+        this.store = store;
+        this.transactions = transactions;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    /** @param created false when {@code job} is the one an earlier submit with the same Idempotency-Key made */
+    record Submitted(JobView job, boolean created) {}
+
+    /**
+     * @param idempotencyKey nullable
+     * @throws MalformedCompressionRequestException, InvalidCompressionRequestException, UnsupportedMethodException,
+     *         InvalidModelFileException, IdempotencyConflictException,
+     *         com.modelpress.storage.ArtifactTooLargeException (nothing is kept)
+     */
+    Submitted submit(String idempotencyKey, MultipartFile model, String requestJson) throws IOException {
+        CompressionRequest request = parse(requestJson);
+        CompressionRequestRules.check(request);
+        String fileName = safeFileName(model.getOriginalFilename());
+        if (model.isEmpty()) {
+            throw new InvalidModelFileException(fileName, "is empty");
+        }
+
+        UUID id = UUID.randomUUID();
+        String inputKey = "jobs/%s/input/%s".formatted(id, fileName);
+        StoredArtifact input;
+        try (InputStream content = model.getInputStream()) {
+            input = store.put(inputKey, content, properties.maxUploadSize().toBytes());
+        }
+        String canonicalRequest = json.writeValueAsString(request);
+        String requestHash = sha256(canonicalRequest + "\n" + input.sha256());
+        CompressionJob job = new CompressionJob(id, request.method(), canonicalRequest,
+                json.writeValueAsString(request.metadata()), idempotencyKey, requestHash,
+                inputKey, fileName, input.sha256(), input.sizeBytes());
+        try {
+            Submitted submitted = transactions.execute(status -> insertOrReplay(job, request));
+            if (!submitted.created()) {
+                deleteInput(id);
+            }
+            return submitted;
+        } catch (DataIntegrityViolationException raced) {
+            // another submit with the same Idempotency-Key committed first
+            deleteInput(id);
+            return transactions.execute(status -> replay(job).orElseThrow(() -> raced));
+        } catch (RuntimeException e) {
+            deleteInput(id);
+            throw e;
+        }
+    }
+
+    private Submitted insertOrReplay(CompressionJob job, CompressionRequest request) {
+        Optional<Submitted> replayed = replay(job);
+        if (replayed.isPresent()) {
+            return replayed.get();
+        }
+        jobs.saveAndFlush(job);
+        outbox.enqueue(new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(),
+                job.inputSha256(), request, job.createdAt()));
+        return new Submitted(JobView.from(job, json), true);
+    }
+
+    private Optional<Submitted> replay(CompressionJob candidate) {
+        if (candidate.idempotencyKey() == null) {
+            return Optional.empty();
+        }
+        return jobs.findByIdempotencyKey(candidate.idempotencyKey()).map(existing -> {
+            if (!existing.requestHash().equals(candidate.requestHash())) {
+                throw new IdempotencyConflictException(candidate.idempotencyKey(), existing.id());
+            }
+            return new Submitted(JobView.from(existing, json), false);
+        });
+    }
+
+    private CompressionRequest parse(String requestJson) {
+        try {
+            CompressionRequest request = json.readValue(requestJson, CompressionRequest.class);
+            if (request == null) {
+                throw new MalformedCompressionRequestException("it is empty");
+            }
+            return request;
+        } catch (JacksonException e) {
+            throw new MalformedCompressionRequestException(e.getOriginalMessage());
+        }
+    }
+
+    /** The last path segment, reduced to {@code [A-Za-z0-9._-]}; the extension decides the model format. */
+    static String safeFileName(String original) {
+        String name = original == null ? "" : original.replace('\\', '/');
+        name = name.substring(name.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^[.]+", "");
+        if (name.length() > MAX_FILE_NAME) {
+            name = name.substring(name.length() - MAX_FILE_NAME);
+        }
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (!(lower.endsWith(".onnx") || lower.endsWith(".zip") || lower.endsWith(".tar")) || lower.indexOf('.') == 0) {
+            throw new InvalidModelFileException(original, "is not a .onnx file or a .zip/.tar archive");
+        }
+        return name;
+    }
+
+    private void deleteInput(UUID id) {
+        try {
+            store.deleteAll("jobs/%s/input".formatted(id));
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not delete the unused upload of {}: {}", id, e.toString());
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package com.modelpress.api.support;
+
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/** Drives the API over real HTTP; never throws on an error status. */
+public final class ApiClient {
+
+    private final RestClient http;
+    private final JsonMapper json;
+    private final String base;
+
+    public ApiClient(int port, JsonMapper json) {
+        this.base = "http://127.0.0.1:" + port;
+        this.http = RestClient.builder().baseUrl(base).build();
+        this.json = json;
+    }
+
+    public String base() {
+        return base;
+    }
+
+    public record Response(int status, HttpHeaders headers, byte[] body, JsonMapper mapper) {
+        public JsonNode json() {
+            return mapper.readTree(body);
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        public String header(String name) {
+            return headers.getFirst(name);
+        }
+
+        public MediaType contentType() {
+            return headers.getContentType();
+        }
+    }
+
+    public Response get(String path) {
+        return get(path, headers -> {});
+    }
+
+    public Response get(String path, Consumer<HttpHeaders> headers) {
+        return http.get().uri(base + path).headers(headers).exchange((request, response) -> new Response(
+                response.getStatusCode().value(), response.getHeaders(), response.getBody().readAllBytes(), json));
+    }
+
+    public Response post(String path) {
+        return http.post().uri(base + path).exchange((request, response) -> new Response(
+                response.getStatusCode().value(), response.getHeaders(), response.getBody().readAllBytes(), json));
+    }
+
+    public Response send(String method, String path, MediaType contentType, byte[] body) {
+        return http.method(org.springframework.http.HttpMethod.valueOf(method)).uri(base + path)
+                .contentType(contentType).body(body)
+                .exchange((request, response) -> new Response(response.getStatusCode().value(),
+                        response.getHeaders(), response.getBody().readAllBytes(), json));
+    }
+
+    /**
+     * POST /api/v1/jobs.
+     *
+     * @param model          nullable: the part is left out
+     * @param request        nullable: the part is left out
+     * @param idempotencyKey nullable
+     */
+    public Response submit(byte[] model, String fileName, String request, String idempotencyKey) {
+        MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        if (model != null) {
+            parts.add("model", new ByteArrayResource(model) {
+                @Override
+                public String getFilename() {
+                    return fileName;
+                }
+            });
+        }
+        if (request != null) {
+            HttpHeaders partHeaders = new HttpHeaders();
+            partHeaders.setContentType(MediaType.APPLICATION_JSON);
+            parts.add("request", new HttpEntity<>(request, partHeaders));
+        }
+        return http.post().uri(base + "/api/v1/jobs")
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .headers(headers -> {
+                    if (idempotencyKey != null) {
+                        headers.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
+                .body(parts)
+                .exchange((req, response) -> new Response(response.getStatusCode().value(), response.getHeaders(),
+                        response.getBody().readAllBytes(), json));
+    }
+}

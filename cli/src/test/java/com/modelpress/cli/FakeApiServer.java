@@ -94,7 +94,7 @@ final class FakeApiServer implements AutoCloseable {
             } else if (path.equals(jobPath + "/artifacts")) {
                 List<String> list = new ArrayList<>();
                 artifacts.forEach((name, bytes) -> list.add(
-                        "{\"name\":\"%s\",\"size\":%d,\"sha256\":\"%s\",\"contentType\":\"application/octet-stream\",\"href\":\"%s/artifacts/%s\"}"
+                        "{\"name\":\"%s\",\"sizeBytes\":%d,\"sha256\":\"%s\",\"contentType\":\"application/octet-stream\",\"href\":\"%s/artifacts/%s\"}"
                                 .formatted(name, bytes.length, HexFormat.of().formatHex(sha256(bytes)), jobPath, name)));
                 json(exchange, 200, "[" + String.join(",", list) + "]");
             } else if (path.startsWith(jobPath + "/artifacts/") && artifacts.containsKey(path.substring(path.lastIndexOf('/') + 1))) {

@@ -5,19 +5,16 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import java.nio.file.Path;
 
 /**
- * Where integration tests find PostgreSQL, RabbitMQ and artifact storage: the one place to change when the
- * embedded fallbacks (shared/embedded-services) replace the machine's services.
+ * Where integration tests find PostgreSQL, RabbitMQ and artifact storage: the shared
+ * {@link com.modelpress.embedded.TestServices} — the machine's services when they answer (CI forces them with
+ * {@code MODELPRESS_TEST_SERVICES=real}), otherwise embedded PostgreSQL and an embedded AMQP broker.
  *
- * <p>PostgreSQL: database {@code test}, schema {@code api_it} (Flyway creates it), user postgres, trust auth.
- * RabbitMQ: 127.0.0.1:5672 guest/guest, the real {@link com.modelpress.contracts.job.Topology} names.
+ * <p>PostgreSQL: database {@code test}, schema {@code api_it} (Flyway creates it). RabbitMQ: the real
+ * {@link com.modelpress.contracts.job.Topology} names.
  */
 public final class TestServices {
 
-    public static final String JDBC_URL = "jdbc:postgresql://127.0.0.1:5432/test?currentSchema=api_it";
     public static final String DB_SCHEMA = "api_it";
-    public static final String DB_USER = "postgres";
-    public static final String AMQP_HOST = "127.0.0.1";
-    public static final int AMQP_PORT = 5672;
     public static final Path ARTIFACTS = Path.of("target", "it-artifacts").toAbsolutePath();
     /** Small, so that the 413 path is cheap to test. */
     public static final String MAX_UPLOAD_SIZE = "1MB";
@@ -25,20 +22,33 @@ public final class TestServices {
     private TestServices() {
     }
 
+    public static com.modelpress.embedded.TestServices.AmqpSettings amqp() {
+        return com.modelpress.embedded.TestServices.amqp();
+    }
+
     public static String amqpAddress() {
-        return AMQP_HOST + ":" + AMQP_PORT;
+        return amqp().host() + ":" + amqp().port();
+    }
+
+    /** True when the broker is RabbitMQ (quorum queues, delivery limits, dead-lettering), not the embedded one. */
+    public static boolean realBroker() {
+        return amqp().origin() == com.modelpress.embedded.TestServices.Origin.REAL;
     }
 
     /** Every property the integration tests share: the same values give one cached Spring context. */
     public static void register(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> JDBC_URL);
-        registry.add("spring.datasource.username", () -> DB_USER);
-        registry.add("spring.datasource.password", () -> "");
+        com.modelpress.embedded.TestServices.PostgresSettings postgres = com.modelpress.embedded.TestServices.postgres();
+        String url = postgres.jdbcUrl() + (postgres.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=" + DB_SCHEMA;
+        registry.add("spring.datasource.url", () -> url);
+        registry.add("spring.datasource.username", postgres::username);
+        registry.add("spring.datasource.password", postgres::password);
         registry.add("spring.flyway.schemas", () -> DB_SCHEMA);
-        registry.add("spring.rabbitmq.host", () -> AMQP_HOST);
-        registry.add("spring.rabbitmq.port", () -> AMQP_PORT);
-        registry.add("spring.rabbitmq.username", () -> "guest");
-        registry.add("spring.rabbitmq.password", () -> "guest");
+        com.modelpress.embedded.TestServices.AmqpSettings amqp = amqp();
+        registry.add("spring.rabbitmq.host", amqp::host);
+        registry.add("spring.rabbitmq.port", amqp::port);
+        registry.add("spring.rabbitmq.username", amqp::username);
+        registry.add("spring.rabbitmq.password", amqp::password);
+        registry.add("spring.rabbitmq.virtual-host", amqp::virtualHost);
         registry.add("modelpress.storage.root", ARTIFACTS::toString);
         registry.add("modelpress.api.max-upload-size", () -> MAX_UPLOAD_SIZE);
         registry.add("modelpress.outbox.poll-interval", () -> "100ms");

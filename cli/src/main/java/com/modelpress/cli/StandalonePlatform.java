@@ -79,6 +79,7 @@ final class StandalonePlatform implements AutoCloseable {
                     "modelpress.storage.root", folder.resolve("artifacts").toString(),
                     // two Spring contexts in one JVM would register the same MBean names
                     "spring.jmx.enabled", "false",
+                    "spring.main.banner-mode", "off",
                     "spring.main.register-shutdown-hook", "false");
 
             log.println("starting the API on port " + port + "…");
@@ -95,6 +96,7 @@ final class StandalonePlatform implements AutoCloseable {
             log.flush();
             ConfigurableApplicationContext worker = run(WorkerApplication.class, common, Map.of(
                     "spring.config.name", "worker-service",
+                    "springdoc.api-docs.enabled", "false",
                     "spring.autoconfigure.exclude", WORKER_EXCLUDES,
                     "server.port", "0"));
             platform.started.addFirst(worker);

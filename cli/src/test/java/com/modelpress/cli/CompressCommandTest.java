@@ -22,7 +22,8 @@ import java.util.Random;
 
 class CompressCommandTest {
 
-    static final List<String> METHODS = CompressionMethod.IDS;
+    /** The methods that need nothing but a method id; {@code auto} also needs a target (tested on its own). */
+    static final List<String> METHODS = CompressionMethod.IDS.stream().filter(id -> !id.equals("auto")).toList();
 
     @TempDir
     Path dir;
@@ -139,6 +140,30 @@ class CompressCommandTest {
     }
 
     @Test
+    void autoFindsAMixForTheTargetAndNeedsOne() throws IOException {
+        Path reportFile = dir.resolve("auto.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "auto", "--min-cosine", "0.999", "--budget", "2m",
+                "-o", dir.resolve("auto.onnx").toString(), "--samples", "2", "--latency-runs", "0",
+                "--report", reportFile.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.get("method").asString()).isEqualTo("auto");
+        assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThanOrEqualTo(0.999);
+        assertThat(report.get("notes").toString()).contains("auto: target cosine 0.99900 met");
+
+        CliRun noTarget = CliRun.of("compress", model.toString(), "-m", "auto", "-o", dir.resolve("x.onnx").toString());
+        assertThat(noTarget.exitCode()).isEqualTo(2);
+        assertThat(noTarget.err()).contains("--min-cosine");
+        CliRun badBudget = CliRun.of("compress", model.toString(), "-m", "auto", "--min-cosine", "0.9", "--budget", "soon",
+                "-o", dir.resolve("x.onnx").toString());
+        assertThat(badBudget.exitCode()).isEqualTo(2);
+        CliRun targetWithoutAuto = CliRun.of("compress", model.toString(), "-m", "int8", "--min-cosine", "0.9",
+                "-o", dir.resolve("x.onnx").toString());
+        assertThat(targetWithoutAuto.exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void keepsExcludedTensorsAndSaysWhy() {
         Path reportFile = dir.resolve("r.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("same.onnx").toString(),
@@ -161,7 +186,7 @@ class CompressCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(run.errorLines()).containsExactly(
-                "error: unknown method 'int9'; expected one of fp16, int8, int8-dynamic, int4");
+                "error: unknown method 'int9'; expected one of fp16, int8, int8-dynamic, int4, auto");
         assertThat(run.err()).contains("modelpress compress --help");
         assertThat(output).doesNotExist();
     }

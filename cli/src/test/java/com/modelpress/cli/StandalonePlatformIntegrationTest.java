@@ -1,0 +1,57 @@
+package com.modelpress.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The standalone platform for real: embedded PostgreSQL and AMQP broker, the API and a worker in this JVM. A job
+ * submitted with the CLI's REST client succeeds, its artifacts download with matching digests, and a restart on
+ * the same data folder still knows the job. Takes tens of seconds.
+ */
+class StandalonePlatformIntegrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void runsAJobEndToEndAndKeepsItAcrossARestart() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path data = dir.resolve("data");
+        Path model = TinyModels.matMul(dir.resolve("tiny.onnx"));
+        String server = "http://127.0.0.1:" + port;
+        String id;
+        try (StandalonePlatform platform = StandalonePlatform.start(data, port, new PrintWriter(new StringWriter()))) {
+            CliRun submit = CliRun.of("submit", model.toString(), "--method", "int8", "--samples", "2", "--wait",
+                    "--min-cosine", "0.99", "--server", server);
+            assertThat(submit.exitCode()).as(submit.err()).isZero();
+            id = submit.out().lines().findFirst().orElseThrow().strip();
+
+            CliRun download = CliRun.of("download", id, "-o", dir.resolve("out").toString(), "--server", server);
+            assertThat(download.exitCode()).as(download.err()).isZero();
+            assertThat(dir.resolve("out/model.onnx")).isRegularFile();
+            JsonNode report = JsonMapper.builder().build().readTree(dir.resolve("out/report.json"));
+            assertThat(report.get("method").asString()).isEqualTo("int8");
+            assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThan(0.99);
+        }
+        try (StandalonePlatform platform = StandalonePlatform.start(data, port, new PrintWriter(new StringWriter()))) {
+            CliRun status = CliRun.of("status", id, "--server", server);
+            assertThat(status.exitCode()).as(status.err()).isZero();
+            assertThat(status.out()).contains("SUCCEEDED");
+            assertThat(Files.list(data.resolve("artifacts/jobs/" + id))).isNotEmpty();
+        }
+    }
+}

@@ -42,7 +42,8 @@ public record WorkerProperties(
         @DefaultValue("1000") int maxArchiveEntries,
         @DefaultValue("100") int maxArchiveRatio,
         @DefaultValue("24h") Duration cancelMemory,
-        @DefaultValue("10000") int cancelMemorySize) {
+        @DefaultValue("10000") int cancelMemorySize,
+        @DefaultValue("10m") Duration autoBudget) {
 
     public WorkerProperties {
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "modelpress-worker");
@@ -52,7 +53,7 @@ public record WorkerProperties(
         require(latencyRuns >= 0, "latency-runs must not be negative, was " + latencyRuns);
         require(maxArchiveEntries >= 1 && maxArchiveRatio >= 1, "archive limits must be positive");
         require(heartbeatInterval.isPositive() && progressInterval.isPositive() && confirmTimeout.isPositive()
-                && jobTimeout.isPositive() && cancelMemory.isPositive(), "durations must be positive");
+                && jobTimeout.isPositive() && cancelMemory.isPositive() && autoBudget.isPositive(), "durations must be positive");
     }
 
     private static void require(boolean condition, String message) {

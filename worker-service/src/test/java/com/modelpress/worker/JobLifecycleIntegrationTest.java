@@ -1,5 +1,9 @@
 package com.modelpress.worker;
 
+import com.modelpress.contracts.job.JobMessage;
+
+import com.modelpress.contracts.CompressionRequest;
+
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
@@ -107,6 +111,29 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         assertThat(succeeded.report().method()).isEqualTo("fp16");
         assertThat(succeeded.report().evaluation().samples()).as("the worker's default samples").isEqualTo(2);
         assertSettled(good);
+    }
+
+    @Test
+    void autoJobSearchesForTheTargetAndAutoWithoutOneIsInvalid() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        JobMessage plain = job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(64, 64, 5)), "model.onnx", "auto", 2);
+        CompressionRequest withTarget = new CompressionRequest("auto", plain.request().options(),
+                new CompressionRequest.Target(0.999), plain.request().evaluation(), plain.request().metadata());
+        submit(new JobMessage(plain.schemaVersion(), jobId, plain.inputKey(), plain.inputName(), plain.inputSha256(),
+                withTarget, plain.submittedAt()));
+
+        JobEvent terminal = awaitTerminal(jobId).getLast();
+        assertThat(terminal).isInstanceOf(JobEvent.Succeeded.class);
+        JobEvent.Succeeded succeeded = (JobEvent.Succeeded) terminal;
+        assertThat(succeeded.report().method()).isEqualTo("auto");
+        assertThat(succeeded.report().worstCosineMean()).isGreaterThanOrEqualTo(0.999);
+        assertThat(succeeded.report().notes()).anySatisfy(note -> assertThat(note).contains("auto: target cosine 0.99900 met"));
+        assertSettled(jobId);
+
+        UUID noTarget = UUID.randomUUID();
+        submit(job(noTarget, storeInput(noTarget, "model.onnx", OnnxModels.matMul(16, 16, 3)), "model.onnx", "auto", null));
+        assertThat(assertFailed(awaitTerminal(noTarget), "invalid_request").message()).contains("target.minCosine");
+        assertSettled(noTarget);
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.Set;
  */
 final class CompressionRequestRules {
 
-    static final List<String> METHODS = List.of("fp16", "int8", "int8-dynamic", "int4");
+    static final List<String> METHODS = List.of("fp16", "int8", "int8-dynamic", "int4", "auto");
     static final String AUTO = "auto";
     static final Set<Integer> BLOCK_SIZES = Set.of(16, 32, 64, 128);
     static final int MAX_SAMPLES = 1024;
@@ -27,7 +27,6 @@ final class CompressionRequestRules {
     }
 
     /**
-     * @throws UnsupportedMethodException         for {@code auto}
      * @throws InvalidCompressionRequestException listing every rule the request breaks
      */
     static void check(CompressionRequest request) {
@@ -35,8 +34,8 @@ final class CompressionRequestRules {
         String method = request.method();
         if (method == null || method.isBlank()) {
             violations.add(violation("method", "is required; one of " + METHODS));
-        } else if (method.equals(AUTO)) {
-            throw new UnsupportedMethodException(method);
+        } else if (method.equals(AUTO) && (request.target() == null || request.target().minCosine() == null)) {
+            violations.add(violation("target.minCosine", "is required for auto: the smallest model that meets it"));
         } else if (!METHODS.contains(method)) {
             violations.add(violation("method", "'%s' is not one of %s".formatted(method, METHODS)));
         }
@@ -55,8 +54,8 @@ final class CompressionRequestRules {
         }
         if (request.target() != null && request.target().minCosine() != null) {
             double minCosine = request.target().minCosine();
-            if (!(minCosine >= 0 && minCosine <= 1)) {
-                violations.add(violation("target.minCosine", "must be between 0 and 1, not " + minCosine));
+            if (!(minCosine > 0 && minCosine <= 1)) {
+                violations.add(violation("target.minCosine", "must be above 0 and at most 1, not " + minCosine));
             }
         }
         Integer samples = request.evaluation().samples();

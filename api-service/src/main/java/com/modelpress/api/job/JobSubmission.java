@@ -56,7 +56,7 @@ class JobSubmission {
 
     /**
      * @param idempotencyKey nullable
-     * @throws MalformedCompressionRequestException, InvalidCompressionRequestException, UnsupportedMethodException,
+     * @throws MalformedCompressionRequestException, InvalidCompressionRequestException,
      *         InvalidModelFileException, IdempotencyConflictException,
      *         com.modelpress.storage.ArtifactTooLargeException (nothing is kept)
      */

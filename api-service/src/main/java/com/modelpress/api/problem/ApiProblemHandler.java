@@ -11,7 +11,6 @@ import com.modelpress.api.job.InvalidParameterException;
 import com.modelpress.api.job.JobNotFoundException;
 import com.modelpress.api.job.MalformedCompressionRequestException;
 import com.modelpress.api.job.ReportNotAvailableException;
-import com.modelpress.api.job.UnsupportedMethodException;
 import com.modelpress.storage.ArtifactTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,11 +85,6 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
         body.setProperty("errors", e.violations());
         return handleExceptionInternal(e, withCode(body, "validation_failed"), new HttpHeaders(),
                 HttpStatus.UNPROCESSABLE_CONTENT, request);
-    }
-
-    @ExceptionHandler
-    ResponseEntity<Object> unsupportedMethod(UnsupportedMethodException e, WebRequest request) {
-        return problem(e, HttpStatus.UNPROCESSABLE_CONTENT, "method_not_supported", request);
     }
 
     @ExceptionHandler

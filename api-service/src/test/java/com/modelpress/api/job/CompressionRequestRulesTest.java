@@ -22,9 +22,11 @@ class CompressionRequestRulesTest {
     }
 
     @Test
-    void autoIsKnownButNotSupportedYet() {
+    void autoNeedsATarget() {
         assertThatThrownBy(() -> CompressionRequestRules.check(request("auto", null, null)))
-                .isInstanceOf(UnsupportedMethodException.class).hasMessageContaining("'auto' is not supported yet");
+                .isInstanceOf(InvalidCompressionRequestException.class).hasMessageContaining("target.minCosine");
+        assertThatCode(() -> CompressionRequestRules.check(new CompressionRequest("auto", null,
+                new CompressionRequest.Target(0.995), null, null))).doesNotThrowAnyException();
     }
 
     @Test

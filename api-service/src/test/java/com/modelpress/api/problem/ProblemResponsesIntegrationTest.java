@@ -62,8 +62,8 @@ class ProblemResponsesIntegrationTest extends ApiIntegrationTest {
         assertThat(problem.get("errors").valueStream().map(e -> e.get("field").asString()).toList())
                 .containsExactlyInAnyOrder("method", "options.blockSize", "evaluation.samples", "target.minCosine");
 
-        assertProblem(api.submit(MODEL, "model.onnx", "{\"method\":\"auto\",\"target\":{\"minCosine\":0.99}}", null),
-                422, "method_not_supported");
+        assertProblem(api.submit(MODEL, "model.onnx", "{\"method\":\"auto\"}", null),
+                422, "validation_failed");
         assertProblem(api.submit(MODEL, "model.bin", VALID, null), 422, "invalid_model_file");
         assertProblem(api.submit(new byte[0], "model.onnx", VALID, null), 422, "invalid_model_file");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isZero();

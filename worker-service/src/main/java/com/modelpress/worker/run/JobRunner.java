@@ -167,7 +167,7 @@ public final class JobRunner {
         return new Outcome(name, Disposition.REQUEUE);
     }
 
-    private static CompressionMethod method(JobMessage job) throws InvalidRequestException {
+    private CompressionMethod method(JobMessage job) throws InvalidRequestException {
         if (job.schemaVersion() != JobMessage.SCHEMA_VERSION) {
             throw new InvalidRequestException("job message schemaVersion %d is not supported; this worker reads %d"
                     .formatted(job.schemaVersion(), JobMessage.SCHEMA_VERSION));
@@ -177,7 +177,14 @@ public final class JobRunner {
         }
         try {
             ArtifactStore.checkKey(job.inputKey());
-            return CompressionMethod.of(job.request().method(), job.request().options());
+            CompressionRequest request = job.request();
+            if ("auto".equals(request.method())) {
+                if (request.target() == null || request.target().minCosine() == null) {
+                    throw new InvalidRequestException("auto needs target.minCosine");
+                }
+                return CompressionMethod.auto(request.options(), request.target().minCosine(), properties.autoBudget());
+            }
+            return CompressionMethod.of(request.method(), request.options());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }

@@ -11,6 +11,7 @@ import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
 import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
+import com.modelpress.engine.evaluation.ReferenceBands;
 import com.modelpress.engine.graph.OnnxModel;
 
 import java.io.IOException;
@@ -127,7 +128,9 @@ public final class ModelCompressor {
                 outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                 result.info(), evaluation.seed(), result.sessionOptions(),
                 new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
-                timings, Stream.of(calibrationNotes, outcome.notes(), result.notes()).flatMap(List::stream).toList());
+                timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(),
+                        result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
+                        .flatMap(List::stream).toList());
     }
 
     /** {@code XᵀX} of the activation input of every MatMul/Gemm whose weight is constant. */

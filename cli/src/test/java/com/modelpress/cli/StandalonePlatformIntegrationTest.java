@@ -34,7 +34,7 @@ class StandalonePlatformIntegrationTest {
         Path model = TinyModels.matMul(dir.resolve("tiny.onnx"));
         String server = "http://127.0.0.1:" + port;
         String id;
-        try (StandalonePlatform platform = StandalonePlatform.start(data, port, new PrintWriter(new StringWriter()))) {
+        try (StandalonePlatform _ = StandalonePlatform.start(data, port, new PrintWriter(new StringWriter()))) {
             CliRun submit = CliRun.of("submit", model.toString(), "--method", "int8", "--samples", "2", "--wait",
                     "--min-cosine", "0.99", "--server", server);
             assertThat(submit.exitCode()).as(submit.err()).isZero();
@@ -47,7 +47,7 @@ class StandalonePlatformIntegrationTest {
             assertThat(report.get("method").asString()).isEqualTo("int8");
             assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThan(0.99);
         }
-        try (StandalonePlatform platform = StandalonePlatform.start(data, port, new PrintWriter(new StringWriter()))) {
+        try (StandalonePlatform _ = StandalonePlatform.start(data, port, new PrintWriter(new StringWriter()))) {
             CliRun status = CliRun.of("status", id, "--server", server);
             assertThat(status.exitCode()).as(status.err()).isZero();
             assertThat(status.out()).contains("SUCCEEDED");

@@ -37,7 +37,7 @@ import com.modelpress.engine.evaluation.FidelityEvaluator;
 public final class FidelityBench {
 
     private static final Set<String> OPTIONS =
-            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads", "calibration");
+            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads", "calibration", "section");
     private static final List<String> ALL_MODELS = List.of("minilm", "bge", "e5");
     private static final List<String> ALL_METHODS = List.of("fp16", "int8", "int8-dynamic", "int4");
     /** int4 as the bench reports it: block 32, asymmetric (with zero points). */
@@ -102,8 +102,10 @@ public final class FidelityBench {
                                 reference, referenceEmbeddings));
                         continue;
                     }
-                    rows.add(compressAndScore(compressor, scoring, model, methodId, fp32, work, reference,
-                            referenceEmbeddings));
+                    // variants: int4/b128 (block size), int4/plain (no calibration: searched rounding only)
+                    boolean plain = methodId.endsWith("/plain");
+                    rows.add(compressAndScore(plain ? new ModelCompressor(ENGINE_EVALUATION, CalibrationSettings.none())
+                            : compressor, scoring, model, methodId, fp32, work, reference, referenceEmbeddings));
                 }
             }
         }
@@ -114,7 +116,8 @@ public final class FidelityBench {
         String body = RunDescription.current(environment.getVersion(), command).markdown() + "\n"
                 + howMeasured(sentences.size(), batch, latencyRuns, threads) + " " + calibrationNote(calibrationMode,
                 calibrationCount) + "\n\n" + table;
-        BenchmarksDoc.writeSection(out, "fidelity", "Fidelity", body);
+        String section = arguments.list("section", List.of("fidelity")).getFirst();
+        BenchmarksDoc.writeSection(out, section, section.equals("fidelity") ? "Fidelity" : "Fidelity: " + section, body);
         System.err.println("wrote " + out);
     }
 
@@ -166,7 +169,11 @@ public final class FidelityBench {
                                                 float[][] referenceEmbeddings) {
         CompressionMethod method;
         try {
-            method = CompressionMethod.of(methodId, OPTIONS_USED);
+            String[] parts = methodId.split("/");
+            Integer blockSize = java.util.Arrays.stream(parts).filter(p -> p.matches("b\\d+"))
+                    .map(p -> Integer.valueOf(p.substring(1))).findFirst().orElse(OPTIONS_USED.blockSize());
+            method = CompressionMethod.of(parts[0], new CompressionOptions(blockSize, OPTIONS_USED.symmetric(),
+                    OPTIONS_USED.excludeNodes(), OPTIONS_USED.minElements()));
         } catch (IllegalArgumentException e) {
             return new FidelityRow.Failed(model.displayName(), methodId, e.getMessage());
         }
@@ -177,7 +184,8 @@ public final class FidelityBench {
                                                 String methodId, CompressionMethod method, Path fp32, Path work,
                                                 SentenceEmbedder reference, float[][] referenceEmbeddings) {
         try {
-            Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + method.id())).resolve("model.onnx");
+            Path output = WorkDirectory.emptied(work.resolve(model.id() + "-" + methodId.replaceAll("[^A-Za-z0-9.-]", "_")))
+                    .resolve("model.onnx");
             long start = System.nanoTime();
             FidelityReport report = compressor.compress(fp32, output, method, ProgressListener.NONE);
             double seconds = (System.nanoTime() - start) / 1e9;

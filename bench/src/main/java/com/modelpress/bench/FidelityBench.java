@@ -102,7 +102,7 @@ public final class FidelityBench {
                                 reference, referenceEmbeddings));
                         continue;
                     }
-                    // variants: int4/b128 (block size), int4/plain (no calibration: searched rounding only)
+                    // variants: int4/b128 (block size), int4/rtn|search|aware|gptq (rounding), int4/plain (no calibration)
                     boolean plain = methodId.endsWith("/plain");
                     rows.add(compressAndScore(plain ? new ModelCompressor(ENGINE_EVALUATION, CalibrationSettings.none())
                             : compressor, scoring, model, methodId, fp32, work, reference, referenceEmbeddings));
@@ -172,8 +172,10 @@ public final class FidelityBench {
             String[] parts = methodId.split("/");
             Integer blockSize = java.util.Arrays.stream(parts).filter(p -> p.matches("b\\d+"))
                     .map(p -> Integer.valueOf(p.substring(1))).findFirst().orElse(OPTIONS_USED.blockSize());
+            String rounding = java.util.Arrays.stream(parts).filter(CompressionOptions.ROUNDINGS::contains).findFirst()
+                    .orElse(null);
             method = CompressionMethod.of(parts[0], new CompressionOptions(blockSize, OPTIONS_USED.symmetric(),
-                    OPTIONS_USED.excludeNodes(), OPTIONS_USED.minElements()));
+                    OPTIONS_USED.excludeNodes(), OPTIONS_USED.minElements(), rounding));
         } catch (IllegalArgumentException e) {
             return new FidelityRow.Failed(model.displayName(), methodId, e.getMessage());
         }

@@ -101,6 +101,12 @@ final class CompressCommand implements Callable<Integer> {
             description = "Timed runs per model for latency; 0 skips latency (default: ${DEFAULT-VALUE}).")
     int latencyRuns = DEFAULTS.latencyRuns();
 
+    @Option(names = "--rounding", paramLabel = "MODE",
+            description = "int4/auto: how 4-bit codes are chosen — gptq (default: error-compensating, calibrated), "
+                    + "aware (block search weighted by calibration activations), search (block search), "
+                    + "rtn (plain round to nearest, the baseline).")
+    String rounding;
+
     @Option(names = "--min-cosine", paramLabel = "X",
             description = "auto: the target — worst output's mean cosine on the evaluation samples, e.g. 0.995.")
     Double minCosine;
@@ -166,7 +172,8 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     private CompressionMethod method() {
-        CompressionOptions options = new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements);
+        CompressionOptions options = new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements,
+                rounding);
         try {
             if ("auto".equalsIgnoreCase(method)) {
                 if (minCosine == null) {

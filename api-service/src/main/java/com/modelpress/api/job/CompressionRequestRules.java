@@ -43,6 +43,9 @@ final class CompressionRequestRules {
         if (options.blockSize() != null && !BLOCK_SIZES.contains(options.blockSize())) {
             violations.add(violation("options.blockSize", "must be 16, 32, 64 or 128, not " + options.blockSize()));
         }
+        if (options.rounding() != null && !CompressionOptions.ROUNDINGS.contains(options.rounding())) {
+            violations.add(violation("options.rounding", "must be one of " + CompressionOptions.ROUNDINGS));
+        }
         if (options.minElements() != null && options.minElements() < 0) {
             violations.add(violation("options.minElements", "must not be negative"));
         }

@@ -22,6 +22,15 @@ class CompressionRequestRulesTest {
     }
 
     @Test
+    void roundingMustBeKnown() {
+        assertThatThrownBy(() -> CompressionRequestRules.check(new CompressionRequest("int4",
+                new CompressionOptions(32, null, null, null, "stochastic"), null, null, null)))
+                .isInstanceOf(InvalidCompressionRequestException.class).hasMessageContaining("options.rounding");
+        assertThatCode(() -> CompressionRequestRules.check(new CompressionRequest("int4",
+                new CompressionOptions(32, null, null, null, "rtn"), null, null, null))).doesNotThrowAnyException();
+    }
+
+    @Test
     void autoNeedsATarget() {
         assertThatThrownBy(() -> CompressionRequestRules.check(request("auto", null, null)))
                 .isInstanceOf(InvalidCompressionRequestException.class).hasMessageContaining("target.minCosine");

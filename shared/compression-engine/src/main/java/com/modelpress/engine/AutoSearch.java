@@ -76,7 +76,8 @@ final class AutoSearch {
     /** The pass that applies {@code assignment}; tensors at {@link Level#FP32} are kept. */
     WeightPass pass(Map<String, Level> assignment, Level rest, Map<String, double[]> inputMoments) {
         Map<Level, WeightPass> passes = Map.of(
-                Level.INT4, new Int4Pass(auto.options().blockSizeOrDefault(), auto.options().symmetricOrDefault(), inputMoments),
+                Level.INT4, new Int4Pass(auto.options().blockSizeOrDefault(), auto.options().symmetricOrDefault(),
+                        auto.options().roundingOrDefault(), inputMoments),
                 Level.INT8, new Int8Pass(),
                 Level.FP16, new Fp16Pass());
         return (Weight weight, float[] values, RewriteScope scope) -> {

@@ -79,7 +79,7 @@ final class Compression {
             case CompressionMethod.Fp16 ignored -> new Fp16Pass();
             case CompressionMethod.Int8 ignored -> new Int8Pass();
             case CompressionMethod.Int8Dynamic ignored -> new DynamicInt8Pass();
-            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric(), inputMoments);
+            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric(), int4.options().roundingOrDefault(), inputMoments);
             case CompressionMethod.Auto auto -> throw new IllegalArgumentException(
                     "auto assigns a method per tensor; it has no single pass");
         };

@@ -31,7 +31,7 @@ public sealed interface CompressionMethod {
             case "int8" -> new Int8(common);
             case "int8-dynamic" -> new Int8Dynamic(common);
             case "int4" -> new Int4(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
-                    given.excludeNodes(), given.minElementsOrDefault()));
+                    given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()));
             case "auto" -> throw new IllegalArgumentException("auto needs a target, e.g. a minimum cosine");
             default -> throw new IllegalArgumentException(
                     "unknown method '%s'; expected one of %s".formatted(id, String.join(", ", IDS)));
@@ -47,7 +47,7 @@ public sealed interface CompressionMethod {
     static CompressionMethod auto(CompressionOptions options, double minCosine, java.time.Duration budget) {
         CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
         return new Auto(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
-                given.excludeNodes(), given.minElementsOrDefault()), minCosine, budget);
+                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()), minCosine, budget);
     }
 
     /** Float16 weights decoded back to float32 with {@code Cast}. */
@@ -84,6 +84,7 @@ public sealed interface CompressionMethod {
                 throw new IllegalArgumentException("block size %d is not supported; use one of %s"
                         .formatted(options.blockSizeOrDefault(), Int4.BLOCK_SIZES));
             }
+            Int4.checkRounding(options);
         }
 
         public String id() {
@@ -100,6 +101,20 @@ public sealed interface CompressionMethod {
             if (!BLOCK_SIZES.contains(blockSize)) {
                 throw new IllegalArgumentException("block size %d is not supported; use one of %s".formatted(blockSize, BLOCK_SIZES));
             }
+            checkRounding(options);
+        }
+
+        static void checkRounding(CompressionOptions options) {
+            if (!CompressionOptions.ROUNDINGS.contains(options.roundingOrDefault())) {
+                throw new IllegalArgumentException("rounding '%s' is not supported; use one of %s"
+                        .formatted(options.rounding(), CompressionOptions.ROUNDINGS));
+            }
+        }
+
+        /** True when the rounding uses calibration activations. */
+        public boolean calibrated() {
+            String rounding = options.roundingOrDefault();
+            return rounding.equals("gptq") || rounding.equals("aware");
         }
 
         public String id() {

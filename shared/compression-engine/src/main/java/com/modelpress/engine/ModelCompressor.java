@@ -78,8 +78,9 @@ public final class ModelCompressor {
 
         Map<String, double[]> moments = Map.of();
         List<String> calibrationNotes = new ArrayList<>();
-        boolean usesInt4 = method instanceof CompressionMethod.Int4 || method instanceof CompressionMethod.Auto;
-        if (usesInt4 && calibration.enabled()) {
+        boolean calibrated = method instanceof CompressionMethod.Int4 int4 ? int4.calibrated()
+                : method instanceof CompressionMethod.Auto auto && List.of("gptq", "aware").contains(auto.options().roundingOrDefault());
+        if (calibrated && calibration.enabled()) {
             moments = calibrate(source, progress, calibrationNotes);
             start = lap(timings, "calibrate", start);
         }

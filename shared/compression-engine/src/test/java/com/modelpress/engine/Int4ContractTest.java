@@ -40,4 +40,26 @@ class Int4ContractTest extends CompressionMethodContract {
             assertThat(t.encoding()).startsWith(symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits");
         });
     }
+
+    @ParameterizedTest
+    @CsvSource({"gptq,GPTQ", "aware,activation-aware", "search,MatMulNBits", "rtn,RTN"})
+    void everyRoundingMode(String rounding, String encoding) throws IOException {
+        Path input = OnnxFixtures.write(OnnxFixtures.matMul(128, 64, 13), dir.resolve("rounding.onnx"));
+        CompressionMethod method = CompressionMethod.of("int4", new CompressionOptions(32, false, List.of(), null, rounding));
+        FidelityReport report = new ModelCompressor(new com.modelpress.engine.evaluation.EvaluationSettings(2, 7, null, 0,
+                java.util.Map.of()), new com.modelpress.engine.evaluation.CalibrationSettings(256, 3, null))
+                .compress(input, dir.resolve("rounding-out.onnx"), method, ProgressListener.NONE);
+        assertThat(report.outputs().getFirst().cosineMean()).isGreaterThan(0.97);
+        assertThat(report.tensors()).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo("W");
+            assertThat(t.encoding()).endsWith(encoding);
+        });
+        assertThat(report.options().rounding()).isEqualTo(rounding);
+    }
+
+    @org.junit.jupiter.api.Test
+    void unknownRoundingIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompressionMethod.of("int4",
+                new CompressionOptions(32, false, List.of(), null, "stochastic"))).hasMessageContaining("rounding");
+    }
 }

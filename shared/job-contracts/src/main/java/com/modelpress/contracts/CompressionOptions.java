@@ -9,14 +9,26 @@ import java.util.List;
  * @param symmetric    4-bit without zero points (default {@code false}: asymmetric with zero points)
  * @param excludeNodes node or tensor names to leave untouched
  * @param minElements  tensors with fewer elements are left as they are (default 1024)
+ * @param rounding     how 4-bit codes are chosen: {@code gptq} (default: error-compensating, calibrated; plain
+ *                     search without calibration), {@code aware} (block search weighted by calibration activation
+ *                     energy), {@code search} (block search, no calibration), {@code rtn} (min/max round to nearest,
+ *                     the baseline)
  */
-public record CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements) {
+public record CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements,
+                                 String rounding) {
 
     public static final int DEFAULT_BLOCK_SIZE = 32;
     public static final long DEFAULT_MIN_ELEMENTS = 1024;
+    public static final List<String> ROUNDINGS = List.of("gptq", "aware", "search", "rtn");
+    public static final String DEFAULT_ROUNDING = "gptq";
 
     public CompressionOptions {
         excludeNodes = excludeNodes == null ? List.of() : List.copyOf(excludeNodes);
+    }
+
+    /** Options with the default rounding. */
+    public CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements) {
+        this(blockSize, symmetric, excludeNodes, minElements, null);
     }
 
     public static CompressionOptions defaults() {
@@ -29,6 +41,10 @@ public record CompressionOptions(Integer blockSize, Boolean symmetric, List<Stri
 
     public boolean symmetricOrDefault() {
         return symmetric != null && symmetric;
+    }
+
+    public String roundingOrDefault() {
+        return rounding == null ? DEFAULT_ROUNDING : rounding;
     }
 
     public long minElementsOrDefault() {

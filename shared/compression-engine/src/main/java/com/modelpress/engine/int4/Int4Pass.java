@@ -28,6 +28,7 @@ public final class Int4Pass implements WeightPass {
 
     private final int blockSize;
     private final boolean symmetric;
+    private final String rounding;
     private final Map<String, double[]> inputMoments;
 
     /**
@@ -36,8 +37,14 @@ public final class Int4Pass implements WeightPass {
      *                     {@link BlockQuantizer}. Empty for calibration-free compression.
      */
     public Int4Pass(int blockSize, boolean symmetric, Map<String, double[]> inputMoments) {
+        this(blockSize, symmetric, "gptq", inputMoments);
+    }
+
+    /** @param rounding {@code gptq}, {@code aware}, {@code search} or {@code rtn} (see CompressionOptions) */
+    public Int4Pass(int blockSize, boolean symmetric, String rounding, Map<String, double[]> inputMoments) {
         this.blockSize = blockSize;
         this.symmetric = symmetric;
+        this.rounding = rounding;
         this.inputMoments = Map.copyOf(inputMoments);
     }
 
@@ -65,10 +72,26 @@ public final class Int4Pass implements WeightPass {
         int n = matrix.n();
         float[] w = matrix.values();
         float[] decoded = new float[w.length];
-        double[] moments = inputMoments(weight, k);
-        MatMulNBitsWeights packed = moments == null
-                ? BlockQuantizer.quantize(w, k, n, blockSize, symmetric, decoded)
-                : Gptq.quantize(w, k, n, blockSize, symmetric, moments, decoded);
+        double[] moments = rounding.equals("gptq") || rounding.equals("aware") ? inputMoments(weight, k) : null;
+        MatMulNBitsWeights packed;
+        String how;
+        if (rounding.equals("rtn")) {
+            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, true, null, decoded);
+            how = " RTN";
+        } else if (moments != null && rounding.equals("gptq")) {
+            packed = Gptq.quantize(w, k, n, blockSize, symmetric, moments, decoded);
+            how = " GPTQ";
+        } else if (moments != null) {
+            double[] importance = new double[k];
+            for (int i = 0; i < k; i++) {
+                importance[i] = moments[i * k + i];
+            }
+            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, false, importance, decoded);
+            how = " activation-aware";
+        } else {
+            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, decoded);
+            how = "";
+        }
 
         String base = weight.name();
         String bName = scope.fresh(base + "_q4");
@@ -92,7 +115,7 @@ public final class Int4Pass implements WeightPass {
         long compressed = packed.packed().length + 4L * packed.scales().length
                 + (symmetric ? 0 : packed.zeroPoints().length);
         double sqnr = Sqnr.decibels(w, decoded);
-        String encoding = (symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits") + (moments == null ? "" : " GPTQ");
+        String encoding = (symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits") + how;
         return new TensorReport(weight.name(), "int4", encoding, 4, blockSize, values.length, 4L * values.length,
                 compressed, sqnr, null);
     }

@@ -74,6 +74,46 @@ class BlockQuantizerTest {
     }
 
     @Test
+    void engineRoundToNearestIsTheBaselineTheSearchBeats() {
+        float[] w = gaussian(256 * 64, 8);
+        for (int i = 0; i < w.length; i += 89) {
+            w[i] *= 8;
+        }
+        float[] rtn = new float[w.length];
+        MatMulNBitsWeights packed = BlockQuantizer.quantize(w, 256, 64, 32, false, true, null, rtn);
+        assertThat(packed.dequantize()).containsExactly(rtn);
+        assertThat(rtn).containsExactly(minMaxRoundToNearest(w, 256, 64, 32));
+        float[] searched = new float[w.length];
+        BlockQuantizer.quantize(w, 256, 64, 32, false, searched);
+        assertThat(Sqnr.decibels(w, searched)).isGreaterThan(Sqnr.decibels(w, rtn));
+    }
+
+    @Test
+    void activationAwareSearchLowersTheErrorWhereActivationsAreLarge() {
+        int k = 128;
+        int n = 32;
+        float[] w = gaussian(k * n, 9);
+        double[] importance = new double[k];
+        for (int i = 0; i < k; i++) {
+            importance[i] = i % 8 == 0 ? 100 : 1; // a few input channels carry most of the activation energy
+        }
+        float[] plain = new float[w.length];
+        BlockQuantizer.quantize(w, k, n, 32, false, plain);
+        float[] aware = new float[w.length];
+        BlockQuantizer.quantize(w, k, n, 32, false, false, importance, aware);
+        assertThat(weightedError(w, aware, importance, n)).isLessThan(weightedError(w, plain, importance, n));
+    }
+
+    private static double weightedError(float[] w, float[] q, double[] importance, int n) {
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            double e = w[i] - q[i];
+            sum += importance[i / n] * e * e;
+        }
+        return sum;
+    }
+
+    @Test
     void symmetricCodesAreCentredOnEight() {
         float[] w = {-1f, -0.5f, 0f, 0.5f, 1f, 0.25f, -0.25f, 0.75f, -0.75f, 0.1f, -0.1f, 0.2f, -0.2f, 0.3f, -0.3f, 0.4f};
         float[] decoded = new float[w.length];

@@ -111,6 +111,14 @@ final class CompressCommand implements Callable<Integer> {
             description = "auto: the target — worst output's mean cosine on the evaluation samples, e.g. 0.995.")
     Double minCosine;
 
+    @Option(names = "--min-sqnr", paramLabel = "DB",
+            description = "auto: every output's SQNR must reach this many dB.")
+    Double minSqnr;
+
+    @Option(names = "--max-kl", paramLabel = "K",
+            description = "auto: the KL divergence of every logits/probabilities output must stay at or below this.")
+    Double maxKl;
+
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "auto: how long the search may take, e.g. 90s, 10m, 1h (default: 10m).")
     java.time.Duration budget = java.time.Duration.ofMinutes(10);
@@ -176,13 +184,14 @@ final class CompressCommand implements Callable<Integer> {
                 rounding);
         try {
             if ("auto".equalsIgnoreCase(method)) {
-                if (minCosine == null) {
-                    throw new ParameterException(spec.commandLine(), "--method auto needs a target: --min-cosine X");
+                if (minCosine == null && minSqnr == null && maxKl == null) {
+                    throw new ParameterException(spec.commandLine(),
+                            "--method auto needs a target: --min-cosine X, --min-sqnr DB and/or --max-kl K");
                 }
-                return CompressionMethod.auto(options, minCosine, budget);
+                return CompressionMethod.auto(options, new CompressionMethod.Goal(minCosine, minSqnr, maxKl), budget);
             }
-            if (minCosine != null) {
-                throw new ParameterException(spec.commandLine(), "--min-cosine is the target of --method auto");
+            if (minCosine != null || minSqnr != null || maxKl != null) {
+                throw new ParameterException(spec.commandLine(), "--min-cosine, --min-sqnr and --max-kl are targets of --method auto");
             }
             return CompressionMethod.of(method, options);
         } catch (IllegalArgumentException e) {

@@ -34,8 +34,10 @@ final class CompressionRequestRules {
         String method = request.method();
         if (method == null || method.isBlank()) {
             violations.add(violation("method", "is required; one of " + METHODS));
-        } else if (method.equals(AUTO) && (request.target() == null || request.target().minCosine() == null)) {
-            violations.add(violation("target.minCosine", "is required for auto: the smallest model that meets it"));
+        } else if (method.equals(AUTO) && (request.target() == null || (request.target().minCosine() == null
+                && request.target().minSqnrDb() == null && request.target().maxKl() == null))) {
+            violations.add(violation("target.minCosine", "auto needs a target (minCosine, minSqnrDb and/or maxKl): "
+                    + "the smallest model that meets it"));
         } else if (!METHODS.contains(method)) {
             violations.add(violation("method", "'%s' is not one of %s".formatted(method, METHODS)));
         }
@@ -60,6 +62,12 @@ final class CompressionRequestRules {
             if (!(minCosine > 0 && minCosine <= 1)) {
                 violations.add(violation("target.minCosine", "must be above 0 and at most 1, not " + minCosine));
             }
+        }
+        if (request.target() != null && request.target().maxKl() != null && !(request.target().maxKl() > 0)) {
+            violations.add(violation("target.maxKl", "must be positive, not " + request.target().maxKl()));
+        }
+        if (request.target() != null && request.target().minSqnrDb() != null && !Double.isFinite(request.target().minSqnrDb())) {
+            violations.add(violation("target.minSqnrDb", "must be a number of dB"));
         }
         Integer samples = request.evaluation().samples();
         if (samples != null && (samples < 1 || samples > MAX_SAMPLES)) {

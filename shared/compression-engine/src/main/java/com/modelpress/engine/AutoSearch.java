@@ -151,7 +151,7 @@ final class AutoSearch {
                     ProgressListener.NONE).run(source, candidate);
             EvaluationResult result = FidelityEvaluator.evaluate(input, candidate, evaluation, ProgressListener.NONE);
             double cosine = result.outputs().stream().mapToDouble(o -> o.cosineMean()).min().orElse(1.0);
-            boolean meets = cosine >= auto.minCosine();
+            boolean meets = auto.goal().metBy(result.outputs());
             trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
                     (double) outcome.compressedBytes() / outcome.originalBytes(), meets ? " (meets the target)" : ""));
             reportProgress();

@@ -40,14 +40,73 @@ public sealed interface CompressionMethod {
 
     /**
      * The smallest per-tensor mix of int4, int8, fp16 and float32 whose worst output mean cosine on the
-     * evaluation samples reaches {@code minCosine}, searched within {@code budget}.
+     * evaluation samples reaches {@code minCosine}, searched within {@code budget}; see {@link Goal} for SQNR and
+     * KL bounds.
      *
      * @throws IllegalArgumentException when the target is not in (0, 1] or the budget is not positive
      */
     static CompressionMethod auto(CompressionOptions options, double minCosine, java.time.Duration budget) {
+        return auto(options, new Goal(minCosine, null, null), budget);
+    }
+
+    /** {@code auto} with any combination of cosine, SQNR and KL bounds. */
+    static CompressionMethod auto(CompressionOptions options, Goal goal, java.time.Duration budget) {
         CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
         return new Auto(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
-                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()), minCosine, budget);
+                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()), goal, budget);
+    }
+
+    /**
+     * What {@code auto} must reach on the evaluation samples; every bound that is set must hold.
+     *
+     * @param minCosine nullable: the worst output's mean cosine, in (0, 1]
+     * @param minSqnrDb nullable: the worst output's SQNR in dB
+     * @param maxKl     nullable: the largest KL divergence of a logits/probabilities output, positive
+     */
+    record Goal(Double minCosine, Double minSqnrDb, Double maxKl) {
+        public Goal {
+            if (minCosine == null && minSqnrDb == null && maxKl == null) {
+                throw new IllegalArgumentException("auto needs a target: a minimum cosine, a minimum SQNR or a maximum KL");
+            }
+            if (minCosine != null && !(minCosine > 0 && minCosine <= 1)) {
+                throw new IllegalArgumentException("the target cosine must be in (0, 1], was " + minCosine);
+            }
+            if (minSqnrDb != null && !Double.isFinite(minSqnrDb)) {
+                throw new IllegalArgumentException("the target SQNR must be a number of dB, was " + minSqnrDb);
+            }
+            if (maxKl != null && !(maxKl > 0)) {
+                throw new IllegalArgumentException("the target KL divergence must be positive, was " + maxKl);
+            }
+        }
+
+        /** Whether outputs measured by the engine meet every bound; a KL bound needs a logits output. */
+        public boolean metBy(java.util.List<com.modelpress.contracts.FidelityReport.OutputFidelity> outputs) {
+            if (minCosine != null && outputs.stream().anyMatch(o -> o.cosineMean() < minCosine)) {
+                return false;
+            }
+            if (minSqnrDb != null && outputs.stream().anyMatch(o -> o.sqnrDb() < minSqnrDb)) {
+                return false;
+            }
+            if (maxKl != null) {
+                var kls = outputs.stream().filter(o -> o.klDivergence() != null).toList();
+                return !kls.isEmpty() && kls.stream().allMatch(o -> o.klDivergence() <= maxKl);
+            }
+            return true;
+        }
+
+        public String describe() {
+            java.util.List<String> parts = new java.util.ArrayList<>();
+            if (minCosine != null) {
+                parts.add(String.format(java.util.Locale.ROOT, "cosine %.5f", minCosine));
+            }
+            if (minSqnrDb != null) {
+                parts.add(String.format(java.util.Locale.ROOT, "SQNR %.1f dB", minSqnrDb));
+            }
+            if (maxKl != null) {
+                parts.add(String.format(java.util.Locale.ROOT, "KL %.4f", maxKl));
+            }
+            return String.join(", ", parts);
+        }
     }
 
     /** Float16 weights decoded back to float32 with {@code Cast}. */
@@ -72,11 +131,9 @@ public sealed interface CompressionMethod {
     }
 
     /** See {@link #auto}. {@code options} apply to the int4 tensors of the mix. */
-    record Auto(CompressionOptions options, double minCosine, java.time.Duration budget) implements CompressionMethod {
+    record Auto(CompressionOptions options, Goal goal, java.time.Duration budget) implements CompressionMethod {
         public Auto {
-            if (!(minCosine > 0 && minCosine <= 1)) {
-                throw new IllegalArgumentException("the target cosine must be in (0, 1], was " + minCosine);
-            }
+            java.util.Objects.requireNonNull(goal, "goal");
             if (budget == null || budget.isNegative() || budget.isZero()) {
                 throw new IllegalArgumentException("the search budget must be positive, was " + budget);
             }

@@ -96,7 +96,7 @@ public final class ModelCompressor {
             }
             start = lap(timings, "auto search", start);
             calibrationNotes.addAll(choice.trace());
-            calibrationNotes.add(String.format(java.util.Locale.ROOT, "auto: target cosine %.5f %s", auto.minCosine(),
+            calibrationNotes.add("auto: target %s %s".formatted(auto.goal().describe(),
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
             outcome = new Compression("auto", auto.options(), search.pass(choice.assignment(), choice.rest(), moments),
                     progress).run(source, output);

@@ -85,10 +85,31 @@ class AutoSearchTest {
                 .isInstanceOf(IllegalArgumentException.class);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompressionMethod.of("auto", null))
                 .hasMessageContaining("target");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CompressionMethod.Goal(null, null, null))
+                .hasMessageContaining("target");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CompressionMethod.Goal(null, null, -1.0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     private FidelityReport compress(CompressionMethod method, String name) throws IOException {
         return new ModelCompressor(EVALUATION, CalibrationSettings.none())
                 .compress(input, dir.resolve(name + ".onnx"), method, ProgressListener.NONE);
+    }
+
+    @Test
+    void anSqnrTargetIsMetOnEveryOutput() throws IOException {
+        FidelityReport int4 = compress(CompressionMethod.of("int4", CompressionOptions.defaults()), "sqnr-int4");
+        double target = int4.outputs().stream().mapToDouble(FidelityReport.OutputFidelity::sqnrDb).min().orElseThrow() + 3;
+        FidelityReport report = compress(CompressionMethod.auto(CompressionOptions.defaults(),
+                new CompressionMethod.Goal(null, target, null), Duration.ofMinutes(5)), "sqnr");
+        assertThat(report.outputs()).allSatisfy(o -> assertThat(o.sqnrDb()).isGreaterThanOrEqualTo(target));
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("auto: target SQNR").endsWith("met"));
+    }
+
+    @Test
+    void aKlTargetOnAModelWithoutLogitsCannotBeMetAndSaysSo() throws IOException {
+        FidelityReport report = compress(CompressionMethod.auto(CompressionOptions.defaults(),
+                new CompressionMethod.Goal(null, null, 0.01), Duration.ofSeconds(30)), "kl");
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("KL 0.0100 NOT met"));
     }
 }

@@ -22,8 +22,19 @@ public record CompressionRequest(
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
     }
 
-    /** A fidelity target; {@code minCosine} is compared with the worst output's mean cosine. */
-    public record Target(Double minCosine) {}
+    /**
+     * A fidelity target for {@code auto}; every bound that is set must hold. Nullable components.
+     *
+     * @param minCosine the worst output's mean cosine must be at least this
+     * @param minSqnrDb the worst output's SQNR must be at least this many dB
+     * @param maxKl     the largest KL divergence of a logits/probabilities output must be at most this
+     */
+    public record Target(Double minCosine, Double minSqnrDb, Double maxKl) {
+
+        public Target(Double minCosine) {
+            this(minCosine, null, null);
+        }
+    }
 
     /**
      * @param samples number of evaluation samples (default 8)

@@ -179,10 +179,12 @@ public final class JobRunner {
             ArtifactStore.checkKey(job.inputKey());
             CompressionRequest request = job.request();
             if ("auto".equals(request.method())) {
-                if (request.target() == null || request.target().minCosine() == null) {
-                    throw new InvalidRequestException("auto needs target.minCosine");
+                CompressionRequest.Target target = request.target();
+                if (target == null || (target.minCosine() == null && target.minSqnrDb() == null && target.maxKl() == null)) {
+                    throw new InvalidRequestException("auto needs a target: target.minCosine, target.minSqnrDb or target.maxKl");
                 }
-                return CompressionMethod.auto(request.options(), request.target().minCosine(), properties.autoBudget());
+                return CompressionMethod.auto(request.options(),
+                        new CompressionMethod.Goal(target.minCosine(), target.minSqnrDb(), target.maxKl()), properties.autoBudget());
             }
             return CompressionMethod.of(request.method(), request.options());
         } catch (IllegalArgumentException e) {

@@ -37,7 +37,7 @@ import com.modelpress.engine.evaluation.FidelityEvaluator;
 public final class FidelityBench {
 
     private static final Set<String> OPTIONS =
-            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads", "calibration", "section");
+            Set.of("models", "methods", "sentences", "out", "work", "batch", "latency-runs", "threads", "calibration", "section", "pooling");
     private static final List<String> ALL_MODELS = List.of("minilm", "bge", "e5");
     private static final List<String> ALL_METHODS = List.of("fp16", "int8", "int8-dynamic", "int4");
     /** int4 as the bench reports it: block 32, asymmetric (with zero points). */
@@ -85,10 +85,12 @@ public final class FidelityBench {
                 default -> throw new IllegalArgumentException("--calibration must be text, synthetic or none");
             };
             ModelCompressor compressor = new ModelCompressor(ENGINE_EVALUATION, calibration);
-            Scoring scoring = new Scoring(environment, tokenizer, sentences, batch, latencyRuns, threads);
+            String pooling = arguments.list("pooling", List.of("mean")).getFirst();
+            boolean cls = pooling.equals("cls") || (pooling.equals("published") && model == BenchModel.BGE);
+            Scoring scoring = new Scoring(environment, tokenizer, sentences, batch, latencyRuns, threads, cls);
             Path fp32 = model.extractFp32(work);
             System.err.printf("%s: embedding %d sentences with fp32%n", model.displayName(), sentences.size());
-            try (SentenceEmbedder reference = new SentenceEmbedder(environment, fp32, tokenizer, threads)) {
+            try (SentenceEmbedder reference = new SentenceEmbedder(environment, fp32, tokenizer, threads, cls)) {
                 float[][] referenceEmbeddings = reference.embed(sentences, batch);
 
                 Path shipped = model.extractShippedInt8(work);
@@ -113,9 +115,14 @@ public final class FidelityBench {
         String table = FidelityTable.markdown(rows);
         System.out.println(table);
         String command = ("bench/run fidelity " + String.join(" ", args)).strip();
+        String poolingNote = switch (arguments.list("pooling", List.of("mean")).getFirst()) {
+            case "cls" -> " Pooling: the [CLS] token's vector for every model.";
+            case "published" -> " Pooling: [CLS] for bge-small-en-v1.5 (as it is published), mean for the others.";
+            default -> "";
+        };
         String body = RunDescription.current(environment.getVersion(), command).markdown() + "\n"
                 + howMeasured(sentences.size(), batch, latencyRuns, threads) + " " + calibrationNote(calibrationMode,
-                calibrationCount) + "\n\n" + table;
+                calibrationCount) + poolingNote + "\n\n" + table;
         String section = arguments.list("section", List.of("fidelity")).getFirst();
         BenchmarksDoc.writeSection(out, section, section.equals("fidelity") ? "Fidelity" : "Fidelity: " + section, body);
         System.err.println("wrote " + out);
@@ -210,12 +217,12 @@ public final class FidelityBench {
 
     /** Scores candidate model files against one reference model on the bench sentences. */
     private record Scoring(OrtEnvironment environment, WordPieceTokenizer tokenizer, List<String> sentences,
-                           int batch, int latencyRuns, int threads) {
+                           int batch, int latencyRuns, int threads, boolean cls) {
 
         FidelityRow score(BenchModel model, String variant, SentenceEmbedder reference, float[][] referenceEmbeddings,
                           Path candidateModel, double sizeRatio, Double bitsPerWeight, Double worstSqnrDb,
                           Double compressionSeconds) throws OrtException {
-            try (SentenceEmbedder candidate = new SentenceEmbedder(environment, candidateModel, tokenizer, threads)) {
+            try (SentenceEmbedder candidate = new SentenceEmbedder(environment, candidateModel, tokenizer, threads, cls)) {
                 EmbeddingAgreement agreement =
                         EmbeddingAgreement.between(referenceEmbeddings, candidate.embed(sentences, batch));
                 TokenBatch timed = tokenizer.encodeBatch(sentences.subList(0, Math.min(batch, sentences.size())));

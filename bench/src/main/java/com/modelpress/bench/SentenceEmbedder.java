@@ -34,6 +34,7 @@ final class SentenceEmbedder implements AutoCloseable {
     private final WordPieceTokenizer tokenizer;
     private final Set<String> inputNames;
     private final String outputName;
+    private final boolean clsPooling;
 
     /**
      * @param environment the process's ONNX Runtime environment; not closed by this class
@@ -44,6 +45,13 @@ final class SentenceEmbedder implements AutoCloseable {
      */
     SentenceEmbedder(OrtEnvironment environment, Path model, WordPieceTokenizer tokenizer, int threads)
             throws OrtException {
+        this(environment, model, tokenizer, threads, false);
+    }
+
+    /** @param clsPooling take the first token's vector ({@code [CLS]}, as bge is meant to be used) instead of the mean */
+    SentenceEmbedder(OrtEnvironment environment, Path model, WordPieceTokenizer tokenizer, int threads, boolean clsPooling)
+            throws OrtException {
+        this.clsPooling = clsPooling;
         if (threads < 0) {
             throw new IllegalArgumentException("threads must not be negative, was " + threads);
         }
@@ -97,7 +105,7 @@ final class SentenceEmbedder implements AutoCloseable {
         return vectors.toArray(float[][]::new);
     }
 
-    /** @return one mean-pooled vector per row of {@code batch} */
+    /** @return one pooled vector (mean, or the first token's) per row of {@code batch} */
     float[][] embed(TokenBatch batch) throws OrtException {
         long[] shape = batch.shape();
         Map<String, OnnxTensor> inputs = new HashMap<>();
@@ -116,6 +124,13 @@ final class SentenceEmbedder implements AutoCloseable {
                 FloatBuffer buffer = hidden.getFloatBuffer();
                 float[] values = new float[buffer.remaining()];
                 buffer.get(values);
+                if (clsPooling) {
+                    float[][] first = new float[batch.size()][hiddenSize];
+                    for (int b = 0; b < batch.size(); b++) {
+                        System.arraycopy(values, b * batch.sequenceLength() * hiddenSize, first[b], 0, hiddenSize);
+                    }
+                    return first;
+                }
                 return MeanPooling.pool(values, batch.attentionMask(), batch.size(), batch.sequenceLength(),
                         hiddenSize);
             }

@@ -56,6 +56,10 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
      */
     public static EmbeddedAmqpBroker start(Path storeDirectory, int port) {
         Path folder = storeDirectory.toAbsolutePath().normalize();
+        if (System.getProperty("derby.stream.error.file") == null) {
+            // Derby (the message store) otherwise writes derby.log into whatever the current directory is
+            System.setProperty("derby.stream.error.file", folder.resolve("derby.log").toString());
+        }
         int chosen = port == 0 ? FreePort.find() : port;
         URL initialConfig = Objects.requireNonNull(EmbeddedAmqpBroker.class.getResource(INITIAL_CONFIG), INITIAL_CONFIG);
         Map<String, String> context = new HashMap<>();

@@ -42,7 +42,7 @@ final class JobWaiter {
                         continue;
                     }
                     if (event.attempt() > attempt && attempt > 0) {
-                        progress.close();
+                        progress.clear();
                         err.println("attempt " + event.attempt() + " started");
                         err.flush();
                     }

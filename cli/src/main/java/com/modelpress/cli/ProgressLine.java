@@ -68,6 +68,11 @@ final class ProgressLine implements ProgressListener, AutoCloseable {
 
     @Override
     public void close() {
+        clear();
+    }
+
+    /** Erases the updating line, if one is shown, so that a plain line can follow; progress may continue after. */
+    void clear() {
         if (terminal && width > 0) {
             err.print("\r" + " ".repeat(width) + "\r");
             err.flush();

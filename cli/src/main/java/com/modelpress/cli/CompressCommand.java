@@ -142,6 +142,11 @@ final class CompressCommand implements Callable<Integer> {
                     + "calibration off (default: ${DEFAULT-VALUE}).")
     int calibrationSamples = CalibrationSettings.DEFAULT_SAMPLES;
 
+    @Option(names = "--sensitivity",
+            description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored): "
+                    + "one extra evaluation per tensor.")
+    boolean sensitivity;
+
     @Option(names = "--session-config", paramLabel = "KEY=VALUE",
             description = "ONNX Runtime session config entry for both models, e.g. "
                     + "session.intra_op.allow_spinning=0; repeatable.")
@@ -163,7 +168,8 @@ final class CompressCommand implements Callable<Integer> {
         }
         FidelityReport result;
         try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
-            result = new ModelCompressor(evaluation, calibration(evaluation)).compress(input, output, compression, progress);
+            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation));
+            result = (sensitivity ? compressor.measuringSensitivity() : compressor).compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {
             // a model that was written but not measured must not look like a finished result
             for (Path file : created) {

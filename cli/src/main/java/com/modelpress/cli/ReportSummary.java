@@ -51,6 +51,11 @@ record ReportSummary(Path input, Path output, Path reportFile) {
         latency(text, report.latency());
         tensors(text, report.tensors());
         steps(text, report.timings());
+        if (!report.sensitivity().isEmpty()) {
+            line(text, "most sensitive tensors (1 - cosine with only that tensor compressed):");
+            report.sensitivity().stream().limit(5).forEach(t -> line(text, "  %-40s %-5s %2d bits  %.2e",
+                    t.name(), t.method(), t.bits(), t.cosineLoss()));
+        }
         if (!report.notes().isEmpty()) {
             line(text, "notes:");
             report.notes().forEach(note -> line(text, "  - %s", note));

@@ -164,6 +164,19 @@ class CompressCommandTest {
     }
 
     @Test
+    void ranksTensorsBySensitivityWhenAsked() {
+        Path reportFile = dir.resolve("sensitivity.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("s.onnx").toString(),
+                "--sensitivity", "--samples", "2", "--latency-runs", "0", "--report", reportFile.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.at("/sensitivity/0/name").asString()).isEqualTo("W");
+        assertThat(report.at("/sensitivity/0/cosineLoss").asDouble()).isGreaterThan(0);
+        assertThat(run.out()).contains("most sensitive tensors");
+    }
+
+    @Test
     void keepsExcludedTensorsAndSaysWhy() {
         Path reportFile = dir.resolve("r.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("same.onnx").toString(),

@@ -8,6 +8,7 @@ import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.WeightPass;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
 import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
@@ -46,6 +47,7 @@ public final class ModelCompressor {
 
     private final EvaluationSettings evaluation;
     private final CalibrationSettings calibration;
+    private final boolean measureSensitivity;
 
     /** Calibrates (where a method uses calibration) on synthesised samples the evaluation never sees. */
     public ModelCompressor(EvaluationSettings evaluation) {
@@ -53,8 +55,21 @@ public final class ModelCompressor {
     }
 
     public ModelCompressor(EvaluationSettings evaluation, CalibrationSettings calibration) {
+        this(evaluation, calibration, false);
+    }
+
+    private ModelCompressor(EvaluationSettings evaluation, CalibrationSettings calibration, boolean measureSensitivity) {
         this.evaluation = evaluation;
         this.calibration = calibration;
+        this.measureSensitivity = measureSensitivity;
+    }
+
+    /**
+     * A compressor whose reports rank the compressed tensors by measured sensitivity: each tensor compressed alone,
+     * the rest as in the original, scored on the evaluation samples. Costs one compression and evaluation per tensor.
+     */
+    public ModelCompressor measuringSensitivity() {
+        return new ModelCompressor(evaluation, calibration, true);
     }
 
     /**
@@ -85,6 +100,7 @@ public final class ModelCompressor {
             start = lap(timings, "calibrate", start);
         }
         Compression.Outcome outcome;
+        WeightPass finalPass;
         if (method instanceof CompressionMethod.Auto auto) {
             AutoSearch search = new AutoSearch(auto, evaluation, moments, progress);
             AutoSearch.Choice choice;
@@ -98,11 +114,11 @@ public final class ModelCompressor {
             calibrationNotes.addAll(choice.trace());
             calibrationNotes.add("auto: target %s %s".formatted(auto.goal().describe(),
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
-            outcome = new Compression("auto", auto.options(), search.pass(choice.assignment(), choice.rest(), moments),
-                    progress).run(source, output);
+            finalPass = search.pass(choice.assignment(), choice.rest(), moments);
         } else {
-            outcome = new Compression(method, progress, moments).run(source, output);
+            finalPass = Compression.passFor(method, moments);
         }
+        outcome = new Compression(method.id(), method.options(), finalPass, progress).run(source, output);
         start = lap(timings, "compress+write", start);
         String outputSha = sha256(output);
 
@@ -125,13 +141,47 @@ public final class ModelCompressor {
                 (double) compressedBytes / originalBytes, outcome.originalWeightBytes(), outcome.compressedWeightBytes());
         double bitsPerWeight = outcome.weightElements() == 0 ? 0
                 : 8.0 * outcome.compressedWeightBytes() / outcome.weightElements();
+        List<FidelityReport.TensorSensitivity> sensitivity = List.of();
+        if (measureSensitivity && !outcome.nothingToCompress()) {
+            sensitivity = sensitivity(source, input, output, method, finalPass, outcome.tensors(), progress);
+            start = lap(timings, "sensitivity", start);
+        }
         return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
                 outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                 result.info(), evaluation.seed(), result.sessionOptions(),
                 new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
                 timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(),
                         result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
-                        .flatMap(List::stream).toList());
+                        .flatMap(List::stream).toList(), sensitivity);
+    }
+
+    /** Each compressed tensor alone, encoded as in the final model, scored on the evaluation samples. */
+    private List<FidelityReport.TensorSensitivity> sensitivity(OnnxModel source, Path input, Path output,
+                                                                CompressionMethod method, WeightPass finalPass,
+                                                                List<FidelityReport.TensorReport> tensors,
+                                                                ProgressListener progress) throws IOException {
+        EvaluationSettings scoring = new EvaluationSettings(evaluation.samples(), evaluation.seed(), evaluation.inputsDir(),
+                0, evaluation.sessionConfig());
+        List<FidelityReport.TensorReport> compressed = tensors.stream().filter(t -> !t.method().equals("kept")).toList();
+        List<FidelityReport.TensorSensitivity> ranked = new ArrayList<>();
+        Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-sensitivity-");
+        try {
+            Path alone = scratch.resolve("alone.onnx");
+            for (FidelityReport.TensorReport tensor : compressed) {
+                WeightPass onlyThis = (weight, values, scope) -> weight.name().equals(tensor.name())
+                        ? finalPass.apply(weight, values, scope)
+                        : WeightPass.kept(weight, "sensitivity: measured alone");
+                new Compression(method.id(), method.options(), onlyThis, ProgressListener.NONE).run(source, alone);
+                double cosine = FidelityEvaluator.evaluate(input, alone, scoring, ProgressListener.NONE).outputs().stream()
+                        .mapToDouble(FidelityReport.OutputFidelity::cosineMean).min().orElse(1.0);
+                ranked.add(new FidelityReport.TensorSensitivity(tensor.name(), tensor.method(), tensor.bits(), 1 - cosine));
+                progress.onProgress("sensitivity", (double) ranked.size() / compressed.size());
+            }
+        } finally {
+            deleteTree(scratch);
+        }
+        ranked.sort(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
+        return ranked;
     }
 
     /** {@code XᵀX} of the activation input of every MatMul/Gemm whose weight is constant. */

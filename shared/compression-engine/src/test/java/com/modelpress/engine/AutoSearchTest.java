@@ -112,4 +112,21 @@ class AutoSearchTest {
                 new CompressionMethod.Goal(null, null, 0.01), Duration.ofSeconds(30)), "kl");
         assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("KL 0.0100 NOT met"));
     }
+
+    @Test
+    void sensitivityRanksEveryCompressedTensorWhenAskedFor() throws IOException {
+        FidelityReport plain = compress(CompressionMethod.of("int4", CompressionOptions.defaults()), "plain");
+        assertThat(plain.sensitivity()).isEmpty();
+
+        FidelityReport report = new ModelCompressor(EVALUATION, CalibrationSettings.none()).measuringSensitivity()
+                .compress(input, dir.resolve("ranked.onnx"), CompressionMethod.of("int4", CompressionOptions.defaults()),
+                        ProgressListener.NONE);
+        List<String> compressed = report.tensors().stream().filter(t -> !t.method().equals("kept"))
+                .map(FidelityReport.TensorReport::name).toList();
+        assertThat(report.sensitivity()).extracting(FidelityReport.TensorSensitivity::name)
+                .containsExactlyInAnyOrderElementsOf(compressed);
+        assertThat(report.sensitivity()).isSortedAccordingTo(
+                java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
+        assertThat(report.sensitivity().getFirst().cosineLoss()).isPositive();
+    }
 }

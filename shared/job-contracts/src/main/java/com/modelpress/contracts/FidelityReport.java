@@ -25,6 +25,8 @@ import java.util.Map;
  * @param versions          engine, ONNX Runtime and Java versions
  * @param timings           wall time of each step, in order
  * @param notes             human-readable remarks (skipped tensors summary, fallbacks)
+ * @param sensitivity       compressed tensors ranked by measured sensitivity, most sensitive first; empty unless
+ *                          asked for (it costs one evaluation per tensor)
  */
 public record FidelityReport(
         int schemaVersion,
@@ -43,7 +45,8 @@ public record FidelityReport(
         Map<String, String> sessionOptions,
         Versions versions,
         List<StepTiming> timings,
-        List<String> notes) {
+        List<String> notes,
+        List<TensorSensitivity> sensitivity) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -53,7 +56,28 @@ public record FidelityReport(
         sessionOptions = Map.copyOf(sessionOptions);
         timings = List.copyOf(timings);
         notes = List.copyOf(notes);
+        sensitivity = sensitivity == null ? List.of() : List.copyOf(sensitivity);
     }
+
+    /** A report without a sensitivity ranking. */
+    public FidelityReport(int schemaVersion, String method, CompressionOptions options, String inputSha256,
+                          String outputSha256, boolean nothingToCompress, Sizes sizes, double bitsPerWeight,
+                          List<OutputFidelity> outputs, List<TensorReport> tensors, Latency latency,
+                          EvaluationInfo evaluation, long seed, Map<String, String> sessionOptions, Versions versions,
+                          List<StepTiming> timings, List<String> notes) {
+        this(schemaVersion, method, options, inputSha256, outputSha256, nothingToCompress, sizes, bitsPerWeight, outputs,
+                tensors, latency, evaluation, seed, sessionOptions, versions, timings, notes, List.of());
+    }
+
+    /**
+     * How much compressing one tensor alone (the rest left as in the original) costs the model's outputs.
+     *
+     * @param name       the tensor
+     * @param method     how it is compressed in this report's model
+     * @param bits       bits per stored element
+     * @param cosineLoss {@code 1 −} the worst output's mean cosine with only this tensor compressed
+     */
+    public record TensorSensitivity(String name, String method, int bits, double cosineLoss) {}
 
     /** The lowest mean cosine over all outputs; 1.0 when the model has no float outputs. */
     public double worstCosineMean() {

@@ -67,13 +67,16 @@ class JobController {
             @Parameter(description = "The compression request as JSON",
                     schema = @Schema(implementation = CompressionRequest.class))
             @RequestPart("request") String request,
+            @Parameter(description = "Optional calibration samples for int4/auto: a .zip or .tar of sample folders, "
+                    + "each holding <input-name>.npy for every model input (not used for scoring)")
+            @RequestPart(name = "calibration", required = false) MultipartFile calibration,
             @Parameter(description = "Makes retries safe: same key and body, same job")
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) throws IOException {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
             throw new InvalidParameterException(IDEMPOTENCY_KEY, idempotencyKey,
                     "must be 1 to %d characters".formatted(MAX_IDEMPOTENCY_KEY));
         }
-        JobSubmission.Submitted submitted = submission.submit(idempotencyKey, model, request);
+        JobSubmission.Submitted submitted = submission.submit(idempotencyKey, model, request, calibration);
         return ResponseEntity.status(submitted.created() ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .location(URI.create(submitted.job().links().self()))
                 .body(submitted.job());

@@ -61,6 +61,12 @@ class JobSubmission {
      *         com.modelpress.storage.ArtifactTooLargeException (nothing is kept)
      */
     Submitted submit(String idempotencyKey, MultipartFile model, String requestJson) throws IOException {
+        return submit(idempotencyKey, model, requestJson, null);
+    }
+
+    /** @param calibration nullable: a .zip/.tar of calibration sample folders */
+    Submitted submit(String idempotencyKey, MultipartFile model, String requestJson, MultipartFile calibration)
+            throws IOException {
         CompressionRequest request = parse(requestJson);
         CompressionRequestRules.check(request);
         String fileName = safeFileName(model.getOriginalFilename());
@@ -74,13 +80,30 @@ class JobSubmission {
         try (InputStream content = model.getInputStream()) {
             input = store.put(inputKey, content, properties.maxUploadSize().toBytes());
         }
+        StoredArtifact calibrationSamples = null;
+        if (calibration != null && !calibration.isEmpty()) {
+            String calibrationName = safeFileName(calibration.getOriginalFilename());
+            if (!calibrationName.matches("(?i).*\\.(zip|tar|tgz|tar\\.gz)")) {
+                deleteInput(id);
+                throw new InvalidModelFileException(calibrationName, "is not a .zip or .tar of calibration samples");
+            }
+            try (InputStream content = calibration.getInputStream()) {
+                calibrationSamples = store.put("jobs/%s/input/calibration/%s".formatted(id, calibrationName), content,
+                        properties.maxUploadSize().toBytes());
+            } catch (IOException | RuntimeException e) {
+                deleteInput(id);
+                throw e;
+            }
+        }
         String canonicalRequest = json.writeValueAsString(request);
-        String requestHash = sha256(canonicalRequest + "\n" + input.sha256());
+        String requestHash = sha256(canonicalRequest + "\n" + input.sha256()
+                + (calibrationSamples == null ? "" : "\n" + calibrationSamples.sha256()));
         CompressionJob job = new CompressionJob(id, request.method(), canonicalRequest,
                 json.writeValueAsString(request.metadata()), idempotencyKey, requestHash,
                 inputKey, fileName, input.sha256(), input.sizeBytes());
         try {
-            Submitted submitted = transactions.execute(status -> insertOrReplay(job, request));
+            StoredArtifact samples = calibrationSamples;
+            Submitted submitted = transactions.execute(status -> insertOrReplay(job, request, samples));
             if (!submitted.created()) {
                 deleteInput(id);
             }
@@ -95,14 +118,15 @@ class JobSubmission {
         }
     }
 
-    private Submitted insertOrReplay(CompressionJob job, CompressionRequest request) {
+    private Submitted insertOrReplay(CompressionJob job, CompressionRequest request, StoredArtifact calibration) {
         Optional<Submitted> replayed = replay(job);
         if (replayed.isPresent()) {
             return replayed.get();
         }
         jobs.saveAndFlush(job);
         outbox.enqueue(new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(),
-                job.inputSha256(), request, job.createdAt()));
+                job.inputSha256(), request, job.createdAt(), calibration == null ? null : calibration.key(),
+                calibration == null ? null : calibration.sha256()));
         return new Submitted(JobView.from(job, json), true);
     }
 

@@ -97,4 +97,26 @@ class JobSubmissionIntegrationTest extends ApiIntegrationTest {
         assertThat(received.job().request().options().symmetric()).isTrue();
         assertThat(received.job().request().evaluation().samplesOrDefault()).isEqualTo(8);
     }
+
+    @Test
+    void calibrationSamplesAreStoredAndTheirKeyTravelsWithTheJob() throws Exception {
+        byte[] samples = randomBytes(2000, 9);
+        ApiClient.Response submitted = api.submit(randomBytes(10, 3), "model.onnx", "{\"method\":\"int4\"}", "calib-1",
+                samples, "samples.zip");
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        UUID id = UUID.fromString(submitted.json().get("id").asString());
+        var received = worker.awaitJob(id);
+        assertThat(received.job().calibrationKey()).isEqualTo("jobs/" + id + "/input/calibration/samples.zip");
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(samples));
+        assertThat(received.job().calibrationSha256()).isEqualTo(sha);
+
+        // other calibration samples under the same key are another request
+        ApiClient.Response other = api.submit(randomBytes(10, 3), "model.onnx", "{\"method\":\"int4\"}", "calib-1",
+                randomBytes(2000, 10), "samples.zip");
+        assertThat(other.status()).isEqualTo(422);
+        ApiClient.Response notAnArchive = api.submit(randomBytes(10, 3), "model.onnx", "{\"method\":\"int4\"}", null,
+                samples, "samples.npy");
+        assertThat(notAnArchive.status()).isEqualTo(422);
+        assertThat(notAnArchive.json().get("code").asString()).isEqualTo("invalid_model_file");
+    }
 }

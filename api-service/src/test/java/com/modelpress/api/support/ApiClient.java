@@ -77,7 +77,21 @@ public final class ApiClient {
      * @param idempotencyKey nullable
      */
     public Response submit(byte[] model, String fileName, String request, String idempotencyKey) {
+        return submit(model, fileName, request, idempotencyKey, null, null);
+    }
+
+    /** With a {@code calibration} part when {@code calibration} is not null. */
+    public Response submit(byte[] model, String fileName, String request, String idempotencyKey, byte[] calibration,
+                           String calibrationName) {
         MultiValueMap<String, Object> parts = new LinkedMultiValueMap<>();
+        if (calibration != null) {
+            parts.add("calibration", new ByteArrayResource(calibration) {
+                @Override
+                public String getFilename() {
+                    return calibrationName;
+                }
+            });
+        }
         if (model != null) {
             parts.add("model", new ByteArrayResource(model) {
                 @Override

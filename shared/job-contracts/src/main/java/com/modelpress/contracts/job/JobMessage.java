@@ -17,9 +17,19 @@ import java.util.UUID;
  * @param inputSha256   SHA-256 of the uploaded file, verified by the worker before use
  * @param request       what to do
  * @param submittedAt   when the API accepted the job
+ * @param calibrationKey    nullable: artifact key of calibration samples the user uploaded, a {@code .zip}/{@code .tar}
+ *                          of sample folders ({@code <input-name>.npy} per model input)
+ * @param calibrationSha256 nullable: SHA-256 of that archive
  */
 public record JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
-                         CompressionRequest request, Instant submittedAt) {
+                         CompressionRequest request, Instant submittedAt, String calibrationKey,
+                         String calibrationSha256) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** A job without uploaded calibration samples. */
+    public JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
+                      CompressionRequest request, Instant submittedAt) {
+        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, null, null);
+    }
 }

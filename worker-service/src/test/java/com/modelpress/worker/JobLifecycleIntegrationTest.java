@@ -137,6 +137,40 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
     }
 
     @Test
+    void uploadedCalibrationSamplesDriveGptq() throws IOException {
+        UUID jobId = UUID.randomUUID();
+        StoredArtifact model = storeInput(jobId, "model.onnx", OnnxModels.matMul(64, 64, 5));
+        java.io.ByteArrayOutputStream zip = new java.io.ByteArrayOutputStream();
+        java.util.Random random = new java.util.Random(4);
+        Path scratch = java.nio.file.Files.createTempDirectory("calibration-npy");
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(zip)) {
+            for (int sample = 0; sample < 128; sample++) {
+                float[] x = new float[64];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) random.nextGaussian();
+                }
+                Path npy = scratch.resolve("x" + sample + ".npy");
+                com.modelpress.engine.evaluation.Npy.write(npy,
+                        com.modelpress.engine.evaluation.NpyArray.ofFloats(x, 1, 64));
+                out.putNextEntry(new java.util.zip.ZipEntry("samples/%03d/X.npy".formatted(sample)));
+                out.write(java.nio.file.Files.readAllBytes(npy));
+                out.closeEntry();
+            }
+        }
+        StoredArtifact calibration = storeInput(jobId, "calibration/samples.zip", zip.toByteArray());
+        JobMessage plain = job(jobId, model, "model.onnx", "int4", 2);
+        submit(new JobMessage(plain.schemaVersion(), jobId, plain.inputKey(), plain.inputName(), plain.inputSha256(),
+                plain.request(), plain.submittedAt(), calibration.key(), calibration.sha256()));
+
+        JobEvent terminal = awaitTerminal(jobId).getLast();
+        assertThat(terminal).isInstanceOf(JobEvent.Succeeded.class);
+        FidelityReport report = ((JobEvent.Succeeded) terminal).report();
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).contains("calibrated on the samples in"));
+        assertThat(report.tensors()).anySatisfy(t -> assertThat(t.encoding()).endsWith("GPTQ"));
+        assertSettled(jobId);
+    }
+
+    @Test
     void unknownMethodIsAnInvalidRequest() throws IOException {
         UUID jobId = UUID.randomUUID();
         submit(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 3)), "model.onnx", "int3", null));

@@ -71,6 +71,46 @@ final class InputFetcher {
         return models.getFirst();
     }
 
+    /**
+     * Downloads and unpacks the job's calibration samples, if it has any.
+     *
+     * @return the folder holding one sub-folder per sample, or null when the job brought no calibration samples
+     * @throws InvalidArchiveException when the upload is not a zip/tar archive or breaks the archive limits
+     */
+    Path fetchCalibration(JobMessage job, Path folder, ProgressListener progress)
+            throws IOException, InputCorruptException, InvalidArchiveException {
+        String key = job.calibrationKey();
+        if (key == null) {
+            return null;
+        }
+        ArtifactStore.checkKey(key);
+        StoredArtifact stored = store.stat(key).orElseThrow(() -> new NoSuchFileException(key));
+        Path download = folder.resolve("calibration.bin");
+        String sha256 = copy(key, stored.sizeBytes(), download, progress);
+        if (job.calibrationSha256() != null && !sha256.equalsIgnoreCase(job.calibrationSha256())) {
+            throw new InputCorruptException(key, job.calibrationSha256(), sha256);
+        }
+        ArchiveExtractor.Format format = ArchiveExtractor.sniff(download);
+        if (format == null) {
+            throw new InvalidArchiveException("the calibration samples are not a .zip or .tar archive");
+        }
+        Path samples = Files.createDirectories(folder.resolve("calibration"));
+        extractor.extract(download, format, samples);
+        Files.delete(download);
+        // an archive of one folder holding the sample folders is common: descend into it
+        try (var entries = Files.list(samples)) {
+            List<Path> children = entries.toList();
+            if (children.size() == 1 && Files.isDirectory(children.getFirst())) {
+                try (var inner = Files.list(children.getFirst())) {
+                    if (inner.allMatch(Files::isDirectory)) {
+                        return children.getFirst();
+                    }
+                }
+            }
+        }
+        return samples;
+    }
+
     /** A {@code .onnx} file, not one of the {@code ._name} shadows macOS puts in archives. */
     private static boolean isModel(Path file) {
         String name = file.getFileName().toString();

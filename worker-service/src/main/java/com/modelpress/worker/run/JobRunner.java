@@ -10,6 +10,7 @@ import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.worker.WorkerProperties;
@@ -106,9 +107,12 @@ public final class JobRunner {
             EvaluationSettings evaluation = evaluation(job.request());
 
             Path model = fetcher.fetch(job, folder, progress);
+            Path calibrationSamples = fetcher.fetchCalibration(job, folder, progress);
             progress.checkCancelled("download");
             Path output = Files.createDirectories(folder.resolve("output")).resolve(ArtifactWriter.MODEL);
-            FidelityReport report = new ModelCompressor(evaluation).compress(model, output, method, progress);
+            ModelCompressor compressor = calibrationSamples == null ? new ModelCompressor(evaluation)
+                    : new ModelCompressor(evaluation, new CalibrationSettings(0, 0, calibrationSamples));
+            FidelityReport report = compressor.compress(model, output, method, progress);
             progress.flush();
             progress.checkCancelled("compression");
             List<ArtifactRef> artifacts = writer.write(prefix, output.getParent(), report, progress);

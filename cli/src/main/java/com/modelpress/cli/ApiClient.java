@@ -63,7 +63,16 @@ final class ApiClient {
 
     /** {@code POST /api/v1/jobs}: the model streamed from disk; {@code idempotencyKey} nullable. */
     JobView submit(Path model, CompressionRequest request, String idempotencyKey) throws IOException {
-        MultipartBody body = MultipartBody.of("request", JSON.writeValueAsString(request), "model", model);
+        return submit(model, request, idempotencyKey, null);
+    }
+
+    /** @param calibration nullable: a .zip/.tar of calibration sample folders, streamed as the {@code calibration} part */
+    JobView submit(Path model, CompressionRequest request, String idempotencyKey, Path calibration) throws IOException {
+        List<MultipartBody.FilePart> files = new java.util.ArrayList<>(List.of(new MultipartBody.FilePart("model", model)));
+        if (calibration != null) {
+            files.add(new MultipartBody.FilePart("calibration", calibration));
+        }
+        MultipartBody body = MultipartBody.of("request", JSON.writeValueAsString(request), files);
         HttpRequest.Builder post = HttpRequest.newBuilder(uri("/api/v1/jobs"))
                 .header("Content-Type", body.contentType())
                 .header("Accept", "application/json")

@@ -15,13 +15,18 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * A {@code multipart/form-data} body of one JSON part and one file part, streamed: the file is read from disk while
+ * A {@code multipart/form-data} body of one JSON part and file parts, streamed: files are read from disk while
  * the request is sent, never held in memory. Its length is known up front, so the request carries a
  * {@code Content-Length}.
  *
- * @param boundary the part separator, random per body
+ * @param boundary  the part separator, random per body
+ * @param texts     the bytes before each file ({@code texts.size() == files.size() + 1}; the last one ends the body)
+ * @param files     the files, in order
  */
-record MultipartBody(String boundary, byte[] head, Path file, byte[] tail, long length) {
+record MultipartBody(String boundary, List<byte[]> texts, List<Path> files, long length) {
+
+    /** A named file part. */
+    record FilePart(String name, Path file) {}
 
     /**
      * @param jsonName  name of the JSON part (sent first, so the server can check it before the file arrives)
@@ -30,39 +35,54 @@ record MultipartBody(String boundary, byte[] head, Path file, byte[] tail, long 
      * @param file      the file to stream
      */
     static MultipartBody of(String jsonName, String json, String fileName, Path file) throws IOException {
+        return of(jsonName, json, List.of(new FilePart(fileName, file)));
+    }
+
+    static MultipartBody of(String jsonName, String json, List<FilePart> parts) throws IOException {
         String boundary = "modelpress-" + UUID.randomUUID();
-        String head = "--" + boundary + "\r\n"
+        List<byte[]> texts = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        StringBuilder text = new StringBuilder("--" + boundary + "\r\n"
                 + "Content-Disposition: form-data; name=\"" + jsonName + "\"\r\n"
                 + "Content-Type: application/json\r\n\r\n"
-                + json + "\r\n"
-                + "--" + boundary + "\r\n"
-                + "Content-Disposition: form-data; name=\"" + fileName + "\"; filename=\""
-                + quoted(file.getFileName().toString()) + "\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n";
-        String tail = "\r\n--" + boundary + "--\r\n";
-        byte[] headBytes = head.getBytes(StandardCharsets.UTF_8);
-        byte[] tailBytes = tail.getBytes(StandardCharsets.UTF_8);
-        return new MultipartBody(boundary, headBytes, file, tailBytes, headBytes.length + Files.size(file) + tailBytes.length);
+                + json + "\r\n");
+        long length = 0;
+        for (FilePart part : parts) {
+            text.append("--").append(boundary).append("\r\n")
+                    .append("Content-Disposition: form-data; name=\"").append(part.name()).append("\"; filename=\"")
+                    .append(quoted(part.file().getFileName().toString())).append("\"\r\n")
+                    .append("Content-Type: application/octet-stream\r\n\r\n");
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            texts.add(bytes);
+            files.add(part.file());
+            length += bytes.length + Files.size(part.file());
+            text = new StringBuilder("\r\n");
+        }
+        byte[] tail = (text + "--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        texts.add(tail);
+        return new MultipartBody(boundary, List.copyOf(texts), List.copyOf(files), length + tail.length);
     }
 
     String contentType() {
         return "multipart/form-data; boundary=" + boundary;
     }
 
-    /** Opens the file anew each time the client (re)sends the body. */
+    /** Opens the files anew each time the client (re)sends the body. */
     HttpRequest.BodyPublisher publisher() {
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(this::open), length);
     }
 
     private InputStream open() {
+        List<InputStream> parts = new ArrayList<>();
         try {
-            List<InputStream> parts = new ArrayList<>(3);
-            parts.add(new ByteArrayInputStream(head));
-            parts.add(Files.newInputStream(file));
-            parts.add(new ByteArrayInputStream(tail));
+            for (int i = 0; i < files.size(); i++) {
+                parts.add(new ByteArrayInputStream(texts.get(i)));
+                parts.add(Files.newInputStream(files.get(i)));
+            }
+            parts.add(new ByteArrayInputStream(texts.getLast()));
             return new SequenceInputStream(Collections.enumeration(parts));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new UncheckedIOException("cannot read a file of the upload", e);
         }
     }
 

@@ -64,6 +64,14 @@ final class SubmitCommand implements Callable<Integer> {
                     + "mean cosine is below X.")
     Double minCosine;
 
+    @Option(names = "--calibration", paramLabel = "SAMPLES.zip",
+            description = "int4/auto: calibration samples uploaded with the job, a .zip or .tar of sample folders "
+                    + "(<input-name>.npy per model input); never used for scoring.")
+    Path calibration;
+
+    @Option(names = "--rounding", paramLabel = "MODE", description = "int4/auto: gptq (default), aware, search or rtn.")
+    String rounding;
+
     @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Stored with the job; repeatable.")
     Map<String, String> metadata = new LinkedHashMap<>();
 
@@ -79,18 +87,21 @@ final class SubmitCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new ParameterException(spec.commandLine(), "no such file: " + model);
         }
+        if (calibration != null && !Files.isRegularFile(calibration)) {
+            throw new ParameterException(spec.commandLine(), "no such file: " + calibration);
+        }
         if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
             throw new ParameterException(spec.commandLine(), "--min-cosine must lie in [-1, 1], not " + minCosine);
         }
         CompressionRequest request = new CompressionRequest(method,
-                new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null),
+                new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding),
                 minCosine == null ? null : new CompressionRequest.Target(minCosine),
                 samples == null && seed == null ? null : new CompressionRequest.EvaluationSpec(samples, seed),
                 metadata);
         ApiClient client = server.client();
         JobView job;
         try {
-            job = client.submit(model, request, idempotencyKey);
+            job = client.submit(model, request, idempotencyKey, calibration);
         } catch (ApiProblemException e) {
             if (e.isClientError()) {
                 throw new ModelRejectedException(e);

@@ -54,6 +54,24 @@ class RestClientCommandsTest {
     }
 
     @Test
+    void submitUploadsCalibrationSamplesAsTheirOwnPart() throws java.io.IOException {
+        byte[] samples = new byte[3000];
+        new java.util.Random(2).nextBytes(samples);
+        Path calibration = java.nio.file.Files.write(folder.resolve("samples.zip"), samples);
+        CliRun result = run("submit", model.toString(), "--method", "int4", "--rounding", "aware",
+                "--calibration", calibration.toString());
+
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(ExitCode.OK);
+        Map<String, byte[]> parts = api.uploadedParts();
+        assertThat(parts.keySet()).containsExactly("request", "model", "calibration");
+        assertThat(parts.get("model")).isEqualTo(modelBytes);
+        assertThat(parts.get("calibration")).isEqualTo(samples);
+        assertThat(api.uploadedContentLength).isEqualTo((long) api.uploadedBody.length);
+        JsonNode request = ApiClient.JSON.readTree(new String(parts.get("request"), StandardCharsets.UTF_8));
+        assertThat(request.path("options").path("rounding").asString()).isEqualTo("aware");
+    }
+
+    @Test
     void submitStreamsTheModelAndTheRequestAndPrintsTheJobId() {
         CliRun result = run("submit", model.toString(), "--method", "int4", "--block-size", "64", "--symmetric",
                 "--samples", "16", "--seed", "3", "--min-cosine", "0.99", "--metadata", "pipeline=nightly-42",

@@ -55,6 +55,13 @@ final class AutoSearch {
      */
     record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace) {}
 
+    /** Measured losses, 1 − worst mean cosine with only that tensor in int4, by tensor name; empty when not measured. */
+    private final Map<String, Double> measuredLoss = new LinkedHashMap<>();
+
+    Map<String, Double> measuredLoss() {
+        return Map.copyOf(measuredLoss);
+    }
+
     private final CompressionMethod.Auto auto;
     private final EvaluationSettings evaluation;
     private final Map<String, double[]> moments;
@@ -178,6 +185,7 @@ final class AutoSearch {
                     "only " + tensor.name() + " in int4");
             trace.remove(before); // one summary line instead of one per tensor
             lossPerElement.put(tensor.name(), (1 - alone.cosine) / tensor.elements());
+            measuredLoss.put(tensor.name(), 1 - alone.cosine);
             losses.add(String.format(Locale.ROOT, "%s %.2e", tensor.name(), 1 - alone.cosine));
         }
         trace.add("auto: sensitivity (1 - cosine with only that tensor in int4): " + String.join(", ", losses));

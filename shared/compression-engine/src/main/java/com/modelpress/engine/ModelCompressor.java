@@ -101,6 +101,7 @@ public final class ModelCompressor {
         }
         Compression.Outcome outcome;
         WeightPass finalPass;
+        Map<String, Double> autoLosses = Map.of();
         if (method instanceof CompressionMethod.Auto auto) {
             AutoSearch search = new AutoSearch(auto, evaluation, moments, progress);
             AutoSearch.Choice choice;
@@ -115,6 +116,7 @@ public final class ModelCompressor {
             calibrationNotes.add("auto: target %s %s".formatted(auto.goal().describe(),
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
             finalPass = search.pass(choice.assignment(), choice.rest(), moments);
+            autoLosses = search.measuredLoss();
         } else {
             finalPass = Compression.passFor(method, moments);
         }
@@ -141,7 +143,10 @@ public final class ModelCompressor {
                 (double) compressedBytes / originalBytes, outcome.originalWeightBytes(), outcome.compressedWeightBytes());
         double bitsPerWeight = outcome.weightElements() == 0 ? 0
                 : 8.0 * outcome.compressedWeightBytes() / outcome.weightElements();
-        List<FidelityReport.TensorSensitivity> sensitivity = List.of();
+        List<FidelityReport.TensorSensitivity> sensitivity = autoLosses.entrySet().stream()
+                .map(e -> new FidelityReport.TensorSensitivity(e.getKey(), "int4", 4, e.getValue()))
+                .sorted(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed())
+                .toList();
         if (measureSensitivity && !outcome.nothingToCompress()) {
             sensitivity = sensitivity(source, input, output, method, finalPass, outcome.tensors(), progress);
             start = lap(timings, "sensitivity", start);

@@ -53,6 +53,9 @@ class AutoSearchTest {
         assertThat(report.tensors()).extracting(FidelityReport.TensorReport::method).contains("int4", "int8");
         assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("sensitivity"))
                 .anySatisfy(n -> assertThat(n).endsWith("met"));
+        // the sensitivity auto measured is the report's ranking, most sensitive first
+        assertThat(report.sensitivity()).isNotEmpty().isSortedAccordingTo(
+                java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
     }
 
     @Test

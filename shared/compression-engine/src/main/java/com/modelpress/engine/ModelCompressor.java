@@ -217,6 +217,11 @@ public final class ModelCompressor {
                     ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"
                             .formatted(calibration.samples(), calibration.seed(), rows)
                     : "calibrated on the samples in %s (%d activation rows)".formatted(calibration.dir(), rows));
+            statistics.entrySet().stream()
+                    .max(java.util.Comparator.comparingDouble(e -> Math.max(-e.getValue().min(), e.getValue().max())))
+                    .ifPresent(widest -> notes.add(String.format(java.util.Locale.ROOT,
+                            "widest calibration activation range: %s in [%.3g, %.3g]", widest.getKey(),
+                            widest.getValue().min(), widest.getValue().max())));
         }
         return moments;
     }

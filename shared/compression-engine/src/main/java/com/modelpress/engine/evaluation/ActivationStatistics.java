@@ -42,8 +42,10 @@ public final class ActivationStatistics {
     /**
      * @param xtx  row-major {@code [features, features]} sum of {@code xᵀx}
      * @param rows number of activation rows summed
+     * @param min  smallest activation value seen
+     * @param max  largest activation value seen
      */
-    public record SecondMoment(int features, double[] xtx, long rows) {}
+    public record SecondMoment(int features, double[] xtx, long rows, float min, float max) {}
 
     /**
      * @param source the model (its external data is read from its folder)
@@ -93,6 +95,7 @@ public final class ActivationStatistics {
         Map<String, double[]> sums = new HashMap<>();
         Map<String, Integer> features = new HashMap<>();
         Map<String, long[]> rows = new HashMap<>();
+        Map<String, float[]> ranges = new HashMap<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
              OrtSession session = env.createSession(augmented.toString(), options)) {
             List<InputSpec> inputs = new ArrayList<>();
@@ -123,6 +126,11 @@ public final class ActivationStatistics {
                         features.put(name, k);
                         accumulate(sum, x, k);
                         rows.computeIfAbsent(name, n -> new long[1])[0] += x.length / k;
+                        float[] range = ranges.computeIfAbsent(name, n -> new float[]{Float.MAX_VALUE, -Float.MAX_VALUE});
+                        for (float element : x) {
+                            range[0] = Math.min(range[0], element);
+                            range[1] = Math.max(range[1], element);
+                        }
                     }
                 }
                 progress.onProgress(PROGRESS_STEP, (double) ++done / samples.samples().size());
@@ -139,7 +147,8 @@ public final class ActivationStatistics {
                     xtx[a * k + b] = xtx[b * k + a];
                 }
             }
-            result.put(entry.getKey(), new SecondMoment(k, xtx, rows.get(entry.getKey())[0]));
+            float[] range = ranges.get(entry.getKey());
+            result.put(entry.getKey(), new SecondMoment(k, xtx, rows.get(entry.getKey())[0], range[0], range[1]));
         }
         return result;
     }

@@ -33,6 +33,8 @@ class ActivationStatisticsTest {
 
         ActivationStatistics.SecondMoment x = stats.get("X");
         assertThat(x.rows()).isEqualTo(3);
+        assertThat(x.min()).isEqualTo(-2f);
+        assertThat(x.max()).isEqualTo(4f);
         assertThat(x.features()).isEqualTo(4);
         for (int a = 0; a < 4; a++) {
             for (int b = 0; b < 4; b++) {

@@ -99,9 +99,11 @@ public final class FidelityBench {
 
                 for (String methodId : methods) {
                     System.err.printf("%s: %s%n", model.displayName(), methodId);
-                    if (methodId.equals("auto")) {
+                    if (methodId.equals("auto") || methodId.startsWith("auto:")) {
+                        // auto: the shipped int8's fidelity as target; auto:X: the engine-measured cosine X on the text
+                        Double fixed = methodId.startsWith("auto:") ? Double.valueOf(methodId.substring(5)) : null;
                         rows.add(autoAtShippedFidelity(model, tokenizer, calibration, scoring, fp32, shipped, work,
-                                reference, referenceEmbeddings));
+                                reference, referenceEmbeddings, fixed));
                         continue;
                     }
                     // variants: int4/b128 (block size), int4/rtn|search|aware|gptq (rounding), int4/plain (no calibration)
@@ -154,14 +156,16 @@ public final class FidelityBench {
     private static FidelityRow autoAtShippedFidelity(BenchModel model, WordPieceTokenizer tokenizer,
                                                      CalibrationSettings calibration, Scoring scoring, Path fp32,
                                                      Path shipped, Path work, SentenceEmbedder reference,
-                                                     float[][] referenceEmbeddings) {
+                                                     float[][] referenceEmbeddings, Double fixedTarget) {
         try {
             Path scored = TokenizedSamples.write(tokenizer, scoring.sentences(),
                     WorkDirectory.emptied(work.resolve(model.id() + "-scored")));
             EvaluationSettings onText = new EvaluationSettings(1, ENGINE_EVALUATION.seed(), scored, 0, Map.of());
-            double target = FidelityEvaluator.evaluate(fp32, shipped, onText, ProgressListener.NONE).outputs().stream()
+            double target = fixedTarget != null ? fixedTarget
+                    : FidelityEvaluator.evaluate(fp32, shipped, onText, ProgressListener.NONE).outputs().stream()
                     .mapToDouble(FidelityReport.OutputFidelity::cosineMean).min().orElseThrow();
-            String label = String.format(java.util.Locale.ROOT, "auto (target: the -q model's %.5f)", target);
+            String label = fixedTarget != null ? String.format(java.util.Locale.ROOT, "auto (target %.3f)", target)
+                    : String.format(java.util.Locale.ROOT, "auto (target: the -q model's %.5f)", target);
             return compressAndScore(new ModelCompressor(onText, calibration), scoring, model, label,
                     CompressionMethod.auto(OPTIONS_USED, target, java.time.Duration.ofMinutes(20)), fp32, work,
                     reference, referenceEmbeddings);

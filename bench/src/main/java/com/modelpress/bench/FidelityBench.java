@@ -162,8 +162,7 @@ public final class FidelityBench {
                     WorkDirectory.emptied(work.resolve(model.id() + "-scored")));
             EvaluationSettings onText = new EvaluationSettings(1, ENGINE_EVALUATION.seed(), scored, 0, Map.of());
             double target = fixedTarget != null ? fixedTarget
-                    : FidelityEvaluator.evaluate(fp32, shipped, onText, ProgressListener.NONE).outputs().stream()
-                    .mapToDouble(FidelityReport.OutputFidelity::cosineMean).min().orElseThrow();
+                    : FidelityReport.worstCosineMean(FidelityEvaluator.evaluate(fp32, shipped, onText, ProgressListener.NONE).outputs());
             String label = fixedTarget != null ? String.format(java.util.Locale.ROOT, "auto (target %.3f)", target)
                     : String.format(java.util.Locale.ROOT, "auto (target: the -q model's %.5f)", target);
             return compressAndScore(new ModelCompressor(onText, calibration), scoring, model, label,

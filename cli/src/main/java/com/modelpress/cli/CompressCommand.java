@@ -5,6 +5,7 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
+import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.tokenizer.TokenizedSamples;
 import com.modelpress.tokenizer.WordPieceTokenizer;
@@ -254,10 +255,8 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     private static void deleteTree(Path folder) {
-        try (var paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            ScratchSpace.deleteTree(folder);
         } catch (IOException ignored) {
             // best effort at exit: the folder is under the system temp directory
         }

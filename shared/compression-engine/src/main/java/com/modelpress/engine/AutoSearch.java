@@ -1,6 +1,6 @@
 package com.modelpress.engine;
 
-import ai.onnx.proto.OnnxMl.TensorProto;
+import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
@@ -21,12 +21,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code auto}: the smallest per-tensor mix that meets a cosine target on the evaluation samples.
@@ -157,7 +155,7 @@ final class AutoSearch {
             Compression.Outcome outcome = new Compression("auto", auto.options(), pass(assignment, rest, inputMoments),
                     ProgressListener.NONE).run(source, candidate);
             EvaluationResult result = FidelityEvaluator.evaluate(input, candidate, evaluation, ProgressListener.NONE);
-            double cosine = result.outputs().stream().mapToDouble(o -> o.cosineMean()).min().orElse(1.0);
+            double cosine = FidelityReport.worstCosineMean(result.outputs());
             boolean meets = auto.goal().metBy(result.outputs());
             trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
                     (double) outcome.compressedBytes() / outcome.originalBytes(), meets ? " (meets the target)" : ""));
@@ -194,14 +192,9 @@ final class AutoSearch {
 
     /** Tensors the mix decides about: those int4 would change. */
     private List<Weight> candidates(OnnxModel source) {
-        Set<String> excluded = new HashSet<>(auto.options().excludeNodes());
-        long minElements = auto.options().minElementsOrDefault();
         List<Weight> result = new ArrayList<>();
         for (Weight weight : new ModelRewriter(source, null).weights()) {
-            boolean eligible = weight.tensor().getDataType() == TensorProto.DataType.FLOAT_VALUE
-                    && weight.elements() >= minElements
-                    && !excluded.contains(weight.name())
-                    && weight.uses().stream().noneMatch(u -> excluded.contains(u.node().getName()))
+            boolean eligible = Compression.eligible(weight, auto.options())
                     && (MatMulWeights.isRightHandSide(weight) || Int8Encodings.isGatherTable(weight)
                     || Int8Encodings.outputChannelAxis(weight).isPresent());
             if (eligible) {

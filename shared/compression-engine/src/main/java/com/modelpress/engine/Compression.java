@@ -92,8 +92,7 @@ final class Compression {
         List<String> notes = new ArrayList<>();
         long[] totals = new long[4]; // elements, bytes, small tensors, elements done
 
-        ModelRewriter rewriter = new ModelRewriter(source, null);
-        for (Weight weight : rewriter.weights()) {
+        for (Weight weight : new ModelRewriter(source, null).weights()) {
             totals[0] += weight.elements();
             totals[1] += TensorCodec.dataBytes(weight.tensor());
         }
@@ -106,8 +105,7 @@ final class Compression {
                 int type = weight.tensor().getDataType();
                 if (elements < minElements) {
                     totals[2]++;
-                } else if (excluded.contains(weight.name())
-                        || weight.uses().stream().anyMatch(u -> excluded.contains(u.node().getName()))) {
+                } else if (excluded(weight, excluded)) {
                     reports.add(keptAs(weight, type, "excluded by option"));
                 } else if (type != TensorProto.DataType.FLOAT_VALUE) {
                     reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32"));
@@ -138,14 +136,24 @@ final class Compression {
             }
             copyModel(source, output);
             List<TensorReport> unchanged = reports.stream()
-                    .map(r -> r.method().equals("kept") ? r : WeightPass.kept(weightNamed(rewriter, r.name()), "model kept unchanged"))
+                    .map(r -> r.method().equals("kept") ? r : new TensorReport(r.name(), "kept", null, 32, null, r.elements(),
+                            r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
                     .toList();
             return new Outcome(unchanged, true, originalBytes, source.totalBytes(), totals[0], totals[1], totals[1], notes);
         }
     }
 
-    private static Weight weightNamed(ModelRewriter rewriter, String name) {
-        return rewriter.weights().stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow();
+    /** Excluded by name, its own or a consumer node's. */
+    static boolean excluded(Weight weight, Set<String> names) {
+        return names.contains(weight.name()) || weight.uses().stream().anyMatch(u -> names.contains(u.node().getName()));
+    }
+
+    /** A weight a pass gets to see under {@code options}: float32, big enough, not excluded, read by a node. */
+    static boolean eligible(Weight weight, CompressionOptions options) {
+        return weight.tensor().getDataType() == TensorProto.DataType.FLOAT_VALUE
+                && weight.elements() >= options.minElementsOrDefault()
+                && !excluded(weight, new HashSet<>(options.excludeNodes()))
+                && (!weight.uses().isEmpty() || weight.escapes());
     }
 
     private static TensorReport keptAs(Weight weight, int type, String reason) {

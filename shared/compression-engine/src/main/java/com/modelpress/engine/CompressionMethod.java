@@ -170,8 +170,7 @@ public sealed interface CompressionMethod {
 
         /** True when the rounding uses calibration activations. */
         public boolean calibrated() {
-            String rounding = options.roundingOrDefault();
-            return rounding.equals("gptq") || rounding.equals("aware");
+            return options.roundingUsesCalibration();
         }
 
         public String id() {

@@ -14,6 +14,7 @@ import com.modelpress.engine.evaluation.FidelityEvaluator;
 import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
 import com.modelpress.engine.evaluation.ReferenceBands;
 import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.ScratchSpace;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,7 +95,7 @@ public final class ModelCompressor {
         Map<String, double[]> moments = Map.of();
         List<String> calibrationNotes = new ArrayList<>();
         boolean calibrated = method instanceof CompressionMethod.Int4 int4 ? int4.calibrated()
-                : method instanceof CompressionMethod.Auto auto && List.of("gptq", "aware").contains(auto.options().roundingOrDefault());
+                : method instanceof CompressionMethod.Auto auto && auto.options().roundingUsesCalibration();
         if (calibrated && calibration.enabled()) {
             moments = calibrate(source, progress, calibrationNotes);
             start = lap(timings, "calibrate", start);
@@ -109,7 +110,7 @@ public final class ModelCompressor {
             try {
                 choice = search.search(source, input, scratch);
             } finally {
-                deleteTree(scratch);
+                ScratchSpace.deleteTree(scratch);
             }
             start = lap(timings, "auto search", start);
             calibrationNotes.addAll(choice.trace());
@@ -177,13 +178,13 @@ public final class ModelCompressor {
                         ? finalPass.apply(weight, values, scope)
                         : WeightPass.kept(weight, "sensitivity: measured alone");
                 new Compression(method.id(), method.options(), onlyThis, ProgressListener.NONE).run(source, alone);
-                double cosine = FidelityEvaluator.evaluate(input, alone, scoring, ProgressListener.NONE).outputs().stream()
-                        .mapToDouble(FidelityReport.OutputFidelity::cosineMean).min().orElse(1.0);
+                double cosine = FidelityReport.worstCosineMean(
+                        FidelityEvaluator.evaluate(input, alone, scoring, ProgressListener.NONE).outputs());
                 ranked.add(new FidelityReport.TensorSensitivity(tensor.name(), tensor.method(), tensor.bits(), 1 - cosine));
                 progress.onProgress("sensitivity", (double) ranked.size() / compressed.size());
             }
         } finally {
-            deleteTree(scratch);
+            ScratchSpace.deleteTree(scratch);
         }
         ranked.sort(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
         return ranked;
@@ -224,14 +225,6 @@ public final class ModelCompressor {
                             widest.getValue().min(), widest.getValue().max())));
         }
         return moments;
-    }
-
-    private static void deleteTree(Path folder) throws IOException {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     private static long lap(List<StepTiming> timings, String step, long start) {

@@ -47,6 +47,12 @@ public record CompressionOptions(Integer blockSize, Boolean symmetric, List<Stri
         return rounding == null ? DEFAULT_ROUNDING : rounding;
     }
 
+    /** True when the rounding in force uses calibration activations ({@code gptq}, {@code aware}). */
+    public boolean roundingUsesCalibration() {
+        String mode = roundingOrDefault();
+        return mode.equals("gptq") || mode.equals("aware");
+    }
+
     public long minElementsOrDefault() {
         return minElements == null ? DEFAULT_MIN_ELEMENTS : minElements;
     }

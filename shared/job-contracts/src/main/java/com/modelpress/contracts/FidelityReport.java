@@ -81,6 +81,11 @@ public record FidelityReport(
 
     /** The lowest mean cosine over all outputs; 1.0 when the model has no float outputs. */
     public double worstCosineMean() {
+        return worstCosineMean(outputs);
+    }
+
+    /** The lowest mean cosine of {@code outputs}; 1.0 when there are none. */
+    public static double worstCosineMean(List<OutputFidelity> outputs) {
         return outputs.stream().mapToDouble(OutputFidelity::cosineMean).min().orElse(1.0);
     }
 

@@ -15,19 +15,18 @@ import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
 import com.modelpress.engine.graph.ModelWriter;
 import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.ScratchSpace;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * Second-moment statistics of intermediate activations on calibration samples: for each requested float
@@ -63,11 +62,7 @@ public final class ActivationStatistics {
             new ModelWriter().write(exposing(source.proto(), names), source, augmented);
             return run(source, augmented, names, settings, progress);
         } finally {
-            try (Stream<Path> files = Files.walk(scratch)) {
-                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            ScratchSpace.deleteTree(scratch);
         }
     }
 

@@ -9,7 +9,7 @@ import ai.onnxruntime.OrtSession;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The input tensors of one sample for one session; closes them together. Not thread-safe. */
+/** The input tensors of one sample, in the types the session wants; closes them all. Not thread-safe. */
 record Feeds(Map<String, OnnxTensor> tensors) implements AutoCloseable {
 
     static Feeds of(OrtEnvironment env, OrtSession session, Sample sample) throws OrtException {

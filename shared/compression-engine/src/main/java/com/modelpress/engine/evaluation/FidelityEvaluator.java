@@ -190,7 +190,7 @@ public final class FidelityEvaluator {
         try (Feeds feeds = Feeds.of(env, session, samples.samples().getFirst())) {
             for (int run = 0; run < WARM_UP_RUNS + nanos.length; run++) {
                 long start = System.nanoTime();
-                try (OrtSession.Result ignored = session.run(feeds.tensors())) {
+                try (OrtSession.Result _ = session.run(feeds.tensors())) {
                     if (run >= WARM_UP_RUNS) {
                         nanos[run - WARM_UP_RUNS] = System.nanoTime() - start;
                     }
@@ -251,7 +251,6 @@ public final class FidelityEvaluator {
                 .findFirst().orElse(null);
     }
 
-    /** The input tensors of one sample, in the types the session wants; closes them all. */
     /** Compares each compressed output with the original's, sample by sample. */
     private static final class Comparisons {
 

@@ -72,7 +72,7 @@ public final class Int4Pass implements WeightPass {
         int n = matrix.n();
         float[] w = matrix.values();
         float[] decoded = new float[w.length];
-        double[] moments = rounding.equals("gptq") || rounding.equals("aware") ? inputMoments(weight, k) : null;
+        double[] moments = rounding.equals("rtn") || rounding.equals("search") ? null : inputMoments(weight, k);
         MatMulNBitsWeights packed;
         String how;
         if (rounding.equals("rtn")) {

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -22,6 +24,10 @@ import java.util.stream.Stream;
  * <p>{@value #MODE_PROPERTY} (system property) or {@value #MODE_ENV} (environment) chooses: {@code auto} (default),
  * {@code real} (fail when a real service does not answer) or {@code embedded} (never use the real ones).
  *
+ * <p>{@value #DATABASE_ENV} and {@value #VHOST_ENV} (environment) give the real services another database (created when
+ * missing) and virtual host (created with {@code rabbitmqctl} when missing), so that two checkouts can run their suites
+ * on one machine at the same time without sharing queues or schemas.
+ *
  * <p>Lives in main scope so that every module's tests can use it through a test-scoped dependency. Thread-safe.
  */
 public final class TestServices {
@@ -33,6 +39,8 @@ public final class TestServices {
     static final int REAL_POSTGRES_PORT = 5432;
     static final int REAL_AMQP_PORT = 5672;
     static final String DATABASE = "test";
+    public static final String DATABASE_ENV = "MODELPRESS_TEST_DATABASE";
+    public static final String VHOST_ENV = "MODELPRESS_TEST_VHOST";
     private static final int CONNECT_TIMEOUT_MILLIS = 1000;
 
     private static PostgresSettings postgres;
@@ -116,9 +124,13 @@ public final class TestServices {
     }
 
     private static PostgresSettings choosePostgres(Mode mode) {
+        String database = environment(DATABASE_ENV, DATABASE);
         PostgresSettings real = new PostgresSettings(
-                "jdbc:postgresql://%s:%d/%s".formatted(REAL_HOST, REAL_POSTGRES_PORT, DATABASE),
+                "jdbc:postgresql://%s:%d/%s".formatted(REAL_HOST, REAL_POSTGRES_PORT, database),
                 "postgres", "postgres", Origin.REAL);
+        if (mode != Mode.EMBEDDED && !database.equals(DATABASE)) {
+            createDatabaseIfMissing(database);
+        }
         if (mode != Mode.EMBEDDED && canLogIn(real)) {
             return real;
         }
@@ -135,7 +147,11 @@ public final class TestServices {
 
     private static AmqpSettings chooseAmqp(Mode mode) {
         if (mode != Mode.EMBEDDED && answers(REAL_HOST, REAL_AMQP_PORT)) {
-            return new AmqpSettings(REAL_HOST, REAL_AMQP_PORT, "guest", "guest", "/", Origin.REAL);
+            String virtualHost = environment(VHOST_ENV, "/");
+            if (!virtualHost.equals("/")) {
+                createVirtualHostIfMissing(virtualHost);
+            }
+            return new AmqpSettings(REAL_HOST, REAL_AMQP_PORT, "guest", "guest", virtualHost, Origin.REAL);
         }
         if (mode == Mode.REAL) {
             throw new EmbeddedServiceException("no RabbitMQ answers at " + REAL_HOST + ":" + REAL_AMQP_PORT + ", and "
@@ -149,6 +165,52 @@ public final class TestServices {
         }, "embedded-broker-stop"));
         return new AmqpSettings(REAL_HOST, broker.port(), EmbeddedAmqpBroker.USERNAME, EmbeddedAmqpBroker.PASSWORD, "/",
                 Origin.EMBEDDED);
+    }
+
+    private static String environment(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value.strip();
+    }
+
+    private static void createDatabaseIfMissing(String database) {
+        if (!database.matches("[a-z][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException(DATABASE_ENV + " must be a lower-case SQL identifier, not: " + database);
+        }
+        String url = "jdbc:postgresql://%s:%d/postgres".formatted(REAL_HOST, REAL_POSTGRES_PORT);
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
+             var exists = connection.prepareStatement("select 1 from pg_database where datname = ?")) {
+            exists.setString(1, database);
+            if (!exists.executeQuery().next()) {
+                try (var create = connection.createStatement()) {
+                    create.execute("create database " + database);
+                }
+            }
+        } catch (SQLException e) {
+            throw new EmbeddedServiceException("could not create the database " + database + ": " + e.getMessage());
+        }
+    }
+
+    private static void createVirtualHostIfMissing(String virtualHost) {
+        rabbitmqctl("add_vhost", virtualHost);
+        rabbitmqctl("set_permissions", "-p", virtualHost, "guest", ".*", ".*", ".*");
+    }
+
+    private static void rabbitmqctl(String... arguments) {
+        var command = new ArrayList<String>();
+        command.add("rabbitmqctl");
+        command.addAll(List.of(arguments));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() != 0 && !output.contains("already exists")) {
+                throw new EmbeddedServiceException(String.join(" ", command) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new EmbeddedServiceException("could not run " + String.join(" ", command) + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbeddedServiceException("interrupted while running " + String.join(" ", command));
+        }
     }
 
     private static boolean canLogIn(PostgresSettings settings) {

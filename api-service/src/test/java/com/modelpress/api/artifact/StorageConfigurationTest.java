@@ -54,6 +54,7 @@ class StorageConfigurationTest {
             assertThat(s3.settings().region()).isEqualTo("eu-central-1");
             assertThat(s3.settings().partSizeBytes()).isEqualTo(16 << 20);
             assertThat(s3.settings().hasStaticCredentials()).isTrue();
+            assertThat(s3.toString()).contains("models").doesNotContain("secret");
         });
     }
 

@@ -101,8 +101,11 @@ class S3ArtifactStoreIntegrationTest {
 
         assertThat(stored.sizeBytes()).isEqualTo(size);
         assertThat(stored.sha256()).isEqualTo(sha256(new PatternStream(size, 7)));
-        assertThat(raw.headObject(b -> b.bucket(BUCKET).key("it/" + key)).eTag())
-                .as("the ETag of a multipart object ends with its part count").endsWith("-3\"");
+        String etag = raw.headObject(b -> b.bucket(BUCKET).key("it/" + key)).eTag();
+        assertThat(etag).as("the ETag of a multipart object ends with its part count").endsWith("-3\"");
+        assertThat(raw.getObjectAsBytes(b -> b.bucket(BUCKET).key("it/" + key + ".sha256")).asUtf8String())
+                .as("the recorded digest describes this very object, so stat need not read it again")
+                .isEqualTo("%s %d %s\n".formatted(stored.sha256(), size, etag.replace("\"", "")));
         assertThat(store.stat(key)).contains(stored);
 
         long boundary = PART;

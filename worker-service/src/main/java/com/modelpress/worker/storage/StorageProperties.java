@@ -56,6 +56,13 @@ record StorageProperties(@DefaultValue("filesystem") Type type, Path root, @Defa
             }
         }
 
+        @Override
+        public String toString() {
+            // never the secret
+            return "S3Properties[bucket=%s, prefix=%s, endpoint=%s, region=%s, pathStyleAccess=%s, accessKeyId=%s, partSize=%s]"
+                    .formatted(bucket, prefix, endpoint, region, pathStyleAccess, accessKeyId, partSize);
+        }
+
         S3StoreSettings settings() {
             return new S3StoreSettings(bucket, prefix, endpoint, region, pathStyleAccess, accessKeyId, secretAccessKey,
                     (int) partSize.toBytes());

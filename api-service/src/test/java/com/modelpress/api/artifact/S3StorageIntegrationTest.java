@@ -10,6 +10,7 @@ import com.modelpress.embedded.S3MockServer;
 import com.modelpress.storage.S3ArtifactStore;
 import com.modelpress.storage.S3StoreSettings;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -35,9 +36,10 @@ import static org.awaitility.Awaitility.await;
  * the upload lands in the bucket, the worker's artifacts (one larger than two parts) are written there, and
  * downloads through the API stream from it, whole and by range.
  *
- * <p>Runs in its own JVM (the {@code s3-storage} execution of surefire): the other integration tests share one
+ * <p>Runs in its own JVM (tag and surefire execution {@code s3-storage}): the other integration tests share one
  * context on the filesystem store, whose broker listeners would otherwise be running next to this context's.
  */
+@Tag("s3-storage")
 class S3StorageIntegrationTest extends ApiIntegrationTest {
 
     private static final String BUCKET = "api-it";

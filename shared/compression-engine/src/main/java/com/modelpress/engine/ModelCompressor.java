@@ -166,8 +166,7 @@ public final class ModelCompressor {
                                                                 CompressionMethod method, WeightPass finalPass,
                                                                 List<FidelityReport.TensorReport> tensors,
                                                                 ProgressListener progress) throws IOException {
-        EvaluationSettings scoring = new EvaluationSettings(evaluation.samples(), evaluation.seed(), evaluation.inputsDir(),
-                0, evaluation.sessionConfig());
+        EvaluationSettings scoring = evaluation.withoutLatency();
         List<FidelityReport.TensorReport> compressed = tensors.stream().filter(t -> !t.method().equals("kept")).toList();
         List<FidelityReport.TensorSensitivity> ranked = new ArrayList<>();
         Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-sensitivity-");

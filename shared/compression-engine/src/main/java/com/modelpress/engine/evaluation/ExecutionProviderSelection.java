@@ -106,6 +106,8 @@ public final class ExecutionProviderSelection {
             return choice;
         }
         String failure = null;
+        // the environment must exist before a provider is appended (ONNX Runtime's logger lives in it)
+        OrtEnvironment.getEnvironment();
         try (SessionOptions options = new SessionOptions()) {
             options.addCUDA(0);
         } catch (OrtException | LinkageError e) {

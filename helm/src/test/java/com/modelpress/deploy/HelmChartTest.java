@@ -349,6 +349,31 @@ class HelmChartTest {
         assertThat(api.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isEqualTo(60L);
     }
 
+    @ParameterizedTest
+    @MethodSource("ciValues")
+    void everyVariableTheChartSetsBindsToAPropertyOfItsService(Path values) {
+        ServiceProperties api = ServiceProperties.api();
+        ServiceProperties worker = ServiceProperties.worker();
+        List<HasMetadata> objects = Chart.render(values);
+        Map<String, ServiceProperties> byConfigMap = Map.of("mp-modelpress-api", api, "mp-modelpress-worker", worker);
+        byConfigMap.forEach((name, service) -> assertBinds(configMap(objects, name).keySet(), service, name));
+        assertBinds(names(container(deployment(objects, "mp-modelpress-api"))), api, "api Deployment");
+        assertBinds(names(container(only(objects, Job.class).getSpec().getTemplate().getSpec())), api, "migration Job");
+        for (Deployment deployment : workers(objects)) {
+            assertBinds(names(container(deployment)), worker, deployment.getMetadata().getName());
+        }
+    }
+
+    private static void assertBinds(java.util.Collection<String> variables, ServiceProperties service, String where) {
+        assertThat(variables).as(where).isNotEmpty();
+        assertThat(variables).as("variables of %s that bind to no property of %s", where, service.service())
+                .filteredOn(variable -> EnvironmentBinding.propertyFor(variable, service).isEmpty()).isEmpty();
+    }
+
+    private static List<String> names(Container container) {
+        return container.getEnv().stream().map(EnvVar::getName).toList();
+    }
+
     private static void assertProbes(Container container, String port) {
         assertProbe(container.getLivenessProbe(), "/actuator/health/liveness", port);
         assertProbe(container.getReadinessProbe(), "/actuator/health/readiness", port);

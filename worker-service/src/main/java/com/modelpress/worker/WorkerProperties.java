@@ -1,5 +1,6 @@
 package com.modelpress.worker;
 
+import com.modelpress.engine.evaluation.ExecutionProviderRequest;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -26,6 +27,9 @@ import java.time.Duration;
  * @param maxArchiveRatio    the most extracted bytes per archive byte (zip-bomb guard)
  * @param cancelMemory       how long a cancelled job id is remembered
  * @param cancelMemorySize   how many cancelled job ids are remembered at most
+ * @param autoBudget         how long an {@code auto} job may search
+ * @param executionProvider  {@code auto} (CUDA when ONNX Runtime has it and an NVIDIA device is present, else
+ *                           CPU with the reason logged), {@code cpu}, or {@code cuda} (startup fails without it)
  */
 @ConfigurationProperties("modelpress.worker")
 public record WorkerProperties(
@@ -43,7 +47,8 @@ public record WorkerProperties(
         @DefaultValue("100") int maxArchiveRatio,
         @DefaultValue("24h") Duration cancelMemory,
         @DefaultValue("10000") int cancelMemorySize,
-        @DefaultValue("10m") Duration autoBudget) {
+        @DefaultValue("10m") Duration autoBudget,
+        @DefaultValue("auto") ExecutionProviderRequest executionProvider) {
 
     public WorkerProperties {
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "modelpress-worker");

@@ -12,6 +12,7 @@ import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.UnsupportedModelException;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.evaluation.ExecutionProvider;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.worker.WorkerProperties;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,10 +56,12 @@ public final class JobRunner {
     private final ScheduledExecutorService heartbeats;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final ExecutionProvider executionProvider;
 
     JobRunner(WorkerProperties properties, String workerId, ArtifactStore store, InputFetcher fetcher,
               ArtifactWriter writer, EventPublisher publisher, CancelledJobs cancelled,
-              ScheduledExecutorService heartbeats, Clock clock, MeterRegistry meters) {
+              ScheduledExecutorService heartbeats, Clock clock, MeterRegistry meters,
+              ExecutionProvider executionProvider) {
         this.properties = properties;
         this.workerId = workerId;
         this.store = store;
@@ -69,6 +72,7 @@ public final class JobRunner {
         this.heartbeats = heartbeats;
         this.clock = clock;
         this.meters = meters;
+        this.executionProvider = executionProvider;
     }
 
     /**
@@ -206,7 +210,8 @@ public final class JobRunner {
             throw new InvalidRequestException("evaluation.samples must be between 1 and %d, was %d"
                     .formatted(properties.maxEvaluationSamples(), samples));
         }
-        return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of());
+        return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of(),
+                executionProvider);
     }
 
     private void deleteArtifacts(String prefix) {

@@ -3,6 +3,8 @@ package com.modelpress.worker.run;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.worker.WorkerProperties;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 @Configuration(proxyBeanMethods = false)
 class RunConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(RunConfiguration.class);
 
     @Bean
     CancelledJobs cancelledJobs(WorkerProperties properties) {
@@ -36,7 +40,21 @@ class RunConfiguration {
                 properties.maxArchiveBytes().toBytes(), properties.maxArchiveRatio()));
         return new JobRunner(properties, workerId(), store, new InputFetcher(store, extractor),
                 new ArtifactWriter(store, json), new EventPublisher(rabbit, json, properties.confirmTimeout()),
-                cancelled, heartbeatScheduler, Clock.systemUTC(), meters);
+                cancelled, heartbeatScheduler, engine(properties), Clock.systemUTC(), meters);
+    }
+
+    private static Engine engine(WorkerProperties properties) {
+        WorkerProperties.Sandbox sandbox = properties.sandbox();
+        if (!sandbox.enabled()) {
+            log.warn("modelpress.worker.sandbox.enabled=false: the engine runs inside the worker's JVM, without a heap "
+                    + "limit of its own, and a native crash in it takes the worker down");
+            return new InProcessEngine(Clock.systemUTC());
+        }
+        SandboxCommand command = SandboxCommand.forThisJvm(sandbox);
+        log.info("the engine runs in a child JVM per job: max heap {}, {}{}", sandbox.maxHeap(),
+                command.bootJar() ? "through the Spring Boot launcher of " : "class path of this JVM",
+                command.bootJar() ? System.getProperty("java.class.path") : "");
+        return new SandboxedEngine(command, sandbox.maxHeap(), sandbox.stopGrace(), Clock.systemUTC());
     }
 
     /** {@code host/pid/random}: tells the operator which process ran an attempt. */

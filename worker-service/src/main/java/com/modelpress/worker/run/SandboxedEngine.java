@@ -62,6 +62,22 @@ final class SandboxedEngine implements Engine {
     @Override
     public FidelityReport run(EngineTask task, Path scratch, Instant deadline, EngineProgress progress)
             throws IOException, EngineFailureException, EngineErrorException {
+        Ending ending = runChild(task, scratch, deadline, progress);
+        return judge(ending.exit(), ending.outcome(), ending.errorReport(), ending.console(), maxHeap);
+    }
+
+    /**
+     * How a child ended on its own (not stopped for a cancel or the deadline).
+     *
+     * @param outcome     nullable: what it wrote before exiting
+     * @param errorReport the first lines of its JVM error report; empty when there is none
+     * @param console     its last console lines
+     */
+    record Ending(int exit, ChildOutcome outcome, List<String> errorReport, List<String> console) {}
+
+    /** Runs the child to its end; {@link #run} judges that end. */
+    Ending runChild(EngineTask task, Path scratch, Instant deadline, EngineProgress progress)
+            throws IOException, EngineFailureException {
         Files.createDirectories(scratch.resolve("tmp"));
         Path request = scratch.resolve(SandboxProtocol.REQUEST);
         Files.write(request, SandboxProtocol.JSON.writeValueAsBytes(task));
@@ -98,7 +114,7 @@ final class SandboxedEngine implements Engine {
             log.info("job {}: engine done, peak heap {} MiB of {} MiB", task.jobId(), succeeded.peakHeapBytes() >> 20,
                     succeeded.maxHeapBytes() >> 20);
         }
-        return judge(exit, outcome, errorReport, console.lines(), maxHeap);
+        return new Ending(exit, outcome, errorReport, console.lines());
     }
 
     private void awaitExit(Process child, Instant deadline, EngineProgress progress, Relay relay)

@@ -22,7 +22,7 @@ import static com.modelpress.worker.JobEvents.ofType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The engine's child JVM against the real broker and ONNX Runtime: a 64 MB heap, test faults enabled, 15 s per
+ * The engine's child JVM against the real broker and ONNX Runtime: a 64 MB heap, test faults enabled, 20 s per
  * attempt, two attempts for crashes. Each failure must fail its attempt with a stable code while the worker
  * stays up and the next good job succeeds; cancel and timeout must leave no child process behind.
  */
@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
         "modelpress.worker.sandbox.java-options=-Dmodelpress.sandbox.test-faults=true -XX:+UseSerialGC -XX:TieredStopAtLevel=1"})
 class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
 
-    static final int MAX_JOB_SECONDS = 15;
+    static final int MAX_JOB_SECONDS = 20;
     private static final String FAULT = "modelpress.test-fault";
 
     @AfterEach

@@ -47,7 +47,7 @@ class SandboxMemoryTest {
 
         Path output = Files.createDirectories(dir.resolve("output")).resolve("model.onnx");
         CompressionRequest request = new CompressionRequest("fp16", CompressionOptions.defaults(), null,
-                new CompressionRequest.EvaluationSpec(1, 7L), Map.of());
+                new CompressionRequest.EvaluationSpec(1, 7L, false), Map.of());
         EngineTask task = new EngineTask(UUID.randomUUID(), model, output, null, request, 1, 7, 0, Duration.ofMinutes(10));
         SandboxedEngine engine = new SandboxedEngine(
                 SandboxCommand.forThisJvm(new WorkerProperties.Sandbox(true, MAX_HEAP, null, null)),

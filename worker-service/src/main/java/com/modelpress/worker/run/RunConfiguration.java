@@ -57,7 +57,22 @@ class RunConfiguration {
                 properties.maxArchiveBytes().toBytes(), properties.maxArchiveRatio()));
         return new JobRunner(properties, workerId(), store, new InputFetcher(store, extractor),
                 new ArtifactWriter(store, json), new EventPublisher(rabbit, json, properties.confirmTimeout()),
-                cancelled, heartbeatScheduler, Clock.systemUTC(), meters, executionProvider.provider());
+                cancelled, heartbeatScheduler, engine(properties), Clock.systemUTC(), meters,
+                executionProvider.provider());
+    }
+
+    private static Engine engine(WorkerProperties properties) {
+        WorkerProperties.Sandbox sandbox = properties.sandbox();
+        if (!sandbox.enabled()) {
+            log.warn("modelpress.worker.sandbox.enabled=false: the engine runs inside the worker's JVM, without a heap "
+                    + "limit of its own, and a native crash in it takes the worker down");
+            return new InProcessEngine(Clock.systemUTC());
+        }
+        SandboxCommand command = SandboxCommand.forThisJvm(sandbox);
+        log.info("the engine runs in a child JVM per job: max heap {}, {}{}", sandbox.maxHeap(),
+                command.bootJar() ? "through the Spring Boot launcher of " : "class path of this JVM",
+                command.bootJar() ? System.getProperty("java.class.path") : "");
+        return new SandboxedEngine(command, sandbox.maxHeap(), sandbox.stopGrace(), Clock.systemUTC());
     }
 
     /** {@code host/pid/random}: tells the operator which process ran an attempt. */

@@ -27,6 +27,7 @@ class ApiKeys {
     private final byte[] operatorKeySha256;
 
     ApiKeys(ApiKeyRepository keys, AuthProperties properties) {
+        properties.checkAdminKey();
         this.keys = keys;
         this.operatorKeySha256 = properties.adminKey() == null ? null : ApiKeyToken.sha256(properties.adminKey());
     }

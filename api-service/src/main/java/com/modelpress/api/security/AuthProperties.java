@@ -13,14 +13,21 @@ record AuthProperties(String adminKey) {
     static final int MIN_ADMIN_KEY_LENGTH = 32;
 
     AuthProperties {
-        if (adminKey != null && !adminKey.isEmpty()
-                && (adminKey.length() < MIN_ADMIN_KEY_LENGTH || !adminKey.chars().noneMatch(Character::isWhitespace))) {
-            // the value itself is never echoed: it is a secret
-            throw new IllegalArgumentException("modelpress.api.auth.admin-key must be at least %d characters without "
-                    .formatted(MIN_ADMIN_KEY_LENGTH) + "whitespace (e.g. mp_ followed by 43 random base64url characters)");
-        }
-        if (adminKey != null && adminKey.isEmpty()) {
+        if (adminKey != null && adminKey.isBlank()) {
             adminKey = null;
+        }
+    }
+
+    /**
+     * Checked when the key is used rather than while binding, so that no binding failure report ever echoes it.
+     *
+     * @throws IllegalStateException when the admin key is too short or holds whitespace; the message omits the key
+     */
+    void checkAdminKey() {
+        if (adminKey != null
+                && (adminKey.length() < MIN_ADMIN_KEY_LENGTH || adminKey.chars().anyMatch(Character::isWhitespace))) {
+            throw new IllegalStateException(("modelpress.api.auth.admin-key must be at least %d characters without "
+                    + "whitespace (e.g. mp_ followed by 43 random base64url characters)").formatted(MIN_ADMIN_KEY_LENGTH));
         }
     }
 }

@@ -94,7 +94,7 @@ class ModelPressScriptIntegrationTest {
         return run(workingDirectory, Map.of(), command);
     }
 
-    /** @param environment added to this process's environment; HOME is a scratch folder, so no stored key is found */
+    /** @param environment replaces this process's $MODELPRESS_API_KEY and adds to its environment */
     private Result run(Path workingDirectory, Map<String, String> environment, String... command)
             throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "out", ".txt");
@@ -103,9 +103,6 @@ class ModelPressScriptIntegrationTest {
         ProcessBuilder builder = new ProcessBuilder(commandLine);
         builder.environment().remove(ServerOption.KEY_ENV);
         builder.environment().putAll(environment);
-        if (!environment.isEmpty()) {
-            builder.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
-        }
         Process process = builder
                 .directory(workingDirectory.toFile())
                 .redirectOutput(out.toFile())

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * The whole platform in this JVM: PostgreSQL (DIR/postgres) and the AMQP broker (DIR/broker) embedded, then
  * api-service and worker-service, each in its own Spring context, storing artifacts in DIR/artifacts. Everything it
- * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts.
+ * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts. The API accepts
+ * the given key as its operator admin key (see {@link LocalApiKey}).
  *
  * <p>{@link #close} stops worker, API, broker and PostgreSQL in that order, each even when an earlier one failed to
  * stop; it is idempotent and safe to call from a shutdown hook.
@@ -51,10 +52,11 @@ final class StandalonePlatform implements AutoCloseable {
     /**
      * Starts everything; on failure stops what had started and rethrows.
      *
-     * @param port the API's HTTP port
-     * @param log  where to say what is starting
+     * @param port   the API's HTTP port
+     * @param apiKey the admin key the API accepts, at least {@value LocalApiKey#MIN_LENGTH} characters; never logged
+     * @param log    where to say what is starting
      */
-    static StandalonePlatform start(Path dataDirectory, int port, PrintWriter log) throws IOException {
+    static StandalonePlatform start(Path dataDirectory, int port, String apiKey, PrintWriter log) throws IOException {
         Path folder = dataDirectory.toAbsolutePath().normalize();
         Files.createDirectories(folder.resolve("artifacts"));
         StandalonePlatform platform = new StandalonePlatform(folder, port);
@@ -89,6 +91,7 @@ final class StandalonePlatform implements AutoCloseable {
                     "spring.datasource.url", postgres.jdbcUrl(DATABASE),
                     "spring.datasource.username", EmbeddedPostgres.SUPERUSER,
                     "spring.datasource.password", "",
+                    "modelpress.api.auth.admin-key", apiKey,
                     "server.port", Integer.toString(port)));
             platform.started.addFirst(api);
 

@@ -233,7 +233,7 @@ public final class FidelityEvaluator {
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {
-            throw new UnsupportedModelException("ONNX Runtime cannot load " + model + ": " + e.getMessage(), e);
+            throw OrtLoadFailure.of(model, e);
         }
     }
 

@@ -12,13 +12,13 @@ public enum ModelDefect {
     EMPTY_FILE("empty_file"),
     /** The file is larger than a protobuf can be (2 GiB - 1). */
     TOO_LARGE("model_too_large"),
-    /** The bytes are not an ONNX protobuf (text, an archive, random bytes). */
+    /** The bytes are not an ONNX protobuf (text, an archive, random bytes, a protobuf without a graph). */
     NOT_ONNX("not_onnx"),
     /** The protobuf ends in the middle of a field. */
     TRUNCATED("truncated"),
     /** Messages nest deeper than the parser's recursion limit. */
     TOO_DEEP("too_deep"),
-    /** The model has no graph, or its main graph has no nodes or no outputs. */
+    /** The main graph has no nodes or no outputs. */
     EMPTY_GRAPH("empty_graph"),
     /** No or a negative {@code ir_version}, or a node domain without an {@code opset_import}. */
     INVALID_HEADER("invalid_header"),

@@ -89,7 +89,7 @@ final class ModelValidator {
      */
     static void check(ModelProto model, String file) {
         if (!model.hasGraph()) {
-            throw new InvalidModelException(ModelDefect.EMPTY_GRAPH, "%s has no graph: it is not an ONNX model".formatted(file));
+            throw new InvalidModelException(ModelDefect.NOT_ONNX, "%s has no graph: it is not an ONNX model".formatted(file));
         }
         if (model.getIrVersion() <= 0) {
             throw new InvalidModelException(ModelDefect.INVALID_HEADER,

@@ -48,8 +48,11 @@ class HostileInputApiIntegrationTest {
     private static String server;
     private static HttpClient http;
 
+    private static long startMillis;
+
     @BeforeAll
     static void startPlatform() throws IOException {
+        long start = System.nanoTime();
         dir = Files.createTempDirectory("modelpress-hostile-");
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -62,6 +65,7 @@ class HostileInputApiIntegrationTest {
                 "modelpress.worker.latency-runs", "0",
                 "modelpress.worker.work-dir", dir.resolve("work").toString()));
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        startMillis = (System.nanoTime() - start) / 1_000_000;
     }
 
     @AfterAll
@@ -76,11 +80,18 @@ class HostileInputApiIntegrationTest {
 
     @Test
     void everyCaseIsAnsweredClearlyAndTheWorkerKeepsGoing() throws Exception {
+        long start = System.nanoTime();
         Map<Case, String> jobs = new LinkedHashMap<>();
         List<String> answers = new ArrayList<>();
         for (Case hostile : HostileCorpus.cases()) {
             Path folder = Files.createDirectories(dir.resolve("cases").resolve(hostile.name()));
-            HttpResponse<String> response = submit(hostile.write(folder).upload());
+            Path upload = hostile.write(folder).upload();
+            long submitStart = System.nanoTime();
+            HttpResponse<String> response = submit(upload);
+            long submitMillis = (System.nanoTime() - submitStart) / 1_000_000;
+            if (submitMillis > 1000) {
+                answers.add("(%s: the submit took %d ms)".formatted(hostile.name(), submitMillis));
+            }
             JsonNode body = JSON.readTree(response.body());
             switch (hostile.api()) {
                 case Outcome.Problem(int status, String code) -> {
@@ -98,6 +109,7 @@ class HostileInputApiIntegrationTest {
                 case Outcome.Refused _ -> throw new AssertionError("not an API outcome: " + hostile.api());
             }
         }
+        long submitted = System.nanoTime();
         for (Map.Entry<Case, String> job : jobs.entrySet()) {
             Case hostile = job.getKey();
             JsonNode finished = awaitTerminal(job.getValue());
@@ -122,7 +134,7 @@ class HostileInputApiIntegrationTest {
                 case Outcome.Problem _, Outcome.Refused _ -> throw new AssertionError(hostile.api());
             }
         }
-        System.out.println("hostile corpus through the API:\n  " + String.join("\n  ", answers));
+        long drained = System.nanoTime();
 
         Path good = com.modelpress.engine.testing.OnnxFixtures.write(HostileCorpus.good(), dir.resolve("good.onnx"));
         HttpResponse<String> accepted = submit(good);
@@ -130,6 +142,10 @@ class HostileInputApiIntegrationTest {
         JsonNode finished = awaitTerminal(JSON.readTree(accepted.body()).get("id").asString());
         assertThat(finished.get("status").asString()).as(finished.toString()).isEqualTo("SUCCEEDED");
         assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+        System.out.printf("hostile corpus through the API (platform start %d ms, %d cases submitted in %d ms, "
+                        + "%d jobs terminal %d ms later, good job after them %d ms):%n  %s%n", startMillis,
+                HostileCorpus.cases().size(), (submitted - start) / 1_000_000, jobs.size(), (drained - submitted) / 1_000_000,
+                (System.nanoTime() - drained) / 1_000_000, String.join("\n  ", answers));
     }
 
     private static HttpResponse<String> submit(Path upload) throws IOException, InterruptedException {

@@ -72,7 +72,7 @@ public final class FidelityEvaluator {
             Progress counter;
             OriginalRun original;
             String maskInput;
-            try (OrtSession session = open(env, originalModel, options)) {
+            try (OrtSession session = open(env, "the model", originalModel, options)) {
                 List<InputSpec> inputs = new ArrayList<>();
                 for (NodeInfo input : session.getInputInfo().values()) {
                     inputs.add(InputSpec.of(input));
@@ -87,7 +87,7 @@ public final class FidelityEvaluator {
             }
             Comparisons comparisons = new Comparisons(original, facts, maskInput);
             double compressedMedianMs;
-            try (OrtSession session = open(env, compressedModel, options)) {
+            try (OrtSession session = open(env, "the compressed model", compressedModel, options)) {
                 compressedMedianMs = runCompressed(env, session, compressedModel, samples, settings, counter,
                         comparisons);
             }
@@ -229,11 +229,11 @@ public final class FidelityEvaluator {
         }
     }
 
-    private static OrtSession open(OrtEnvironment env, Path model, SessionOptions options) {
+    private static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {
-            throw OrtLoadFailure.of(model, e);
+            throw OrtLoadFailure.of(role, model, e);
         }
     }
 

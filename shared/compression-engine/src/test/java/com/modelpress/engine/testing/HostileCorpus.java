@@ -49,7 +49,10 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class HostileCorpus {
 
-    /** The {@code modelpress.api.max-upload-size} the API test runs with; {@code oversize-upload} exceeds it. */
+    /**
+     * The {@code modelpress.api.max-upload-size} the API test runs with; {@code oversize-upload} exceeds it by a little,
+     * so the server can read the rest of the request and answer on a healthy connection.
+     */
     public static final long UPLOAD_LIMIT_BYTES = 1 << 20;
     /** The worker's default {@code max-archive-entries}. */
     static final int ARCHIVE_ENTRY_LIMIT = 1000;
@@ -136,8 +139,13 @@ public final class HostileCorpus {
                 ModelDefect.TOO_DEEP, dir -> single(OnnxFixtures.write(nestedIfs(60), dir.resolve("model.onnx")))));
         cases.add(refusedEverywhere("deeply-nested-unknown-groups", "a valid model followed by 100 000 nested unknown groups",
                 ModelDefect.TOO_DEEP, dir -> single(write(dir.resolve("model.onnx"), nestedGroups(good(), 100_000)))));
-        cases.add(new Case("oversize-upload", "a sparse .onnx file of 2 GiB + 1 byte",
-                dir -> single(sparse(dir.resolve("model.onnx"), (1L << 31) + 1)),
+        cases.add(new Case("oversize-upload",
+                "CLI: a sparse .onnx file of 2 GiB + 1 byte; API: an upload 4 KiB over the upload limit",
+                dir -> {
+                    Path upload = Files.createDirectories(dir.resolve("upload")).resolve("model.onnx");
+                    write(upload, garbage(Math.toIntExact(UPLOAD_LIMIT_BYTES) + 4096, 13));
+                    return new Input(sparse(dir.resolve("model.onnx"), (1L << 31) + 1), upload);
+                },
                 refused(ModelDefect.TOO_LARGE), new Outcome.Problem(413, "payload_too_large")));
         // ---- tensors that lie about their size or type
         cases.add(refusedEverywhere("huge-declared-tensor", "W declares [1048576, 1048576] float32 (4 TiB) in 64 bytes",

@@ -142,8 +142,8 @@ public final class HostileCorpus {
         cases.add(new Case("oversize-upload",
                 "CLI: a sparse .onnx file of 2 GiB + 1 byte; API: an upload 4 KiB over the upload limit",
                 dir -> {
-                    Path upload = Files.createDirectories(dir.resolve("upload")).resolve("model.onnx");
-                    write(upload, garbage(Math.toIntExact(UPLOAD_LIMIT_BYTES) + 4096, 13));
+                    Path upload = write(directory(dir.resolve("upload")).resolve("model.onnx"),
+                            garbage(Math.toIntExact(UPLOAD_LIMIT_BYTES) + 4096, 13));
                     return new Input(sparse(dir.resolve("model.onnx"), (1L << 31) + 1), upload);
                 },
                 refused(ModelDefect.TOO_LARGE), new Outcome.Problem(413, "payload_too_large")));
@@ -548,6 +548,14 @@ public final class HostileCorpus {
     private static Path write(Path file, byte[] bytes) {
         try {
             return Files.write(file, bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path directory(Path folder) {
+        try {
+            return Files.createDirectories(folder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

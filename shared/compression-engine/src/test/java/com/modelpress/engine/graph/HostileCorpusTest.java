@@ -43,6 +43,21 @@ class HostileCorpusTest {
         assertThat(cases().stream().map(Case::name).distinct().count()).isEqualTo(cases().size());
     }
 
+    /** The checks must not refuse real models: an exported fp32 encoder and ONNX Runtime's own int8 export of it. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"all-minilm-l6-v2.onnx", "all-minilm-l6-v2-q.onnx"})
+    void realModelsPassEveryCheck(String resource) throws IOException {
+        Path model = dir.resolve(resource);
+        try (java.io.InputStream in = HostileCorpusTest.class.getResourceAsStream("/" + resource)) {
+            assertThat(in).as(resource + " on the test classpath").isNotNull();
+            Files.copy(in, model);
+        }
+
+        OnnxModel read = OnnxModel.read(model);
+
+        assertThat(read.proto().getGraph().getNodeCount()).isPositive();
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void readRefusesOrAcceptsAsTheCorpusSays(Case hostile) throws IOException {

@@ -143,10 +143,10 @@ final class CompressCommand implements Callable<Integer> {
                     + "calibration off (default: ${DEFAULT-VALUE}).")
     int calibrationSamples = CalibrationSettings.DEFAULT_SAMPLES;
 
-    @Option(names = "--sensitivity",
-            description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored): "
-                    + "one extra evaluation per tensor.")
-    boolean sensitivity;
+    @Option(names = "--sensitivity", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored; "
+                    + "one scoring run per tensor) into the report; --no-sensitivity skips it (default: on).")
+    boolean sensitivity = true;
 
     @Option(names = "--session-config", paramLabel = "KEY=VALUE",
             description = "ONNX Runtime session config entry for both models, e.g. "

@@ -72,6 +72,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--rounding", paramLabel = "MODE", description = "int4/auto: gptq (default), aware, search or rtn.")
     String rounding;
 
+    @Option(names = "--no-sensitivity",
+            description = "Skip the per-tensor sensitivity ranking in the report (one scoring run per tensor).")
+    boolean noSensitivity;
+
     @Option(names = "--metadata", paramLabel = "KEY=VALUE", description = "Stored with the job; repeatable.")
     Map<String, String> metadata = new LinkedHashMap<>();
 
@@ -96,7 +100,8 @@ final class SubmitCommand implements Callable<Integer> {
         CompressionRequest request = new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding),
                 minCosine == null ? null : new CompressionRequest.Target(minCosine),
-                samples == null && seed == null ? null : new CompressionRequest.EvaluationSpec(samples, seed),
+                samples == null && seed == null && !noSensitivity ? null
+                        : new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null),
                 metadata);
         ApiClient client = server.client();
         JobView job;

@@ -164,16 +164,23 @@ class CompressCommandTest {
     }
 
     @Test
-    void ranksTensorsBySensitivityWhenAsked() {
+    void ranksTensorsBySensitivityUnlessToldNotTo() {
         Path reportFile = dir.resolve("sensitivity.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("s.onnx").toString(),
-                "--sensitivity", "--samples", "2", "--latency-runs", "0", "--report", reportFile.toString());
+                "--samples", "2", "--latency-runs", "0", "--report", reportFile.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode report = JsonMapper.builder().build().readTree(reportFile);
         assertThat(report.at("/sensitivity/0/name").asString()).isEqualTo("W");
         assertThat(report.at("/sensitivity/0/cosineLoss").asDouble()).isGreaterThan(0);
         assertThat(run.out()).contains("most sensitive tensors");
+
+        Path skipped = dir.resolve("skipped.json");
+        CliRun without = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("n.onnx").toString(),
+                "--no-sensitivity", "--samples", "2", "--latency-runs", "0", "--report", skipped.toString());
+        assertThat(without.exitCode()).as(without.err()).isZero();
+        assertThat(JsonMapper.builder().build().readTree(skipped).at("/sensitivity").size()).isZero();
+        assertThat(without.out()).doesNotContain("most sensitive tensors");
     }
 
     @Test

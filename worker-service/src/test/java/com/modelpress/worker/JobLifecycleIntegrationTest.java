@@ -50,7 +50,8 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "modelpress.worker.evaluation-samples=2"})
 class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
 
-    private static final List<String> STEPS = List.of("download", "read", "compress", "write", "evaluate", "upload");
+    private static final List<String> STEPS = List.of("download", "read", "compress", "write", "evaluate", "sensitivity",
+            "upload");
 
     @LocalServerPort
     int port;
@@ -86,6 +87,9 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         assertThat(report.outputSha256()).isEqualTo(succeeded.artifacts().getFirst().sha256());
         assertThat(report.worstCosineMean()).isGreaterThan(0.999);
         assertThat(report.evaluation().samples()).isEqualTo(4);
+        assertThat(report.sensitivity()).as("ranked by default").extracting(FidelityReport.TensorSensitivity::name)
+                .containsExactlyInAnyOrderElementsOf(report.tensors().stream().filter(t -> !t.method().equals("kept"))
+                        .map(FidelityReport.TensorReport::name).toList());
         FidelityReport stored = json.readValue(Files.readAllBytes(pathOf(succeeded.artifacts().getLast())), FidelityReport.class);
         assertThat(stored.outputSha256()).isEqualTo(report.outputSha256());
         assertThat(stored.outputs()).isEqualTo(report.outputs());
@@ -103,13 +107,16 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         byte[] noise = new byte[4096];
         new Random(3).nextBytes(noise);
         submit(job(bad, storeInput(bad, "model.onnx", noise), "model.onnx", "int8", null));
-        submit(job(good, storeInput(good, "model.onnx", OnnxModels.matMul(32, 48, 2)), "model.onnx", "fp16", null));
+        StoredArtifact goodInput = storeInput(good, "model.onnx", OnnxModels.matMul(32, 48, 2));
+        submit(jobEvaluatedWith(good, goodInput.key(), "model.onnx", goodInput.sha256(), "fp16",
+                new CompressionRequest.EvaluationSpec(null, 7L, false)));
 
         assertFailed(awaitTerminal(bad), "invalid_model");
         assertThat(storedKeys(bad, 1)).isEmpty();
         JobEvent.Succeeded succeeded = (JobEvent.Succeeded) awaitTerminal(good).getLast();
         assertThat(succeeded.report().method()).isEqualTo("fp16");
         assertThat(succeeded.report().evaluation().samples()).as("the worker's default samples").isEqualTo(2);
+        assertThat(succeeded.report().sensitivity()).as("sensitivity: false").isEmpty();
         assertSettled(good);
     }
 

@@ -98,8 +98,13 @@ abstract class WorkerIntegrationTestSupport {
     }
 
     static JobMessage job(UUID jobId, String inputKey, String name, String sha256, String method, Integer samples) {
-        CompressionRequest request = new CompressionRequest(method, CompressionOptions.defaults(), null,
-                new CompressionRequest.EvaluationSpec(samples, 7L), Map.of("test", "worker"));
+        return jobEvaluatedWith(jobId, inputKey, name, sha256, method, new CompressionRequest.EvaluationSpec(samples, 7L));
+    }
+
+    static JobMessage jobEvaluatedWith(UUID jobId, String inputKey, String name, String sha256, String method,
+                          CompressionRequest.EvaluationSpec evaluation) {
+        CompressionRequest request = new CompressionRequest(method, CompressionOptions.defaults(), null, evaluation,
+                Map.of("test", "worker"));
         return new JobMessage(JobMessage.SCHEMA_VERSION, jobId, inputKey, name, sha256, request, Instant.now());
     }
 

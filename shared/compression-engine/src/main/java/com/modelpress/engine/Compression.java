@@ -6,6 +6,7 @@ import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.FidelityReport.TensorReport;
 import com.modelpress.engine.dynamic.DynamicInt8Pass;
 import com.modelpress.engine.fp16.Fp16Pass;
+import com.modelpress.engine.graph.DecodedValuesListener;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
 import com.modelpress.engine.graph.OnnxModel;
@@ -86,6 +87,11 @@ final class Compression {
     }
 
     Outcome run(OnnxModel source, Path output) throws IOException {
+        return run(source, output, null);
+    }
+
+    /** @param decoded nullable: told what each rewritten main-graph initializer decodes to */
+    Outcome run(OnnxModel source, Path output, DecodedValuesListener decoded) throws IOException {
         Set<String> excluded = new HashSet<>(options.excludeNodes());
         long minElements = options.minElementsOrDefault();
         List<TensorReport> reports = new ArrayList<>();
@@ -100,7 +106,7 @@ final class Compression {
         ModelProto rewritten;
         long written;
         try (ScratchSpace scratch = new ScratchSpace(output.toAbsolutePath().getParent())) {
-            rewritten = new ModelRewriter(source, scratch).rewrite((weight, scope) -> {
+            rewritten = new ModelRewriter(source, scratch).onDecoded(decoded).rewrite((weight, scope) -> {
                 long elements = weight.elements();
                 int type = weight.tensor().getDataType();
                 if (elements < minElements) {

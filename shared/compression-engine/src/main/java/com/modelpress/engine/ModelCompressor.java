@@ -19,6 +19,7 @@ import com.modelpress.engine.graph.ScratchSpace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -121,71 +122,101 @@ public final class ModelCompressor {
         } else {
             finalPass = Compression.passFor(method, moments);
         }
-        outcome = new Compression(method.id(), method.options(), finalPass, progress).run(source, output);
-        start = lap(timings, "compress+write", start);
-        String outputSha = sha256(output);
-
-        EvaluationResult result;
+        // with sensitivity, the decoded values of every rewritten weight are kept aside to score each tensor alone
+        DecodedValues decoded = measureSensitivity ? new DecodedValues(output.toAbsolutePath().getParent()) : null;
         try {
-            result = FidelityEvaluator.evaluate(input, output, evaluation, progress);
-        } catch (RuntimeException e) {
-            // a model whose fidelity could not be measured is not a result: leave nothing behind
-            Files.deleteIfExists(output);
-            if (!outcome.nothingToCompress()) {
-                Files.deleteIfExists(output.resolveSibling(output.getFileName() + ".data"));
-            }
-            throw e;
-        }
-        lap(timings, "evaluate", start);
+            outcome = new Compression(method.id(), method.options(), finalPass, progress).run(source, output, decoded);
+            start = lap(timings, "compress+write", start);
+            String outputSha = sha256(output);
 
-        long originalBytes = outcome.originalBytes();
-        long compressedBytes = outcome.compressedBytes();
-        FidelityReport.Sizes sizes = new FidelityReport.Sizes(originalBytes, compressedBytes,
-                (double) compressedBytes / originalBytes, outcome.originalWeightBytes(), outcome.compressedWeightBytes());
-        double bitsPerWeight = outcome.weightElements() == 0 ? 0
-                : 8.0 * outcome.compressedWeightBytes() / outcome.weightElements();
-        List<FidelityReport.TensorSensitivity> sensitivity = autoLosses.entrySet().stream()
-                .map(e -> new FidelityReport.TensorSensitivity(e.getKey(), "int4", 4, e.getValue()))
-                .sorted(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed())
-                .toList();
-        if (measureSensitivity && !outcome.nothingToCompress()) {
-            sensitivity = sensitivity(source, input, output, method, finalPass, outcome.tensors(), progress);
-            start = lap(timings, "sensitivity", start);
+            EvaluationResult result;
+            try {
+                result = FidelityEvaluator.evaluate(input, output, evaluation, progress);
+            } catch (RuntimeException e) {
+                // a model whose fidelity could not be measured is not a result: leave nothing behind
+                Files.deleteIfExists(output);
+                if (!outcome.nothingToCompress()) {
+                    Files.deleteIfExists(output.resolveSibling(output.getFileName() + ".data"));
+                }
+                throw e;
+            }
+            lap(timings, "evaluate", start);
+
+            long originalBytes = outcome.originalBytes();
+            long compressedBytes = outcome.compressedBytes();
+            FidelityReport.Sizes sizes = new FidelityReport.Sizes(originalBytes, compressedBytes,
+                    (double) compressedBytes / originalBytes, outcome.originalWeightBytes(), outcome.compressedWeightBytes());
+            double bitsPerWeight = outcome.weightElements() == 0 ? 0
+                    : 8.0 * outcome.compressedWeightBytes() / outcome.weightElements();
+            List<FidelityReport.TensorSensitivity> sensitivity = autoLosses.entrySet().stream()
+                    .map(e -> new FidelityReport.TensorSensitivity(e.getKey(), "int4", 4, e.getValue()))
+                    .sorted(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed())
+                    .toList();
+            List<String> sensitivityNotes = new ArrayList<>();
+            if (measureSensitivity && !outcome.nothingToCompress()) {
+                sensitivity = sensitivity(source, input, output, method, finalPass, outcome.tensors(), decoded, progress,
+                        sensitivityNotes);
+                start = lap(timings, "sensitivity", start);
+            }
+            return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
+                    outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
+                    result.info(), evaluation.seed(), result.sessionOptions(),
+                    new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
+                    timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(), sensitivityNotes,
+                            result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
+                            .flatMap(List::stream).toList(), sensitivity);
+        } finally {
+            if (decoded != null) {
+                decoded.close();
+            }
         }
-        return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
-                outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
-                result.info(), evaluation.seed(), result.sessionOptions(),
-                new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
-                timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(),
-                        result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
-                        .flatMap(List::stream).toList(), sensitivity);
     }
 
-    /** Each compressed tensor alone, encoded as in the final model, scored on the evaluation samples. */
+    /**
+     * Each compressed tensor alone, encoded as in the final model, scored on the evaluation samples. Tensors whose
+     * decoded values were recorded are swapped into the original in an ONNX Runtime session (no model written, the
+     * original's outputs computed once); the others (weights in {@code Constant} nodes or subgraphs, encodings that
+     * ONNX Runtime runs with kernels of its own) are measured by writing the model with only that tensor compressed.
+     */
     private List<FidelityReport.TensorSensitivity> sensitivity(OnnxModel source, Path input, Path output,
                                                                 CompressionMethod method, WeightPass finalPass,
                                                                 List<FidelityReport.TensorReport> tensors,
-                                                                ProgressListener progress) throws IOException {
+                                                                DecodedValues decoded, ProgressListener progress,
+                                                                List<String> notes) throws IOException {
         EvaluationSettings scoring = new EvaluationSettings(evaluation.samples(), evaluation.seed(), evaluation.inputsDir(),
                 0, evaluation.sessionConfig());
         List<FidelityReport.TensorReport> compressed = tensors.stream().filter(t -> !t.method().equals("kept")).toList();
         List<FidelityReport.TensorSensitivity> ranked = new ArrayList<>();
+        FidelityEvaluator.Reference reference = null;
+        int rewritten = 0;
         Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-sensitivity-");
         try {
             Path alone = scratch.resolve("alone.onnx");
             for (FidelityReport.TensorReport tensor : compressed) {
-                WeightPass onlyThis = (weight, values, scope) -> weight.name().equals(tensor.name())
-                        ? finalPass.apply(weight, values, scope)
-                        : WeightPass.kept(weight, "sensitivity: measured alone");
-                new Compression(method.id(), method.options(), onlyThis, ProgressListener.NONE).run(source, alone);
-                double cosine = FidelityReport.worstCosineMean(
-                        FidelityEvaluator.evaluate(input, alone, scoring, ProgressListener.NONE).outputs());
+                if (reference == null) {
+                    reference = new FidelityEvaluator.Reference(input, scoring);
+                }
+                FloatBuffer values = decoded == null ? null : decoded.values(tensor.name());
+                List<FidelityReport.OutputFidelity> outputs;
+                if (values != null) {
+                    outputs = reference.withInitializer(tensor.name(), decoded.dims(tensor.name()), values);
+                } else {
+                    WeightPass onlyThis = (weight, vals, scope) -> weight.name().equals(tensor.name())
+                            ? finalPass.apply(weight, vals, scope)
+                            : WeightPass.kept(weight, "sensitivity: measured alone");
+                    new Compression(method.id(), method.options(), onlyThis, ProgressListener.NONE).run(source, alone);
+                    outputs = reference.score(alone);
+                    rewritten++;
+                }
+                double cosine = FidelityReport.worstCosineMean(outputs);
                 ranked.add(new FidelityReport.TensorSensitivity(tensor.name(), tensor.method(), tensor.bits(), 1 - cosine));
                 progress.onProgress("sensitivity", (double) ranked.size() / compressed.size());
             }
         } finally {
             ScratchSpace.deleteTree(scratch);
         }
+        notes.add("sensitivity: %d tensors measured alone (%d with decoded weights swapped into the original, %d by rewriting the model)"
+                .formatted(ranked.size(), ranked.size() - rewritten, rewritten));
         ranked.sort(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
         return ranked;
     }

@@ -37,15 +37,25 @@ public record CompressionRequest(
     }
 
     /**
-     * @param samples number of evaluation samples (default 8)
-     * @param seed    seed for synthesised inputs (default 7)
+     * @param samples     number of evaluation samples (default 8)
+     * @param seed        seed for synthesised inputs (default 7)
+     * @param sensitivity whether the report ranks the compressed tensors by measured sensitivity (default true;
+     *                    costs one scoring run per compressed tensor)
      */
-    public record EvaluationSpec(Integer samples, Long seed) {
+    public record EvaluationSpec(Integer samples, Long seed, Boolean sensitivity) {
         public static final int DEFAULT_SAMPLES = 8;
         public static final long DEFAULT_SEED = 7;
 
+        public EvaluationSpec(Integer samples, Long seed) {
+            this(samples, seed, null);
+        }
+
         public static EvaluationSpec defaults() {
-            return new EvaluationSpec(null, null);
+            return new EvaluationSpec(null, null, null);
+        }
+
+        public boolean sensitivityOrDefault() {
+            return sensitivity == null || sensitivity;
         }
 
         public int samplesOrDefault() {

@@ -112,6 +112,9 @@ public final class JobRunner {
             Path output = Files.createDirectories(folder.resolve("output")).resolve(ArtifactWriter.MODEL);
             ModelCompressor compressor = calibrationSamples == null ? new ModelCompressor(evaluation)
                     : new ModelCompressor(evaluation, new CalibrationSettings(0, 0, calibrationSamples));
+            if (job.request().evaluation().sensitivityOrDefault()) {
+                compressor = compressor.measuringSensitivity();
+            }
             FidelityReport report = compressor.compress(model, output, method, progress);
             progress.flush();
             progress.checkCancelled("compression");

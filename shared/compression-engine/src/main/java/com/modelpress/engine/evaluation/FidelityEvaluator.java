@@ -15,6 +15,7 @@ import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
 
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,23 +69,11 @@ public final class FidelityEvaluator {
         Map<String, String> recorded = new LinkedHashMap<>();
         progress.onProgress(PROGRESS_STEP, 0);
         try (SessionOptions options = sessionOptions(env, settings, recorded)) {
-            Samples samples;
-            Progress counter;
-            OriginalRun original;
-            String maskInput;
-            try (OrtSession session = open(env, "the model", originalModel, options)) {
-                List<InputSpec> inputs = new ArrayList<>();
-                for (NodeInfo input : session.getInputInfo().values()) {
-                    inputs.add(InputSpec.of(input));
-                }
-                samples = settings.inputsDir() == null
-                        ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed())
-                        : SampleFolders.load(settings.inputsDir(), inputs);
-                int timedRuns = settings.latencyRuns() > 0 ? WARM_UP_RUNS + settings.latencyRuns() : 0;
-                counter = new Progress(progress, 2 * (samples.samples().size() + timedRuns));
-                original = runOriginal(env, session, originalModel, samples, settings, counter);
-                maskInput = maskInput(inputs);
-            }
+            Progress counter = new Progress(progress);
+            Baseline baseline = baseline(env, originalModel, facts, options, settings, counter);
+            Samples samples = baseline.samples();
+            OriginalRun original = baseline.original();
+            String maskInput = baseline.maskInput();
             Comparisons comparisons = new Comparisons(original, facts, maskInput);
             double compressedMedianMs;
             try (OrtSession session = open(env, "the compressed model", compressedModel, options)) {
@@ -101,6 +90,98 @@ public final class FidelityEvaluator {
                     new EvaluationInfo(samples.source(), samples.samples().size(), samples.description()), notes);
         } catch (OrtException e) {
             throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The samples, the original's outputs on them, and the name of the attention-mask input (nullable). */
+    private record Baseline(Samples samples, OriginalRun original, String maskInput) {}
+
+    /** Opens the original, loads or synthesises the samples and runs them (and the latency runs) through it. */
+    private static Baseline baseline(OrtEnvironment env, Path originalModel, GraphFacts facts, SessionOptions options,
+                                     EvaluationSettings settings, Progress counter) throws OrtException {
+        try (OrtSession session = open(env, "the model", originalModel, options)) {
+            List<InputSpec> inputs = new ArrayList<>();
+            for (NodeInfo input : session.getInputInfo().values()) {
+                inputs.add(InputSpec.of(input));
+            }
+            Samples samples = settings.inputsDir() == null
+                    ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed())
+                    : SampleFolders.load(settings.inputsDir(), inputs);
+            int timedRuns = settings.latencyRuns() > 0 ? WARM_UP_RUNS + settings.latencyRuns() : 0;
+            counter.expect(2 * (samples.samples().size() + timedRuns));
+            OriginalRun original = runOriginal(env, session, originalModel, samples, settings, counter);
+            return new Baseline(samples, original, maskInput(inputs));
+        }
+    }
+
+    /**
+     * Scores many variants of one model against its outputs, computed once: each variant is the original with one
+     * initializer's values replaced through ONNX Runtime's session-level initializer override, so no model file is
+     * written per variant, or variants written as model files ({@link #score(Path)}). A swapped initializer computes
+     * what the model with that one weight compressed computes when the encoding only changes the weight's values and
+     * ONNX Runtime does not fuse the decoding into a kernel of its own (fp16, MatMulNBits, decoded lookup tables).
+     *
+     * <p>Not thread-safe. Holds the original's outputs on the heap.
+     */
+    public static final class Reference {
+
+        private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        private final Path model;
+        private final EvaluationSettings settings;
+        private final GraphFacts facts;
+        private final Baseline baseline;
+
+        /**
+         * Runs the original on the evaluation samples ({@code settings}; latency is never measured here).
+         *
+         * @throws InvalidModelException     as {@link #evaluate}
+         * @throws UnsupportedModelException as {@link #evaluate}
+         */
+        public Reference(Path originalModel, EvaluationSettings settings) {
+            this.model = originalModel;
+            this.settings = new EvaluationSettings(settings.samples(), settings.seed(), settings.inputsDir(), 0,
+                    settings.sessionConfig());
+            this.facts = GraphFacts.read(originalModel);
+            try (SessionOptions options = sessionOptions(env, this.settings, new LinkedHashMap<>())) {
+                this.baseline = baseline(env, originalModel, facts, options, this.settings,
+                        new Progress(ProgressListener.NONE));
+            } catch (OrtException e) {
+                throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
+            }
+        }
+
+        /** The fidelity of {@code variant}, a model with the original's inputs and outputs. */
+        public List<OutputFidelity> score(Path variant) {
+            Comparisons comparisons = new Comparisons(baseline.original(), facts, baseline.maskInput());
+            try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
+                 OrtSession session = open(env, "the variant", variant, options)) {
+                runCompressed(env, session, variant, baseline.samples(), settings, new Progress(ProgressListener.NONE),
+                        comparisons);
+            } catch (OrtException e) {
+                throw new UnsupportedModelException("ONNX Runtime failed on " + variant + ": " + e.getMessage(), e);
+            }
+            return comparisons.results(new ArrayList<>());
+        }
+
+        /**
+         * The fidelity of the original with initializer {@code name} holding {@code values} instead.
+         *
+         * @param values row-major, {@code dims} elements; a direct buffer in native order is used without a copy
+         */
+        public List<OutputFidelity> withInitializer(String name, long[] dims, FloatBuffer values) {
+            Comparisons comparisons = new Comparisons(baseline.original(), facts, baseline.maskInput());
+            try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
+                 OnnxTensor replacement = OnnxTensor.createTensor(env, values, dims)) {
+                options.addInitializer(name, replacement);
+                try (OrtSession session = open(env, "the model", model, options)) {
+                    runCompressed(env, session, model, baseline.samples(), settings, new Progress(ProgressListener.NONE),
+                            comparisons);
+                }
+            } catch (OrtException e) {
+                throw new UnsupportedModelException("ONNX Runtime failed with '" + name + "' replaced: "
+                        + e.getMessage(), e);
+            }
+            return comparisons.results(new ArrayList<>());
         }
     }
 
@@ -357,12 +438,16 @@ public final class FidelityEvaluator {
     private static final class Progress {
 
         private final ProgressListener listener;
-        private final int total;
+        private int total = 1;
         private int done;
 
-        Progress(ProgressListener listener, int total) {
+        Progress(ProgressListener listener) {
             this.listener = listener;
-            this.total = total;
+        }
+
+        /** Sets how many runs make up the whole. */
+        void expect(int runs) {
+            this.total = Math.max(1, runs);
         }
 
         void advance() {

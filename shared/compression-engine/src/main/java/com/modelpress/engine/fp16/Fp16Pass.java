@@ -30,6 +30,7 @@ public final class Fp16Pass implements WeightPass {
         String half = scope.fresh(weight.name() + "_fp16");
         TensorProto tensor = Nodes.tensor(half, DataType.FLOAT16_VALUE, weight.dims(),
                 scope.store(TensorCodec.toFloat16Bytes(values)));
+        scope.decoded(weight, decoded);
         scope.encode(weight, List.of(tensor), List.of(Nodes.node("Cast", scope.fresh(weight.name() + "_to_float"),
                 List.of(half), List.of(weight.name()), Nodes.intAttribute("to", DataType.FLOAT_VALUE))));
         return new TensorReport(weight.name(), "fp16", "float16+Cast", 16, null, values.length, 4L * values.length,

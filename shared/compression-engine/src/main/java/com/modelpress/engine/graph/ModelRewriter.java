@@ -38,6 +38,7 @@ public final class ModelRewriter {
     private final NameRegistry names;
     private final Map<String, Long> requiredDomains = new LinkedHashMap<>();
     private final int opset;
+    private DecodedValuesListener decodedValuesListener;
 
     public ModelRewriter(OnnxModel source, ScratchSpace scratch) {
         this.source = source;
@@ -46,6 +47,16 @@ public final class ModelRewriter {
         this.opset = (int) source.proto().getOpsetImportList().stream()
                 .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
                 .mapToLong(OperatorSetIdProto::getVersion).max().orElse(1);
+    }
+
+    /** Makes passes tell {@code listener} the values each rewritten main-graph initializer decodes to. */
+    public ModelRewriter onDecoded(DecodedValuesListener listener) {
+        this.decodedValuesListener = listener;
+        return this;
+    }
+
+    DecodedValuesListener decodedValuesListener() {
+        return decodedValuesListener;
     }
 
     /** Every weight of the model (all graphs), for planning and progress; does not rewrite anything. */
@@ -92,7 +103,7 @@ public final class ModelRewriter {
         }
         Map<String, Integer> constantNodes = new HashMap<>();
         List<Weight> weights = weightsOf(graph, constantNodes);
-        RewriteScope scope = new RewriteScope(this, graph, constantNodes);
+        RewriteScope scope = new RewriteScope(this, graph, constantNodes, graph == source.proto().getGraph());
         for (Weight weight : weights) {
             visitor.visit(weight, scope);
         }

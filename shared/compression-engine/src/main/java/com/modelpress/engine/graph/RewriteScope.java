@@ -7,6 +7,7 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,10 +33,30 @@ public final class RewriteScope {
     private final Map<Integer, List<NodeProto>> replacedNodes = new HashMap<>();
     private final Map<String, Integer> constantNodes;
 
-    RewriteScope(ModelRewriter model, GraphProto graph, Map<String, Integer> constantNodes) {
+    private final boolean mainGraph;
+
+    RewriteScope(ModelRewriter model, GraphProto graph, Map<String, Integer> constantNodes, boolean mainGraph) {
         this.model = model;
         this.graph = graph;
         this.constantNodes = constantNodes;
+        this.mainGraph = mainGraph;
+    }
+
+    /**
+     * Tells the rewriter what {@code weight} decodes to after this rewrite: the float values the rewritten model
+     * computes with, in the weight's own shape. Passes call it once per weight they encode, when those values are
+     * exactly what the rewritten graph computes (not for encodings that also quantize activations).
+     */
+    public void decoded(Weight weight, float[] values) {
+        DecodedValuesListener listener = model.decodedValuesListener();
+        if (listener == null || !mainGraph || constantNodes.containsKey(weight.name())) {
+            return;
+        }
+        try {
+            listener.decoded(weight.name(), weight.dims(), values);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A value or node name not used anywhere in the model, derived from {@code base}. */

@@ -122,6 +122,7 @@ final class GatherInt4 {
                     Nodes.node("Reshape", scope.fresh(n + "_dequantized"), List.of(shifted, outShape), List.of(out))));
         }
         scope.replaceConsumers(weight, initializers, replacements);
+        scope.decoded(weight, decoded);
         long compressed = packed.length + 4L * scales.length;
         return new TensorReport(weight.name(), "int4", "Gather+4-bit rows (fp16 scale/offset)", 4, blockSize,
                 values.length, 4L * values.length, compressed, Sqnr.decibels(values, decoded), null);

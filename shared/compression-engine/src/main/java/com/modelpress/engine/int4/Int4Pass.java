@@ -112,6 +112,7 @@ public final class Int4Pass implements WeightPass {
             replacements.put(use.nodeIndex(), replaceConsumer(use.node(), bName, sName, symmetric ? null : zName, k, n, scope));
         }
         scope.replaceConsumers(weight, initializers, replacements);
+        scope.decoded(weight, MatMulWeights.inWeightLayout(weight, decoded));
         long compressed = packed.packed().length + 4L * packed.scales().length
                 + (symmetric ? 0 : packed.zeroPoints().length);
         double sqnr = Sqnr.decibels(w, decoded);

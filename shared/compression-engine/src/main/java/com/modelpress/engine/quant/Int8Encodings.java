@@ -83,6 +83,8 @@ public final class Int8Encodings {
             encoding = "Cast+Mul(axis=%d)".formatted(axis);
         }
         scope.encode(weight, List.of(qTensor, scaleTensor), decode);
+        // no scope.decoded(...): ONNX Runtime's default optimizations turn DequantizeLinear+MatMul into an 8-bit
+        // MatMulNBits that also quantizes activations, so the decoded weight alone would understate the error
         long compressed = q.values().length + 4L * q.scales().length;
         return new TensorReport(weight.name(), method, encoding, 8, null, values.length, 4L * values.length,
                 compressed, Sqnr.decibels(values, q.decoded()), null);
@@ -123,6 +125,7 @@ public final class Int8Encodings {
                     Nodes.node("Mul", scope.fresh(name + "_dequantize"), List.of(asFloat, gatheredScale), List.of(out))));
         }
         scope.replaceConsumers(weight, List.of(rowsTensor, scaleTensor), replacements);
+        scope.decoded(weight, q.decoded());
         long compressed = q.values().length + 4L * q.scales().length;
         return new TensorReport(weight.name(), method, "Gather+int8 rows", 8, null, values.length, 4L * values.length,
                 compressed, Sqnr.decibels(values, q.decoded()), null);

@@ -76,6 +76,24 @@ public final class MatMulWeights {
         return new Matrix(k, n, t);
     }
 
+    /** Undoes {@link #asMatrix}: {@code [K, N]} values back in the weight's own layout. */
+    public static float[] inWeightLayout(Weight weight, float[] matrix) {
+        NodeProto first = weight.uses().getFirst().node();
+        boolean transB = first.getOpType().equals("Gemm") && Nodes.intAttribute(first, "transB", 0) == 1;
+        if (!transB) {
+            return matrix;
+        }
+        int n = Math.toIntExact(weight.dims()[0]);
+        int k = Math.toIntExact(weight.dims()[1]);
+        float[] t = new float[matrix.length];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < k; c++) {
+                t[r * k + c] = matrix[c * n + r];
+            }
+        }
+        return t;
+    }
+
     /** The value name the product node should write: the consumer's output unless a Gemm tail follows. */
     public static String productName(NodeProto node, RewriteScope scope) {
         return needsTail(node) ? scope.fresh(node.getOutput(0) + "_product") : node.getOutput(0);

@@ -30,6 +30,22 @@ class HostileInputCompressTest {
         return HostileCorpus.cases();
     }
 
+    /** int4 runs the model in ONNX Runtime to calibrate before it evaluates: a refusal there has the same code. */
+    @org.junit.jupiter.api.Test
+    void calibrationReportsOnnxRuntimeRefusalsWithTheSameCode() throws IOException {
+        Case unknownOp = cases().stream().filter(c -> c.name().equals("unknown-op")).findFirst().orElseThrow();
+        Path model = unknownOp.write(Files.createDirectories(dir.resolve("int4"))).cliModel();
+        Path output = dir.resolve("int4-out.onnx");
+
+        CliRun run = CliRun.of("compress", model.toString(), "--method", "int4", "-o", output.toString(),
+                "--samples", "1", "--latency-runs", "0", "--calibration-samples", "2");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(run.errorLines()).singleElement().satisfies(line -> assertThat(line)
+                .contains("cannot load the model model.onnx").endsWith("[unsupported_operator]"));
+        assertThat(output).doesNotExist();
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void compressAnswersEveryCaseAsTheCorpusSays(Case hostile) throws IOException {

@@ -57,6 +57,16 @@ final class StandalonePlatform implements AutoCloseable {
      * @param log    where to say what is starting
      */
     static StandalonePlatform start(Path dataDirectory, int port, String apiKey, PrintWriter log) throws IOException {
+        return start(dataDirectory, port, apiKey, log, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int, String, PrintWriter)}, with more properties for both services (limits, keys); they
+     * outrank the services' configuration files, but not the data folder, ports, key and broker settings this class
+     * decides.
+     */
+    static StandalonePlatform start(Path dataDirectory, int port, String apiKey, PrintWriter log,
+                                    Map<String, String> properties) throws IOException {
         Path folder = dataDirectory.toAbsolutePath().normalize();
         Files.createDirectories(folder.resolve("artifacts"));
         StandalonePlatform platform = new StandalonePlatform(folder, port);
@@ -86,7 +96,7 @@ final class StandalonePlatform implements AutoCloseable {
 
             log.println("starting the API on port " + port + "…");
             log.flush();
-            ConfigurableApplicationContext api = run(ApiApplication.class, common, Map.of(
+            ConfigurableApplicationContext api = run(ApiApplication.class, properties, common, Map.of(
                     "spring.config.name", "api-service",
                     "spring.datasource.url", postgres.jdbcUrl(DATABASE),
                     "spring.datasource.username", EmbeddedPostgres.SUPERUSER,
@@ -97,7 +107,7 @@ final class StandalonePlatform implements AutoCloseable {
 
             log.println("starting a worker…");
             log.flush();
-            ConfigurableApplicationContext worker = run(WorkerApplication.class, common, Map.of(
+            ConfigurableApplicationContext worker = run(WorkerApplication.class, properties, common, Map.of(
                     "spring.config.name", "worker-service",
                     "springdoc.api-docs.enabled", "false",
                     "spring.autoconfigure.exclude", WORKER_EXCLUDES,
@@ -111,11 +121,14 @@ final class StandalonePlatform implements AutoCloseable {
     }
 
     /** Properties go in as command-line arguments: they outrank each service's own configuration files. */
-    private static ConfigurableApplicationContext run(Class<?> application, Map<String, String> common,
-                                                      Map<String, String> own) {
+    private static ConfigurableApplicationContext run(Class<?> application, Map<String, String> extra,
+                                                      Map<String, String> common, Map<String, String> own) {
+        // one argument per key: Spring joins repeated command-line values with commas
+        Map<String, String> merged = new java.util.LinkedHashMap<>(extra);
+        merged.putAll(common);
+        merged.putAll(own);
         List<String> arguments = new ArrayList<>();
-        common.forEach((key, value) -> arguments.add("--" + key + "=" + value));
-        own.forEach((key, value) -> arguments.add("--" + key + "=" + value));
+        merged.forEach((key, value) -> arguments.add("--" + key + "=" + value));
         return new SpringApplicationBuilder(application)
                 .registerShutdownHook(false)
                 .run(arguments.toArray(String[]::new));

@@ -76,7 +76,7 @@ public final class FidelityEvaluator {
             String maskInput = baseline.maskInput();
             Comparisons comparisons = new Comparisons(original, facts, maskInput);
             double compressedMedianMs;
-            try (OrtSession session = open(env, compressedModel, options)) {
+            try (OrtSession session = open(env, "the compressed model", compressedModel, options)) {
                 compressedMedianMs = runCompressed(env, session, compressedModel, samples, settings, counter,
                         comparisons);
             }
@@ -99,7 +99,7 @@ public final class FidelityEvaluator {
     /** Opens the original, loads or synthesises the samples and runs them (and the latency runs) through it. */
     private static Baseline baseline(OrtEnvironment env, Path originalModel, GraphFacts facts, SessionOptions options,
                                      EvaluationSettings settings, Progress counter) throws OrtException {
-        try (OrtSession session = open(env, originalModel, options)) {
+        try (OrtSession session = open(env, "the model", originalModel, options)) {
             List<InputSpec> inputs = new ArrayList<>();
             for (NodeInfo input : session.getInputInfo().values()) {
                 inputs.add(InputSpec.of(input));
@@ -153,7 +153,7 @@ public final class FidelityEvaluator {
         public List<OutputFidelity> score(Path variant) {
             Comparisons comparisons = new Comparisons(baseline.original(), facts, baseline.maskInput());
             try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
-                 OrtSession session = open(env, variant, options)) {
+                 OrtSession session = open(env, "the variant", variant, options)) {
                 runCompressed(env, session, variant, baseline.samples(), settings, new Progress(ProgressListener.NONE),
                         comparisons);
             } catch (OrtException e) {
@@ -172,7 +172,7 @@ public final class FidelityEvaluator {
             try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
                  OnnxTensor replacement = OnnxTensor.createTensor(env, values, dims)) {
                 options.addInitializer(name, replacement);
-                try (OrtSession session = open(env, model, options)) {
+                try (OrtSession session = open(env, "the model", model, options)) {
                     runCompressed(env, session, model, baseline.samples(), settings, new Progress(ProgressListener.NONE),
                             comparisons);
                 }
@@ -313,11 +313,11 @@ public final class FidelityEvaluator {
         }
     }
 
-    private static OrtSession open(OrtEnvironment env, Path model, SessionOptions options) {
+    private static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {
-            throw new UnsupportedModelException("ONNX Runtime cannot load " + model + ": " + e.getMessage(), e);
+            throw OrtLoadFailure.of(role, model, e);
         }
     }
 

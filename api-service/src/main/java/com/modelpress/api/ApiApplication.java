@@ -1,5 +1,6 @@
 package com.modelpress.api;
 
+import com.modelpress.api.migration.MigrateOnly;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -12,6 +13,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * <p>Its defaults live in {@code api-defaults.properties} (lowest precedence, a name no other module uses), not
  * in {@code application.properties}, so an embedding process (the CLI's {@code serve}) can run this class next to
  * the worker and still get them.
+ *
+ * <p>With {@code modelpress.api.migrate-only=true} it applies the Flyway migrations and exits ({@link MigrateOnly}).
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
@@ -20,6 +23,9 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class ApiApplication {
 
     public static void main(String[] args) {
+        if (MigrateOnly.requested(args)) {
+            System.exit(MigrateOnly.run(args));
+        }
         SpringApplication.run(ApiApplication.class, args);
     }
 }

@@ -31,8 +31,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The ModelPress REST API (v1) over {@link HttpClient}: uploads and downloads stream, nothing is held in memory
- * whole. HTTP errors become {@link ApiProblemException}, transport failures {@link ServerUnreachableException}.
+ * The ModelPress REST API (v1) over {@link HttpClient}, with an API key ({@code Authorization: Bearer}) on every
+ * request: uploads and downloads stream, nothing is held in memory whole. HTTP errors become {@link ApiProblemException}, transport failures {@link ServerUnreachableException}.
  * Thread-safe.
  */
 final class ApiClient {
@@ -47,10 +47,14 @@ final class ApiClient {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI server;
+    /** Nullable: no key is sent. */
+    private final String apiKey;
     private final HttpClient http;
 
-    ApiClient(URI server) {
+    /** @param apiKey nullable: requests go without a key (the server answers 401) */
+    ApiClient(URI server, String apiKey) {
         this.server = server;
+        this.apiKey = apiKey;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL)
@@ -73,7 +77,7 @@ final class ApiClient {
             files.add(new MultipartBody.FilePart("calibration", calibration));
         }
         MultipartBody body = MultipartBody.of("request", JSON.writeValueAsString(request), files);
-        HttpRequest.Builder post = HttpRequest.newBuilder(uri("/api/v1/jobs"))
+        HttpRequest.Builder post = authorized(HttpRequest.newBuilder(uri("/api/v1/jobs")))
                 .header("Content-Type", body.contentType())
                 .header("Accept", "application/json")
                 .POST(body.publisher());
@@ -124,7 +128,7 @@ final class ApiClient {
         URI where = artifact.href() == null
                 ? uri(jobPath(id) + "/artifacts/" + URLEncoder.encode(artifact.name(), StandardCharsets.UTF_8).replace("+", "%20"))
                 : server.resolve(artifact.href());
-        HttpRequest request = HttpRequest.newBuilder(where).timeout(REQUEST_TIMEOUT).GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(where)).timeout(REQUEST_TIMEOUT).GET().build();
         HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
         Path target = folder.resolve(artifact.name());
         Path partial = folder.resolve(artifact.name() + ".part");
@@ -160,9 +164,13 @@ final class ApiClient {
     }
 
     private String get(String path) {
-        HttpRequest request = HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT)
+        HttpRequest request = authorized(HttpRequest.newBuilder(uri(path))).timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json").GET().build();
         return sendForString(request);
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return apiKey == null ? request : request.header("Authorization", "Bearer " + apiKey);
     }
 
     private String sendForString(HttpRequest request) {

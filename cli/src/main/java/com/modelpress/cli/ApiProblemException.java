@@ -29,6 +29,21 @@ final class ApiProblemException extends RuntimeException {
         return status >= 400 && status < 500;
     }
 
+    /** 401 (no valid API key) or 403 (the key may not do this). */
+    boolean isAuthenticationFailure() {
+        return status == 401 || status == 403;
+    }
+
+    /** 429: the key's request rate or its owner's active-job limit; worth retrying later, not a bad model. */
+    boolean isLimited() {
+        return status == 429;
+    }
+
+    /** Nullable: the problem's stable code. */
+    String code() {
+        return code;
+    }
+
     /** One line: {@code title: detail (code)}, or the HTTP status when the body said nothing. */
     String problemLine() {
         StringBuilder line = new StringBuilder(title == null ? "HTTP " + status : title);

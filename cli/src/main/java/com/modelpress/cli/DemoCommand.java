@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
                 "Starts the standalone platform (as 'modelpress serve' does) when nothing answers at --server."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_JOB_FAILED,
-                ExitCode.HELP_JOB_CANCELLED, ExitCode.HELP_SERVER_ERROR})
+                ExitCode.HELP_JOB_CANCELLED, ExitCode.HELP_SERVER_ERROR,
+                ExitCode.HELP_UNAUTHORIZED})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -52,7 +53,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ApiClient client = server.client();
+        String explicitKey = server.explicitKey();
+        ApiClient client = server.client(server.key(List.of(dataDir.resolve(LocalApiKey.FILE_NAME),
+                ServerOption.defaultKeyFile())));
         StandalonePlatform started = null;
         if (!answers(client)) {
             URI url = client.server();
@@ -63,7 +66,11 @@ final class DemoCommand implements Callable<Integer> {
             int port = url.getPort() == -1 ? 80 : url.getPort();
             err.println("no server at " + url + ": starting the standalone platform (data dir " + dataDir + ")");
             err.flush();
-            started = StandalonePlatform.start(dataDir, port, err);
+            LocalApiKey key = ServeCommand.localKey(spec, dataDir, explicitKey);
+            started = StandalonePlatform.start(dataDir, port, key.key(), err);
+            ServeCommand.printKey(err, key);
+            err.flush();
+            client = server.client(key.key());
         }
         try {
             Path model = new DemoModel(DemoModel.CENTRAL).fetchInto(dataDir.resolve("models"));

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
         description = {"Download every artifact of a job (compressed model, external data, report) into a folder.",
                 "Each file is checked against the SHA-256 the server announces; a mismatching file is deleted."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR})
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
+                ExitCode.HELP_UNAUTHORIZED})
 final class DownloadCommand implements Callable<Integer> {
 
     @Spec

@@ -47,6 +47,14 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
                 err.println("error: " + oneLine(rejected.getMessage()));
                 yield ExitCode.BAD_MODEL;
             }
+            case ApiProblemException problem when problem.isAuthenticationFailure() -> {
+                err.println("error: " + oneLine(problem.getMessage()));
+                err.println(problem.status() == 401
+                        ? "the server needs a valid API key: pass --api-key KEY, set $" + ServerOption.KEY_ENV
+                                + ", or put it in " + ServerOption.defaultKeyFile() + " ('modelpress serve' writes its key there)"
+                        : "the API key is valid but may not do this (an admin key is needed)");
+                yield ExitCode.UNAUTHORIZED;
+            }
             case ApiProblemException problem -> {
                 err.println("error: " + oneLine(problem.getMessage()));
                 yield ExitCode.SERVER_ERROR;

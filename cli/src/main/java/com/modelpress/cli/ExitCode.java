@@ -20,6 +20,8 @@ final class ExitCode {
     static final int BELOW_GATE = 6;
     /** The server did not answer, answered with an HTTP error, or sent an artifact that does not match its digest. */
     static final int SERVER_ERROR = 7;
+    /** The server refused the API key: missing, invalid or revoked (401), or not allowed to do this (403). */
+    static final int UNAUTHORIZED = 8;
 
     /** The lines of the {@code Exit codes:} section of the commands' help. */
     static final String HELP_OK = "0:done";
@@ -31,7 +33,8 @@ final class ExitCode {
     static final String HELP_JOB_FAILED = "4:the job failed";
     static final String HELP_JOB_CANCELLED = "5:the job was cancelled";
     static final String HELP_BELOW_GATE = "6:the job succeeded but its worst mean cosine is below --min-cosine";
-    static final String HELP_SERVER_ERROR = "7:server unreachable, HTTP error, or a download that does not match its digest";
+    static final String HELP_SERVER_ERROR = "7:server unreachable, HTTP error (429 too: retry later), or a download that does not match its digest";
+    static final String HELP_UNAUTHORIZED = "8:the server refused the API key (401: missing, invalid or revoked; 403: not allowed)";
 
     private ExitCode() {
     }

@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
         versionProvider = ModelPressCommand.Version.class,
         description = "Print a finished job's fidelity report: the summary table, or the JSON with --json.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR})
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
+                ExitCode.HELP_UNAUTHORIZED})
 final class ReportCommand implements Callable<Integer> {
 
     @Spec

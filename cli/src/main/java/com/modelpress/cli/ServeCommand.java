@@ -3,6 +3,7 @@ package com.modelpress.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -17,7 +18,10 @@ import java.util.concurrent.CountDownLatch;
         versionProvider = ModelPressCommand.Version.class,
         description = {"Run ModelPress standalone: embedded PostgreSQL and AMQP broker, the REST API and one worker in "
                 + "this process, artifacts on local disk. No Docker, no installed services.",
-                "Ctrl-C or SIGTERM stops it cleanly; starting again on the same --data-dir keeps earlier jobs and artifacts."},
+                "Ctrl-C or SIGTERM stops it cleanly; starting again on the same --data-dir keeps earlier jobs and artifacts.",
+                "The API needs a key: the first start creates an admin key, prints it once and stores it in "
+                        + "<data-dir>/api-key (mode 0600), where the other commands find it for the default --data-dir; "
+                        + "later starts reuse it. --api-key (or $MODELPRESS_API_KEY) sets a known one."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE})
 final class ServeCommand implements Callable<Integer> {
@@ -32,6 +36,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Where the database, the broker's store and the artifacts live (default: ${DEFAULT-VALUE}).")
     Path dataDir = defaultDataDirectory();
 
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "The admin key the API accepts, at least 32 characters (default: $" + ServerOption.KEY_ENV
+                    + ", else the one stored in <data-dir>/api-key, else a new one).")
+    String apiKey;
+
     static Path defaultDataDirectory() {
         return Path.of(System.getProperty("user.home"), ".modelpress");
     }
@@ -41,7 +50,8 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("data dir: " + dataDir.toAbsolutePath().normalize());
         out.flush();
-        StandalonePlatform platform = StandalonePlatform.start(dataDir, port, spec.commandLine().getErr());
+        LocalApiKey key = localKey(spec, dataDir, ServerOption.explicitKey(apiKey, System.getenv()));
+        StandalonePlatform platform = StandalonePlatform.start(dataDir, port, key.key(), spec.commandLine().getErr());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -50,17 +60,38 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "modelpress-serve-stop"));
-        printReady(out, platform);
+        printReady(out, platform, key);
         stopped.await();
         return ExitCode.OK;
     }
 
-    static void printReady(PrintWriter out, StandalonePlatform platform) {
+    /** @param given nullable: --api-key or $MODELPRESS_API_KEY */
+    static LocalApiKey localKey(CommandSpec spec, Path dataDir, String given) throws IOException {
+        try {
+            return LocalApiKey.resolve(dataDir, given);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--api-key: " + e.getMessage(), e);
+        }
+    }
+
+    /** Says where the key is; the key itself only when it was just created (it is shown once). */
+    static void printKey(PrintWriter out, LocalApiKey key) {
+        if (key.created()) {
+            out.println("  API key:    " + key.key() + "   (new admin key, shown once; stored in " + key.file() + ")");
+        } else {
+            out.println("  API key:    stored in " + key.file());
+        }
+    }
+
+    static void printReady(PrintWriter out, StandalonePlatform platform, LocalApiKey key) {
         String url = "http://127.0.0.1:" + platform.port();
         out.println("ModelPress is running");
         out.println("  API:        " + url + "/api/v1/jobs");
         out.println("  Swagger UI: " + url + "/swagger-ui.html");
         out.println("  data dir:   " + platform.dataDirectory());
+        printKey(out, key);
+        out.println("  clients send it as 'Authorization: Bearer <key>'; the modelpress commands read it from "
+                + ServerOption.defaultKeyFile() + " or $" + ServerOption.KEY_ENV);
         out.println("Ctrl-C stops it.");
         out.flush();
     }

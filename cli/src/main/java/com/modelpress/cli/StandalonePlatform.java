@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * The whole platform in this JVM: PostgreSQL (DIR/postgres) and the AMQP broker (DIR/broker) embedded, then
  * api-service and worker-service, each in its own Spring context, storing artifacts in DIR/artifacts. Everything it
- * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts.
+ * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts. The API accepts
+ * the given key as its operator admin key (see {@link LocalApiKey}).
  *
  * <p>{@link #close} stops worker, API, broker and PostgreSQL in that order, each even when an earlier one failed to
  * stop; it is idempotent and safe to call from a shutdown hook.
@@ -51,10 +52,21 @@ final class StandalonePlatform implements AutoCloseable {
     /**
      * Starts everything; on failure stops what had started and rethrows.
      *
-     * @param port the API's HTTP port
-     * @param log  where to say what is starting
+     * @param port   the API's HTTP port
+     * @param apiKey the admin key the API accepts, at least {@value LocalApiKey#MIN_LENGTH} characters; never logged
+     * @param log    where to say what is starting
      */
-    static StandalonePlatform start(Path dataDirectory, int port, PrintWriter log) throws IOException {
+    static StandalonePlatform start(Path dataDirectory, int port, String apiKey, PrintWriter log) throws IOException {
+        return start(dataDirectory, port, apiKey, log, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int, String, PrintWriter)}, with more properties for both services (limits, keys); they
+     * outrank the services' configuration files, but not the data folder, ports, key and broker settings this class
+     * decides.
+     */
+    static StandalonePlatform start(Path dataDirectory, int port, String apiKey, PrintWriter log,
+                                    Map<String, String> properties) throws IOException {
         Path folder = dataDirectory.toAbsolutePath().normalize();
         Files.createDirectories(folder.resolve("artifacts"));
         StandalonePlatform platform = new StandalonePlatform(folder, port);
@@ -84,17 +96,18 @@ final class StandalonePlatform implements AutoCloseable {
 
             log.println("starting the API on port " + port + "…");
             log.flush();
-            ConfigurableApplicationContext api = run(ApiApplication.class, common, Map.of(
+            ConfigurableApplicationContext api = run(ApiApplication.class, properties, common, Map.of(
                     "spring.config.name", "api-service",
                     "spring.datasource.url", postgres.jdbcUrl(DATABASE),
                     "spring.datasource.username", EmbeddedPostgres.SUPERUSER,
                     "spring.datasource.password", "",
+                    "modelpress.api.auth.admin-key", apiKey,
                     "server.port", Integer.toString(port)));
             platform.started.addFirst(api);
 
             log.println("starting a worker…");
             log.flush();
-            ConfigurableApplicationContext worker = run(WorkerApplication.class, common, Map.of(
+            ConfigurableApplicationContext worker = run(WorkerApplication.class, properties, common, Map.of(
                     "spring.config.name", "worker-service",
                     "springdoc.api-docs.enabled", "false",
                     "spring.autoconfigure.exclude", WORKER_EXCLUDES,
@@ -108,11 +121,14 @@ final class StandalonePlatform implements AutoCloseable {
     }
 
     /** Properties go in as command-line arguments: they outrank each service's own configuration files. */
-    private static ConfigurableApplicationContext run(Class<?> application, Map<String, String> common,
-                                                      Map<String, String> own) {
+    private static ConfigurableApplicationContext run(Class<?> application, Map<String, String> extra,
+                                                      Map<String, String> common, Map<String, String> own) {
+        // one argument per key: Spring joins repeated command-line values with commas
+        Map<String, String> merged = new java.util.LinkedHashMap<>(extra);
+        merged.putAll(common);
+        merged.putAll(own);
         List<String> arguments = new ArrayList<>();
-        common.forEach((key, value) -> arguments.add("--" + key + "=" + value));
-        own.forEach((key, value) -> arguments.add("--" + key + "=" + value));
+        merged.forEach((key, value) -> arguments.add("--" + key + "=" + value));
         return new SpringApplicationBuilder(application)
                 .registerShutdownHook(false)
                 .run(arguments.toArray(String[]::new));

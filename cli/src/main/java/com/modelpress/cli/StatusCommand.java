@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
         versionProvider = ModelPressCommand.Version.class,
         description = "Print a job's status: id, status, method, attempt, created, and the error of a failed job.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR})
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
+                ExitCode.HELP_UNAUTHORIZED})
 final class StatusCommand implements Callable<Integer> {
 
     @Spec

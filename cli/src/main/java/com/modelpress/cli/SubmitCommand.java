@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
                 "With --wait, follow the job to its end; the exit code then says how it ended."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_REJECTED,
-                ExitCode.HELP_JOB_FAILED, ExitCode.HELP_JOB_CANCELLED, ExitCode.HELP_BELOW_GATE, ExitCode.HELP_SERVER_ERROR})
+                ExitCode.HELP_JOB_FAILED, ExitCode.HELP_JOB_CANCELLED, ExitCode.HELP_BELOW_GATE, ExitCode.HELP_SERVER_ERROR,
+                ExitCode.HELP_UNAUTHORIZED})
 final class SubmitCommand implements Callable<Integer> {
 
     @Spec
@@ -108,7 +109,7 @@ final class SubmitCommand implements Callable<Integer> {
         try {
             job = client.submit(model, request, idempotencyKey, calibration);
         } catch (ApiProblemException e) {
-            if (e.isClientError()) {
+            if (e.isClientError() && !e.isAuthenticationFailure() && !e.isLimited()) {
                 throw new ModelRejectedException(e);
             }
             throw e;

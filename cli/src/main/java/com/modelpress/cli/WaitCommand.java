@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
         description = "Follow a job until it ends; the exit code says how it ended.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_JOB_FAILED,
-                ExitCode.HELP_JOB_CANCELLED, ExitCode.HELP_BELOW_GATE, ExitCode.HELP_SERVER_ERROR})
+                ExitCode.HELP_JOB_CANCELLED, ExitCode.HELP_BELOW_GATE, ExitCode.HELP_SERVER_ERROR,
+                ExitCode.HELP_UNAUTHORIZED})
 final class WaitCommand implements Callable<Integer> {
 
     @Spec

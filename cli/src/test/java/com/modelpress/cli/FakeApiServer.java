@@ -42,6 +42,11 @@ final class FakeApiServer implements AutoCloseable {
     volatile String uploadedContentType;
     volatile String uploadedIdempotencyKey;
     volatile Long uploadedContentLength;
+    /** When set, every request must carry {@code Authorization: Bearer <requiredKey>}, else it gets {@link #authStatus}. */
+    volatile String requiredKey;
+    volatile int authStatus = 401;
+    /** The Authorization header of every request, in order (an empty string when there was none). */
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
 
     FakeApiServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -69,6 +74,18 @@ final class FakeApiServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(authorization == null ? "" : authorization);
+            if (requiredKey != null && !("Bearer " + requiredKey).equals(authorization)) {
+                exchange.getRequestBody().readAllBytes();
+                if (authStatus == 401) {
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"modelpress\"");
+                    problem(exchange, 401, "Unauthorized", "The API key is not valid", "invalid_api_key");
+                } else {
+                    problem(exchange, authStatus, "Forbidden", "This endpoint needs an admin key", "admin_required");
+                }
+                return;
+            }
             String path = exchange.getRequestURI().getPath();
             String jobPath = "/api/v1/jobs/" + JOB_ID;
             if (exchange.getRequestMethod().equals("POST") && path.equals("/api/v1/jobs")) {

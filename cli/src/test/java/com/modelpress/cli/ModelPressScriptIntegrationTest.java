@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,13 +70,40 @@ class ModelPressScriptIntegrationTest {
         assertThat(result.err()).contains("error: model file not found: missing.onnx");
     }
 
+    @Test
+    void restCommandsSendTheKeyFromTheEnvironmentAndExitEightWhenItIsRefused() throws Exception {
+        try (FakeApiServer api = new FakeApiServer()) {
+            api.requiredKey = RestClientCommandsTest.KEY;
+            String script = root.resolve("modelpress").toString();
+
+            Result refused = run(dir, Map.of(ServerOption.KEY_ENV, "mp_wrong_key_0123456789abcdef0123456789"),
+                    script, "status", FakeApiServer.JOB_ID, "--server", api.url());
+            assertThat(refused.exitCode()).as(refused.err()).isEqualTo(ExitCode.UNAUTHORIZED);
+            assertThat(refused.err()).contains("401", "--api-key");
+
+            Result accepted = run(dir, Map.of(ServerOption.KEY_ENV, RestClientCommandsTest.KEY),
+                    script, "status", FakeApiServer.JOB_ID, "--server", api.url());
+            assertThat(accepted.exitCode()).as(accepted.err()).isZero();
+            assertThat(accepted.out()).contains(FakeApiServer.JOB_ID, "SUCCEEDED");
+        }
+    }
+
     record Result(int exitCode, String out, String err) {}
 
     private Result run(Path workingDirectory, String... command) throws IOException, InterruptedException {
+        return run(workingDirectory, Map.of(), command);
+    }
+
+    /** @param environment replaces this process's $MODELPRESS_API_KEY and adds to its environment */
+    private Result run(Path workingDirectory, Map<String, String> environment, String... command)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         List<String> commandLine = new ArrayList<>(List.of(command));
-        Process process = new ProcessBuilder(commandLine)
+        ProcessBuilder builder = new ProcessBuilder(commandLine);
+        builder.environment().remove(ServerOption.KEY_ENV);
+        builder.environment().putAll(environment);
+        Process process = builder
                 .directory(workingDirectory.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())

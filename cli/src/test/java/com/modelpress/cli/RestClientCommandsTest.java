@@ -20,8 +20,10 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** submit, status, wait, download and report against {@link FakeApiServer}. */
+/** submit, status, wait, download and report against {@link FakeApiServer}, which requires an API key. */
 class RestClientCommandsTest {
+
+    static final String KEY = "mp_0123456789abcdef_" + "k".repeat(43);
 
     @TempDir
     Path folder;
@@ -33,6 +35,7 @@ class RestClientCommandsTest {
     @BeforeEach
     void start() throws IOException {
         api = new FakeApiServer();
+        api.requiredKey = KEY;
         modelBytes = new byte[3 * 1024 * 1024 + 17];
         new Random(42).nextBytes(modelBytes);
         model = Files.write(folder.resolve("model \"x\".onnx"), modelBytes);
@@ -46,7 +49,7 @@ class RestClientCommandsTest {
     private CliRun run(String... args) {
         boolean follows = args[0].equals("submit") || args[0].equals("wait");
         List<String> all = new java.util.ArrayList<>(List.of(args));
-        all.addAll(List.of("--server", api.url()));
+        all.addAll(List.of("--server", api.url(), "--api-key", KEY));
         if (follows) {
             all.addAll(List.of("--poll-interval", "5"));
         }
@@ -253,5 +256,59 @@ class RestClientCommandsTest {
                 .isEqualTo(URI.create("https://env.example/modelpress/"));
         assertThat(ServerOption.resolve(null, Map.of())).isEqualTo(URI.create("http://127.0.0.1:8080/"));
         assertThatThrownBy(() -> ServerOption.resolve("127.0.0.1:8080", Map.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void everyCommandSendsTheKeyAsABearerToken() {
+        api.artifacts.put("model.onnx", new byte[] {1, 2, 3});
+        assertThat(run("submit", model.toString(), "-m", "int8", "--wait").exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(run("status", FakeApiServer.JOB_ID).exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(run("download", FakeApiServer.JOB_ID, "-o", folder.resolve("out").toString()).exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(run("report", FakeApiServer.JOB_ID).exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(api.authorizations).hasSizeGreaterThan(5).containsOnly("Bearer " + KEY);
+    }
+
+    @Test
+    void aRefusedKeyExitsEightWithAHintWhereTheKeyComesFrom() {
+        for (String[] command : List.of(new String[] {"status", FakeApiServer.JOB_ID},
+                new String[] {"submit", model.toString(), "-m", "int8"}, new String[] {"wait", FakeApiServer.JOB_ID},
+                new String[] {"report", FakeApiServer.JOB_ID},
+                new String[] {"download", FakeApiServer.JOB_ID, "-o", folder.resolve("out").toString()})) {
+            List<String> args = new java.util.ArrayList<>(List.of(command));
+            args.addAll(List.of("--server", api.url(), "--api-key", "mp_wrong_" + "x".repeat(40)));
+            CliRun result = CliRun.of(args.toArray(String[]::new));
+
+            assertThat(result.exitCode()).as(String.join(" ", command) + ": " + result.err()).isEqualTo(ExitCode.UNAUTHORIZED);
+            assertThat(result.errorLines()).singleElement().asString().contains("401", "invalid_api_key");
+            assertThat(result.err()).contains("--api-key", ServerOption.KEY_ENV, "modelpress serve");
+        }
+        api.authStatus = 403;
+        CliRun forbidden = CliRun.of("status", FakeApiServer.JOB_ID, "--server", api.url(), "--api-key", "mp_user_" + "x".repeat(40));
+        assertThat(forbidden.exitCode()).isEqualTo(ExitCode.UNAUTHORIZED);
+        assertThat(forbidden.err()).contains("403", "admin key");
+    }
+
+    @Test
+    void aSubmitOverTheServersLimitsExitsSevenNotThree() {
+        api.submitStatus = 429;
+        api.submitProblem = "Owner 'ci' has 10 jobs queued or running";
+        CliRun result = run("submit", model.toString(), "-m", "int8");
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(ExitCode.SERVER_ERROR);
+        assertThat(result.err()).contains("429");
+    }
+
+    @Test
+    void keyComesFromTheOptionThenTheEnvironmentThenTheFirstKeyFile() throws IOException {
+        Path missing = folder.resolve("missing/api-key");
+        Path file = Files.writeString(folder.resolve("api-key"), "  mp_from_file_0123456789abcdef0123456789\n");
+        Path other = Files.writeString(folder.resolve("other-key"), "mp_other_file_0123456789abcdef012345678\n");
+        Map<String, String> env = Map.of(ServerOption.KEY_ENV, "mp_from_env");
+
+        assertThat(ServerOption.resolveKey("mp_from_option", env, List.of(file))).isEqualTo("mp_from_option");
+        assertThat(ServerOption.resolveKey(null, env, List.of(file))).isEqualTo("mp_from_env");
+        assertThat(ServerOption.resolveKey(" ", Map.of(ServerOption.KEY_ENV, ""), List.of(missing, file, other)))
+                .isEqualTo("mp_from_file_0123456789abcdef0123456789");
+        assertThat(ServerOption.resolveKey(null, Map.of(), List.of(missing))).isNull();
+        assertThat(ServerOption.defaultKeyFile()).isEqualTo(Path.of(System.getProperty("user.home"), ".modelpress", "api-key"));
     }
 }

@@ -1,11 +1,17 @@
 package com.modelpress.worker;
 
+import com.modelpress.contracts.job.Topology;
+import com.modelpress.engine.evaluation.ExecutionProviderRequest;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a worker runs jobs ({@code modelpress.worker.*}).
@@ -26,6 +32,15 @@ import java.time.Duration;
  * @param maxArchiveRatio    the most extracted bytes per archive byte (zip-bomb guard)
  * @param cancelMemory       how long a cancelled job id is remembered
  * @param cancelMemorySize   how many cancelled job ids are remembered at most
+ * @param autoBudget         how long an {@code auto} job may search
+ * @param executionProvider  {@code auto} (CUDA when ONNX Runtime has it and an NVIDIA device is present, else
+ *                           CPU with the reason logged), {@code cpu}, or {@code cuda} (startup fails without it)
+ * @param maxJobDuration     the longest one attempt may take from its start; the engine's child JVM is killed then
+ *                           and the job fails with {@code job_timeout} (not retried). Must be shorter than
+ *                           {@code jobTimeout}
+ * @param maxCrashAttempts   attempts at a job whose engine crashed or ran out of memory before it fails for good
+ *                           (1 to {@link Topology#JOBS_DELIVERY_LIMIT})
+ * @param sandbox            how the engine's child JVM is started
  */
 @ConfigurationProperties("modelpress.worker")
 public record WorkerProperties(
@@ -43,7 +58,11 @@ public record WorkerProperties(
         @DefaultValue("100") int maxArchiveRatio,
         @DefaultValue("24h") Duration cancelMemory,
         @DefaultValue("10000") int cancelMemorySize,
-        @DefaultValue("10m") Duration autoBudget) {
+        @DefaultValue("10m") Duration autoBudget,
+        @DefaultValue("auto") ExecutionProviderRequest executionProvider,
+        @DefaultValue("2h") Duration maxJobDuration,
+        @DefaultValue("3") int maxCrashAttempts,
+        @DefaultValue Sandbox sandbox) {
 
     public WorkerProperties {
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "modelpress-worker");
@@ -53,7 +72,67 @@ public record WorkerProperties(
         require(latencyRuns >= 0, "latency-runs must not be negative, was " + latencyRuns);
         require(maxArchiveEntries >= 1 && maxArchiveRatio >= 1, "archive limits must be positive");
         require(heartbeatInterval.isPositive() && progressInterval.isPositive() && confirmTimeout.isPositive()
-                && jobTimeout.isPositive() && cancelMemory.isPositive() && autoBudget.isPositive(), "durations must be positive");
+                && jobTimeout.isPositive() && cancelMemory.isPositive() && autoBudget.isPositive()
+                && maxJobDuration.isPositive(), "durations must be positive");
+        require(maxJobDuration.compareTo(jobTimeout) < 0, "max-job-duration (%s) must be shorter than job-timeout (%s), the broker's consumer timeout"
+                .formatted(maxJobDuration, jobTimeout));
+        require(maxCrashAttempts >= 1 && maxCrashAttempts <= Topology.JOBS_DELIVERY_LIMIT,
+                "max-crash-attempts must be between 1 and %d (the queue's delivery limit), was %d"
+                        .formatted(Topology.JOBS_DELIVERY_LIMIT, maxCrashAttempts));
+        sandbox = sandbox != null ? sandbox : new Sandbox(true, null, null, null);
+    }
+
+    /**
+     * The engine's child JVM ({@code modelpress.worker.sandbox.*}).
+     *
+     * @param enabled     false runs the engine inside the worker's own JVM (no memory limit; a native crash then
+     *                    takes the worker down; the time limit is only checked between engine steps)
+     * @param maxHeap     the child's {@code -Xmx}, in JVM ({@code 512m}, {@code 2g}) or Spring ({@code 512MB},
+     *                    {@code 2GB}) notation; default {@code 2g}
+     * @param javaOptions further options for the child JVM, separated by whitespace (no quoting), e.g.
+     *                    {@code -XX:+UseSerialGC -XX:MaxDirectMemorySize=1g}; default none
+     * @param stopGrace   after a cancel or the time limit, how long the child may take to exit on SIGTERM before
+     *                    it is killed; default 5s
+     */
+    public record Sandbox(@DefaultValue("true") boolean enabled, String maxHeap, String javaOptions, Duration stopGrace) {
+
+        private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)b?",
+                Pattern.CASE_INSENSITIVE);
+
+        public Sandbox {
+            maxHeap = maxHeap == null || maxHeap.isBlank() ? "2g" : maxHeap.strip();
+            javaOptions = javaOptions == null ? "" : javaOptions.strip();
+            stopGrace = stopGrace == null ? Duration.ofSeconds(5) : stopGrace;
+            require(heapBytes(maxHeap) >= 8L << 20, "sandbox.max-heap must be at least 8m, was " + maxHeap);
+            require(!stopGrace.isNegative(), "sandbox.stop-grace must not be negative, was " + stopGrace);
+        }
+
+        /** {@link #maxHeap()} in bytes. */
+        public long maxHeapBytes() {
+            return heapBytes(maxHeap);
+        }
+
+        /** {@link #javaOptions()} split at whitespace. */
+        public List<String> javaOptionList() {
+            return javaOptions.isEmpty() ? List.of() : List.of(javaOptions.split("\\s+"));
+        }
+
+        private static long heapBytes(String size) {
+            Matcher matcher = SIZE.matcher(size);
+            require(matcher.matches(), "sandbox.max-heap must look like 512m, 2g or 2GB, was '%s'".formatted(size));
+            int shift = switch (matcher.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                case "t" -> 40;
+                default -> 0;
+            };
+            try {
+                return Math.multiplyExact(Long.parseLong(matcher.group(1)), 1L << shift);
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("sandbox.max-heap is too large: " + size, e);
+            }
+        }
     }
 
     private static void require(boolean condition, String message) {

@@ -1,6 +1,7 @@
 package com.modelpress.api.artifact;
 
 import com.modelpress.api.job.JobLookup;
+import com.modelpress.api.security.Caller;
 import com.modelpress.api.web.ProblemResponses;
 import com.modelpress.storage.ArtifactStore;
 import io.swagger.v3.oas.annotations.Operation;
@@ -53,8 +54,8 @@ class ArtifactController {
     @Operation(summary = "The files a job produced, with size and SHA-256 (empty until it succeeded)")
     @ProblemResponses({400, 404})
     @Transactional(readOnly = true)
-    List<ArtifactView> list(@PathVariable UUID id) {
-        jobs.requireExists(id);
+    List<ArtifactView> list(@PathVariable UUID id, Caller caller) {
+        jobs.requireVisible(id, caller);
         return artifacts.findByIdJobIdOrderByIdName(id).stream().map(ArtifactView::from).toList();
     }
 
@@ -77,8 +78,8 @@ class ArtifactController {
     ResponseEntity<StreamingResponseBody> download(
             @PathVariable UUID id, @PathVariable String name,
             @RequestHeader(name = HttpHeaders.RANGE, required = false) String range,
-            @RequestHeader HttpHeaders headers) throws IOException {
-        jobs.requireExists(id);
+            @RequestHeader HttpHeaders headers, Caller caller) throws IOException {
+        jobs.requireVisible(id, caller);
         JobArtifact artifact = artifacts.findById(new ArtifactId(id, name))
                 .orElseThrow(() -> new ArtifactNotFoundException(id, name, ""));
         if (store.stat(artifact.key()).isEmpty()) {

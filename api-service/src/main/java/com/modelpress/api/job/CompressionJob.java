@@ -35,6 +35,10 @@ class CompressionJob {
     @Column(nullable = false)
     private String method;
 
+    /** Who submitted it: the owner of the API key; only they (and admins) see the job. */
+    @Column(nullable = false, updatable = false)
+    private String owner;
+
     /** The compression request as JSON, defaults filled in. */
     @Column(nullable = false, columnDefinition = "jsonb")
     @ColumnTransformer(write = "?::jsonb")
@@ -85,10 +89,11 @@ class CompressionJob {
     protected CompressionJob() {
     }
 
-    CompressionJob(UUID id, String method, String requestJson, String metadataJson, String idempotencyKey,
+    CompressionJob(UUID id, String owner, String method, String requestJson, String metadataJson, String idempotencyKey,
                    String requestHash, String inputKey, String inputName, String inputSha256, long inputSizeBytes) {
         this.id = id;
         this.status = JobStatus.QUEUED;
+        this.owner = owner;
         this.method = method;
         this.request = requestJson;
         this.metadata = metadataJson;
@@ -206,6 +211,7 @@ class CompressionJob {
     UUID id() { return id; }
     JobStatus status() { return status; }
     String method() { return method; }
+    String owner() { return owner; }
     String request() { return request; }
     String metadata() { return metadata; }
     String idempotencyKey() { return idempotencyKey; }

@@ -1,6 +1,7 @@
 package com.modelpress.api.job;
 
 import com.modelpress.api.outbox.Outbox;
+import com.modelpress.api.security.Caller;
 import com.modelpress.contracts.job.CancelMessage;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.stereotype.Component;
@@ -30,12 +31,16 @@ class JobCancellation {
         this.json = json;
     }
 
-    /** @throws IllegalJobTransitionException when the job already succeeded or failed */
-    JobView cancel(UUID id) {
+    /**
+     * @throws IllegalJobTransitionException when the job already succeeded or failed
+     * @throws JobNotFoundException          when there is no such job or the caller may not see it
+     */
+    JobView cancel(UUID id, Caller caller) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return transactions.execute(status -> {
-                    CompressionJob job = jobs.findById(id).orElseThrow(() -> new JobNotFoundException(id));
+                    CompressionJob job = jobs.findById(id).filter(found -> caller.canSee(found.owner()))
+                            .orElseThrow(() -> new JobNotFoundException(id));
                     JobStatus before = job.status();
                     job.requestCancel();
                     if (before != JobStatus.CANCELLING && job.status() == JobStatus.CANCELLING) {

@@ -1,5 +1,6 @@
 package com.modelpress.api.job;
 
+import com.modelpress.api.security.Caller;
 import com.modelpress.api.web.ProblemResponses;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.FidelityReport;
@@ -57,10 +58,12 @@ class JobController {
     @Operation(summary = "Submit a model for compression",
             description = "Streams the model to artifact storage and queues the job. With an Idempotency-Key, "
                     + "resubmitting the same request and model returns the same job (200); the same key with a "
-                    + "different request or model is rejected (422).")
+                    + "different request or model is rejected (422). Idempotency keys are per owner. A user key's "
+                    + "owner may have at most modelpress.api.limits.max-active-jobs-per-owner jobs queued or running "
+                    + "(429 too_many_active_jobs beyond).")
     @ApiResponse(responseCode = "202", description = "Job accepted and queued")
     @ApiResponse(responseCode = "200", description = "Idempotent replay: the job an earlier submit with this key made")
-    @ProblemResponses({400, 413, 415, 422})
+    @ProblemResponses({400, 413, 415, 422, 429})
     ResponseEntity<JobView> submit(
             @Parameter(description = "An .onnx file, or a .zip/.tar holding a model with its external data")
             @RequestPart("model") MultipartFile model,
@@ -71,26 +74,28 @@ class JobController {
                     + "each holding <input-name>.npy for every model input (not used for scoring)")
             @RequestPart(name = "calibration", required = false) MultipartFile calibration,
             @Parameter(description = "Makes retries safe: same key and body, same job")
-            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) throws IOException {
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+            Caller caller) throws IOException {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY)) {
             throw new InvalidParameterException(IDEMPOTENCY_KEY, idempotencyKey,
                     "must be 1 to %d characters".formatted(MAX_IDEMPOTENCY_KEY));
         }
-        JobSubmission.Submitted submitted = submission.submit(idempotencyKey, model, request, calibration);
+        JobSubmission.Submitted submitted = submission.submit(caller, idempotencyKey, model, request, calibration);
         return ResponseEntity.status(submitted.created() ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .location(URI.create(submitted.job().links().self()))
                 .body(submitted.job());
     }
 
     @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "A job's status, request, input and timestamps")
+    @Operation(summary = "A job's status, request, input and timestamps",
+            description = "404 for a job of another owner, as for one that does not exist.")
     @ProblemResponses({400, 404})
-    JobView get(@PathVariable UUID id) {
-        return queries.get(id);
+    JobView get(@PathVariable UUID id, Caller caller) {
+        return queries.get(id, caller);
     }
 
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Jobs, oldest first, a page at a time",
+    @Operation(summary = "The caller's jobs (an admin's: everybody's), oldest first, a page at a time",
             description = "Pass the 'next' value of a page as 'after' to get the following page.")
     @ProblemResponses({400})
     JobPage list(
@@ -100,13 +105,14 @@ class JobController {
             @Parameter(description = "Jobs per page, 1 to modelpress.api.max-page-size (default 100)")
             @RequestParam(required = false) Integer limit,
             @Parameter(description = "Cursor: the 'next' value of the previous page")
-            @RequestParam(required = false) String after) {
+            @RequestParam(required = false) String after,
+            Caller caller) {
         int size = limit == null ? properties.defaultPageSize() : limit;
         if (size < 1 || size > properties.maxPageSize()) {
             throw new InvalidParameterException("limit", String.valueOf(limit),
                     "must be between 1 and " + properties.maxPageSize());
         }
-        return queries.page(parseStatus(status), after == null ? PageCursor.START : PageCursor.decode(after), size);
+        return queries.page(caller, parseStatus(status), after == null ? PageCursor.START : PageCursor.decode(after), size);
     }
 
     @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -116,8 +122,8 @@ class JobController {
     @ApiResponse(responseCode = "200", description = "The job is cancelled")
     @ApiResponse(responseCode = "202", description = "The job's worker was asked to stop")
     @ProblemResponses({400, 404, 409})
-    ResponseEntity<JobView> cancel(@PathVariable UUID id) {
-        JobView job = cancellation.cancel(id);
+    ResponseEntity<JobView> cancel(@PathVariable UUID id, Caller caller) {
+        JobView job = cancellation.cancel(id, caller);
         return ResponseEntity.status(job.status() == JobStatus.CANCELLING ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .body(job);
     }
@@ -127,8 +133,8 @@ class JobController {
             description = "With Accept: text/event-stream, a Server-Sent Events stream of past and new events "
                     + "that ends when the job is terminal.")
     @ProblemResponses({400, 404})
-    List<JobEventView> events(@PathVariable UUID id) {
-        return queries.events(id);
+    List<JobEventView> events(@PathVariable UUID id, Caller caller) {
+        return queries.events(id, caller);
     }
 
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -136,16 +142,16 @@ class JobController {
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
             schema = @Schema(implementation = JobEventView.class)))
     @ProblemResponses({400, 404})
-    SseEmitter eventStream(@PathVariable UUID id) {
-        queries.get(id);
+    SseEmitter eventStream(@PathVariable UUID id, Caller caller) {
+        queries.get(id, caller);
         return eventStream.open(id);
     }
 
     @GetMapping(path = "/{id}/report", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "The fidelity report of a succeeded job")
     @ProblemResponses({400, 404})
-    FidelityReport report(@PathVariable UUID id) {
-        return queries.report(id).orElseThrow(() -> new ReportNotAvailableException(id));
+    FidelityReport report(@PathVariable UUID id, Caller caller) {
+        return queries.report(id, caller).orElseThrow(() -> new ReportNotAvailableException(id));
     }
 
     private static JobStatus parseStatus(String status) {

@@ -1,11 +1,12 @@
 package com.modelpress.api.job;
 
+import com.modelpress.api.security.Caller;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 import java.util.UUID;
 
-/** Lets other features check that a job exists without seeing the entity. Thread-safe. */
+/** Lets other features check that a job exists, and that a caller may see it, without seeing the entity. Thread-safe. */
 @Component
 public class JobLookup {
 
@@ -15,10 +16,10 @@ public class JobLookup {
         this.jobs = jobs;
     }
 
-    /** @throws JobNotFoundException when there is no such job */
+    /** @throws JobNotFoundException when there is no such job, or the caller may not see it (the same answer) */
     @Transactional(readOnly = true)
-    public void requireExists(UUID jobId) {
-        if (!jobs.existsById(jobId)) {
+    public void requireVisible(UUID jobId, Caller caller) {
+        if (jobs.findById(jobId).filter(job -> caller.canSee(job.owner())).isEmpty()) {
             throw new JobNotFoundException(jobId);
         }
     }

@@ -1,5 +1,6 @@
 package com.modelpress.api.job;
 
+import com.modelpress.api.security.Caller;
 import com.modelpress.contracts.FidelityReport;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Component;
@@ -12,7 +13,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** Read side of jobs for the REST resource. Thread-safe. */
+/**
+ * Read side of jobs for the REST resource. A job the caller may not see is reported as missing, exactly like a job
+ * that does not exist. Thread-safe.
+ */
 @Component
 class JobQueries {
 
@@ -27,15 +31,17 @@ class JobQueries {
     }
 
     @Transactional(readOnly = true)
-    JobView get(UUID id) {
-        return JobView.from(find(id), json);
+    JobView get(UUID id, Caller caller) {
+        return JobView.from(find(id, caller), json);
     }
 
-    /** @param status nullable: every status */
+    /** The caller's jobs; an admin's page holds everybody's. @param status nullable: every status */
     @Transactional(readOnly = true)
-    JobPage page(JobStatus status, PageCursor after, int limit) {
+    JobPage page(Caller caller, JobStatus status, PageCursor after, int limit) {
         Set<JobStatus> statuses = status == null ? EnumSet.allOf(JobStatus.class) : EnumSet.of(status);
-        List<CompressionJob> found = jobs.findPage(statuses, after.createdAt(), after.id(), Limit.of(limit + 1));
+        List<CompressionJob> found = caller.admin()
+                ? jobs.findPage(statuses, after.createdAt(), after.id(), Limit.of(limit + 1))
+                : jobs.findOwnerPage(caller.owner(), statuses, after.createdAt(), after.id(), Limit.of(limit + 1));
         List<CompressionJob> page = found.subList(0, Math.min(limit, found.size()));
         String next = found.size() > limit
                 ? new PageCursor(page.getLast().createdAt(), page.getLast().id()).encode()
@@ -44,18 +50,18 @@ class JobQueries {
     }
 
     @Transactional(readOnly = true)
-    List<JobEventView> events(UUID id) {
-        find(id);
+    List<JobEventView> events(UUID id, Caller caller) {
+        find(id, caller);
         return eventLog.after(id, 0).stream().map(JobEventLog.Entry::event).toList();
     }
 
     /** @return the fidelity report, or empty while there is none */
     @Transactional(readOnly = true)
-    Optional<FidelityReport> report(UUID id) {
-        return Optional.ofNullable(find(id).report()).map(report -> json.readValue(report, FidelityReport.class));
+    Optional<FidelityReport> report(UUID id, Caller caller) {
+        return Optional.ofNullable(find(id, caller).report()).map(report -> json.readValue(report, FidelityReport.class));
     }
 
-    private CompressionJob find(UUID id) {
-        return jobs.findById(id).orElseThrow(() -> new JobNotFoundException(id));
+    private CompressionJob find(UUID id, Caller caller) {
+        return jobs.findById(id).filter(job -> caller.canSee(job.owner())).orElseThrow(() -> new JobNotFoundException(id));
     }
 }

@@ -13,7 +13,9 @@ import java.util.UUID;
 
 interface JobRepository extends JpaRepository<CompressionJob, UUID> {
 
-    Optional<CompressionJob> findByIdempotencyKey(String idempotencyKey);
+    Optional<CompressionJob> findByOwnerAndIdempotencyKey(String owner, String idempotencyKey);
+
+    long countByOwnerAndStatusIn(String owner, Collection<JobStatus> statuses);
 
     /** Jobs after the cursor {@code (createdAt, id)}, in that order. */
     @Query("""
@@ -23,4 +25,13 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
             order by j.createdAt, j.id""")
     List<CompressionJob> findPage(@Param("statuses") Collection<JobStatus> statuses,
                                   @Param("createdAt") Instant createdAt, @Param("id") UUID id, Limit limit);
+
+    /** One owner's jobs after the cursor {@code (createdAt, id)}, in that order. */
+    @Query("""
+            select j from CompressionJob j
+            where j.owner = :owner and j.status in :statuses
+              and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
+            order by j.createdAt, j.id""")
+    List<CompressionJob> findOwnerPage(@Param("owner") String owner, @Param("statuses") Collection<JobStatus> statuses,
+                                       @Param("createdAt") Instant createdAt, @Param("id") UUID id, Limit limit);
 }

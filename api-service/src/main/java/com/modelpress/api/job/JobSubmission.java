@@ -1,6 +1,8 @@
 package com.modelpress.api.job;
 
 import com.modelpress.api.outbox.Outbox;
+import com.modelpress.api.security.Caller;
+import com.modelpress.api.security.LimitProperties;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.storage.ArtifactStore;
@@ -8,6 +10,7 @@ import com.modelpress.storage.StoredArtifact;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.multipart.MultipartFile;
@@ -21,18 +24,23 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Accepts a job: checks the request, streams the model into artifact storage, then records the job and its
- * job message in one transaction (the outbox relay publishes it). Thread-safe.
+ * Accepts a job: checks the request and the owner's active-job limit, streams the model into artifact storage, then
+ * records the job and its job message in one transaction (the outbox relay publishes it). Thread-safe.
  */
 @Component
 class JobSubmission {
 
     private static final Logger log = LoggerFactory.getLogger(JobSubmission.class);
     private static final int MAX_FILE_NAME = 128;
+    /** Jobs that count against an owner's limit. */
+    private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.EVALUATING,
+            JobStatus.CANCELLING);
 
     private final JobRepository jobs;
     private final Outbox outbox;
@@ -40,38 +48,43 @@ class JobSubmission {
     private final TransactionTemplate transactions;
     private final JsonMapper json;
     private final ApiProperties properties;
+    private final LimitProperties limits;
+    private final JdbcClient jdbc;
 
     JobSubmission(JobRepository jobs, Outbox outbox, ArtifactStore store, TransactionTemplate transactions,
-                  JsonMapper json, ApiProperties properties) {
+                  JsonMapper json, ApiProperties properties, LimitProperties limits, JdbcClient jdbc) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.store = store;
         this.transactions = transactions;
         this.json = json;
         this.properties = properties;
+        this.limits = limits;
+        this.jdbc = jdbc;
     }
 
     /** @param created false when {@code job} is the one an earlier submit with the same Idempotency-Key made */
     record Submitted(JobView job, boolean created) {}
 
     /**
+     * @param owner          the job's owner: the caller's; its idempotency keys are its own
      * @param idempotencyKey nullable
+     * @param calibration    nullable: a .zip/.tar of calibration sample folders
      * @throws MalformedCompressionRequestException, InvalidCompressionRequestException,
-     *         InvalidModelFileException, IdempotencyConflictException,
+     *         InvalidModelFileException, IdempotencyConflictException, ActiveJobLimitException,
      *         com.modelpress.storage.ArtifactTooLargeException (nothing is kept)
      */
-    Submitted submit(String idempotencyKey, MultipartFile model, String requestJson) throws IOException {
-        return submit(idempotencyKey, model, requestJson, null);
-    }
-
-    /** @param calibration nullable: a .zip/.tar of calibration sample folders */
-    Submitted submit(String idempotencyKey, MultipartFile model, String requestJson, MultipartFile calibration)
-            throws IOException {
+    Submitted submit(Caller caller, String idempotencyKey, MultipartFile model, String requestJson,
+                     MultipartFile calibration) throws IOException {
         CompressionRequest request = parse(requestJson);
         CompressionRequestRules.check(request);
         String fileName = safeFileName(model.getOriginalFilename());
         if (model.isEmpty()) {
             throw new InvalidModelFileException(fileName, "is empty");
+        }
+        if (idempotencyKey == null) {
+            // cheap early refusal; checked again, exactly, when the job is recorded
+            checkActiveJobs(caller);
         }
 
         UUID id = UUID.randomUUID();
@@ -98,12 +111,12 @@ class JobSubmission {
         String canonicalRequest = json.writeValueAsString(request);
         String requestHash = sha256(canonicalRequest + "\n" + input.sha256()
                 + (calibrationSamples == null ? "" : "\n" + calibrationSamples.sha256()));
-        CompressionJob job = new CompressionJob(id, request.method(), canonicalRequest,
+        CompressionJob job = new CompressionJob(id, caller.owner(), request.method(), canonicalRequest,
                 json.writeValueAsString(request.metadata()), idempotencyKey, requestHash,
                 inputKey, fileName, input.sha256(), input.sizeBytes());
         try {
             StoredArtifact samples = calibrationSamples;
-            Submitted submitted = transactions.execute(status -> insertOrReplay(job, request, samples));
+            Submitted submitted = transactions.execute(status -> insertOrReplay(caller, job, request, samples));
             if (!submitted.created()) {
                 deleteInput(id);
             }
@@ -118,10 +131,17 @@ class JobSubmission {
         }
     }
 
-    private Submitted insertOrReplay(CompressionJob job, CompressionRequest request, StoredArtifact calibration) {
+    private Submitted insertOrReplay(Caller caller, CompressionJob job, CompressionRequest request,
+                                     StoredArtifact calibration) {
         Optional<Submitted> replayed = replay(job);
         if (replayed.isPresent()) {
             return replayed.get();
+        }
+        if (!caller.admin()) {
+            // one submit at a time per owner from here to commit, so that the count below stays true
+            jdbc.sql("select pg_advisory_xact_lock(hashtext(:owner))").param("owner", "modelpress-owner:" + job.owner())
+                    .query((rs, row) -> 1).single();
+            checkActiveJobs(caller);
         }
         jobs.saveAndFlush(job);
         outbox.enqueue(new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(),
@@ -134,12 +154,23 @@ class JobSubmission {
         if (candidate.idempotencyKey() == null) {
             return Optional.empty();
         }
-        return jobs.findByIdempotencyKey(candidate.idempotencyKey()).map(existing -> {
+        return jobs.findByOwnerAndIdempotencyKey(candidate.owner(), candidate.idempotencyKey()).map(existing -> {
             if (!existing.requestHash().equals(candidate.requestHash())) {
                 throw new IdempotencyConflictException(candidate.idempotencyKey(), existing.id());
             }
             return new Submitted(JobView.from(existing, json), false);
         });
+    }
+
+    /** Admins are exempt: the limit protects the service from its users, not from its operators. */
+    private void checkActiveJobs(Caller caller) {
+        if (caller.admin()) {
+            return;
+        }
+        long active = jobs.countByOwnerAndStatusIn(caller.owner(), ACTIVE);
+        if (active >= limits.maxActiveJobsPerOwner()) {
+            throw new ActiveJobLimitException(caller.owner(), active, limits.maxActiveJobsPerOwner());
+        }
     }
 
     private CompressionRequest parse(String requestJson) {

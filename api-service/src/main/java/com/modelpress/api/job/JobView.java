@@ -9,11 +9,13 @@ import java.util.UUID;
 /**
  * A job as the API shows it.
  *
+ * @param owner   who submitted it (the owner of the API key)
  * @param attempt deliveries of the job message a worker started; 0 while none has
  * @param error   nullable: why the job failed (or why its last attempt failed, while it waits for another)
  */
 record JobView(
         UUID id,
+        String owner,
         JobStatus status,
         String method,
         CompressionRequest request,
@@ -40,6 +42,7 @@ record JobView(
         String self = JobController.BASE + "/" + job.id();
         return new JobView(
                 job.id(),
+                job.owner(),
                 job.status(),
                 job.method(),
                 json.readValue(job.request(), CompressionRequest.class),

@@ -2,6 +2,7 @@ package com.modelpress.api.problem;
 
 import com.modelpress.api.artifact.ArtifactNotFoundException;
 import com.modelpress.api.artifact.RangeNotSatisfiableException;
+import com.modelpress.api.job.ActiveJobLimitException;
 import com.modelpress.api.job.IdempotencyConflictException;
 import com.modelpress.api.job.IllegalJobTransitionException;
 import com.modelpress.api.job.InvalidCompressionRequestException;
@@ -11,6 +12,9 @@ import com.modelpress.api.job.InvalidParameterException;
 import com.modelpress.api.job.JobNotFoundException;
 import com.modelpress.api.job.MalformedCompressionRequestException;
 import com.modelpress.api.job.ReportNotAvailableException;
+import com.modelpress.api.security.AdminRequiredException;
+import com.modelpress.api.security.ApiKeyNotFoundException;
+import com.modelpress.api.security.InvalidApiKeyRequestException;
 import com.modelpress.storage.ArtifactTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +104,26 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<Object> tooLarge(ArtifactTooLargeException e, WebRequest request) {
         return problem(e, HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> activeJobLimit(ActiveJobLimitException e, WebRequest request) {
+        return problem(e, HttpStatus.TOO_MANY_REQUESTS, "too_many_active_jobs", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> adminRequired(AdminRequiredException e, WebRequest request) {
+        return problem(e, HttpStatus.FORBIDDEN, "admin_required", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> apiKeyNotFound(ApiKeyNotFoundException e, WebRequest request) {
+        return problem(e, HttpStatus.NOT_FOUND, "api_key_not_found", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> invalidApiKeyRequest(InvalidApiKeyRequestException e, WebRequest request) {
+        return problem(e, HttpStatus.BAD_REQUEST, "invalid_api_key_request", request);
     }
 
     @ExceptionHandler

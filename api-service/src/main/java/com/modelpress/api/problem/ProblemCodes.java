@@ -1,10 +1,10 @@
 package com.modelpress.api.problem;
 
 /** The {@code code} member of problems, and the codes of failures known only by their HTTP status. */
-final class ProblemCodes {
+public final class ProblemCodes {
 
-    static final String CODE = "code";
-    static final String TYPE_PREFIX = "urn:modelpress:problem:";
+    public static final String CODE = "code";
+    public static final String TYPE_PREFIX = "urn:modelpress:problem:";
 
     private ProblemCodes() {
     }
@@ -23,6 +23,7 @@ final class ProblemCodes {
             case 415 -> "unsupported_media_type";
             case 416 -> "range_not_satisfiable";
             case 422 -> "unprocessable";
+            case 429 -> "rate_limited";
             case 503 -> "unavailable";
             default -> status >= 500 ? "internal_error" : "client_error";
         };

@@ -13,6 +13,8 @@ import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,6 +27,7 @@ import java.util.stream.IntStream;
 class OpenApiConfiguration {
 
     static final String PROBLEM_SCHEMA = "Problem";
+    static final String API_KEY_SCHEME = "apiKey";
     private static final String PROBLEM_JSON = org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE;
 
     @Bean
@@ -45,12 +48,21 @@ class OpenApiConfiguration {
         problem.setRequired(java.util.List.of("type", "title", "status", "code"));
         return new OpenAPI()
                 .info(new Info().title("ModelPress API").version("v1")
-                        .description("Compress ONNX models as a service and measure what it costs in fidelity.")
+                        .description("Compress ONNX models as a service and measure what it costs in fidelity. "
+                                + "Every /api request needs an API key: 'Authorization: Bearer mp_…'.")
                         .license(new License().name("Apache-2.0")))
-                .components(new Components().addSchemas(PROBLEM_SCHEMA, problem));
+                .components(new Components().addSchemas(PROBLEM_SCHEMA, problem)
+                        .addSecuritySchemes(API_KEY_SCHEME, new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                                .scheme("bearer").bearerFormat("mp_<id>_<secret>")
+                                .description("An API key (admins create them with POST /api/v1/api-keys; the operator's "
+                                        + "admin key is modelpress.api.auth.admin-key). X-API-Key: <key> works too.")))
+                .addSecurityItem(new SecurityRequirement().addList(API_KEY_SCHEME));
     }
 
-    /** Adds the statuses of {@link ProblemResponses}, and 500, as problem+json responses. */
+    /**
+     * Adds the statuses of {@link ProblemResponses}, and 401 (no valid key), 429 (rate limit) and 500 that every
+     * endpoint can answer, as problem+json responses.
+     */
     @Bean
     OperationCustomizer problemResponses() {
         return (operation, handlerMethod) -> {
@@ -59,7 +71,7 @@ class OpenApiConfiguration {
             if (operation.getResponses() == null) {
                 operation.setResponses(new ApiResponses());
             }
-            IntStream.concat(Arrays.stream(statuses), IntStream.of(500)).distinct().forEach(status -> {
+            IntStream.concat(Arrays.stream(statuses), IntStream.of(401, 429, 500)).distinct().forEach(status -> {
                 HttpStatus httpStatus = HttpStatus.valueOf(status);
                 operation.getResponses().addApiResponse(String.valueOf(status), new ApiResponse()
                         .description(httpStatus.getReasonPhrase())

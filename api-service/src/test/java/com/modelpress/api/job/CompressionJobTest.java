@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CompressionJobTest {
 
-    private final CompressionJob job = new CompressionJob(UUID.randomUUID(), "int4", "{}", "{}", null,
+    private final CompressionJob job = new CompressionJob(UUID.randomUUID(), "alice", "int4", "{}", "{}", null,
             "h".repeat(64), "jobs/x/input/m.onnx", "m.onnx", "s".repeat(64), 10);
 
     @Test
@@ -47,7 +47,7 @@ class CompressionJobTest {
         assertThat(job.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(job.requestCancel()).isTrue();
 
-        CompressionJob running = new CompressionJob(UUID.randomUUID(), "fp16", "{}", "{}", null,
+        CompressionJob running = new CompressionJob(UUID.randomUUID(), "alice", "fp16", "{}", "{}", null,
                 "h".repeat(64), "k", "m.onnx", "s".repeat(64), 1);
         running.markRunning(1);
         assertThat(running.requestCancel()).isFalse();

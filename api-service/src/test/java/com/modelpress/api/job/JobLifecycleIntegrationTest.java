@@ -3,6 +3,7 @@ package com.modelpress.api.job;
 import com.modelpress.api.support.ApiClient;
 import com.modelpress.api.support.ApiIntegrationTest;
 import com.modelpress.api.support.SimulatedWorker;
+import com.modelpress.api.support.TestServices;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
@@ -146,7 +147,8 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
         awaitStatus(id, "RUNNING");
 
         HttpRequest request = HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/jobs/" + id + "/events"))
-                .header(HttpHeaders.ACCEPT, MediaType.TEXT_EVENT_STREAM_VALUE).build();
+                .header(HttpHeaders.ACCEPT, MediaType.TEXT_EVENT_STREAM_VALUE)
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + TestServices.ADMIN_KEY).build();
         try (HttpClient client = HttpClient.newHttpClient()) {
             CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> response =
                     client.sendAsync(request, HttpResponse.BodyHandlers.ofLines());

@@ -13,17 +13,41 @@ import tools.jackson.databind.json.JsonMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
-/** Drives the API over real HTTP; never throws on an error status. */
+/** Drives the API over real HTTP, sending an API key; never throws on an error status. */
 public final class ApiClient {
 
     private final RestClient http;
     private final JsonMapper json;
     private final String base;
+    private final String key;
 
+    /** A client with the operator's admin key, {@link TestServices#ADMIN_KEY}. */
     public ApiClient(int port, JsonMapper json) {
+        this(port, json, TestServices.ADMIN_KEY);
+    }
+
+    /** @param key nullable: no key is sent */
+    public ApiClient(int port, JsonMapper json, String key) {
         this.base = "http://127.0.0.1:" + port;
-        this.http = RestClient.builder().baseUrl(base).build();
+        this.key = key;
+        this.http = RestClient.builder().baseUrl(base)
+                .defaultHeaders(headers -> {
+                    if (key != null) {
+                        headers.setBearerAuth(key);
+                    }
+                })
+                .build();
         this.json = json;
+    }
+
+    /** The same server with another key (nullable: none). */
+    public ApiClient withKey(String otherKey) {
+        return new ApiClient(Integer.parseInt(base.substring(base.lastIndexOf(':') + 1)), json, otherKey);
+    }
+
+    /** Nullable. */
+    public String key() {
+        return key;
     }
 
     public String base() {

@@ -18,6 +18,12 @@ public final class TestServices {
     public static final Path ARTIFACTS = Path.of("target", "it-artifacts").toAbsolutePath();
     /** Small, so that the 413 path is cheap to test. */
     public static final String MAX_UPLOAD_SIZE = "1MB";
+    /** The operator admin key every helper's tests send (the agreed contract). */
+    public static final String ADMIN_KEY = "mp_test_admin_0123456789abcdef0123456789abcdef";
+    /** Small limits for user keys, so that tests reach them cheaply; admin keys are exempt. */
+    public static final int MAX_ACTIVE_JOBS = 3;
+    public static final int REQUEST_BURST = 30;
+    public static final int UNAUTHENTICATED_BURST = 40;
 
     private TestServices() {
     }
@@ -53,5 +59,11 @@ public final class TestServices {
         registry.add("modelpress.api.max-upload-size", () -> MAX_UPLOAD_SIZE);
         registry.add("modelpress.outbox.poll-interval", () -> "100ms");
         registry.add("modelpress.api.event-poll-interval", () -> "100ms");
+        registry.add("modelpress.api.auth.admin-key", () -> ADMIN_KEY);
+        registry.add("modelpress.api.limits.max-active-jobs-per-owner", () -> MAX_ACTIVE_JOBS);
+        registry.add("modelpress.api.limits.requests-per-second", () -> "2");
+        registry.add("modelpress.api.limits.request-burst", () -> REQUEST_BURST);
+        registry.add("modelpress.api.limits.unauthenticated-per-second", () -> "20");
+        registry.add("modelpress.api.limits.unauthenticated-burst", () -> UNAUTHENTICATED_BURST);
     }
 }

@@ -22,11 +22,18 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
                 "/api/v1/jobs/{id}/events", Set.of("get"),
                 "/api/v1/jobs/{id}/report", Set.of("get"),
                 "/api/v1/jobs/{id}/artifacts", Set.of("get"),
-                "/api/v1/jobs/{id}/artifacts/{name}", Set.of("get"));
+                "/api/v1/jobs/{id}/artifacts/{name}", Set.of("get"),
+                "/api/v1/api-keys", Set.of("get", "post"),
+                "/api/v1/api-keys/{id}", Set.of("get", "delete"));
         assertThat(paths.propertyNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         expected.forEach((path, methods) -> methods.forEach(method -> {
             JsonNode responses = paths.get(path).get(method).get("responses");
+            JsonNode operation = paths.get(path).get(method);
             assertThat(responses.get("500").get("content").get("application/problem+json")).as(method + " " + path).isNotNull();
+            // every /api operation needs a key, may be refused for it or for the rate, and never asks for the caller
+            assertThat(responses.propertyNames()).as(method + " " + path).contains("401", "429");
+            assertThat(operation.path("parameters").valueStream().map(p -> p.get("name").asString()))
+                    .doesNotContain("caller");
             responses.propertyNames().stream().filter(status -> status.startsWith("4")).forEach(status ->
                     assertThat(responses.get(status).get("content").get("application/problem+json").get("schema")
                             .get("$ref").asString()).isEqualTo("#/components/schemas/Problem"));
@@ -35,13 +42,20 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
                 .contains("202", "200", "400", "413", "415", "422");
         assertThat(paths.get("/api/v1/jobs/{id}/artifacts/{name}").get("get").get("responses").propertyNames())
                 .contains("200", "206", "304", "404", "416");
-        assertThat(api.get("/swagger-ui/index.html").status()).isEqualTo(200);
+        assertThat(paths.get("/api/v1/jobs").get("post").get("responses").propertyNames()).contains("429");
+        assertThat(paths.get("/api/v1/api-keys").get("post").get("responses").propertyNames()).contains("201", "403");
+        JsonNode document = api.withKey(null).get("/v3/api-docs").json();
+        JsonNode scheme = document.get("components").get("securitySchemes").get("apiKey");
+        assertThat(scheme.get("type").asString()).isEqualTo("http");
+        assertThat(scheme.get("scheme").asString()).isEqualTo("bearer");
+        assertThat(document.get("security").get(0).has("apiKey")).isTrue();
+        assertThat(api.withKey(null).get("/swagger-ui/index.html").status()).isEqualTo(200);
     }
 
     @Test
     void exposesProbesAndPrometheusMetrics() {
         assertThat(api.get("/actuator/health/liveness").json().get("status").asString()).isEqualTo("UP");
         assertThat(api.get("/actuator/health/readiness").json().get("status").asString()).isEqualTo("UP");
-        assertThat(api.get("/actuator/prometheus").text()).contains("jvm_memory_used_bytes", "http_server_requests", "modelpress_outbox_pending");
+        assertThat(api.withKey(null).get("/actuator/prometheus").text()).contains("jvm_memory_used_bytes", "http_server_requests", "modelpress_outbox_pending");
     }
 }

@@ -71,8 +71,7 @@ final class AutoSearch {
     AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
                ProgressListener progress) {
         this.auto = auto;
-        this.evaluation = new EvaluationSettings(evaluation.samples(), evaluation.seed(), evaluation.inputsDir(), 0,
-                evaluation.sessionConfig());
+        this.evaluation = evaluation.withoutLatency();
         this.moments = moments;
         this.progress = progress;
         this.deadline = System.nanoTime() + auto.budget().toNanos();

@@ -183,8 +183,7 @@ public final class ModelCompressor {
                                                                 List<FidelityReport.TensorReport> tensors,
                                                                 DecodedValues decoded, ProgressListener progress,
                                                                 List<String> notes) throws IOException {
-        EvaluationSettings scoring = new EvaluationSettings(evaluation.samples(), evaluation.seed(), evaluation.inputsDir(),
-                0, evaluation.sessionConfig());
+        EvaluationSettings scoring = evaluation.withoutLatency();
         List<FidelityReport.TensorReport> compressed = tensors.stream().filter(t -> !t.method().equals("kept")).toList();
         List<FidelityReport.TensorSensitivity> ranked = new ArrayList<>();
         FidelityEvaluator.Reference reference = null;

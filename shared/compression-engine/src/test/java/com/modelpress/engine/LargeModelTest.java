@@ -1,29 +1,16 @@
 package com.modelpress.engine;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
-import ai.onnx.proto.OnnxMl.StringStringEntryProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.testing.LargeModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +31,7 @@ class LargeModelTest {
 
     @Test
     void compressesAModelOverTwoGigabytesInABoundedHeap() throws Exception {
-        Path input = writeLargeModel(dir.resolve("large"));
+        Path input = LargeModels.write(dir.resolve("large"), "large", WIDTH, LAYERS);
         assertThat(OnnxModel.read(input).totalBytes()).isGreaterThan(2L << 30);
         Path output = dir.resolve("large-int8.onnx");
 
@@ -71,67 +58,4 @@ class LargeModelTest {
         Files.writeString(output.resolveSibling("result.txt"),
                 report.sizes().ratio() + " " + report.worstCosineMean() + "\n");
     }
-
-    /** X[1, W] through LAYERS MatMuls with W×W weights, streamed to external data one tensor at a time. */
-    static Path writeLargeModel(Path folder) throws IOException {
-        Files.createDirectories(folder);
-        Path data = folder.resolve("large.onnx.data");
-        GraphProto.Builder graph = GraphProto.newBuilder().setName("large");
-        graph.addInput(value("X"));
-        long bytes = 4L * WIDTH * WIDTH;
-        float scale = (float) (1 / Math.sqrt(WIDTH)) * 1.7f;
-        try (FileChannel channel = FileChannel.open(data, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer chunk = ByteBuffer.allocateDirect(4 * WIDTH).order(ByteOrder.LITTLE_ENDIAN);
-            long state = 0x9E3779B97F4A7C15L;
-            String previous = "X";
-            for (int layer = 0; layer < LAYERS; layer++) {
-                for (int row = 0; row < WIDTH; row++) {
-                    chunk.clear();
-                    for (int col = 0; col < WIDTH; col++) {
-                        state ^= state << 13;
-                        state ^= state >>> 7;
-                        state ^= state << 17;
-                        // uniform in [-scale, scale): variance-preserving for a random walk through the layers
-                        chunk.putFloat(((state >>> 40) / (float) (1L << 24) * 2 - 1) * scale);
-                    }
-                    chunk.flip();
-                    while (chunk.hasRemaining()) {
-                        channel.write(chunk);
-                    }
-                }
-                String weight = "W" + layer;
-                graph.addInitializer(TensorProto.newBuilder().setName(weight).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                        .addDims(WIDTH).addDims(WIDTH).setDataLocation(TensorProto.DataLocation.EXTERNAL)
-                        .addExternalData(entry("location", "large.onnx.data"))
-                        .addExternalData(entry("offset", Long.toString(layer * bytes)))
-                        .addExternalData(entry("length", Long.toString(bytes))));
-                String out = layer == LAYERS - 1 ? "Y" : "H" + layer;
-                graph.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("matmul" + layer)
-                        .addInput(previous).addInput(weight).addOutput(out));
-                previous = out;
-            }
-        }
-        graph.addOutput(value("Y"));
-        ModelProto model = ModelProto.newBuilder().setIrVersion(8).setProducerName("LargeModelTest")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(graph).build();
-        Path file = folder.resolve("large.onnx");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            model.writeTo(out);
-        }
-        return file;
-    }
-
-    private static ValueInfoProto value(String name) {
-        TensorShapeProto shape = TensorShapeProto.newBuilder()
-                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(1))
-                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(WIDTH)).build();
-        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
-    }
-
-    private static StringStringEntryProto entry(String key, String value) {
-        return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
-    }
-
 }

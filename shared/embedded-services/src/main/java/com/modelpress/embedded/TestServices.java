@@ -217,11 +217,15 @@ public final class TestServices {
         if (!answers(REAL_HOST, REAL_POSTGRES_PORT)) {
             return false;
         }
+        // the login timeout is JVM-wide (it also bounds the embedded broker's Derby store): set it only for this probe
+        int previous = DriverManager.getLoginTimeout();
         DriverManager.setLoginTimeout(2);
         try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password())) {
             return connection.isValid(2);
         } catch (SQLException e) {
             return false;
+        } finally {
+            DriverManager.setLoginTimeout(previous);
         }
     }
 

@@ -22,7 +22,10 @@ class TestServicesIntegrationTest {
              Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("select current_database()")) {
             assertThat(row.next()).isTrue();
-            assertThat(row.getString(1)).isEqualTo("test");
+            String configured = System.getenv(TestServices.DATABASE_ENV);
+            boolean real = settings.postgres().origin() == TestServices.Origin.REAL;
+            assertThat(row.getString(1)).isEqualTo(real && configured != null && !configured.isBlank()
+                    ? configured.strip() : "test");
         }
         try (Socket socket = new Socket(settings.amqp().host(), settings.amqp().port())) {
             assertThat(socket.isConnected()).isTrue();

@@ -74,6 +74,8 @@ final class ArchiveExtractor {
             case TAR_GZIP -> {
                 try (InputStream in = new GZIPInputStream(Files.newInputStream(archive), BUFFER)) {
                     yield extractTar(in, root, budget);
+                } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                    throw new InvalidArchiveException("not a readable gzip file (%s)".formatted(e.getMessage()));
                 }
             }
         };
@@ -109,7 +111,7 @@ final class ArchiveExtractor {
         List<Path> files = new ArrayList<>();
         int count = 0;
         try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+            for (TarArchiveEntry entry; (entry = next(tar)) != null; ) {
                 if (++count > limits.maxEntries()) {
                     throw new InvalidArchiveException("more than the limit of %d entries".formatted(limits.maxEntries()));
                 }
@@ -130,6 +132,17 @@ final class ArchiveExtractor {
             throw new InvalidArchiveException("not a readable tar file (%s)".formatted(e.getMessage()));
         }
         return files;
+    }
+
+    /** The next tar entry; a header that does not parse is the archive's fault, not the disk's. */
+    private static TarArchiveEntry next(TarArchiveInputStream tar) throws IOException, InvalidArchiveException {
+        try {
+            return tar.getNextEntry();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new InvalidArchiveException("not a readable gzip file (%s)".formatted(e.getMessage()));
+        } catch (IOException e) {
+            throw new InvalidArchiveException("not a readable tar file (%s)".formatted(e.getMessage()));
+        }
     }
 
     /** The entry's place under {@code root}, refusing every name that could lead elsewhere. */

@@ -64,6 +64,16 @@ final class InputFetcher {
         List<Path> files = extractor.extract(download, format, input);
         Files.delete(download);
         List<Path> models = files.stream().filter(InputFetcher::isModel).toList();
+        List<Path> nested = new java.util.ArrayList<>();
+        for (Path file : models.isEmpty() ? files : List.<Path>of()) {
+            if (ArchiveExtractor.sniff(file) != null) {
+                nested.add(file);
+            }
+        }
+        if (!nested.isEmpty()) {
+            throw new InvalidArchiveException("it holds no .onnx file but the archives %s; nested archives are not extracted"
+                    .formatted(nested.stream().map(m -> input.relativize(m).toString()).toList()));
+        }
         if (models.size() != 1) {
             throw new InvalidArchiveException("it holds %d .onnx files %s; expected exactly one"
                     .formatted(models.size(), models.stream().map(m -> input.relativize(m).toString()).toList()));

@@ -6,12 +6,10 @@ import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.contracts.job.Topology;
-import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.InvalidModelException;
-import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.UnsupportedModelException;
-import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.evaluation.ExecutionProvider;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.worker.WorkerProperties;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,8 +21,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -36,8 +37,13 @@ import java.util.stream.Stream;
  * every {@link WorkerProperties#heartbeatInterval()}, then exactly one terminal event, published with a
  * broker confirm before the caller settles the job message as the returned {@link Disposition} says.
  *
- * <p>Cancellation is honoured at every progress callback and between steps (after the download, after the
- * compression, after the upload); a cancelled attempt deletes what it stored.
+ * <p>The worker fetches the input and uploads the results; the {@link Engine} compresses and evaluates, by
+ * default in a child JVM with a heap limit. The attempt may take {@link WorkerProperties#maxJobDuration()} from its
+ * start. A crash or out-of-memory of the engine fails the attempt, not the worker (see {@code engineFailed}).
+ *
+ * <p>Cancellation is honoured at every progress callback, while the engine's child runs (it is stopped) and
+ * between steps (after the download, after the compression, after the upload); a cancelled attempt deletes what
+ * it stored.
  *
  * <p>Thread-safe: every attempt has its own folder, events and progress state.
  */
@@ -53,12 +59,16 @@ public final class JobRunner {
     private final EventPublisher publisher;
     private final CancelledJobs cancelled;
     private final ScheduledExecutorService heartbeats;
+    private final Engine engine;
+    private final CrashCounts crashes = new CrashCounts(10_000);
     private final Clock clock;
     private final MeterRegistry meters;
+    private final ExecutionProvider executionProvider;
 
     JobRunner(WorkerProperties properties, String workerId, ArtifactStore store, InputFetcher fetcher,
               ArtifactWriter writer, EventPublisher publisher, CancelledJobs cancelled,
-              ScheduledExecutorService heartbeats, Clock clock, MeterRegistry meters) {
+              ScheduledExecutorService heartbeats, Engine engine, Clock clock, MeterRegistry meters,
+              ExecutionProvider executionProvider) {
         this.properties = properties;
         this.workerId = workerId;
         this.store = store;
@@ -67,8 +77,10 @@ public final class JobRunner {
         this.publisher = publisher;
         this.cancelled = cancelled;
         this.heartbeats = heartbeats;
+        this.engine = engine;
         this.clock = clock;
         this.meters = meters;
+        this.executionProvider = executionProvider;
     }
 
     /**
@@ -83,6 +95,9 @@ public final class JobRunner {
         Outcome outcome = cancelled.isCancelled(job.jobId())
                 ? finish(events, JobEvent.Cancelled::new, "cancelled", Disposition.ACK)
                 : runStarted(job, events);
+        if (outcome.disposition() != Disposition.REQUEUE) {
+            crashes.forget(job.jobId());
+        }
         sample.stop(meters.timer("modelpress.worker.job.duration", "outcome", outcome.name()));
         log.info("job {} attempt {}: {} → {}", job.jobId(), attempt, outcome.name(), outcome.disposition());
         return outcome.disposition();
@@ -99,23 +114,22 @@ public final class JobRunner {
                 heartbeatMillis, heartbeatMillis, TimeUnit.MILLISECONDS);
         ProgressReporter progress = new ProgressReporter(events, new ProgressThrottle(properties.progressInterval()),
                 cancelled, clock);
+        Instant deadline = clock.instant().plus(properties.maxJobDuration());
         Path folder = null;
         try {
             folder = Files.createTempDirectory(Files.createDirectories(properties.workDir()),
                     "job-%s-%d-".formatted(job.jobId(), attempt));
-            CompressionMethod method = method(job);
+            checkMethod(job);
             EvaluationSettings evaluation = evaluation(job.request());
 
             Path model = fetcher.fetch(job, folder, progress);
             Path calibrationSamples = fetcher.fetchCalibration(job, folder, progress);
             progress.checkCancelled("download");
             Path output = Files.createDirectories(folder.resolve("output")).resolve(ArtifactWriter.MODEL);
-            ModelCompressor compressor = calibrationSamples == null ? new ModelCompressor(evaluation)
-                    : new ModelCompressor(evaluation, new CalibrationSettings(0, 0, calibrationSamples));
-            if (job.request().evaluation().sensitivityOrDefault()) {
-                compressor = compressor.measuringSensitivity();
-            }
-            FidelityReport report = compressor.compress(model, output, method, progress);
+            EngineTask task = new EngineTask(job.jobId(), model, output, calibrationSamples, job.request(),
+                    evaluation.samples(), evaluation.seed(), properties.latencyRuns(), properties.autoBudget(),
+                    evaluation.executionProvider());
+            FidelityReport report = engine.run(task, Files.createDirectories(folder.resolve("engine")), deadline, progress);
             progress.flush();
             progress.checkCancelled("compression");
             List<ArtifactRef> artifacts = writer.write(prefix, output.getParent(), report, progress);
@@ -133,6 +147,8 @@ public final class JobRunner {
             return fail(events, prefix, "invalid_model", e.getMessage());
         } catch (UnsupportedModelException e) {
             return fail(events, prefix, "unsupported_model", e.getMessage());
+        } catch (EngineFailureException e) {
+            return engineFailed(job, events, prefix, e);
         } catch (Exception e) {
             // storage, disk, broker or engine trouble: another attempt (maybe on another worker) may succeed
             log.warn("job {} attempt {} failed", job.jobId(), attempt, e);
@@ -157,6 +173,37 @@ public final class JobRunner {
         }
     }
 
+    /**
+     * A timeout ends the job. A crash or an out-of-memory fails the attempt: the job is tried again until it has
+     * had {@link WorkerProperties#maxCrashAttempts()} attempts (by the broker's count, or this worker's count of
+     * the job's crashes when that is higher), and then ends with the same code.
+     */
+    private Outcome engineFailed(JobMessage job, AttemptEvents events, String prefix, EngineFailureException e) {
+        String code = e.kind().code();
+        if (e.kind() == EngineFailureException.Kind.TIMED_OUT) {
+            log.warn("job {} attempt {} exceeded max-job-duration ({}): {}", job.jobId(), events.attempt(),
+                    properties.maxJobDuration(), e.getMessage());
+            return fail(events, prefix, code, "the job ran longer than max-job-duration (%s); %s"
+                    .formatted(describe(properties.maxJobDuration()), e.getMessage()));
+        }
+        int crashes = Math.max(events.attempt(), this.crashes.record(job.jobId()));
+        int limit = properties.maxCrashAttempts();
+        log.warn("job {} attempt {} failed ({}, {} of {} such attempts): {}", job.jobId(), events.attempt(), code,
+                crashes, limit, e.getMessage());
+        if (crashes >= limit) {
+            return fail(events, prefix, code, "%s (attempt %d of %d: giving up)".formatted(e.getMessage(), crashes, limit));
+        }
+        deleteArtifacts(prefix);
+        String message = "%s (attempt %d of %d: trying again)".formatted(e.getMessage(), crashes, limit);
+        return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, code, message, true),
+                code, Disposition.REQUEUE);
+    }
+
+    /** "2h", "90s", "1h30m" */
+    private static String describe(Duration duration) {
+        return duration.toString().substring(2).toLowerCase(Locale.ROOT);
+    }
+
     private Outcome fail(AttemptEvents events, String prefix, String code, String message) {
         deleteArtifacts(prefix);
         return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, code, message, false),
@@ -174,7 +221,8 @@ public final class JobRunner {
         return new Outcome(name, Disposition.REQUEUE);
     }
 
-    private CompressionMethod method(JobMessage job) throws InvalidRequestException {
+    /** Checks the job message and the method it asks for before any work is done. */
+    private void checkMethod(JobMessage job) throws InvalidRequestException {
         if (job.schemaVersion() != JobMessage.SCHEMA_VERSION) {
             throw new InvalidRequestException("job message schemaVersion %d is not supported; this worker reads %d"
                     .formatted(job.schemaVersion(), JobMessage.SCHEMA_VERSION));
@@ -184,16 +232,7 @@ public final class JobRunner {
         }
         try {
             ArtifactStore.checkKey(job.inputKey());
-            CompressionRequest request = job.request();
-            if ("auto".equals(request.method())) {
-                CompressionRequest.Target target = request.target();
-                if (target == null || (target.minCosine() == null && target.minSqnrDb() == null && target.maxKl() == null)) {
-                    throw new InvalidRequestException("auto needs a target: target.minCosine, target.minSqnrDb or target.maxKl");
-                }
-                return CompressionMethod.auto(request.options(),
-                        new CompressionMethod.Goal(target.minCosine(), target.minSqnrDb(), target.maxKl()), properties.autoBudget());
-            }
-            return CompressionMethod.of(request.method(), request.options());
+            EngineTask.method(job.request(), properties.autoBudget());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }
@@ -206,7 +245,8 @@ public final class JobRunner {
             throw new InvalidRequestException("evaluation.samples must be between 1 and %d, was %d"
                     .formatted(properties.maxEvaluationSamples(), samples));
         }
-        return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of());
+        return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of(),
+                executionProvider);
     }
 
     private void deleteArtifacts(String prefix) {

@@ -1,7 +1,6 @@
 package com.modelpress.worker.run;
 
 import com.modelpress.contracts.job.JobEvent;
-import com.modelpress.engine.ProgressListener;
 
 import java.time.Clock;
 
@@ -11,7 +10,7 @@ import java.time.Clock;
  *
  * <p>Thread-safe; one instance per attempt.
  */
-final class ProgressReporter implements ProgressListener {
+final class ProgressReporter implements EngineProgress {
 
     private final AttemptEvents events;
     private final ProgressThrottle throttle;
@@ -38,8 +37,8 @@ final class ProgressReporter implements ProgressListener {
         throttle.flush().ifPresent(this::publish);
     }
 
-    /** @throws JobCancelledException when the job was cancelled */
-    void checkCancelled(String during) {
+    @Override
+    public void checkCancelled(String during) {
         if (cancelled.isCancelled(events.jobId())) {
             throw new JobCancelledException(events.jobId(), during);
         }

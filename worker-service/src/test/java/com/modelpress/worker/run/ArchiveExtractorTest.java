@@ -104,6 +104,24 @@ class ArchiveExtractorTest {
     }
 
     @Test
+    void refusesGzipThatHoldsNoTarAndBrokenGzip() throws Exception {
+        byte[] model = new byte[2048];
+        new java.util.Random(3).nextBytes(model);
+        Path notTar = temp.resolve("model.onnx.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(notTar))) {
+            out.write(model);
+        }
+        assertThatThrownBy(() -> new ArchiveExtractor(GENEROUS).extract(notTar, ArchiveExtractor.Format.TAR_GZIP, target()))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("not a readable tar file");
+
+        byte[] gzip = Files.readAllBytes(notTar);
+        Path cut = Files.write(temp.resolve("cut.tgz"), java.util.Arrays.copyOf(gzip, 40));
+        assertThatThrownBy(() -> new ArchiveExtractor(GENEROUS).extract(cut, ArchiveExtractor.Format.TAR_GZIP,
+                Files.createTempDirectory(temp, "x")))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("not a readable gzip file");
+    }
+
+    @Test
     void refusesDuplicateEntries() throws Exception {
         Path tar = tar(temp.resolve("dup.tar"), false, new Entry("model.onnx", "1"), new Entry("./model.onnx", "2"));
         assertThatThrownBy(() -> new ArchiveExtractor(GENEROUS).extract(tar, ArchiveExtractor.Format.TAR, target()))

@@ -23,10 +23,15 @@ import java.util.Optional;
 /**
  * Each MatMul (or Gemm without {@code transA}) with a constant 2-D weight becomes
  * {@code DynamicQuantizeLinear(A) → MatMulInteger(A_q, W_q, A_zp) → Cast → Mul(A_scale × W_scale)}, with W
- * symmetric int8 over the full range {@code [-127, 127]} and one scale per output column. Lookup tables
+ * symmetric int8 in {@code [-63, 63]} and one scale per output column. The reduced range is what keeps x86 CPUs
+ * without VNNI (AVX2, AVX-512F) exact: their u8 × s8 kernels add pairs of products in int16, which saturates with
+ * full-range weights (on such a CPU a full-range model lost 3 % cosine on a plain embedding model). Lookup tables
  * become int8 rows and Conv weights weight-only int8, as in {@code int8}. Stateless.
  */
 public final class DynamicInt8Pass implements WeightPass {
+
+    /** Largest weight code: 2 × 255 × 63 fits in int16, 2 × 255 × 127 does not. */
+    static final int REDUCED_RANGE = 63;
 
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
@@ -48,7 +53,7 @@ public final class DynamicInt8Pass implements WeightPass {
         int k = matrix.k();
         int n = matrix.n();
         float[] w = matrix.values();
-        Int8Channels q = Int8Channels.quantize(w, new long[]{k, n}, 1);
+        Int8Channels q = Int8Channels.quantize(w, new long[]{k, n}, 1, REDUCED_RANGE);
 
         String base = weight.name();
         String wq = scope.fresh(base + "_int8");

@@ -84,6 +84,15 @@ public final class ActivationStatistics {
         return model.toBuilder().setGraph(graph).build();
     }
 
+    /** Opens the augmented copy; a refusal is reported against the user's model, with a stable code. */
+    private static OrtSession open(OrtEnvironment env, OnnxModel source, Path augmented, OrtSession.SessionOptions options) {
+        try {
+            return env.createSession(augmented.toString(), options);
+        } catch (OrtException e) {
+            throw OrtLoadFailure.of("the model", source.file(), e);
+        }
+    }
+
     private static Map<String, SecondMoment> run(OnnxModel source, Path augmented, Set<String> names,
                                                  CalibrationSettings settings, ProgressListener progress) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -92,7 +101,7 @@ public final class ActivationStatistics {
         Map<String, long[]> rows = new HashMap<>();
         Map<String, float[]> ranges = new HashMap<>();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-             OrtSession session = env.createSession(augmented.toString(), options)) {
+             OrtSession session = open(env, source, augmented, options)) {
             List<InputSpec> inputs = new ArrayList<>();
             for (NodeInfo input : session.getInputInfo().values()) {
                 inputs.add(InputSpec.of(input));

@@ -12,9 +12,16 @@ import java.util.Map;
  * @param latencyRuns    timed runs per model for latency (0 = do not measure)
  * @param sessionConfig  ONNX Runtime session config entries applied to both sessions, e.g.
  *                       {@code session.qdq_matmulnbits_accuracy_level}
+ * @param executionProvider where both models run (and latency is measured); chosen once per process with
+ *                       {@link ExecutionProviderSelection}; never null
  */
 public record EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns,
-                                 Map<String, String> sessionConfig) {
+                                 Map<String, String> sessionConfig, ExecutionProvider executionProvider) {
+
+    /** Settings that run on CPU. */
+    public EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns, Map<String, String> sessionConfig) {
+        this(samples, seed, inputsDir, latencyRuns, sessionConfig, ExecutionProvider.CPU);
+    }
 
     public EvaluationSettings {
         if (samples < 1) {
@@ -24,6 +31,19 @@ public record EvaluationSettings(int samples, long seed, Path inputsDir, int lat
             throw new IllegalArgumentException("latencyRuns must not be negative, was " + latencyRuns);
         }
         sessionConfig = Map.copyOf(sessionConfig);
+        if (executionProvider == null) {
+            throw new IllegalArgumentException("executionProvider must not be null");
+        }
+    }
+
+    /** These settings with latency not measured. */
+    public EvaluationSettings withoutLatency() {
+        return new EvaluationSettings(samples, seed, inputsDir, 0, sessionConfig, executionProvider);
+    }
+
+    /** These settings on another execution provider. */
+    public EvaluationSettings withExecutionProvider(ExecutionProvider provider) {
+        return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, provider);
     }
 
     public static EvaluationSettings defaults() {

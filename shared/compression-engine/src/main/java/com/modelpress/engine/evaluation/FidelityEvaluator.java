@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Runs an original and a compressed model with ONNX Runtime (CPU) on the same inputs and measures how far the
+ * Runs an original and a compressed model with ONNX Runtime (CPU, or CUDA when the settings say so) on the same inputs and measures how far the
  * compressed model's outputs are from the original's (see {@link OutputComparison} for the metrics).
  *
  * <p>Inputs come from {@link EvaluationSettings#inputsDir()} ({@link SampleFolders}) or are synthesised from
@@ -39,7 +39,8 @@ import java.util.TreeMap;
  *
  * <p>The models run one after the other, each in its own session built from the model's path (so external
  * data beside it resolves) with the same options: sequential execution, {@code ORT_ENABLE_ALL} graph
- * optimisation, ONNX Runtime's default intra-op threads, and the settings' config entries. The original's
+ * optimisation, ONNX Runtime's default intra-op threads, the settings' execution provider (CUDA on device 0, with
+ * CPU for the nodes CUDA does not support) and config entries. The original's
  * outputs are kept in memory until the compressed model has run. Thread-safe: no state.
  */
 public final class FidelityEvaluator {
@@ -47,7 +48,6 @@ public final class FidelityEvaluator {
     /** Untimed runs before latency is measured. */
     static final int WARM_UP_RUNS = 3;
     static final String PROGRESS_STEP = "evaluate";
-    static final String EXECUTION_PROVIDER = "CPU";
 
     private FidelityEvaluator() {
     }
@@ -76,13 +76,13 @@ public final class FidelityEvaluator {
             String maskInput = baseline.maskInput();
             Comparisons comparisons = new Comparisons(original, facts, maskInput);
             double compressedMedianMs;
-            try (OrtSession session = open(env, compressedModel, options)) {
+            try (OrtSession session = open(env, "the compressed model", compressedModel, options)) {
                 compressedMedianMs = runCompressed(env, session, compressedModel, samples, settings, counter,
                         comparisons);
             }
             Latency latency = settings.latencyRuns() == 0 ? null : new Latency(original.medianMs(),
                     compressedMedianMs, compressedMedianMs / original.medianMs(), settings.latencyRuns(),
-                    EXECUTION_PROVIDER);
+                    settings.executionProvider().name());
             List<String> notes = new ArrayList<>(original.notes());
             List<OutputFidelity> outputs = comparisons.results(notes);
             progress.onProgress(PROGRESS_STEP, 1);
@@ -99,7 +99,7 @@ public final class FidelityEvaluator {
     /** Opens the original, loads or synthesises the samples and runs them (and the latency runs) through it. */
     private static Baseline baseline(OrtEnvironment env, Path originalModel, GraphFacts facts, SessionOptions options,
                                      EvaluationSettings settings, Progress counter) throws OrtException {
-        try (OrtSession session = open(env, originalModel, options)) {
+        try (OrtSession session = open(env, "the model", originalModel, options)) {
             List<InputSpec> inputs = new ArrayList<>();
             for (NodeInfo input : session.getInputInfo().values()) {
                 inputs.add(InputSpec.of(input));
@@ -139,8 +139,7 @@ public final class FidelityEvaluator {
          */
         public Reference(Path originalModel, EvaluationSettings settings) {
             this.model = originalModel;
-            this.settings = new EvaluationSettings(settings.samples(), settings.seed(), settings.inputsDir(), 0,
-                    settings.sessionConfig());
+            this.settings = settings.withoutLatency();
             this.facts = GraphFacts.read(originalModel);
             try (SessionOptions options = sessionOptions(env, this.settings, new LinkedHashMap<>())) {
                 this.baseline = baseline(env, originalModel, facts, options, this.settings,
@@ -154,7 +153,7 @@ public final class FidelityEvaluator {
         public List<OutputFidelity> score(Path variant) {
             Comparisons comparisons = new Comparisons(baseline.original(), facts, baseline.maskInput());
             try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
-                 OrtSession session = open(env, variant, options)) {
+                 OrtSession session = open(env, "the variant", variant, options)) {
                 runCompressed(env, session, variant, baseline.samples(), settings, new Progress(ProgressListener.NONE),
                         comparisons);
             } catch (OrtException e) {
@@ -173,7 +172,7 @@ public final class FidelityEvaluator {
             try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
                  OnnxTensor replacement = OnnxTensor.createTensor(env, values, dims)) {
                 options.addInitializer(name, replacement);
-                try (OrtSession session = open(env, model, options)) {
+                try (OrtSession session = open(env, "the model", model, options)) {
                     runCompressed(env, session, model, baseline.samples(), settings, new Progress(ProgressListener.NONE),
                             comparisons);
                 }
@@ -297,7 +296,11 @@ public final class FidelityEvaluator {
             recorded.put("graph_optimization_level", "ORT_ENABLE_ALL");
             recorded.put("intra_op_num_threads", "0 (ONNX Runtime default: one per physical core; "
                     + Runtime.getRuntime().availableProcessors() + " logical processors available)");
-            recorded.put("execution_provider", EXECUTION_PROVIDER);
+            if (settings.executionProvider() == ExecutionProvider.CUDA) {
+                options.addCUDA(0);
+                recorded.put("cuda_device_id", "0");
+            }
+            recorded.put("execution_provider", settings.executionProvider().name());
             recorded.put("onnxruntime_version", env.getVersion());
             for (Map.Entry<String, String> entry : new TreeMap<>(settings.sessionConfig()).entrySet()) {
                 options.addConfigEntry(entry.getKey(), entry.getValue());
@@ -310,11 +313,11 @@ public final class FidelityEvaluator {
         }
     }
 
-    private static OrtSession open(OrtEnvironment env, Path model, SessionOptions options) {
+    private static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {
-            throw new UnsupportedModelException("ONNX Runtime cannot load " + model + ": " + e.getMessage(), e);
+            throw OrtLoadFailure.of(role, model, e);
         }
     }
 

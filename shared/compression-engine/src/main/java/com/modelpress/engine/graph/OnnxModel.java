@@ -8,6 +8,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.ModelDefect;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,28 +47,37 @@ public final class OnnxModel {
     }
 
     /**
-     * Reads and validates a model: protobuf well-formed, external data references confined to the model's
+     * Reads and validates a model before anything else sees it: at most 2 GiB, no archive, protobuf well-formed
+     * and nested at most {@value #RECURSION_LIMIT} levels, the checks of {@link ModelValidator} (tensor bytes
+     * against dims and data type, names, definitions, cycles), and external data references confined to the model's
      * folder and within their files.
      *
-     * @throws InvalidModelException when the file is missing, not ONNX, or references unsafe external data
+     * @throws InvalidModelException when the file is missing, not ONNX, or fails a check; its {@code defect()} says
+     *                               which
      */
     public static OnnxModel read(Path file) throws IOException {
         Path absolute = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(absolute)) {
-            throw new InvalidModelException("model file not found: " + file);
+            throw new InvalidModelException(ModelDefect.NOT_FOUND, "model file not found: " + file);
         }
         long size = Files.size(absolute);
+        String name = String.valueOf(absolute.getFileName());
         if (size == 0) {
-            throw new InvalidModelException("model file is empty: " + file);
+            throw new InvalidModelException(ModelDefect.EMPTY_FILE, "model file is empty: " + file);
         }
         if (size > Integer.MAX_VALUE) {
-            throw new InvalidModelException(
-                    "model file %s is %d bytes; a protobuf cannot exceed 2 GB, store weights as external data"
-                            .formatted(file, size));
+            throw new InvalidModelException(ModelDefect.TOO_LARGE,
+                    "model file %s is %d bytes; a protobuf cannot exceed 2 GiB, store weights as external data"
+                            .formatted(name, size));
         }
         ModelProto proto;
         try (FileChannel channel = FileChannel.open(absolute, StandardOpenOption.READ)) {
             ByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            String container = ModelValidator.containerFormat(mapped);
+            if (container != null) {
+                throw new InvalidModelException(ModelDefect.NOT_ONNX,
+                        "%s is a %s, not an ONNX model; extract it and pass the .onnx file inside".formatted(name, container));
+            }
             // unsafeWrap marks the buffer immutable, which lets the parser alias bytes fields instead of copying
             CodedInputStream input = UnsafeByteOperations.unsafeWrap(mapped).newCodedInput();
             input.enableAliasing(true);
@@ -75,11 +85,13 @@ public final class OnnxModel {
             input.setRecursionLimit(RECURSION_LIMIT);
             proto = ModelProto.parseFrom(input);
         } catch (InvalidProtocolBufferException e) {
-            throw new InvalidModelException("not a valid ONNX model (%s): %s".formatted(file.getFileName(), e.getMessage()), e);
+            throw ModelValidator.unparsable(name, e);
+        } catch (StackOverflowError e) {
+            // the recursion limit should make this unreachable; a hostile file must still get a clear answer
+            throw new InvalidModelException(ModelDefect.TOO_DEEP,
+                    "%s nests messages too deeply to parse".formatted(name));
         }
-        if (!proto.hasGraph()) {
-            throw new InvalidModelException("not a valid ONNX model (%s): it has no graph".formatted(file.getFileName()));
-        }
+        ModelValidator.check(proto, name);
         Set<Path> external = new LinkedHashSet<>();
         Path directory = absolute.getParent();
         ModelTensors.forEach(proto, tensor -> {
@@ -156,12 +168,12 @@ public final class OnnxModel {
     static ExternalRef checkExternal(Path directory, TensorProto tensor) {
         String location = null;
         long offset = 0;
-        long length = -1;
+        Long declaredLength = null;
         for (StringStringEntryProto entry : tensor.getExternalDataList()) {
             switch (entry.getKey()) {
                 case "location" -> location = entry.getValue();
                 case "offset" -> offset = parseLong(tensor, entry);
-                case "length" -> length = parseLong(tensor, entry);
+                case "length" -> declaredLength = parseLong(tensor, entry);
                 default -> { } // "checksum" and future keys carry no location information
             }
         }
@@ -180,21 +192,26 @@ public final class OnnxModel {
         if (offset < 0) {
             throw new ExternalDataException(name, location, "has a negative offset " + offset);
         }
+        if (declaredLength != null && declaredLength < 0) {
+            throw new ExternalDataException(name, location, "has a negative length " + declaredLength);
+        }
         Path resolved = directory.resolve(location).normalize();
         try {
             Path realDirectory = directory.toRealPath();
+            if (Files.isSymbolicLink(resolved)) {
+                throw new ExternalDataException(name, location, "is a symbolic link, which could lead outside the model's folder; external data must be a regular file");
+            }
             Path real = resolved.toRealPath();
             if (!real.startsWith(realDirectory) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
                 throw new ExternalDataException(name, location, "resolves outside the model's folder (symbolic link?)");
             }
             long fileSize = Files.size(real);
             long expected = expectedBytes(tensor);
-            if (length < 0) {
-                length = expected >= 0 ? expected : fileSize - offset;
-            }
-            if (offset + length > fileSize) {
+            long length = declaredLength != null ? declaredLength : expected >= 0 ? expected : Math.max(0, fileSize - offset);
+            if (offset > fileSize || length > fileSize - offset) {
                 throw new ExternalDataException(name, location,
-                        "ends at byte %d but the file has %d bytes".formatted(offset + length, fileSize));
+                        "ends at byte %s but the file has %d bytes".formatted(
+                                offset > Long.MAX_VALUE - length ? offset + " + " + length : Long.toString(offset + length), fileSize));
             }
             if (expected >= 0 && expected != length) {
                 throw new ExternalDataException(name, location,

@@ -18,6 +18,19 @@ public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
      * @param axis  the channel axis; -1 for a single scale over the whole tensor
      */
     public static Int8Channels quantize(float[] data, long[] dims, int axis) {
+        return quantize(data, dims, axis, 127);
+    }
+
+    /**
+     * As {@link #quantize(float[], long[], int)} with codes limited to {@code [-maxCode, maxCode]}.
+     *
+     * @param maxCode at most 127; 63 keeps every pair of u8 × s8 products within int16, which x86 integer kernels
+     *                without VNNI (AVX2, AVX-512F) need to not saturate
+     */
+    public static Int8Channels quantize(float[] data, long[] dims, int axis, int maxCode) {
+        if (maxCode < 1 || maxCode > 127) {
+            throw new IllegalArgumentException("maxCode must be in [1, 127], not " + maxCode);
+        }
         int channels = axis < 0 ? 1 : Math.toIntExact(dims[axis]);
         long innerLong = 1;
         if (axis >= 0) {
@@ -45,15 +58,15 @@ public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
                 continue;
             }
             double bestError = Double.MAX_VALUE;
-            float best = absMax / 127f;
+            float best = absMax / maxCode;
             for (float ratio : CLIP_RATIOS) {
-                float scale = absMax * ratio / 127f;
+                float scale = absMax * ratio / maxCode;
                 double error = 0;
                 for (int o = 0; o < outer && error < bestError; o++) {
                     int base = (o * channels + c) * inner;
                     for (int i = 0; i < inner; i++) {
                         float x = data[base + i];
-                        float r = clamp(Math.rint(x / scale)) * scale;
+                        float r = clamp(Math.rint(x / scale), maxCode) * scale;
                         error += (x - r) * (x - r);
                     }
                 }
@@ -66,7 +79,7 @@ public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
             for (int o = 0; o < outer; o++) {
                 int base = (o * channels + c) * inner;
                 for (int i = 0; i < inner; i++) {
-                    int v = clamp(Math.rint(data[base + i] / best));
+                    int v = clamp(Math.rint(data[base + i] / best), maxCode);
                     q[base + i] = (byte) v;
                     decoded[base + i] = v * best;
                 }
@@ -75,7 +88,7 @@ public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
         return new Int8Channels(q, scales, decoded);
     }
 
-    private static int clamp(double v) {
-        return (int) Math.max(-127, Math.min(127, v));
+    private static int clamp(double v, int maxCode) {
+        return (int) Math.max(-maxCode, Math.min(maxCode, v));
     }
 }

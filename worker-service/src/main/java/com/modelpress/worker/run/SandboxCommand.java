@@ -1,0 +1,129 @@
+package com.modelpress.worker.run;
+
+import com.modelpress.worker.WorkerProperties;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
+/**
+ * The command line of the engine's child JVM: the worker's own Java, the heap limit, fatal-error handling that
+ * keeps everything in the attempt's scratch folder, the operator's options, and the worker's class path.
+ *
+ * <p>Two layouts of that class path are understood. An exploded one ({@code -cp a.jar:b.jar:classes}, as in
+ * tests, Jib images and the {@code modelpress} script) is passed on as it is, with {@link SandboxChild} as the main
+ * class. A Spring Boot executable jar ({@code java -jar worker-exec.jar}: the class path is that one jar, whose
+ * manifest names a Boot launcher) is started with Boot's {@value #BOOT_PROPERTIES_LAUNCHER} and
+ * {@code -Dloader.main}, which puts the jar's {@code BOOT-INF/classes} and {@code BOOT-INF/lib} on the class path
+ * without unpacking anything.
+ *
+ * <p>Immutable.
+ */
+final class SandboxCommand {
+
+    static final String BOOT_PROPERTIES_LAUNCHER = "org.springframework.boot.loader.launch.PropertiesLauncher";
+    private static final String BOOT_LAUNCHER_PACKAGE = "org.springframework.boot.loader.launch.";
+    /** System properties of the worker that the child inherits: how ONNX Runtime finds its native libraries. */
+    private static final String INHERITED_PROPERTY_PREFIX = "onnxruntime.";
+
+    private final String java;
+    private final String classPath;
+    private final boolean bootJar;
+    private final long maxHeapBytes;
+    private final List<String> javaOptions;
+    private final Map<String, String> inheritedProperties;
+
+    SandboxCommand(String java, String classPath, long maxHeapBytes, List<String> javaOptions,
+                   Map<String, String> inheritedProperties) {
+        this.java = java;
+        this.classPath = classPath;
+        this.bootJar = isBootJar(classPath);
+        this.maxHeapBytes = maxHeapBytes;
+        this.javaOptions = List.copyOf(javaOptions);
+        this.inheritedProperties = Map.copyOf(inheritedProperties);
+    }
+
+    /** The command for this JVM: the same {@code java} executable and class path. */
+    static SandboxCommand forThisJvm(WorkerProperties.Sandbox sandbox) {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Map<String, String> inherited = new TreeMap<>();
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith(INHERITED_PROPERTY_PREFIX))
+                .forEach(name -> inherited.put(name, System.getProperty(name)));
+        return new SandboxCommand(java, System.getProperty("java.class.path"), sandbox.maxHeapBytes(),
+                sandbox.javaOptionList(), inherited);
+    }
+
+    /** Whether the class path is a Spring Boot executable jar (and the child is started through Boot's launcher). */
+    boolean bootJar() {
+        return bootJar;
+    }
+
+    /**
+     * The child's process, not yet started: its command line, and the class path in the {@code CLASSPATH}
+     * environment variable. The class path stays off the command line because ONNX Runtime 1.29 crashes with a
+     * segmentation fault when creating a session in a process whose command line ({@code /proc/self/cmdline}) is
+     * longer than about 4 KiB, which a worker's class path easily is.
+     *
+     * @param scratch the attempt's scratch folder: JVM error reports and temporary files go there; the child's
+     *                working directory
+     * @param request the {@link EngineTask} JSON file
+     */
+    ProcessBuilder processBuilder(Path scratch, Path request) {
+        ProcessBuilder builder = new ProcessBuilder(command(scratch, request)).directory(scratch.toFile());
+        builder.environment().put("CLASSPATH", classPath);
+        return builder;
+    }
+
+    /** The command line of {@link #processBuilder}. */
+    List<String> command(Path scratch, Path request) {
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        // whole kibibytes: -Xmx wants a multiple of 1024
+        command.add("-Xmx" + Math.max(1, maxHeapBytes >> 10) + "k");
+        command.add("-XX:+ExitOnOutOfMemoryError");
+        command.add("-XX:ErrorFile=" + scratch.resolve(SandboxProtocol.ERROR_FILE));
+        // a core dump of a multi-gigabyte process would fill the disk; the error report says where it crashed
+        command.add("-XX:-CreateCoredumpOnCrash");
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("--sun-misc-unsafe-memory-access=allow");
+        // ONNX Runtime unpacks its native libraries into the temporary folder: keep them in the scratch folder
+        command.add("-Djava.io.tmpdir=" + scratch.resolve("tmp"));
+        inheritedProperties.forEach((name, value) -> command.add("-D" + name + "=" + value));
+        command.addAll(javaOptions);
+        if (bootJar) {
+            command.add("-Dloader.main=" + SandboxChild.class.getName());
+            command.add(BOOT_PROPERTIES_LAUNCHER);
+        } else {
+            command.add(SandboxChild.class.getName());
+        }
+        command.add(request.toString());
+        return command;
+    }
+
+    /** One jar whose manifest starts a Spring Boot launcher. */
+    static boolean isBootJar(String classPath) {
+        if (classPath == null || classPath.isEmpty() || classPath.contains(File.pathSeparator) || !classPath.endsWith(".jar")) {
+            return false;
+        }
+        Path jar = Path.of(classPath);
+        if (!Files.isRegularFile(jar)) {
+            return false;
+        }
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            String main = manifest == null ? null : manifest.getMainAttributes().getValue("Main-Class");
+            return main != null && main.startsWith(BOOT_LAUNCHER_PACKAGE);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -26,6 +26,9 @@ import java.time.Duration;
  * @param maxArchiveRatio    the most extracted bytes per archive byte (zip-bomb guard)
  * @param cancelMemory       how long a cancelled job id is remembered
  * @param cancelMemorySize   how many cancelled job ids are remembered at most
+ * @param autoBudget         how long an {@code auto} job may search
+ * @param shutdownGracePeriod on SIGTERM, how long a running job may take to finish; when it has not finished by then
+ *                           its delivery is released unacknowledged and RabbitMQ hands the job to another worker
  */
 @ConfigurationProperties("modelpress.worker")
 public record WorkerProperties(
@@ -43,7 +46,8 @@ public record WorkerProperties(
         @DefaultValue("100") int maxArchiveRatio,
         @DefaultValue("24h") Duration cancelMemory,
         @DefaultValue("10000") int cancelMemorySize,
-        @DefaultValue("10m") Duration autoBudget) {
+        @DefaultValue("10m") Duration autoBudget,
+        @DefaultValue("30s") Duration shutdownGracePeriod) {
 
     public WorkerProperties {
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "modelpress-worker");
@@ -54,6 +58,7 @@ public record WorkerProperties(
         require(maxArchiveEntries >= 1 && maxArchiveRatio >= 1, "archive limits must be positive");
         require(heartbeatInterval.isPositive() && progressInterval.isPositive() && confirmTimeout.isPositive()
                 && jobTimeout.isPositive() && cancelMemory.isPositive() && autoBudget.isPositive(), "durations must be positive");
+        require(!shutdownGracePeriod.isNegative(), "shutdown-grace-period must not be negative, was " + shutdownGracePeriod);
     }
 
     private static void require(boolean condition, String message) {

@@ -118,7 +118,7 @@ final class FaultRig implements AutoCloseable {
         properties.putAll(apiOverrides);
         apiStarts++;
         api = ServiceProcess.start("api-" + apiStarts, ServiceProcess.API_MAIN, apiPort, List.of("-Xmx384m",
-                        "-XX:TieredStopAtLevel=1", sharedArchive("api")), properties,
+                        "-XX:TieredStopAtLevel=1"), properties,
                 logs.resolve(scenario + "-api.log"));
         return api.awaitReady(READY_TIMEOUT);
     }
@@ -137,7 +137,7 @@ final class FaultRig implements AutoCloseable {
         properties.put("modelpress.worker.progress-interval", "200ms");
         properties.putAll(extra);
         ServiceProcess worker = ServiceProcess.start("worker-" + (workers.size() + 1), ServiceProcess.WORKER_MAIN,
-                freePort(), List.of("-Xmx512m", WORKER_STACK, sharedArchive("worker")),
+                freePort(), List.of("-Xmx512m", WORKER_STACK),
                 properties, logs.resolve(scenario + "-worker-" + (workers.size() + 1) + ".log"));
         workers.add(worker);
         return worker.awaitReady(READY_TIMEOUT);
@@ -145,11 +145,6 @@ final class FaultRig implements AutoCloseable {
 
     ServiceProcess startWorker() {
         return startWorker(Map.of());
-    }
-
-    /** A class-data archive per service, written at the first clean exit: later starts are faster. */
-    private String sharedArchive(String service) {
-        return "-XX:SharedArchiveFile=" + logs.getParent().resolve("cds").resolve(service + ".jsa");
     }
 
     private Map<String, String> springServices() {

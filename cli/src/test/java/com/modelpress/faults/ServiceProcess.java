@@ -52,7 +52,6 @@ final class ServiceProcess implements AutoCloseable {
         command.add(javaCommand());
         command.addAll(jvmOptions);
         command.add("-XX:+UseSerialGC");
-        command.add("-XX:+AutoCreateSharedArchive");
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("--sun-misc-unsafe-memory-access=allow");
         command.add("-cp");

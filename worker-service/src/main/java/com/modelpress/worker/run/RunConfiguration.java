@@ -1,5 +1,6 @@
 package com.modelpress.worker.run;
 
+import ai.onnxruntime.OrtEnvironment;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.worker.WorkerProperties;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +19,17 @@ import java.util.concurrent.ScheduledExecutorService;
 
 @Configuration(proxyBeanMethods = false)
 class RunConfiguration {
+
+    /**
+     * ONNX Runtime's environment, created at start-up rather than inside the first job: creating it registers a JVM
+     * shutdown hook, which throws once shutdown has begun, so a first job still before its first ONNX Runtime call
+     * at SIGTERM failed instead of finishing within the grace period. Not closed by Spring: a job may still use it
+     * while the context closes.
+     */
+    @Bean(destroyMethod = "")
+    OrtEnvironment ortEnvironment() {
+        return OrtEnvironment.getEnvironment();
+    }
 
     @Bean
     CancelledJobs cancelledJobs(WorkerProperties properties) {

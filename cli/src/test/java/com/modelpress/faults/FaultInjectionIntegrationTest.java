@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -215,6 +214,10 @@ class FaultInjectionIntegrationTest {
             rig.awaitTerminal(ids, JOBS_DONE);
             fresh.terminate(Duration.ofSeconds(60));
             int finalAttempt = count(rig, "select attempt from jobs where id = ?", running.jobId());
+            String outcome = outcomeOf(rig, running.jobId());
+            if (!"SUCCEEDED".equals(outcome)) {
+                report.violations.add("stopping a worker must not fail its job, yet it ended " + outcome);
+            }
             boolean finished = finalAttempt == running.attempt();
             if (handBack && finished) {
                 report.violations.add("a 1 s grace period cannot finish the job, yet attempt " + running.attempt() + " did");

@@ -62,8 +62,8 @@ final class FaultRig implements AutoCloseable {
             "org.springframework.boot.data.jpa.autoconfigure.DataJpaRepositoriesAutoConfiguration",
             "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration");
     /**
-     * ONNX Runtime 1.29 segfaults while creating a session on a thread with the JVM's default 1 MB stack on some
-     * machines (this CI host among them; 4 MB still crashes, 8 MB works): the worker's threads get 8 MB.
+     * On some hosts (this CI machine among them) a JVM started with {@code java -cp} dies with SIGSEGV when ONNX
+     * Runtime 1.29 creates its first session unless threads get at least 8 MB of stack (4 MB still crashes).
      */
     static final String WORKER_STACK = "-Xss8m";
 

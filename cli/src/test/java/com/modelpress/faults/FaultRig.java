@@ -133,6 +133,8 @@ final class FaultRig implements AutoCloseable {
         // the test classpath holds api-service too: keep the worker off PostgreSQL, as its own jar is
         properties.put("spring.autoconfigure.exclude", WORKER_EXCLUDES);
         properties.put("modelpress.worker.work-dir", workDir.toString());
+        // once the engine runs in a child JVM per job (the sandbox), that JVM needs the same stack; ignored before
+        properties.put("modelpress.worker.sandbox.java-options", WORKER_STACK);
         properties.put("modelpress.worker.heartbeat-interval", "2s");
         properties.put("modelpress.worker.progress-interval", "200ms");
         properties.putAll(extra);

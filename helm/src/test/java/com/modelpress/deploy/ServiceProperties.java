@@ -28,50 +28,28 @@ import java.util.zip.ZipEntry;
  *
  * @param names       canonical property names the service declares, e.g. {@code modelpress.worker.job-timeout}
  * @param mapPrefixes properties of a {@code Map} type, whose keys are free, e.g. {@code logging.level}
- * @param agreed      properties agreed between branches ({@link #AGREED_STORAGE_PROPERTIES},
- *                    {@link #AGREED_API_AUTH_PROPERTIES}) that {@code names} lacks
  */
-record ServiceProperties(String service, Set<String> names, Set<String> mapPrefixes, Set<String> agreed) {
+record ServiceProperties(String service, Set<String> names, Set<String> mapPrefixes) {
 
     private static final String METADATA = "META-INF/spring-configuration-metadata.json";
     private static final String ADDITIONAL_METADATA = "META-INF/additional-spring-configuration-metadata.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * Storage properties agreed in the helpers' contract (HELPERS.md, "Storage selection") and implemented by the S3
-     * ArtifactStore branch. They count as known only while the service's own metadata lacks them: once that branch
-     * is merged, its {@code @ConfigurationProperties} generate them and this set changes nothing.
-     */
-    static final Set<String> AGREED_STORAGE_PROPERTIES = Set.of(
-            "modelpress.storage.type", "modelpress.storage.root",
-            "modelpress.storage.s3.bucket", "modelpress.storage.s3.prefix", "modelpress.storage.s3.endpoint",
-            "modelpress.storage.s3.region", "modelpress.storage.s3.path-style-access",
-            "modelpress.storage.s3.access-key-id", "modelpress.storage.s3.secret-access-key");
-
-    /**
-     * The API key an operator supplies (HELPERS.md, "Auth"), implemented by the auth branch; known on the same terms
-     * as {@link #AGREED_STORAGE_PROPERTIES}, for api-service only.
-     */
-    static final Set<String> AGREED_API_AUTH_PROPERTIES = Set.of("modelpress.api.auth.admin-key");
-
     static ServiceProperties api() {
-        Set<String> agreed = new TreeSet<>(AGREED_STORAGE_PROPERTIES);
-        agreed.addAll(AGREED_API_AUTH_PROPERTIES);
-        return of("api-service", com.modelpress.api.ApiApplication.class, "com/modelpress/api/api-defaults.properties", agreed);
+        return of("api-service", com.modelpress.api.ApiApplication.class, "com/modelpress/api/api-defaults.properties");
     }
 
     static ServiceProperties worker() {
         return of("worker-service", com.modelpress.worker.WorkerApplication.class,
-                "com/modelpress/worker/worker-defaults.properties", AGREED_STORAGE_PROPERTIES);
+                "com/modelpress/worker/worker-defaults.properties");
     }
 
     /**
      * @param service         a name for messages
      * @param applicationClass the service's {@code @SpringBootApplication}: its jar (or classes folder) holds its metadata
      * @param defaults        classpath resource of the service's defaults, e.g. {@code com/modelpress/api/api-defaults.properties}
-     * @param agreedElsewhere properties other branches add to this service under names agreed in HELPERS.md
      */
-    static ServiceProperties of(String service, Class<?> applicationClass, String defaults, Set<String> agreedElsewhere) {
+    static ServiceProperties of(String service, Class<?> applicationClass, String defaults) {
         Set<String> names = new TreeSet<>();
         Set<String> maps = new TreeSet<>();
         Path own = location(applicationClass);
@@ -99,22 +77,17 @@ record ServiceProperties(String service, Set<String> names, Set<String> mapPrefi
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Set<String> agreed = new TreeSet<>(agreedElsewhere);
-        agreed.removeAll(names);
-        return new ServiceProperties(service, Collections.unmodifiableSet(names), Collections.unmodifiableSet(maps),
-                Collections.unmodifiableSet(agreed));
+        return new ServiceProperties(service, Collections.unmodifiableSet(names), Collections.unmodifiableSet(maps));
     }
 
-    /** Whether the service's metadata or defaults (not the agreed contract) declare this property. */
+    /** Whether the service's metadata or defaults declare this property. */
     boolean declares(String name) {
         return names.contains(name);
     }
 
-    /** Every name an environment variable may bind to: the declared ones and the agreed ones still missing. */
+    /** Every name an environment variable may bind to. */
     Set<String> bindable() {
-        Set<String> all = new TreeSet<>(names);
-        all.addAll(agreed);
-        return all;
+        return names;
     }
 
     private static void readOwn(Path location, Set<String> names, Set<String> maps) {

@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  * @param maxCrashAttempts   attempts at a job whose engine crashed or ran out of memory before it fails for good
  *                           (1 to {@link Topology#JOBS_DELIVERY_LIMIT})
  * @param sandbox            how the engine's child JVM is started
+ * @param shutdownGracePeriod on SIGTERM, how long a running job may take to finish; when it has not finished by then
+ *                           its delivery is released unacknowledged and RabbitMQ hands the job to another worker
  */
 @ConfigurationProperties("modelpress.worker")
 public record WorkerProperties(
@@ -62,7 +64,8 @@ public record WorkerProperties(
         @DefaultValue("auto") ExecutionProviderRequest executionProvider,
         @DefaultValue("2h") Duration maxJobDuration,
         @DefaultValue("3") int maxCrashAttempts,
-        @DefaultValue Sandbox sandbox) {
+        @DefaultValue Sandbox sandbox,
+        @DefaultValue("30s") Duration shutdownGracePeriod) {
 
     public WorkerProperties {
         workDir = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"), "modelpress-worker");
@@ -79,6 +82,7 @@ public record WorkerProperties(
         require(maxCrashAttempts >= 1 && maxCrashAttempts <= Topology.JOBS_DELIVERY_LIMIT,
                 "max-crash-attempts must be between 1 and %d (the queue's delivery limit), was %d"
                         .formatted(Topology.JOBS_DELIVERY_LIMIT, maxCrashAttempts));
+        require(!shutdownGracePeriod.isNegative(), "shutdown-grace-period must not be negative, was " + shutdownGracePeriod);
         sandbox = sandbox != null ? sandbox : new Sandbox(true, null, null, null);
     }
 

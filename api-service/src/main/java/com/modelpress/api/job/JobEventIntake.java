@@ -14,7 +14,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Applies workers' events to jobs, at most once each: an event already in the log changes nothing. Runs in
+ * Applies workers' events to jobs, at most once each: an event already in the log changes nothing, and an event that
+ * arrives after the job ended is not recorded (a started run is told to stop). Runs in
  * the caller's transaction so that the caller can record more (e.g. artifacts) atomically and retry on an
  * optimistic-lock conflict. Thread-safe.
  */
@@ -31,8 +32,10 @@ public class JobEventIntake {
         APPLIED,
         /** Seen before: nothing done. */
         DUPLICATE,
-        /** Logged, but it cannot change the job (terminal job, older attempt, illegal transition). */
+        /** Logged, but it cannot change the job (older attempt, illegal transition). */
         RECORDED_ONLY,
+        /** The job had already ended: not logged, so its history ends at its one terminal event. */
+        AFTER_END,
         /** No such job: dropped. */
         UNKNOWN_JOB
     }
@@ -57,16 +60,26 @@ public class JobEventIntake {
             return Outcome.UNKNOWN_JOB;
         }
         CompressionJob job = found.get();
+        if (job.status().isTerminal()) {
+            // a duplicate or late delivery of the job message ran after the job ended: nothing it reports may reach
+            // the job's record (a second terminal event, say); a run that just started is told to stop
+            if (event instanceof JobEvent.Started) {
+                outbox.enqueue(new CancelMessage(CancelMessage.SCHEMA_VERSION, job.id()));
+            }
+            log.info("event {} attempt {} #{} of job {}, which ended {}, not recorded", typeOf(event), event.attempt(),
+                    event.sequence(), job.id(), job.status());
+            return Outcome.AFTER_END;
+        }
         if (!eventLog.append(event.jobId(), event.attempt(), event.sequence(), typeOf(event), event.at(),
                 json.writeValueAsString(event))) {
             return Outcome.DUPLICATE;
         }
-        if (event instanceof JobEvent.Started && (job.status() == JobStatus.CANCELLING || job.status() == JobStatus.CANCELLED)) {
+        if (event instanceof JobEvent.Started && job.status() == JobStatus.CANCELLING) {
             // a worker took a job the user cancelled: tell it to stop
             outbox.enqueue(new CancelMessage(CancelMessage.SCHEMA_VERSION, job.id()));
             return Outcome.APPLIED;
         }
-        if (job.status().isTerminal() || event.attempt() < job.attempt()) {
+        if (event.attempt() < job.attempt()) {
             return Outcome.RECORDED_ONLY;
         }
         try {

@@ -34,6 +34,9 @@ class IntakeConfiguration {
         container.setConcurrentConsumers(properties.concurrency());
         container.setConsumerArguments(Map.of(CONSUMER_TIMEOUT, properties.jobTimeout().toMillis()));
         container.setDefaultRequeueRejected(false);
+        // SIGTERM: stop taking jobs, let the running one finish for this long, then close the channel so the broker
+        // hands its unacknowledged job to another worker (spring.lifecycle.timeout-per-shutdown-phase follows it)
+        container.setShutdownTimeout(properties.shutdownGracePeriod().toMillis());
         container.setMessageListener(new JobListener(runner, json));
         return container;
     }

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Stores an attempt's results under {@code jobs/{jobId}/attempt-{n}/}: the compressed model first, then
+ * Stores an attempt's results under {@code jobs/{jobId}/attempt-{n}/{run}/}: the compressed model first, then
  * every other file the engine wrote next to it (its external data), then {@value #REPORT} (the report as
  * JSON). Reports step {@value #STEP}.
  *
@@ -38,9 +38,13 @@ final class ArtifactWriter {
         this.json = json;
     }
 
-    /** The key prefix of one attempt's artifacts. */
+    /**
+     * A fresh key prefix for one run of an attempt: {@code jobs/{jobId}/attempt-{n}/{run}}, {@code run} random. A job
+     * message delivered twice (an outbox re-publish) gives two runs the same attempt number; each writes, and on
+     * failure deletes, only its own files, never those of the run whose result the job records.
+     */
     static String prefix(java.util.UUID jobId, int attempt) {
-        return "jobs/%s/attempt-%d".formatted(jobId, attempt);
+        return "jobs/%s/attempt-%d/%s".formatted(jobId, attempt, java.util.UUID.randomUUID().toString().substring(0, 8));
     }
 
     /**

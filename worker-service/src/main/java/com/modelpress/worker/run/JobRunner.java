@@ -50,6 +50,8 @@ import java.util.stream.Stream;
 public final class JobRunner {
 
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    /** {@code error.code} of an attempt the worker's shutdown interrupted (retryable). */
+    static final String WORKER_SHUTDOWN = "worker_shutdown";
 
     private final WorkerProperties properties;
     private final String workerId;
@@ -153,6 +155,9 @@ public final class JobRunner {
             // storage, disk, broker or engine trouble: another attempt (maybe on another worker) may succeed
             log.warn("job {} attempt {} failed", job.jobId(), attempt, e);
             deleteArtifacts(prefix);
+            if (jvmShuttingDown()) {
+                return handBack(events, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
             boolean last = attempt >= Topology.JOBS_DELIVERY_LIMIT;
             String message = e.getClass().getSimpleName() + ": " + e.getMessage()
                     + (last ? " (attempt %d of %d: giving up)".formatted(attempt, Topology.JOBS_DELIVERY_LIMIT) : "");
@@ -206,8 +211,36 @@ public final class JobRunner {
 
     private Outcome fail(AttemptEvents events, String prefix, String code, String message) {
         deleteArtifacts(prefix);
+        if (jvmShuttingDown()) {
+            return handBack(events, message);
+        }
         return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, code, message, false),
                 code, Disposition.ACK);
+    }
+
+    /**
+     * The JVM is shutting down (SIGTERM): ONNX Runtime's own shutdown hook releases its environment at once, so an
+     * attempt that was running fails for that reason, not for anything the job brought. It is handed back: a
+     * retryable failure, and the message goes back to the queue for another worker.
+     */
+    private Outcome handBack(AttemptEvents events, String cause) {
+        log.info("job {} attempt {} stopped by the worker's shutdown ({}); handing it back", events.jobId(),
+                events.attempt(), cause);
+        return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, WORKER_SHUTDOWN,
+                "the worker shut down during the attempt; the job goes back to the queue", true),
+                WORKER_SHUTDOWN, Disposition.REQUEUE);
+    }
+
+    /** Whether JVM shutdown has begun: a shutdown hook can no longer be registered then. */
+    static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
     }
 
     /** An unconfirmed terminal event must not be lost: the message is requeued and the job tried again. */

@@ -77,6 +77,9 @@ final class SandboxCommand {
      *                working directory
      * @param request the {@link EngineTask} JSON file
      */
+    /** Thread stack size for the child: room for ONNX Runtime's session creation. */
+    static final String ORT_THREAD_STACK = "-Xss8m";
+
     ProcessBuilder processBuilder(Path scratch, Path request) {
         ProcessBuilder builder = new ProcessBuilder(command(scratch, request)).directory(scratch.toFile());
         builder.environment().put("CLASSPATH", classPath);
@@ -90,6 +93,9 @@ final class SandboxCommand {
         // whole kibibytes: -Xmx wants a multiple of 1024
         command.add("-Xmx" + Math.max(1, maxHeapBytes >> 10) + "k");
         command.add("-XX:+ExitOnOutOfMemoryError");
+        // ONNX Runtime 1.29 can overrun the default 1 MB thread stack while creating a session (a SIGSEGV without
+        // a JVM error report was seen on an AVX2-only CPU); later options may still override this
+        command.add(ORT_THREAD_STACK);
         command.add("-XX:ErrorFile=" + scratch.resolve(SandboxProtocol.ERROR_FILE));
         // a core dump of a multi-gigabyte process would fill the disk; the error report says where it crashed
         command.add("-XX:-CreateCoredumpOnCrash");

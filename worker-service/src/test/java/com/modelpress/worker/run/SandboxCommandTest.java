@@ -36,7 +36,7 @@ class SandboxCommandTest {
         assertThat(process.directory()).isEqualTo(scratch.toFile());
         assertThat(String.join(" ", line)).as("the class path stays off the command line").doesNotContain("/app/libs");
         assertThat(line.getFirst()).isEqualTo("/opt/jdk/bin/java");
-        assertThat(line).contains("-Xmx524288k", "-XX:+ExitOnOutOfMemoryError", "-XX:-CreateCoredumpOnCrash",
+        assertThat(line).contains("-Xmx524288k", "-XX:+ExitOnOutOfMemoryError", "-Xss8m", "-XX:-CreateCoredumpOnCrash",
                 "-XX:ErrorFile=" + scratch.resolve("hs_err_pid%p.log"), "--enable-native-access=ALL-UNNAMED",
                 "-Djava.io.tmpdir=" + scratch.resolve("tmp"), "-Donnxruntime.native.path=/opt/ort");
         assertThat(line.indexOf("-XX:+UseSerialGC")).as("operator options come after the defaults, so they win")

@@ -5,7 +5,7 @@ package com.modelpress.contracts.job;
  *
  * @param name        the name users download it by, e.g. {@code model.onnx}, {@code model.onnx.data},
  *                    {@code report.json}
- * @param key         its artifact storage key, {@code jobs/{jobId}/attempt-{n}/{name}}
+ * @param key         its artifact storage key, {@code jobs/{jobId}/attempt-{n}/{run}/{name}}
  * @param sizeBytes   its length in bytes
  * @param sha256      lowercase hex SHA-256 of its content
  * @param contentType media type, e.g. {@code application/octet-stream}, {@code application/json}

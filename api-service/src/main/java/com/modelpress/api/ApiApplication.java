@@ -1,9 +1,11 @@
 package com.modelpress.api;
 
 import com.modelpress.api.migration.MigrateOnly;
+import com.modelpress.storage.config.StorageConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.PropertySource;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
@@ -18,6 +20,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
+@Import(StorageConfiguration.class)
 @EnableScheduling
 @PropertySource("classpath:com/modelpress/api/api-defaults.properties")
 public class ApiApplication {

@@ -63,6 +63,8 @@ record ServiceProperties(String service, Set<String> names, Set<String> mapPrefi
             throw new IllegalStateException("only " + springCount + " Spring Boot properties found on the classpath");
         }
         readOwn(own, names, maps);
+        // modelpress.storage.*: the artifact store's configuration, which both services import
+        readOwn(location(com.modelpress.storage.config.StorageProperties.class), names, maps);
         if (names.stream().noneMatch(n -> n.startsWith("modelpress."))) {
             throw new IllegalStateException(service + " has no modelpress.* metadata in " + own
                     + ": is spring-boot-configuration-processor configured?");

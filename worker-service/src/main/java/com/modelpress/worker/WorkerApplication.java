@@ -1,8 +1,10 @@
 package com.modelpress.worker;
 
+import com.modelpress.storage.config.StorageConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.PropertySource;
 
 /**
@@ -14,6 +16,7 @@ import org.springframework.context.annotation.PropertySource;
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
+@Import(StorageConfiguration.class)
 @PropertySource("classpath:com/modelpress/worker/worker-defaults.properties")
 public class WorkerApplication {
 

@@ -1,4 +1,4 @@
-package com.modelpress.api.artifact;
+package com.modelpress.storage.config;
 
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.FilesystemArtifactStore;

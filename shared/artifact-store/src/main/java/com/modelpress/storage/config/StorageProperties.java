@@ -1,4 +1,4 @@
-package com.modelpress.api.artifact;
+package com.modelpress.storage.config;
 
 import com.modelpress.storage.S3StoreSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -9,17 +9,17 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /**
- * Where artifacts live ({@code modelpress.storage.*}); the workers must be given the same store.
+ * Where artifacts live ({@code modelpress.storage.*}); api-service and every worker must be given the same store.
  *
  * @param type which store: {@code filesystem} (default) or {@code s3}
- * @param root folder of the filesystem artifact store, shared with the workers; defaults to
+ * @param root folder of the filesystem artifact store, shared by api-service and the workers; defaults to
  *             {@code ~/.modelpress/artifacts}
  * @param s3   the S3 store ({@code modelpress.storage.s3.*}), used when {@code type} is {@code s3}
  */
 @ConfigurationProperties("modelpress.storage")
-record StorageProperties(@DefaultValue("filesystem") Type type, Path root, @DefaultValue S3Properties s3) {
+public record StorageProperties(@DefaultValue("filesystem") Type type, Path root, @DefaultValue S3Properties s3) {
 
-    StorageProperties {
+    public StorageProperties {
         if (root == null) {
             root = Path.of(System.getProperty("user.home"), ".modelpress", "artifacts");
         }
@@ -30,7 +30,7 @@ record StorageProperties(@DefaultValue("filesystem") Type type, Path root, @Defa
     }
 
     /** The artifact stores there are. */
-    enum Type { FILESYSTEM, S3 }
+    public enum Type { FILESYSTEM, S3 }
 
     /**
      * An S3 bucket (AWS, MinIO or any S3-compatible service).
@@ -46,11 +46,11 @@ record StorageProperties(@DefaultValue("filesystem") Type type, Path root, @Defa
      * @param partSize        part size of multipart uploads and the memory one upload buffers; 5MB to 1GB,
      *                        default 8MB (artifacts up to 10,000 parts)
      */
-    record S3Properties(String bucket, String prefix, URI endpoint, @DefaultValue("us-east-1") String region,
+    public record S3Properties(String bucket, String prefix, URI endpoint, @DefaultValue("us-east-1") String region,
                         boolean pathStyleAccess, String accessKeyId, String secretAccessKey,
                         @DefaultValue("8MB") DataSize partSize) {
 
-        S3Properties {
+        public S3Properties {
             if (partSize.toBytes() < DataSize.ofMegabytes(5).toBytes() || partSize.toBytes() > DataSize.ofGigabytes(1).toBytes()) {
                 throw new IllegalArgumentException("modelpress.storage.s3.part-size must be between 5MB and 1GB, was " + partSize);
             }
@@ -63,7 +63,7 @@ record StorageProperties(@DefaultValue("filesystem") Type type, Path root, @Defa
                     .formatted(bucket, prefix, endpoint, region, pathStyleAccess, accessKeyId, partSize);
         }
 
-        S3StoreSettings settings() {
+        public S3StoreSettings settings() {
             return new S3StoreSettings(bucket, prefix, endpoint, region, pathStyleAccess, accessKeyId, secretAccessKey,
                     (int) partSize.toBytes());
         }

@@ -1,4 +1,4 @@
-package com.modelpress.api.artifact;
+package com.modelpress.storage.config;
 
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.FilesystemArtifactStore;
@@ -6,13 +6,19 @@ import com.modelpress.storage.S3ArtifactStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.io.IOException;
 
+/**
+ * The artifact store of a Spring application, chosen by {@code modelpress.storage.*}; api-service and worker-service
+ * import it, so both read the same properties the same way.
+ */
 @Configuration(proxyBeanMethods = false)
-class StorageConfiguration {
+@EnableConfigurationProperties(StorageProperties.class)
+public class StorageConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(StorageConfiguration.class);
 

@@ -528,37 +528,12 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
 
     /** The body of a ranged {@code GetObject}; abandons the connection when closed before the end. */
-    private static final class RangeStream extends InputStream {
+    private static final class RangeStream extends BoundedInputStream {
         private final ResponseInputStream<GetObjectResponse> in;
-        private long remaining;
 
         RangeStream(ResponseInputStream<GetObjectResponse> in, long remaining) {
+            super(in, remaining);
             this.in = in;
-            this.remaining = remaining;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                remaining--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            int read = in.read(b, off, (int) Math.min(len, remaining));
-            if (read > 0) {
-                remaining -= read;
-            }
-            return read;
         }
 
         @Override

@@ -157,6 +157,8 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
             assertThat(stream.headers().firstValue(HttpHeaders.CONTENT_TYPE)).hasValueSatisfying(
                     type -> assertThat(type).startsWith(MediaType.TEXT_EVENT_STREAM_VALUE));
             worker.publish(progress(id, 1, 2, "compress", 0.5));
+            // a worker publishes each event confirmed, in order; events that arrive after the job ended are dropped
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> countEvents(id) == 2);
             worker.publish(new JobEvent.Failed(id, 1, 3, Instant.now(), "invalid_model", "not an ONNX model", false));
             // the stream ends by itself once the job is FAILED
             List<String> lines = CompletableFuture.supplyAsync(() -> stream.body().toList())

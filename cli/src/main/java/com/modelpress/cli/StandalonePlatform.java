@@ -28,16 +28,6 @@ final class StandalonePlatform implements AutoCloseable {
 
     static final String DATABASE = "modelpress";
 
-    /** The worker never touches the database; the API's JPA and Flyway jars on the shared classpath must not make it. */
-    private static final String WORKER_EXCLUDES = String.join(",",
-            "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration",
-            "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
-            "org.springframework.boot.data.jpa.autoconfigure.DataJpaRepositoriesAutoConfiguration",
-            "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration");
 
     private final Path dataDirectory;
     private final int port;
@@ -110,7 +100,6 @@ final class StandalonePlatform implements AutoCloseable {
             ConfigurableApplicationContext worker = run(WorkerApplication.class, properties, common, Map.of(
                     "spring.config.name", "worker-service",
                     "springdoc.api-docs.enabled", "false",
-                    "spring.autoconfigure.exclude", WORKER_EXCLUDES,
                     "server.port", "0"));
             platform.started.addFirst(worker);
             return platform;

@@ -51,16 +51,6 @@ final class FaultRig implements AutoCloseable {
     record Services(String jdbcUrl, String dbUser, String dbPassword, String amqpHost, int amqpPort,
                     String amqpUser, String amqpPassword, String virtualHost) {}
 
-    /** Auto-configurations the worker must not run: it never touches the database. */
-    private static final String WORKER_EXCLUDES = String.join(",",
-            "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration",
-            "org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration",
-            "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
-            "org.springframework.boot.data.jpa.autoconfigure.DataJpaRepositoriesAutoConfiguration",
-            "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration");
     /**
      * On some hosts (this CI machine among them) a JVM started with {@code java -cp} dies with SIGSEGV when ONNX
      * Runtime 1.29 creates its first session unless threads get at least 8 MB of stack (4 MB still crashes).
@@ -131,7 +121,6 @@ final class FaultRig implements AutoCloseable {
     ServiceProcess startWorker(Map<String, String> extra) {
         Map<String, String> properties = new LinkedHashMap<>(springServices());
         // the test classpath holds api-service too: keep the worker off PostgreSQL, as its own jar is
-        properties.put("spring.autoconfigure.exclude", WORKER_EXCLUDES);
         properties.put("modelpress.worker.work-dir", workDir.toString());
         // once the engine runs in a child JVM per job (the sandbox), that JVM needs the same stack; ignored before
         properties.put("modelpress.worker.sandbox.java-options", WORKER_STACK);

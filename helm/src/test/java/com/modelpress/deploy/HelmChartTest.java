@@ -138,8 +138,8 @@ class HelmChartTest {
     @MethodSource("ciValues")
     void noSecretValueIsWrittenIntoAnyPodSpec(Path values) throws IOException {
         List<HasMetadata> objects = Chart.render(values);
+        // empty for a values file whose credentials all live in existing Secrets: then only the references are checked
         Set<String> secretValues = secretValues(values);
-        assertThat(secretValues).as("the values file holds secrets to look for").isNotEmpty();
 
         for (HasMetadata object : objects) {
             if (object instanceof Secret) {
@@ -403,10 +403,6 @@ class HelmChartTest {
                 found.add(text);
             }
         });
-        // a values file whose credentials all live in existing Secrets still names Secrets, never values
-        if (found.isEmpty() && path.isEmpty()) {
-            found.add("modelpress-placeholder-that-must-never-appear");
-        }
     }
 
     private static List<PodSpec> podSpecs(List<HasMetadata> objects) {

@@ -48,7 +48,7 @@ class MigrateOnlyIntegrationTest {
     }
 
     @Test
-    void exitsZeroAndAgainWithNothingToDoEvenWhenReplicasDisableFlyway() throws Exception {
+    void exitsZeroAndAgainWhenAlreadyMigratedEvenWhenReplicasDisableFlyway() throws Exception {
         String[] replicaSettings = concat(args(), "--spring.flyway.enabled=false");
 
         assertThat(MigrateOnly.run(replicaSettings)).isZero();

@@ -3,17 +3,24 @@ package com.modelpress.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.testing.OnnxFixtures;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs the {@code ./modelpress} script at the repository root as a user would. The first run after a source change
@@ -86,6 +93,97 @@ class ModelPressScriptIntegrationTest {
             assertThat(accepted.exitCode()).as(accepted.err()).isZero();
             assertThat(accepted.out()).contains(FakeApiServer.JOB_ID, "SUCCEEDED");
         }
+    }
+
+    /**
+     * What a new user does after {@code ./modelpress serve}, all through the launcher and so on its own class path
+     * ({@code cli/target/lib}, never the test class path): the platform starts on a fresh data folder (a new
+     * {@code ~/.modelpress}), a plain model and a tar holding a model with external data (which the worker extracts)
+     * are submitted and followed to success, their artifacts downloaded, and SIGTERM stops it. A class the product
+     * needs at run time that only the test class path has (commons-compress for the embedded PostgreSQL and for tar
+     * extraction was one) fails this test.
+     */
+    @Test
+    void servesSubmitsAndDownloadsOnAFreshDataFolder() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Map<String, String> user = Map.of("MODELPRESS_JAVA_OPTS", "-Duser.home=" + home);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String server = "http://127.0.0.1:" + port;
+        String script = root.resolve("modelpress").toString();
+        TinyModels.matMul(dir.resolve("tiny.onnx"));
+        Path tar = tarWithExternalData(Files.createDirectories(dir.resolve("external")));
+
+        Path serveOut = dir.resolve("serve.out");
+        Path serveErr = dir.resolve("serve.err");
+        ProcessBuilder builder = new ProcessBuilder(script, "serve", "--port", Integer.toString(port))
+                .directory(dir.toFile()).redirectOutput(serveOut.toFile()).redirectError(serveErr.toFile());
+        builder.environment().remove(ServerOption.KEY_ENV);
+        builder.environment().putAll(user);
+        Process serve = builder.start();
+        try {
+            awaitReady(serve, serveOut, serveErr);
+            assertThat(home.resolve(".modelpress").resolve(LocalApiKey.FILE_NAME)).isRegularFile();
+
+            for (Path model : List.of(dir.resolve("tiny.onnx"), tar)) {
+                Result submitted = run(dir, user, script, "submit", model.toString(), "--method", "int8", "--samples", "1",
+                        "--wait", "--server", server);
+                assertThat(submitted.exitCode()).as("submit --wait %s: %s%n%s", model.getFileName(), submitted.out(),
+                        submitted.err()).isZero();
+                Matcher id = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+                        .matcher(submitted.out());
+                assertThat(id.find()).as("a job id in: %s", submitted.out()).isTrue();
+
+                Path downloads = dir.resolve("downloads-" + id.group());
+                Result downloaded = run(dir, user, script, "download", id.group(), "-o", downloads.toString(),
+                        "--server", server);
+                assertThat(downloaded.exitCode()).as(downloaded.err()).isZero();
+                assertThat(downloads.resolve("report.json")).isRegularFile();
+                try (var files = Files.list(downloads)) {
+                    assertThat(files.map(f -> f.getFileName().toString())).anyMatch(name -> name.endsWith(".onnx"));
+                }
+            }
+        } finally {
+            serve.destroy();
+            if (!serve.waitFor(2, TimeUnit.MINUTES)) {
+                serve.destroyForcibly();
+            }
+        }
+        assertThat(serve.exitValue()).as("serve after SIGTERM: %s", Files.readString(serveErr)).isIn(0, 143);
+        assertThat(Files.readString(serveErr)).doesNotContain("Exception in thread", "NoClassDefFoundError");
+    }
+
+    /** Waits until serve says it is running; fails with what it printed when it exits first. */
+    private static void awaitReady(Process serve, Path out, Path err) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(GIVE_UP_MINUTES);
+        while (!Files.readString(out).contains("ModelPress is running")) {
+            if (!serve.isAlive()) {
+                throw new AssertionError("modelpress serve exited with " + serve.exitValue() + " before it was ready:\n"
+                        + Files.readString(out) + Files.readString(err));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("modelpress serve was not ready within " + GIVE_UP_MINUTES + " minutes:\n"
+                        + Files.readString(err));
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** {@code model.tar}: a model and its external data file, as a user uploads a model over 2 GB. */
+    private static Path tarWithExternalData(Path folder) throws IOException {
+        OnnxFixtures.withExternalData(folder, 64, 64, 11);
+        Path tar = folder.resolveSibling("model.tar");
+        try (OutputStream file = Files.newOutputStream(tar); TarArchiveOutputStream out = new TarArchiveOutputStream(file)) {
+            for (String name : List.of("model.onnx", "model.onnx.data")) {
+                TarArchiveEntry entry = new TarArchiveEntry(folder.resolve(name), name);
+                out.putArchiveEntry(entry);
+                Files.copy(folder.resolve(name), out);
+                out.closeArchiveEntry();
+            }
+        }
+        return tar;
     }
 
     record Result(int exitCode, String out, String err) {}

@@ -92,7 +92,38 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
             throw new EmbeddedServiceException("the AMQP broker on port " + chosen + " started without its virtual host ("
                     + problem + "); see the log above, store " + folder);
         }
+        withdrawShutdownHook(failure.systemConfig.getContainer(Broker.class));
         return new EmbeddedAmqpBroker(launcher, folder, chosen);
+    }
+
+    /**
+     * Qpid's broker registers a JVM shutdown hook of its own that closes it at SIGTERM, concurrently with its owner's
+     * hook: the broker then vanished under the API and the worker while they were still stopping (their AMQP
+     * connections failed mid-close and {@link #close} found a broker already shutting down). The owner stops it, in
+     * order, after its clients, so the hook is taken back.
+     */
+    private static void withdrawShutdownHook(Broker<?> broker) {
+        Thread hook;
+        try {
+            // declared by BrokerImpl; the instance is a subclass (BrokerImplWithAccessChecking)
+            Class<?> type = broker.getClass();
+            while (type != null && java.util.Arrays.stream(type.getDeclaredFields())
+                    .noneMatch(f -> f.getName().equals("_shutdownHook"))) {
+                type = type.getSuperclass();
+            }
+            if (type == null) {
+                throw new NoSuchFieldException("_shutdownHook");
+            }
+            java.lang.reflect.Field field = type.getDeclaredField("_shutdownHook");
+            field.setAccessible(true);
+            hook = (Thread) field.get(broker);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new EmbeddedServiceException("cannot take back the shutdown hook of Qpid's broker "
+                    + broker.getClass().getName() + "; was qpid-broker-core upgraded?", e);
+        }
+        if (hook != null) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
     }
 
     /** The AMQP port on 127.0.0.1. */

@@ -70,6 +70,8 @@ final class FaultRig implements AutoCloseable {
     private ServiceProcess api;
     private int apiStarts;
     private final List<ServiceProcess> workers = new ArrayList<>();
+    /** Nullable: the repository root whose service jars run the services, else the test class path does. */
+    private Path serviceJars;
 
     FaultRig(String scenario, Services services, Path root, Path logs) throws IOException {
         this.scenario = scenario;
@@ -78,6 +80,31 @@ final class FaultRig implements AutoCloseable {
         this.workDir = Files.createDirectories(root.resolve("work"));
         this.logs = logs;
         this.apiPort = freePort();
+    }
+
+    /**
+     * Services started from now on run from the release jars of {@code repository} ({@code api-service/target/
+     * api-service-*-exec.jar}, the same for the worker), started as {@code java -jar} in that folder.
+     */
+    FaultRig fromServiceJars(Path repository) {
+        this.serviceJars = repository;
+        return this;
+    }
+
+    private ServiceProcess launch(String name, String module, String mainClass, int port, List<String> jvmOptions,
+                                  Map<String, String> properties, Path log) {
+        if (serviceJars == null) {
+            return ServiceProcess.start(name, mainClass, port, jvmOptions, properties, log);
+        }
+        Path jar;
+        try (var files = Files.list(serviceJars.resolve(module).resolve("target"))) {
+            jar = files.filter(f -> f.getFileName().toString().matches(module + "-.*-exec\\.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + module + "/target/" + module
+                            + "-*-exec.jar: build it first (./mvnw -pl " + module + " -am package)"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ServiceProcess.startJar(name, jar, serviceJars, port, jvmOptions, properties, log);
     }
 
     /** Names the scenario now running: log files of processes started from now on carry its name. */
@@ -107,7 +134,7 @@ final class FaultRig implements AutoCloseable {
         properties.put("spring.datasource.hikari.connection-timeout", "5000");
         properties.putAll(apiOverrides);
         apiStarts++;
-        api = ServiceProcess.start("api-" + apiStarts, ServiceProcess.API_MAIN, apiPort, List.of("-Xmx384m",
+        api = launch("api-" + apiStarts, "api-service", ServiceProcess.API_MAIN, apiPort, List.of("-Xmx384m",
                         "-XX:TieredStopAtLevel=1"), properties,
                 logs.resolve(scenario + "-api.log"));
         return api.awaitReady(READY_TIMEOUT);
@@ -127,7 +154,7 @@ final class FaultRig implements AutoCloseable {
         properties.put("modelpress.worker.heartbeat-interval", "2s");
         properties.put("modelpress.worker.progress-interval", "200ms");
         properties.putAll(extra);
-        ServiceProcess worker = ServiceProcess.start("worker-" + (workers.size() + 1), ServiceProcess.WORKER_MAIN,
+        ServiceProcess worker = launch("worker-" + (workers.size() + 1), "worker-service", ServiceProcess.WORKER_MAIN,
                 freePort(), List.of("-Xmx512m", WORKER_STACK),
                 properties, logs.resolve(scenario + "-worker-" + (workers.size() + 1) + ".log"));
         workers.add(worker);

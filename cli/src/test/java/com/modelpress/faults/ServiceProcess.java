@@ -48,15 +48,29 @@ final class ServiceProcess implements AutoCloseable {
      */
     static ServiceProcess start(String name, String mainClass, int port, List<String> jvmOptions, Map<String, String> properties,
                                 Path log) {
+        return start(name, List.of("-cp", classpath(), mainClass), null, port, jvmOptions, properties, log);
+    }
+
+    /**
+     * As a user runs a service from its release jar: {@code java -jar RELATIVE/PATH/service-exec.jar} in
+     * {@code workingDirectory} (a relative jar path once kept the worker's child JVMs from starting).
+     */
+    static ServiceProcess startJar(String name, Path jar, Path workingDirectory, int port, List<String> jvmOptions,
+                                   Map<String, String> properties, Path log) {
+        Path relative = workingDirectory.toAbsolutePath().relativize(jar.toAbsolutePath());
+        return start(name, List.of("-jar", relative.toString()), workingDirectory, port, jvmOptions, properties, log);
+    }
+
+    /** @param workingDirectory nullable: this process's */
+    private static ServiceProcess start(String name, List<String> launch, Path workingDirectory, int port,
+                                        List<String> jvmOptions, Map<String, String> properties, Path log) {
         List<String> command = new ArrayList<>();
         command.add(javaCommand());
         command.addAll(jvmOptions);
         command.add("-XX:+UseSerialGC");
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("--sun-misc-unsafe-memory-access=allow");
-        command.add("-cp");
-        command.add(classpath());
-        command.add(mainClass);
+        command.addAll(launch);
         command.add("--server.port=" + port);
         properties.forEach((key, value) -> command.add("--" + key + "=" + value));
         try {
@@ -64,6 +78,7 @@ final class ServiceProcess implements AutoCloseable {
             Files.writeString(log, "=== " + Instant.now() + " " + name + " starts\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
+                    .directory(workingDirectory == null ? null : workingDirectory.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();

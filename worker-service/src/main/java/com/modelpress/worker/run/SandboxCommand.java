@@ -7,11 +7,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.stream.Collectors;
 
 /**
  * The command line of the engine's child JVM: the worker's own Java, the heap limit, fatal-error handling that
@@ -43,7 +45,7 @@ final class SandboxCommand {
     SandboxCommand(String java, String classPath, long maxHeapBytes, List<String> javaOptions,
                    Map<String, String> inheritedProperties) {
         this.java = java;
-        this.classPath = classPath;
+        this.classPath = absolute(classPath);
         this.bootJar = isBootJar(classPath);
         this.maxHeapBytes = maxHeapBytes;
         this.javaOptions = List.copyOf(javaOptions);
@@ -113,6 +115,20 @@ final class SandboxCommand {
         }
         command.add(request.toString());
         return command;
+    }
+
+    /**
+     * Every entry made absolute against this process's working directory: the child runs in the scratch folder, where
+     * a relative entry ({@code java -jar worker-service/target/worker-exec.jar} gives one) names nothing, and the
+     * child could not even find Boot's launcher.
+     */
+    static String absolute(String classPath) {
+        if (classPath == null || classPath.isEmpty()) {
+            return classPath;
+        }
+        return Arrays.stream(classPath.split(File.pathSeparator, -1))
+                .map(entry -> entry.isEmpty() ? entry : Path.of(entry).toAbsolutePath().normalize().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     /** One jar whose manifest starts a Spring Boot launcher. */

@@ -62,6 +62,18 @@ class SandboxCommandTest {
     }
 
     @Test
+    void relativeClassPathEntriesAreMadeAbsoluteBecauseTheChildRunsInTheScratchFolder() {
+        Path here = Path.of("").toAbsolutePath();
+        SandboxCommand command = new SandboxCommand("java", "target/worker-exec.jar:lib/*:/opt/app/classes", 1L << 30,
+                List.of(), Map.of());
+
+        ProcessBuilder process = command.processBuilder(dir, dir.resolve("request.json"));
+
+        assertThat(process.environment()).containsEntry("CLASSPATH",
+                here.resolve("target/worker-exec.jar") + ":" + here.resolve("lib/*") + ":/opt/app/classes");
+    }
+
+    @Test
     void aPlainJarOrSeveralEntriesAreNotABootJar() throws IOException {
         Path plain = jar("plain.jar", "com.example.Main");
         Path boot = jar("boot.jar", "org.springframework.boot.loader.launch.JarLauncher");

@@ -99,7 +99,8 @@ class ModelPressScriptIntegrationTest {
      * What a new user does after {@code ./modelpress serve}, all through the launcher and so on its own class path
      * ({@code cli/target/lib}, never the test class path): the platform starts on a fresh data folder (a new
      * {@code ~/.modelpress}), a plain model and a tar holding a model with external data (which the worker extracts)
-     * are submitted and followed to success, their artifacts downloaded, and SIGTERM stops it. A class the product
+     * are submitted and followed to success ({@code submit --wait}, then {@code status}, {@code wait} and
+     * {@code report}), their artifacts downloaded, and SIGTERM stops it. A class the product
      * needs at run time that only the test class path has (commons-compress for the embedded PostgreSQL and for tar
      * extraction was one) fails this test.
      */
@@ -136,6 +137,11 @@ class ModelPressScriptIntegrationTest {
                         .matcher(submitted.out());
                 assertThat(id.find()).as("a job id in: %s", submitted.out()).isTrue();
 
+                for (String command : List.of("status", "wait", "report")) {
+                    Result answer = run(dir, user, script, command, id.group(), "--server", server);
+                    assertThat(answer.exitCode()).as("%s: %s", command, answer.err()).isZero();
+                    assertThat(answer.out()).as(command).isNotBlank();
+                }
                 Path downloads = dir.resolve("downloads-" + id.group());
                 Result downloaded = run(dir, user, script, "download", id.group(), "-o", downloads.toString(),
                         "--server", server);

@@ -198,7 +198,8 @@ public final class ModelCompressor {
                 FloatBuffer values = decoded == null ? null : decoded.values(tensor.name());
                 List<FidelityReport.OutputFidelity> outputs;
                 if (values != null) {
-                    outputs = reference.withInitializer(tensor.name(), decoded.dims(tensor.name()), values);
+                    outputs = reference.withInitializer(tensor.name(), decoded.dims(tensor.name()),
+                            decoded.dataType(tensor.name()), values);
                 } else {
                     WeightPass onlyThis = (weight, vals, scope) -> weight.name().equals(tensor.name())
                             ? finalPass.apply(weight, vals, scope)
@@ -225,8 +226,9 @@ public final class ModelCompressor {
             throws IOException {
         Set<String> activations = new LinkedHashSet<>();
         for (Weight weight : new ModelRewriter(source, null).weights()) {
-            if (MatMulWeights.isRightHandSide(weight)) {
-                weight.uses().forEach(use -> activations.add(use.node().getInput(0)));
+            if (MatMulWeights.isRightHandSide(weight) || MatMulWeights.isTiedTable(weight)) {
+                weight.uses().stream().filter(use -> !MatMulWeights.isTableGather(use))
+                        .forEach(use -> activations.add(use.node().getInput(0)));
             }
         }
         Map<String, ActivationStatistics.SecondMoment> statistics =

@@ -25,6 +25,14 @@ class Int4ContractTest extends CompressionMethodContract {
         return 4;
     }
 
+    double maxDecoderKl() {
+        return 0.35;
+    }
+
+    double minDecoderCosine() {
+        return 0.91;
+    }
+
     @ParameterizedTest
     @CsvSource({"16,false", "32,true", "64,false", "128,true"})
     void everyBlockSizeAndSymmetry(int blockSize, boolean symmetric) throws IOException {

@@ -122,6 +122,20 @@ public final class ModelCompressor {
         } else {
             finalPass = Compression.passFor(method, moments);
         }
+        if (method instanceof CompressionMethod.Int4) {
+            // an LM head's precision is measured, not assumed (see HeadPrecision)
+            java.util.Optional<com.modelpress.engine.graph.Weight> head = HeadPrecision.find(source, method);
+            if (head.isPresent()) {
+                Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-head-");
+                try {
+                    finalPass = HeadPrecision.choose(head.get(), source, input, scratch, method, finalPass, evaluation,
+                            calibrationNotes);
+                } finally {
+                    ScratchSpace.deleteTree(scratch);
+                }
+                start = lap(timings, "head precision", start);
+            }
+        }
         // with sensitivity, the decoded values of every rewritten weight are kept aside to score each tensor alone
         DecodedValues decoded = measureSensitivity ? new DecodedValues(output.toAbsolutePath().getParent()) : null;
         try {

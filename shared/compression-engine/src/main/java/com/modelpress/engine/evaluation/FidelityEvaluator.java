@@ -180,12 +180,20 @@ public final class FidelityEvaluator {
          *                 a copy
          */
         public List<OutputFidelity> withInitializer(String name, long[] dims, int dataType, FloatBuffer values) {
+            return score(model, name, dims, dataType, values);
+        }
+
+        /**
+         * The fidelity of {@code variant} (a model with the original's inputs and outputs) with its initializer
+         * {@code name} holding {@code values} instead; as {@link #withInitializer(String, long[], int, FloatBuffer)}.
+         */
+        public List<OutputFidelity> score(Path variant, String name, long[] dims, int dataType, FloatBuffer values) {
             Comparisons comparisons = new Comparisons(baseline.original(), facts, baseline.maskInput());
             try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
                  OnnxTensor replacement = initializer(env, dims, dataType, values)) {
                 options.addInitializer(name, replacement);
-                try (OrtSession session = open(env, "the model", model, options)) {
-                    runCompressed(env, session, model, baseline.samples(), settings, new Progress(ProgressListener.NONE),
+                try (OrtSession session = open(env, "the variant", variant, options)) {
+                    runCompressed(env, session, variant, baseline.samples(), settings, new Progress(ProgressListener.NONE),
                             comparisons);
                 }
             } catch (OrtException e) {

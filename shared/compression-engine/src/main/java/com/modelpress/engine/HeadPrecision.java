@@ -123,9 +123,19 @@ final class HeadPrecision {
      *
      * @param notes receives the measurements and the choice
      */
-    static WeightPass choose(Weight head, OnnxModel source, Path input, Path scratch, CompressionMethod method,
-                             WeightPass methodPass, EvaluationSettings evaluation, List<String> notes) throws IOException {
+    static WeightPass choose(Weight head, ModelCompressor.Head requested, OnnxModel source, Path input, Path scratch,
+                             CompressionMethod method, WeightPass methodPass, EvaluationSettings evaluation,
+                             List<String> notes) throws IOException {
         HeadPrecision choice = new HeadPrecision(head.name(), methodPass);
+        if (requested != ModelCompressor.Head.MEASURED) {
+            choice.level = switch (requested) {
+                case INT4, MEASURED -> Level.INT4;
+                case INT8 -> Level.INT8;
+                case KEPT -> Level.KEPT;
+            };
+            notes.add("head %s: %s, as requested".formatted(head.name(), requested.name().toLowerCase(Locale.ROOT)));
+            return choice.pass();
+        }
         if (head.cast() != null) {
             notes.add("head %s is read through a Cast: its precision follows the method".formatted(head.name()));
             return choice.pass();
@@ -184,7 +194,7 @@ final class HeadPrecision {
                 case INT4 -> methodPass.apply(weight, values, scope);
                 case INT8 -> Int8Encodings.blocks(weight, values, scope, "int8")
                         .orElseGet(() -> WeightPass.kept(weight, "head: no 8-bit block encoding"));
-                case KEPT -> WeightPass.kept(weight, "head kept: measured more sensitive per byte than the rest (see notes)");
+                case KEPT -> WeightPass.kept(weight, "head kept (see notes)");
             };
         };
     }

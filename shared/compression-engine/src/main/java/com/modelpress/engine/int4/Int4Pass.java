@@ -1,11 +1,6 @@
 package com.modelpress.engine.int4;
 
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import com.google.protobuf.ByteString;
 import com.modelpress.contracts.FidelityReport.TensorReport;
-import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
@@ -15,9 +10,6 @@ import com.modelpress.engine.quant.NBitsEncodings;
 import com.modelpress.engine.quant.Sqnr;
 import com.modelpress.engine.quant.WeightPass;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 

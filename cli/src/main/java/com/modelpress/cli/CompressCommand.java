@@ -108,6 +108,12 @@ final class CompressCommand implements Callable<Integer> {
                     + "rtn (plain round to nearest, the baseline).")
     String rounding;
 
+    @Option(names = "--head", paramLabel = "MODE",
+            description = "int4: precision of an LM head (the matrix producing the logits output, tied to the "
+                    + "embedding table or not) — measured (default: scored at int4, int8 and kept; the smallest "
+                    + "not clearly more sensitive per byte than the rest), int4, int8 or kept.")
+    String head = "measured";
+
     @Option(names = "--min-cosine", paramLabel = "X",
             description = "auto: the target — worst output's mean cosine on the evaluation samples, e.g. 0.995.")
     Double minCosine;
@@ -156,6 +162,7 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         CompressionMethod compression = method();
+        ModelCompressor.Head lmHead = head();
         EvaluationSettings evaluation = evaluation();
         Path reportFile = reportFile();
         checkOutput();
@@ -169,7 +176,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         FidelityReport result;
         try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
-            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation));
+            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation)).withHead(lmHead);
             result = (sensitivity ? compressor.measuringSensitivity() : compressor).compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {
             // a model that was written but not measured must not look like a finished result
@@ -324,6 +331,15 @@ final class CompressCommand implements Callable<Integer> {
         @Override
         public Iterator<String> iterator() {
             return CompressionMethod.IDS.iterator();
+        }
+    }
+
+    private ModelCompressor.Head head() {
+        try {
+            return ModelCompressor.Head.valueOf(head.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--head must be measured, int4, int8 or kept, not '%s'".formatted(head));
         }
     }
 }

@@ -195,6 +195,7 @@ final class AutoSearch {
         for (Weight weight : new ModelRewriter(source, null).weights()) {
             boolean eligible = Compression.eligible(weight, auto.options())
                     && (MatMulWeights.isRightHandSide(weight) || Int8Encodings.isGatherTable(weight)
+                    || MatMulWeights.isTiedTable(weight)
                     || Int8Encodings.outputChannelAxis(weight).isPresent());
             if (eligible) {
                 result.add(weight);

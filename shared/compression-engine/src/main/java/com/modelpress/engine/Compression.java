@@ -113,8 +113,8 @@ final class Compression {
                     totals[2]++;
                 } else if (excluded(weight, excluded)) {
                     reports.add(keptAs(weight, type, "excluded by option"));
-                } else if (type != TensorProto.DataType.FLOAT_VALUE) {
-                    reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32"));
+                } else if (!COMPRESSIBLE_TYPES.contains(type)) {
+                    reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32, float16 or bfloat16"));
                 } else if (weight.uses().isEmpty() && !weight.escapes()) {
                     reports.add(WeightPass.kept(weight, "not used by any node"));
                 } else {
@@ -149,14 +149,19 @@ final class Compression {
         }
     }
 
-    /** Excluded by name, its own or a consumer node's. */
+    /** Stored types whose weights passes get to see. */
+    static final Set<Integer> COMPRESSIBLE_TYPES = Set.of(TensorProto.DataType.FLOAT_VALUE,
+            TensorProto.DataType.FLOAT16_VALUE, TensorProto.DataType.BFLOAT16_VALUE);
+
+    /** Excluded by name: its own (as read or as stored) or a consumer node's. */
     static boolean excluded(Weight weight, Set<String> names) {
-        return names.contains(weight.name()) || weight.uses().stream().anyMatch(u -> names.contains(u.node().getName()));
+        return names.contains(weight.name()) || names.contains(weight.tensor().getName())
+                || weight.uses().stream().anyMatch(u -> names.contains(u.node().getName()));
     }
 
-    /** A weight a pass gets to see under {@code options}: float32, big enough, not excluded, read by a node. */
+    /** A weight a pass gets to see under {@code options}: a float type, big enough, not excluded, read by a node. */
     static boolean eligible(Weight weight, CompressionOptions options) {
-        return weight.tensor().getDataType() == TensorProto.DataType.FLOAT_VALUE
+        return COMPRESSIBLE_TYPES.contains(weight.tensor().getDataType())
                 && weight.elements() >= options.minElementsOrDefault()
                 && !excluded(weight, new HashSet<>(options.excludeNodes()))
                 && (!weight.uses().isEmpty() || weight.escapes());

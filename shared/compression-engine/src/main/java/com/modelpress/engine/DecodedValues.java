@@ -25,7 +25,7 @@ final class DecodedValues implements DecodedValuesListener, Closeable {
     private static final int CHUNK_FLOATS = 1 << 18;
 
     /** Where one tensor's values sit in the file. */
-    record Entry(long offset, long[] dims, long count) {}
+    record Entry(long offset, long[] dims, int dataType, long count) {}
 
     private final Path file;
     private final FileChannel channel;
@@ -38,7 +38,7 @@ final class DecodedValues implements DecodedValuesListener, Closeable {
     }
 
     @Override
-    public void decoded(String name, long[] dims, float[] values) throws IOException {
+    public void decoded(String name, long[] dims, int dataType, float[] values) throws IOException {
         long offset = channel.size();
         for (int start = 0; start < values.length; start += CHUNK_FLOATS) {
             int length = Math.min(CHUNK_FLOATS, values.length - start);
@@ -49,13 +49,19 @@ final class DecodedValues implements DecodedValuesListener, Closeable {
                 channel.write(chunk, offset + 4L * start + chunk.position());
             }
         }
-        entries.put(name, new Entry(offset, dims.clone(), values.length));
+        entries.put(name, new Entry(offset, dims.clone(), dataType, values.length));
     }
 
     /** The tensor's shape, or null when its values were not recorded. */
     long[] dims(String name) {
         Entry entry = entries.get(name);
         return entry == null ? null : entry.dims().clone();
+    }
+
+    /** The ONNX type the tensor is stored in, or 0 when its values were not recorded. */
+    int dataType(String name) {
+        Entry entry = entries.get(name);
+        return entry == null ? 0 : entry.dataType();
     }
 
     /**

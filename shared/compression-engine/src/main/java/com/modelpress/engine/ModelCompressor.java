@@ -47,9 +47,22 @@ public final class ModelCompressor {
     /** The engine's version, from the build. */
     public static final String VERSION = readVersion();
 
+    /** The precision of an LM head under {@code int4}: measured (see {@link #withHead}) or fixed by the user. */
+    public enum Head {
+        /** Scored at int4, int8 and kept; the smallest that is not clearly more sensitive per byte than the rest. */
+        MEASURED,
+        /** 4 bits, like every other tensor. */
+        INT4,
+        /** 8-bit blocks. */
+        INT8,
+        /** As stored. */
+        KEPT
+    }
+
     private final EvaluationSettings evaluation;
     private final CalibrationSettings calibration;
     private final boolean measureSensitivity;
+    private final Head head;
 
     /** Calibrates (where a method uses calibration) on synthesised samples the evaluation never sees. */
     public ModelCompressor(EvaluationSettings evaluation) {
@@ -57,13 +70,23 @@ public final class ModelCompressor {
     }
 
     public ModelCompressor(EvaluationSettings evaluation, CalibrationSettings calibration) {
-        this(evaluation, calibration, false);
+        this(evaluation, calibration, false, Head.MEASURED);
     }
 
-    private ModelCompressor(EvaluationSettings evaluation, CalibrationSettings calibration, boolean measureSensitivity) {
+    private ModelCompressor(EvaluationSettings evaluation, CalibrationSettings calibration, boolean measureSensitivity,
+                            Head head) {
         this.evaluation = evaluation;
         this.calibration = calibration;
         this.measureSensitivity = measureSensitivity;
+        this.head = head;
+    }
+
+    /**
+     * A compressor that gives an LM head (the matrix whose product is the {@code logits} output, tied to the embedding
+     * table or not) this precision under {@code int4}; the default, {@link Head#MEASURED}, chooses by measurement.
+     */
+    public ModelCompressor withHead(Head head) {
+        return new ModelCompressor(evaluation, calibration, measureSensitivity, java.util.Objects.requireNonNull(head));
     }
 
     /**
@@ -71,7 +94,7 @@ public final class ModelCompressor {
      * the rest as in the original, scored on the evaluation samples. Costs one compression and evaluation per tensor.
      */
     public ModelCompressor measuringSensitivity() {
-        return new ModelCompressor(evaluation, calibration, true);
+        return new ModelCompressor(evaluation, calibration, true, head);
     }
 
     /**
@@ -121,6 +144,20 @@ public final class ModelCompressor {
             autoLosses = search.measuredLoss();
         } else {
             finalPass = Compression.passFor(method, moments);
+        }
+        if (method instanceof CompressionMethod.Int4) {
+            // an LM head's precision is measured, not assumed (see HeadPrecision)
+            java.util.Optional<com.modelpress.engine.graph.Weight> lmHead = HeadPrecision.find(source, method);
+            if (lmHead.isPresent()) {
+                Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-head-");
+                try {
+                    finalPass = HeadPrecision.choose(lmHead.get(), this.head, source, input, scratch, method, finalPass,
+                            evaluation, calibrationNotes);
+                } finally {
+                    ScratchSpace.deleteTree(scratch);
+                }
+                start = lap(timings, "head precision", start);
+            }
         }
         // with sensitivity, the decoded values of every rewritten weight are kept aside to score each tensor alone
         DecodedValues decoded = measureSensitivity ? new DecodedValues(output.toAbsolutePath().getParent()) : null;
@@ -198,7 +235,8 @@ public final class ModelCompressor {
                 FloatBuffer values = decoded == null ? null : decoded.values(tensor.name());
                 List<FidelityReport.OutputFidelity> outputs;
                 if (values != null) {
-                    outputs = reference.withInitializer(tensor.name(), decoded.dims(tensor.name()), values);
+                    outputs = reference.withInitializer(tensor.name(), decoded.dims(tensor.name()),
+                            decoded.dataType(tensor.name()), values);
                 } else {
                     WeightPass onlyThis = (weight, vals, scope) -> weight.name().equals(tensor.name())
                             ? finalPass.apply(weight, vals, scope)
@@ -225,8 +263,9 @@ public final class ModelCompressor {
             throws IOException {
         Set<String> activations = new LinkedHashSet<>();
         for (Weight weight : new ModelRewriter(source, null).weights()) {
-            if (MatMulWeights.isRightHandSide(weight)) {
-                weight.uses().forEach(use -> activations.add(use.node().getInput(0)));
+            if (MatMulWeights.isRightHandSide(weight) || MatMulWeights.isTiedTable(weight)) {
+                weight.uses().stream().filter(use -> !MatMulWeights.isTableGather(use))
+                        .forEach(use -> activations.add(use.node().getInput(0)));
             }
         }
         Map<String, ActivationStatistics.SecondMoment> statistics =

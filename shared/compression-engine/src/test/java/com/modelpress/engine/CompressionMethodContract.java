@@ -9,7 +9,14 @@ import com.modelpress.contracts.FidelityReport.TensorReport;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.testing.OnnxFixtures;
+import com.modelpress.engine.testing.DecoderFixtures;
+import com.modelpress.engine.testing.DecoderFixtures.Head;
+import com.modelpress.engine.testing.DecoderFixtures.Weights;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -17,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,6 +51,20 @@ abstract class CompressionMethodContract {
 
     /** Bits the method stores a MatMul weight in. */
     abstract int matMulBits();
+
+    /**
+     * Largest acceptable KL divergence of a small decoder's next-token distributions, and lowest mean cosine of its
+     * logits (see {@link DecoderFixtures}: random weights with outliers, which 4 bits hurt far more than a trained
+     * model's). Set at about 1.5 times the worst of the nine decoders as measured.
+     */
+    abstract double maxDecoderKl();
+
+    abstract double minDecoderCosine();
+
+    /** False for methods that compute in float32 around their kernels even in float16 graphs (int8-dynamic). */
+    boolean keepsFloat16Everywhere() {
+        return true;
+    }
 
     FidelityReport compress(ModelProto model, String name) throws IOException {
         Path input = OnnxFixtures.write(model, dir.resolve(name + ".onnx"));
@@ -178,6 +200,54 @@ abstract class CompressionMethodContract {
         FidelityReport second = compress(OnnxFixtures.matMul(64, 32, 10), "again");
         assertThat(second.outputs()).isEqualTo(first.outputs());
         assertThat(second.outputSha256()).isEqualTo(first.outputSha256());
+    }
+
+    @ParameterizedTest(name = "{0} weights, {1} head")
+    @MethodSource("decoders")
+    void decoderLoadsKeepsSignatureAndDtypesAndStaysClose(Weights weights, Head head) throws IOException {
+        String name = "decoder-" + weights + "-" + head;
+        ModelProto model = DecoderFixtures.decoder(DecoderFixtures.SMALL, weights, head, 21);
+        FidelityReport report = compress(model, name);
+        assertSameSignature(name);
+        assertThat(report.outputs()).singleElement().satisfies(logits -> {
+            assertThat(logits.name()).isEqualTo("logits");
+            assertThat(logits.klDivergence()).as("KL of %s", name).isNotNull().isLessThanOrEqualTo(maxDecoderKl());
+            assertThat(logits.cosineMean()).as("cosine of %s", name).isGreaterThanOrEqualTo(minDecoderCosine());
+        });
+        if (report.nothingToCompress()) {
+            // only fp16 on 16-bit weights: nothing to gain, so the output is the input
+            assertThat(method().id()).isEqualTo("fp16");
+            assertThat(weights).isNotEqualTo(Weights.FLOAT32);
+            assertThat(Files.readAllBytes(output(name))).isEqualTo(Files.readAllBytes(dir.resolve(name + ".onnx")));
+            return;
+        }
+        assertThat(report.sizes().compressedBytes()).isLessThan(report.sizes().originalBytes());
+        GraphProto compressed = OnnxModel.read(output(name)).proto().getGraph();
+        if (weights == Weights.FLOAT16 && keepsFloat16Everywhere()) {
+            // a float16 graph stays float16: no float32 initializer, no cast to float32
+            assertThat(compressed.getInitializerList()).as("initializers of %s", name)
+                    .noneMatch(t -> t.getDataType() == TensorProto.DataType.FLOAT_VALUE);
+            assertThat(compressed.getNodeList()).as("casts of %s", name).noneMatch(n -> n.getOpType().equals("Cast")
+                    && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("to") && a.getI() == TensorProto.DataType.FLOAT_VALUE));
+        }
+        // every weight matrix of the decoder was compressed, the embedding table and the head included
+        long projections = model.getGraph().getInitializerList().stream().filter(t -> t.getDimsCount() == 2).count();
+        assertThat(report.tensors()).filteredOn(t -> !t.method().equals("kept")).hasSize((int) projections);
+        long tableBytes = (long) DecoderFixtures.SMALL.vocab() * DecoderFixtures.SMALL.hidden() * matMulBits() / 8;
+        List<TensorProto> tables = compressed.getInitializerList().stream()
+                .filter(t -> com.modelpress.engine.graph.TensorCodec.dataBytes(t) >= tableBytes).toList();
+        if (head == Head.TIED) {
+            // one stored table serves the lookup and the head
+            assertThat(tables).as("tables of %s", name).hasSize(1);
+            assertThat(compressed.getNodeList()).noneMatch(n -> n.getOpType().equals("Transpose")
+                    && n.getInputList().stream().anyMatch(i -> i.startsWith(DecoderFixtures.EMBEDDING)) && matMulBits() < 16);
+        } else {
+            assertThat(tables).as("tables of %s", name).hasSize(2);
+        }
+    }
+
+    static Stream<Arguments> decoders() {
+        return Stream.of(Weights.values()).flatMap(w -> Stream.of(Head.values()).map(h -> Arguments.of(w, h)));
     }
 
     void assertCloseAndSmaller(FidelityReport report) {

@@ -14,4 +14,12 @@ class Fp16ContractTest extends CompressionMethodContract {
     int matMulBits() {
         return 16;
     }
+
+    double maxDecoderKl() {
+        return 0.00001;
+    }
+
+    double minDecoderCosine() {
+        return 0.99999;
+    }
 }

@@ -25,6 +25,14 @@ class Int4ContractTest extends CompressionMethodContract {
         return 4;
     }
 
+    double maxDecoderKl() {
+        return 0.35;
+    }
+
+    double minDecoderCosine() {
+        return 0.91;
+    }
+
     @ParameterizedTest
     @CsvSource({"16,false", "32,true", "64,false", "128,true"})
     void everyBlockSizeAndSymmetry(int blockSize, boolean symmetric) throws IOException {
@@ -61,5 +69,38 @@ class Int4ContractTest extends CompressionMethodContract {
     void unknownRoundingIsRefused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CompressionMethod.of("int4",
                 new CompressionOptions(32, false, List.of(), null, "stochastic"))).hasMessageContaining("rounding");
+    }
+
+    @org.junit.jupiter.api.Test
+    void lmHeadPrecisionIsMeasuredAndNoted() throws IOException {
+        Path input = OnnxFixtures.write(com.modelpress.engine.testing.DecoderFixtures.decoder(
+                com.modelpress.engine.testing.DecoderFixtures.SMALL, com.modelpress.engine.testing.DecoderFixtures.Weights.FLOAT16,
+                com.modelpress.engine.testing.DecoderFixtures.Head.UNTIED, 22), dir.resolve("head.onnx"));
+        FidelityReport report = new ModelCompressor(EVALUATION).compress(input, dir.resolve("head-int4.onnx"), method(),
+                ProgressListener.NONE);
+        String head = com.modelpress.engine.testing.DecoderFixtures.HEAD;
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note)
+                .startsWith("head " + head + ": KL with the rest compressed and the head kept")
+                .containsPattern("-> (int4|int8|kept) \\(smallest within 4 times the rest's rate\\)"));
+        String chosen = report.notes().stream().filter(n -> n.startsWith("head " + head)).findFirst().orElseThrow()
+                .replaceAll(".*-> (int4|int8|kept) .*", "$1");
+        assertThat(report.tensors()).filteredOn(t -> t.name().equals(head)).singleElement()
+                .satisfies(t -> assertThat(t.method()).isEqualTo(chosen));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"INT8,int8,MatMulNBits(symmetric)", "KEPT,kept,", "INT4,int4,MatMulNBits GPTQ"})
+    void lmHeadPrecisionAsRequested(ModelCompressor.Head requested, String method, String encoding) throws IOException {
+        Path input = OnnxFixtures.write(com.modelpress.engine.testing.DecoderFixtures.decoder(
+                com.modelpress.engine.testing.DecoderFixtures.SMALL, com.modelpress.engine.testing.DecoderFixtures.Weights.FLOAT32,
+                com.modelpress.engine.testing.DecoderFixtures.Head.UNTIED_TRANSPOSED, 23), dir.resolve("head-fixed.onnx"));
+        FidelityReport report = new ModelCompressor(EVALUATION).withHead(requested)
+                .compress(input, dir.resolve("head-fixed-out.onnx"), method(), ProgressListener.NONE);
+        assertThat(report.tensors()).filteredOn(t -> t.name().equals(com.modelpress.engine.testing.DecoderFixtures.HEAD))
+                .singleElement().satisfies(t -> {
+                    assertThat(t.method()).isEqualTo(method);
+                    assertThat(t.encoding()).isEqualTo(encoding);
+                });
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).endsWith(method + ", as requested"));
     }
 }

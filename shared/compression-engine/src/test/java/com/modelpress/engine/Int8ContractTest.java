@@ -14,4 +14,12 @@ class Int8ContractTest extends CompressionMethodContract {
     int matMulBits() {
         return 8;
     }
+
+    double maxDecoderKl() {
+        return 0.006;
+    }
+
+    double minDecoderCosine() {
+        return 0.998;
+    }
 }

@@ -15,4 +15,18 @@ class Int8DynamicContractTest extends CompressionMethodContract {
     int matMulBits() {
         return 8;
     }
+
+    double maxDecoderKl() {
+        return 0.025;
+    }
+
+    double minDecoderCosine() {
+        return 0.99;
+    }
+
+    /** DynamicQuantizeLinear takes float32 only: float16 activations are cast around the integer product. */
+    @Override
+    boolean keepsFloat16Everywhere() {
+        return false;
+    }
 }

@@ -2,8 +2,6 @@ package com.modelpress.engine.evaluation;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
@@ -66,7 +64,7 @@ public final class ActivationStatistics {
         }
     }
 
-    /** The model with {@code names} added to the graph outputs (float tensors of unknown shape). */
+    /** The model with {@code names} added to the graph outputs (of the type and shape ONNX Runtime infers). */
     static ModelProto exposing(ModelProto model, Set<String> names) {
         GraphProto.Builder graph = model.getGraph().toBuilder();
         Set<String> observable = new LinkedHashSet<>();
@@ -77,8 +75,8 @@ public final class ActivationStatistics {
         for (String name : names) {
             // values of the main graph only: subgraph values cannot be graph outputs
             if (observable.contains(name) && present.add(name)) {
-                graph.addOutput(ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-                        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+                // no type: ONNX Runtime infers it (float16 in float16 graphs; declaring float32 would be refused)
+                graph.addOutput(ValueInfoProto.newBuilder().setName(name));
             }
         }
         return model.toBuilder().setGraph(graph).build();

@@ -163,17 +163,37 @@ public final class FidelityEvaluator {
         }
 
         /**
-         * The fidelity of the original with initializer {@code name} holding {@code values} instead.
+         * The fidelity of the original with float32 initializer {@code name} holding {@code values} instead.
          *
          * @param values row-major, {@code dims} elements; a direct buffer in native order is used without a copy
          */
         public List<OutputFidelity> withInitializer(String name, long[] dims, FloatBuffer values) {
+            return withInitializer(name, dims, ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE, values);
+        }
+
+        /**
+         * The fidelity of the original with initializer {@code name} holding {@code values} instead, rounded to the
+         * initializer's type.
+         *
+         * @param dataType the ONNX type the initializer is stored in: FLOAT, FLOAT16 or BFLOAT16
+         * @param values   row-major, {@code dims} elements; for FLOAT a direct buffer in native order is used without
+         *                 a copy
+         */
+        public List<OutputFidelity> withInitializer(String name, long[] dims, int dataType, FloatBuffer values) {
+            return score(model, name, dims, dataType, values);
+        }
+
+        /**
+         * The fidelity of {@code variant} (a model with the original's inputs and outputs) with its initializer
+         * {@code name} holding {@code values} instead; as {@link #withInitializer(String, long[], int, FloatBuffer)}.
+         */
+        public List<OutputFidelity> score(Path variant, String name, long[] dims, int dataType, FloatBuffer values) {
             Comparisons comparisons = new Comparisons(baseline.original(), facts, baseline.maskInput());
             try (SessionOptions options = sessionOptions(env, settings, new LinkedHashMap<>());
-                 OnnxTensor replacement = OnnxTensor.createTensor(env, values, dims)) {
+                 OnnxTensor replacement = initializer(env, dims, dataType, values)) {
                 options.addInitializer(name, replacement);
-                try (OrtSession session = open(env, "the model", model, options)) {
-                    runCompressed(env, session, model, baseline.samples(), settings, new Progress(ProgressListener.NONE),
+                try (OrtSession session = open(env, "the variant", variant, options)) {
+                    runCompressed(env, session, variant, baseline.samples(), settings, new Progress(ProgressListener.NONE),
                             comparisons);
                 }
             } catch (OrtException e) {
@@ -181,6 +201,23 @@ public final class FidelityEvaluator {
                         + e.getMessage(), e);
             }
             return comparisons.results(new ArrayList<>());
+        }
+
+        private static OnnxTensor initializer(OrtEnvironment env, long[] dims, int dataType, FloatBuffer values)
+                throws OrtException {
+            boolean half = dataType == ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT16_VALUE;
+            if (!half && dataType != ai.onnx.proto.OnnxMl.TensorProto.DataType.BFLOAT16_VALUE) {
+                return OnnxTensor.createTensor(env, values, dims);
+            }
+            java.nio.ByteBuffer bits = java.nio.ByteBuffer.allocateDirect(2 * values.remaining())
+                    .order(java.nio.ByteOrder.nativeOrder());
+            for (int i = values.position(); i < values.limit(); i++) {
+                float value = values.get(i);
+                bits.putShort(half ? Float.floatToFloat16(value) : com.modelpress.engine.graph.TensorCodec.toBfloat16(value));
+            }
+            bits.flip();
+            return OnnxTensor.createTensor(env, bits, dims,
+                    half ? ai.onnxruntime.OnnxJavaType.FLOAT16 : ai.onnxruntime.OnnxJavaType.BFLOAT16);
         }
     }
 

@@ -81,6 +81,13 @@ record GraphFacts(Map<String, Vocabulary> vocabularies, Set<String> softmaxOutpu
                         .ifPresent(value -> constants.put(node.getOutput(0), value.getT().getDimsList()));
             }
         }
+        // a table stored in one float type and cast to another (bf16 weights in a float32 graph) is still constant
+        for (NodeProto node : graph.getNodeList()) {
+            if (node.getOpType().equals("Cast") && node.getInputCount() == 1 && node.getOutputCount() == 1
+                    && constants.containsKey(node.getInput(0))) {
+                constants.put(node.getOutput(0), constants.get(node.getInput(0)));
+            }
+        }
         Map<String, Vocabulary> vocabularies = new HashMap<>();
         graph.getInputList().forEach(input -> vocabulary(graph, constants, input.getName())
                 .ifPresent(vocabulary -> vocabularies.put(input.getName(), vocabulary)));

@@ -13,9 +13,10 @@ import java.io.IOException;
 public interface DecodedValuesListener {
 
     /**
-     * @param name   the weight's name in the original model
-     * @param dims   its shape
-     * @param values row-major values in that shape; the listener may keep a reference only for this call
+     * @param name     the weight's name in the original model
+     * @param dims     its shape
+     * @param dataType the ONNX data type it is stored in (FLOAT, FLOAT16 or BFLOAT16): the type a replacement must have
+     * @param values   row-major values in that shape; the listener may keep a reference only for this call
      */
-    void decoded(String name, long[] dims, float[] values) throws IOException;
+    void decoded(String name, long[] dims, int dataType, float[] values) throws IOException;
 }

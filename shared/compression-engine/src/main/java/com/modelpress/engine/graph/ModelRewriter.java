@@ -153,8 +153,7 @@ public final class ModelRewriter {
         }
         List<Weight> weights = new ArrayList<>();
         for (TensorProto initializer : graph.getInitializerList()) {
-            String name = initializer.getName();
-            weights.add(new Weight(name, initializer, uses.getOrDefault(name, List.of()), escaping.contains(name)));
+            weights.add(weight(graph, initializer.getName(), initializer, uses, escaping));
         }
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto node = graph.getNode(i);
@@ -165,12 +164,60 @@ public final class ModelRewriter {
                 if (attribute.getName().equals("value") && attribute.hasT()) {
                     String name = node.getOutput(0);
                     constantNodes.put(name, i);
-                    weights.add(new Weight(name, attribute.getT().toBuilder().setName(name).build(),
-                            uses.getOrDefault(name, List.of()), escaping.contains(name)));
+                    weights.add(weight(graph, name, attribute.getT().toBuilder().setName(name).build(), uses, escaping));
                 }
             }
         }
         return weights;
+    }
+
+    /** Types a weight may be cast between and still be looked through. */
+    private static final Set<Integer> FLOAT_TYPES = Set.of(TensorProto.DataType.FLOAT_VALUE,
+            TensorProto.DataType.FLOAT16_VALUE, TensorProto.DataType.BFLOAT16_VALUE);
+
+    /**
+     * The weight {@code name} as its consumers see it: through a lone {@code Cast} between float types, and with
+     * {@code Transpose(perm=[1,0])} consumers of a 2-D weight replaced by their own consumers.
+     */
+    private static Weight weight(GraphProto graph, String name, TensorProto tensor, Map<String, List<Weight.Use>> uses,
+                                 Set<String> escaping) {
+        List<Weight.Use> direct = uses.getOrDefault(name, List.of());
+        Weight.Cast cast = null;
+        String value = name;
+        if (direct.size() == 1 && !escaping.contains(name) && FLOAT_TYPES.contains(tensor.getDataType())) {
+            NodeProto node = direct.getFirst().node();
+            int to = (int) Nodes.intAttribute(node, "to", 0);
+            if (node.getOpType().equals("Cast") && node.getDomain().isEmpty() && FLOAT_TYPES.contains(to)
+                    && node.getOutputCount() == 1 && !escaping.contains(node.getOutput(0))) {
+                cast = new Weight.Cast(direct.getFirst().nodeIndex(), to);
+                value = node.getOutput(0);
+                direct = uses.getOrDefault(value, List.of());
+            }
+        }
+        List<Weight.Use> seen = new ArrayList<>();
+        for (Weight.Use use : direct) {
+            NodeProto node = use.node();
+            List<Weight.Use> through = tensor.getDimsCount() == 2 && isMatrixTranspose(node)
+                    && !escaping.contains(node.getOutput(0)) ? uses.getOrDefault(node.getOutput(0), List.of()) : List.of();
+            if (through.isEmpty()) {
+                seen.add(use);
+            } else {
+                through.forEach(t -> seen.add(new Weight.Use(t.nodeIndex(), t.node(), t.inputIndex(), use.nodeIndex())));
+            }
+        }
+        return new Weight(value, tensor, seen, escaping.contains(value), cast);
+    }
+
+    private static boolean isMatrixTranspose(NodeProto node) {
+        if (!node.getOpType().equals("Transpose") || !node.getDomain().isEmpty() || node.getOutputCount() != 1) {
+            return false;
+        }
+        for (AttributeProto attribute : node.getAttributeList()) {
+            if (attribute.getName().equals("perm")) {
+                return attribute.getIntsList().equals(List.of(1L, 0L));
+            }
+        }
+        return true; // no perm: reverses the axes, which for a matrix is [1, 0]
     }
 
     /** Every name read inside a subgraph, nested ones included (over-approximates its outer-scope reads). */

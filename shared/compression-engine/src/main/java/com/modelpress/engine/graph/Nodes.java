@@ -99,6 +99,15 @@ public final class Nodes {
         return tensor.build();
     }
 
+    /** A scalar of the float type {@code dataType} (FLOAT, FLOAT16 or BFLOAT16). */
+    public static TensorProto scalar(String name, int dataType, float value) {
+        if (dataType == TensorProto.DataType.FLOAT_VALUE) {
+            return floatScalar(name, value);
+        }
+        return TensorProto.newBuilder().setName(name).setDataType(dataType)
+                .setRawData(ByteString.copyFrom(TensorCodec.toBytes(dataType, new float[]{value}))).build();
+    }
+
     public static TensorProto floatScalar(String name, float value) {
         return TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(value).build();
     }

@@ -49,11 +49,12 @@ public final class RewriteScope {
      */
     public void decoded(Weight weight, float[] values) {
         DecodedValuesListener listener = model.decodedValuesListener();
-        if (listener == null || !mainGraph || constantNodes.containsKey(weight.name())) {
+        // only an initializer read as stored can be overridden in a session
+        if (listener == null || !mainGraph || constantNodes.containsKey(weight.name()) || weight.cast() != null) {
             return;
         }
         try {
-            listener.decoded(weight.name(), weight.dims(), values);
+            listener.decoded(weight.name(), weight.dims(), weight.tensor().getDataType(), values);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -100,7 +101,8 @@ public final class RewriteScope {
 
     /**
      * Replaces the weight and every node that reads it: {@code replacements} maps each use's node index to the
-     * nodes that take its place, producing the same outputs.
+     * nodes that take its place, producing the same outputs. Transposes the uses read the weight through are
+     * removed with it.
      *
      * @throws IllegalStateException when a consumer was already replaced (check {@link #usesAvailable})
      */
@@ -113,14 +115,19 @@ public final class RewriteScope {
         remove(weight);
         addedInitializers.addAll(initializers);
         replacedNodes.putAll(replacements);
+        weight.uses().stream().filter(Weight.Use::transposed).forEach(use -> removedNodes.add(use.transposeIndex()));
     }
 
     private void remove(Weight weight) {
-        Integer constant = constantNodes.get(weight.name());
+        String stored = weight.tensor().getName();
+        Integer constant = constantNodes.get(stored);
         if (constant != null) {
             removedNodes.add(constant);
         } else {
-            removedInitializers.add(weight.name());
+            removedInitializers.add(stored);
+        }
+        if (weight.cast() != null) {
+            removedNodes.add(weight.cast().nodeIndex());
         }
     }
 

@@ -128,6 +128,41 @@ public final class TensorCodec {
         return out.array();
     }
 
+    /** Bfloat16 bits of {@code value}, rounded to nearest even; NaN stays NaN. */
+    public static short toBfloat16(float value) {
+        if (Float.isNaN(value)) {
+            return (short) 0x7FC0;
+        }
+        int bits = Float.floatToRawIntBits(value);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** {@code value} as the nearest value of the float type {@code dataType} (FLOAT, FLOAT16 or BFLOAT16). */
+    public static float roundTo(int dataType, float value) {
+        return switch (dataType) {
+            case DataType.FLOAT16_VALUE -> Float.float16ToFloat(Float.floatToFloat16(value));
+            case DataType.BFLOAT16_VALUE -> Float.intBitsToFloat((toBfloat16(value) & 0xffff) << 16);
+            case DataType.FLOAT_VALUE -> value;
+            default -> throw new IllegalArgumentException("type %d is not float, float16 or bfloat16".formatted(dataType));
+        };
+    }
+
+    /** Little-endian bytes of {@code values} in the float type {@code dataType} (FLOAT, FLOAT16 or BFLOAT16). */
+    public static byte[] toBytes(int dataType, float[] values) {
+        return switch (dataType) {
+            case DataType.FLOAT_VALUE -> toFloatBytes(values);
+            case DataType.FLOAT16_VALUE -> toFloat16Bytes(values);
+            case DataType.BFLOAT16_VALUE -> {
+                ByteBuffer out = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : values) {
+                    out.putShort(toBfloat16(v));
+                }
+                yield out.array();
+            }
+            default -> throw new IllegalArgumentException("type %d is not float, float16 or bfloat16".formatted(dataType));
+        };
+    }
+
     public static byte[] toFloatBytes(float[] values) {
         ByteBuffer out = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         out.asFloatBuffer().put(values);

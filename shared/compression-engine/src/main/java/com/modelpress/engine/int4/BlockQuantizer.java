@@ -1,5 +1,8 @@
 package com.modelpress.engine.int4;
 
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.modelpress.engine.graph.TensorCodec;
+
 import java.util.stream.IntStream;
 
 /**
@@ -33,6 +36,12 @@ public final class BlockQuantizer {
      */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, boolean roundToNearest,
                                        double[] importance, float[] decoded) {
+        return quantize(w, k, n, blockSize, symmetric, roundToNearest, importance, TensorProto.DataType.FLOAT_VALUE, decoded);
+    }
+
+    /** @param scaleType the ONNX float type scales are stored in; each scale is rounded to it before codes are chosen */
+    static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, boolean roundToNearest,
+                                       double[] importance, int scaleType, float[] decoded) {
         int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
         PackedMatrix matrix = new PackedMatrix(k, n, blockSize, symmetric);
         // columns are independent and write disjoint bytes: quantize them in parallel
@@ -49,7 +58,8 @@ public final class BlockQuantizer {
                         weight[j] = j < len ? importance[start + j] : 0;
                     }
                 }
-                BlockCode code = roundToNearest ? roundToNearest(x, len, symmetric) : choose(x, len, symmetric, weight);
+                BlockCode code = stored(roundToNearest ? roundToNearest(x, len, symmetric) : choose(x, len, symmetric, weight),
+                        scaleType);
                 for (int j = 0; j < blockSize; j++) {
                     q[j] = j < len ? quantize(x[j], code.scale, code.zeroPoint) : code.zeroPoint;
                 }
@@ -98,6 +108,12 @@ public final class BlockQuantizer {
     }
 
     record BlockCode(float scale, int zeroPoint) {}
+
+    /** {@code code} with its scale as stored in {@code scaleType}, which is what the kernel decodes with. */
+    static BlockCode stored(BlockCode code, int scaleType) {
+        return scaleType == TensorProto.DataType.FLOAT_VALUE ? code
+                : new BlockCode(TensorCodec.roundTo(scaleType, code.scale()), code.zeroPoint());
+    }
 
     static int quantize(float x, float scale, int zeroPoint) {
         if (scale == 0) {

@@ -19,7 +19,8 @@ import java.util.stream.IntStream;
  * A lookup table {@code [V, D]} stored as 4-bit codes with a float16 scale and offset per block of each row:
  * {@code x ≈ q·s + m}, {@code q ∈ [0, 15]}. Row {@code v}'s byte {@code j} holds element {@code j} in its low
  * nibble and element {@code j + D/2} in its high nibble, so decoding needs only standard ops (Gather, Cast,
- * Floor, Sub, Concat, Reshape — opset 11) and touches just the looked-up rows. The offset is a free float,
+ * Floor, Sub, Concat, Reshape — opset 11) and touches just the looked-up rows; a table read as float16 or bfloat16
+ * is decoded in float32 and cast. The fallback for tables {@code GatherBlockQuantized} cannot decode. The offset is a free float,
  * not an integer zero point, which fits skewed rows better.
  *
  * <p>Stateless.
@@ -86,6 +87,7 @@ final class GatherInt4 {
                 Nodes.int64Tensor(blockShape, new long[]{3}, -1, blocks, blockSize),
                 Nodes.int64Tensor(paramShape, new long[]{3}, -1, blocks, 1),
                 Nodes.int64Tensor(width, new long[]{1}, d));
+        int valueType = weight.valueType();
         Map<Integer, List<NodeProto>> replacements = new HashMap<>();
         for (Weight.Use use : weight.uses()) {
             NodeProto gather = use.node();
@@ -118,14 +120,24 @@ final class GatherInt4 {
                     Nodes.node("Mul", scope.fresh(n + "_scale_mul"), List.of(codeBlocks, sBlocks), List.of(scaled)),
                     Nodes.node("Add", scope.fresh(n + "_offset_add"), List.of(scaled, oBlocks), List.of(shifted)),
                     Nodes.node("Shape", scope.fresh(n + "_ids_shape"), List.of(ids), List.of(idsShape)),
-                    Nodes.node("Concat", scope.fresh(n + "_out_shape"), List.of(idsShape, width), List.of(outShape), Nodes.intAttribute("axis", 0)),
-                    Nodes.node("Reshape", scope.fresh(n + "_dequantized"), List.of(shifted, outShape), List.of(out))));
+                    Nodes.node("Concat", scope.fresh(n + "_out_shape"), List.of(idsShape, width), List.of(outShape), Nodes.intAttribute("axis", 0))));
+            List<NodeProto> nodes = new java.util.ArrayList<>(replacements.get(use.nodeIndex()));
+            if (valueType == DataType.FLOAT_VALUE) {
+                nodes.add(Nodes.node("Reshape", scope.fresh(n + "_dequantized"), List.of(shifted, outShape), List.of(out)));
+            } else {
+                // decoded in float32, handed on in the type the consumers read
+                String asValue = scope.fresh(out + "_float");
+                nodes.add(Nodes.node("Reshape", scope.fresh(n + "_dequantized"), List.of(shifted, outShape), List.of(asValue)));
+                nodes.add(Nodes.node("Cast", scope.fresh(n + "_to_value_type"), List.of(asValue), List.of(out),
+                        Nodes.intAttribute("to", valueType)));
+            }
+            replacements.put(use.nodeIndex(), nodes);
         }
         scope.replaceConsumers(weight, initializers, replacements);
         scope.decoded(weight, decoded);
         long compressed = packed.length + 4L * scales.length;
         return new TensorReport(weight.name(), "int4", "Gather+4-bit rows (fp16 scale/offset)", 4, blockSize,
-                values.length, 4L * values.length, compressed, Sqnr.decibels(values, decoded), null);
+                values.length, weight.storedBytes(), compressed, Sqnr.decibels(values, decoded), null);
     }
 
     /** Scale and offset for one block, both already rounded to float16 as they will be stored. */

@@ -26,6 +26,12 @@ final class Gptq {
      */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, double[] xtx,
                                        float[] decoded) {
+        return quantize(w, k, n, blockSize, symmetric, xtx, ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE, decoded);
+    }
+
+    /** @param scaleType the ONNX float type scales are stored in; each scale is rounded to it before codes are chosen */
+    static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, double[] xtx,
+                                       int scaleType, float[] decoded) {
         float[] work = w.clone();
         double[] h = xtx.clone();
         for (int i = 0; i < k; i++) {
@@ -46,14 +52,15 @@ final class Gptq {
             int from = t * chunk;
             int to = Math.min(n, from + chunk);
             if (from < to) {
-                quantizeColumns(work, k, n, from, to, blockSize, blocks, symmetric, u, matrix, decoded);
+                quantizeColumns(work, k, n, from, to, blockSize, blocks, symmetric, scaleType, u, matrix, decoded);
             }
         });
         return matrix.build();
     }
 
     private static void quantizeColumns(float[] w, int k, int n, int from, int to, int blockSize, int blocks,
-                                        boolean symmetric, double[] u, PackedMatrix matrix, float[] decoded) {
+                                        boolean symmetric, int scaleType, double[] u, PackedMatrix matrix,
+                                        float[] decoded) {
         int width = to - from;
         BlockQuantizer.BlockCode[] codes = new BlockQuantizer.BlockCode[width];
         int[][] q = new int[width][blockSize];
@@ -68,7 +75,7 @@ final class Gptq {
                     for (int j = 0; j < blockSize; j++) {
                         x[j] = j < len ? w[(i + j) * n + from + c] : 0f;
                     }
-                    codes[c] = BlockQuantizer.choose(x, len, symmetric);
+                    codes[c] = BlockQuantizer.stored(BlockQuantizer.choose(x, len, symmetric), scaleType);
                     java.util.Arrays.fill(q[c], codes[c].zeroPoint());
                 }
             }

@@ -1,28 +1,25 @@
 package com.modelpress.engine.int4;
 
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
-import com.google.protobuf.ByteString;
 import com.modelpress.contracts.FidelityReport.TensorReport;
-import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.NBitsEncodings;
 import com.modelpress.engine.quant.Sqnr;
 import com.modelpress.engine.quant.WeightPass;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * MatMul and Gemm weights become {@code MatMulNBits}; lookup tables become 4-bit rows ({@link GatherInt4});
- * other weights with a known output channel (Conv) fall back to int8. Stateless apart from its settings.
+ * MatMul and Gemm weights become {@code MatMulNBits}, lookup tables read as float16 {@code GatherBlockQuantized} on
+ * 4-bit rows, and a table tied to an LM head both, on one stored copy ({@link NBitsEncodings}); scales are in the type
+ * the weight is read as (float16 in float16 graphs). Float32 lookup tables, and tables those kernels cannot serve,
+ * use the engine's own 4-bit decode ({@link GatherInt4}); other weights with a known output channel (Conv) fall back
+ * to int8. Stateless apart from its settings.
  */
 public final class Int4Pass implements WeightPass {
 
@@ -50,14 +47,29 @@ public final class Int4Pass implements WeightPass {
 
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
-        if (Int8Encodings.isGatherTable(weight) && scope.usesAvailable(weight)) {
-            if (GatherInt4.supports(weight, blockSize, scope)) {
+        if (scope.usesAvailable(weight)) {
+            boolean table = Int8Encodings.isGatherTable(weight);
+            boolean tied = MatMulWeights.isTiedTable(weight);
+            if (table && weight.valueType() == DataType.FLOAT_VALUE && GatherInt4.supports(weight, blockSize, scope)) {
+                // float32 tables (encoders) keep the engine's own decode: its free float offset per block measured
+                // better than GatherBlockQuantized's integer zero point on MiniLM (cosine 0.9892 at 16.1 % against
+                // 0.9881 at 16.3 %)
                 return GatherInt4.encode(weight, values, blockSize, scope);
             }
-            return Int8Encodings.gatherRows(weight, values, scope, "int8");
-        }
-        if (MatMulWeights.isRightHandSide(weight) && scope.usesAvailable(weight)) {
-            return matMulNBits(weight, values, scope);
+            if (table || tied || MatMulWeights.isRightHandSide(weight)) {
+                MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+                if (NBitsEncodings.supports(weight, matrix.k(), blockSize)) {
+                    return blocks(weight, matrix, table, scope);
+                }
+                if (tied) {
+                    return WeightPass.kept(weight, "tied table: its rows are not a whole number of %d-element blocks"
+                            .formatted(blockSize));
+                }
+                if (GatherInt4.supports(weight, blockSize, scope)) {
+                    return GatherInt4.encode(weight, values, blockSize, scope);
+                }
+                return Int8Encodings.gatherRows(weight, values, scope, "int8");
+            }
         }
         Optional<Integer> axis = Int8Encodings.outputChannelAxis(weight);
         if (axis.isPresent()) {
@@ -66,65 +78,49 @@ public final class Int4Pass implements WeightPass {
         return WeightPass.kept(weight, "not a MatMul, Gemm, Conv or Gather weight");
     }
 
-    private TensorReport matMulNBits(Weight weight, float[] values, RewriteScope scope) {
-        MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+    /**
+     * 4-bit blocks along K behind MatMulNBits and GatherBlockQuantized, scales in the weight's value type. Lookup
+     * tables have no calibration activations: their blocks are searched without them.
+     */
+    private TensorReport blocks(Weight weight, MatMulWeights.Matrix matrix, boolean table, RewriteScope scope) {
         int k = matrix.k();
         int n = matrix.n();
         float[] w = matrix.values();
+        int scaleType = weight.valueType();
         float[] decoded = new float[w.length];
-        double[] moments = rounding.equals("rtn") || rounding.equals("search") ? null : inputMoments(weight, k);
+        double[] moments = table || rounding.equals("rtn") || rounding.equals("search") ? null : inputMoments(weight, k);
         MatMulNBitsWeights packed;
         String how;
         if (rounding.equals("rtn")) {
-            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, true, null, decoded);
+            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, true, null, scaleType, decoded);
             how = " RTN";
         } else if (moments != null && rounding.equals("gptq")) {
-            packed = Gptq.quantize(w, k, n, blockSize, symmetric, moments, decoded);
+            packed = Gptq.quantize(w, k, n, blockSize, symmetric, moments, scaleType, decoded);
             how = " GPTQ";
         } else if (moments != null) {
             double[] importance = new double[k];
             for (int i = 0; i < k; i++) {
                 importance[i] = moments[i * k + i];
             }
-            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, false, importance, decoded);
+            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, false, importance, scaleType, decoded);
             how = " activation-aware";
         } else {
-            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, decoded);
+            packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, false, null, scaleType, decoded);
             how = "";
         }
-
-        String base = weight.name();
-        String bName = scope.fresh(base + "_q4");
-        String sName = scope.fresh(base + "_scales");
-        String zName = scope.fresh(base + "_zero_points");
-        List<TensorProto> initializers = new ArrayList<>();
-        initializers.add(Nodes.tensor(bName, DataType.UINT8_VALUE, new long[]{n, packed.blocks(), blockSize / 2},
-                scope.store(packed.packed())));
-        initializers.add(Nodes.tensor(sName, DataType.FLOAT_VALUE, new long[]{packed.scales().length},
-                scope.store(TensorCodec.toFloatBytes(packed.scales()))));
-        if (!symmetric) {
-            initializers.add(Nodes.tensor(zName, DataType.UINT8_VALUE, new long[]{packed.zeroPoints().length},
-                    ByteString.copyFrom(packed.zeroPoints())));
-        }
-        scope.useMicrosoftDomain();
-        Map<Integer, List<NodeProto>> replacements = new HashMap<>();
-        for (Weight.Use use : weight.uses()) {
-            replacements.put(use.nodeIndex(), replaceConsumer(use.node(), bName, sName, symmetric ? null : zName, k, n, scope));
-        }
-        scope.replaceConsumers(weight, initializers, replacements);
+        NBitsEncodings.Packed nbits = new NBitsEncodings.Packed(4, blockSize, k, n, packed.packed(), packed.scales(),
+                packed.zeroPoints());
+        String encoding = NBitsEncodings.replace(weight, nbits, scope) + how;
         scope.decoded(weight, MatMulWeights.inWeightLayout(weight, decoded));
-        long compressed = packed.packed().length + 4L * packed.scales().length
-                + (symmetric ? 0 : packed.zeroPoints().length);
-        double sqnr = Sqnr.decibels(w, decoded);
-        String encoding = (symmetric ? "MatMulNBits(symmetric)" : "MatMulNBits") + how;
-        return new TensorReport(weight.name(), "int4", encoding, 4, blockSize, values.length, 4L * values.length,
-                compressed, sqnr, null);
+        return new TensorReport(weight.name(), "int4", encoding, 4, blockSize, w.length, weight.storedBytes(),
+                nbits.storedBytes(TensorCodec.elementSize(scaleType)), Sqnr.decibels(w, decoded), null);
     }
 
     /** Sum of the calibration moments of every consumer's activation input, or null when any is missing. */
     private double[] inputMoments(Weight weight, int k) {
         double[] sum = null;
-        for (String input : weight.uses().stream().map(u -> u.node().getInput(0)).distinct().toList()) {
+        for (String input : weight.uses().stream().filter(u -> !MatMulWeights.isTableGather(u))
+                .map(u -> u.node().getInput(0)).distinct().toList()) {
             double[] moments = inputMoments.get(input);
             if (moments == null || moments.length != k * k) {
                 return null;
@@ -138,21 +134,5 @@ public final class Int4Pass implements WeightPass {
             }
         }
         return sum;
-    }
-
-    private List<NodeProto> replaceConsumer(NodeProto node, String b, String scales, String zeroPoints, int k, int n,
-                                            RewriteScope scope) {
-        String name = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
-        List<String> inputs = new ArrayList<>(List.of(node.getInput(0), b, scales));
-        if (zeroPoints != null) {
-            inputs.add(zeroPoints);
-        }
-        String product = MatMulWeights.productName(node, scope);
-        List<NodeProto> nodes = new ArrayList<>();
-        nodes.add(Nodes.domainNode("com.microsoft", "MatMulNBits", scope.fresh(name + "_nbits"), inputs, List.of(product),
-                Nodes.intAttribute("K", k), Nodes.intAttribute("N", n), Nodes.intAttribute("bits", 4),
-                Nodes.intAttribute("block_size", blockSize)));
-        nodes.addAll(MatMulWeights.gemmTail(node, product, scope));
-        return nodes;
     }
 }

@@ -34,6 +34,16 @@ public final class Int8Encodings {
             if (!node.getDomain().isEmpty()) {
                 return Optional.empty();
             }
+            if (use.transposed()) {
+                // the consumer reads the matrix transposed: its output channels are the weight's rows
+                Boolean transposed = MatMulWeights.readsTransposed(use);
+                candidate = transposed == null ? null : (transposed ? 0 : 1);
+                if (candidate == null || (axis != null && !axis.equals(candidate))) {
+                    return Optional.empty();
+                }
+                axis = candidate;
+                continue;
+            }
             switch (node.getOpType()) {
                 case "MatMul" -> candidate = use.inputIndex() == 1 && rank >= 2 ? rank - 1 : null;
                 case "Gemm" -> candidate = use.inputIndex() == 1 ? (Nodes.intAttribute(node, "transB", 0) == 1 ? 0 : 1) : null;
@@ -50,8 +60,9 @@ public final class Int8Encodings {
     }
 
     /**
-     * Replaces a float weight by per-channel int8 values decoded back to float under the same name:
-     * {@code DequantizeLinear(axis)} from opset 13, {@code Cast + Mul} before.
+     * Replaces a float weight by per-channel int8 values decoded back under the same name and in its value type:
+     * {@code DequantizeLinear(axis)} from opset 13 (float scales, which is all opsets below 19 accept, then a
+     * {@code Cast} for a float16 or bfloat16 value), {@code Cast + Mul} before.
      */
     public static TensorReport dequantizeLinear(Weight weight, float[] values, int axis, RewriteScope scope, String method) {
         long[] dims = weight.dims();
@@ -60,25 +71,34 @@ public final class Int8Encodings {
         String quantized = scope.fresh(base + "_int8");
         String scale = scope.fresh(base + "_scale");
         TensorProto qTensor = Nodes.tensor(quantized, DataType.INT8_VALUE, dims, scope.store(q.values()));
+        int valueType = weight.valueType();
         List<NodeProto> decode;
         String encoding;
         TensorProto scaleTensor;
         if (scope.opset() >= 13) {
             scaleTensor = Nodes.tensor(scale, DataType.FLOAT_VALUE, new long[]{q.scales().length},
                     ByteString.copyFrom(TensorCodec.toFloatBytes(q.scales())));
-            decode = List.of(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
-                    List.of(quantized, scale), List.of(base), Nodes.intAttribute("axis", axis)));
-            encoding = "DequantizeLinear(axis=%d)".formatted(axis);
+            if (valueType == DataType.FLOAT_VALUE) {
+                decode = List.of(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
+                        List.of(quantized, scale), List.of(base), Nodes.intAttribute("axis", axis)));
+                encoding = "DequantizeLinear(axis=%d)".formatted(axis);
+            } else {
+                String asFloat = scope.fresh(base + "_float");
+                decode = List.of(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
+                                List.of(quantized, scale), List.of(asFloat), Nodes.intAttribute("axis", axis)),
+                        Nodes.node("Cast", scope.fresh(base + "_to_value_type"), List.of(asFloat), List.of(base),
+                                Nodes.intAttribute("to", valueType)));
+                encoding = "DequantizeLinear(axis=%d)+Cast".formatted(axis);
+            }
         } else {
             long[] scaleDims = new long[dims.length];
             java.util.Arrays.fill(scaleDims, 1);
             scaleDims[axis] = dims[axis];
-            scaleTensor = Nodes.tensor(scale, DataType.FLOAT_VALUE, scaleDims,
-                    ByteString.copyFrom(TensorCodec.toFloatBytes(q.scales())));
+            scaleTensor = Nodes.tensor(scale, valueType, scaleDims, ByteString.copyFrom(TensorCodec.toBytes(valueType, q.scales())));
             String cast = scope.fresh(base + "_cast");
             decode = List.of(
                     Nodes.node("Cast", scope.fresh(base + "_cast_node"), List.of(quantized), List.of(cast),
-                            Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
+                            Nodes.intAttribute("to", valueType)),
                     Nodes.node("Mul", scope.fresh(base + "_scale_node"), List.of(cast, scale), List.of(base)));
             encoding = "Cast+Mul(axis=%d)".formatted(axis);
         }
@@ -86,8 +106,31 @@ public final class Int8Encodings {
         // no scope.decoded(...): ONNX Runtime's default optimizations turn DequantizeLinear+MatMul into an 8-bit
         // MatMulNBits that also quantizes activations, so the decoded weight alone would understate the error
         long compressed = q.values().length + 4L * q.scales().length;
-        return new TensorReport(weight.name(), method, encoding, 8, null, values.length, 4L * values.length,
+        return new TensorReport(weight.name(), method, encoding, 8, null, values.length, weight.storedBytes(),
                 compressed, Sqnr.decibels(values, q.decoded()), null);
+    }
+
+    /** Block length of {@link #blocks}: 32, as ONNX Runtime's own 8-bit quantizer uses for LLMs. */
+    public static final int BLOCK_SIZE = 32;
+
+    /**
+     * Replaces a matrix-product weight, a lookup table or a table tied to a head by symmetric 8-bit blocks of
+     * {@value #BLOCK_SIZE} ({@link Int8Blocks}) behind {@code MatMulNBits(bits=8)} / {@code GatherBlockQuantized(bits=8)},
+     * scales in the weight's value type; empty when those kernels cannot serve every consumer.
+     */
+    public static Optional<TensorReport> blocks(Weight weight, float[] values, RewriteScope scope, String method) {
+        MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+        if (!NBitsEncodings.supports(weight, matrix.k(), BLOCK_SIZE)) {
+            return Optional.empty();
+        }
+        float[] decoded = new float[matrix.values().length];
+        NBitsEncodings.Packed packed = Int8Blocks.quantize(matrix.values(), matrix.k(), matrix.n(), BLOCK_SIZE,
+                weight.valueType(), decoded);
+        String encoding = NBitsEncodings.replace(weight, packed, scope);
+        scope.decoded(weight, MatMulWeights.inWeightLayout(weight, decoded));
+        return Optional.of(new TensorReport(weight.name(), method, encoding, 8, BLOCK_SIZE, values.length,
+                weight.storedBytes(), packed.storedBytes(TensorCodec.elementSize(weight.valueType())),
+                Sqnr.decibels(matrix.values(), decoded), null));
     }
 
     /** True when every consumer is a {@code Gather} on axis 0 reading the weight as its data (a lookup table). */
@@ -97,18 +140,31 @@ public final class Int8Encodings {
     }
 
     /**
-     * Replaces a lookup table by int8 rows with one scale per row; each {@code Gather} becomes
-     * gather(rows) → Cast → Mul(gather(scales)), so only the looked-up rows are ever decoded.
+     * Replaces a lookup table by int8 rows with one scale per row (in the table's value type); each {@code Gather}
+     * becomes gather(rows) → Cast → Mul(gather(scales)), so only the looked-up rows are ever decoded.
      */
     public static TensorReport gatherRows(Weight weight, float[] values, RewriteScope scope, String method) {
         long[] dims = weight.dims();
+        int valueType = weight.valueType();
         Int8Channels q = Int8Channels.quantize(values, dims, 0);
+        float[] rowScales = q.scales().clone();
+        float[] decoded = q.decoded();
+        if (valueType != DataType.FLOAT_VALUE) {
+            // the scale is stored (and the product computed) in the value type: decode as ONNX Runtime will
+            int width = Math.toIntExact(dims[1]);
+            for (int r = 0; r < rowScales.length; r++) {
+                rowScales[r] = TensorCodec.roundTo(valueType, rowScales[r]);
+                for (int c = 0; c < width; c++) {
+                    decoded[r * width + c] = TensorCodec.roundTo(valueType, q.values()[r * width + c] * rowScales[r]);
+                }
+            }
+        }
         String base = weight.name();
         String rows = scope.fresh(base + "_int8");
         String scales = scope.fresh(base + "_row_scale");
         TensorProto rowsTensor = Nodes.tensor(rows, DataType.INT8_VALUE, dims, scope.store(q.values()));
-        TensorProto scaleTensor = Nodes.tensor(scales, DataType.FLOAT_VALUE, new long[]{dims[0], 1},
-                scope.store(TensorCodec.toFloatBytes(q.scales())));
+        TensorProto scaleTensor = Nodes.tensor(scales, valueType, new long[]{dims[0], 1},
+                scope.store(TensorCodec.toBytes(valueType, rowScales)));
         Map<Integer, List<NodeProto>> replacements = new HashMap<>();
         for (Weight.Use use : weight.uses()) {
             NodeProto gather = use.node();
@@ -121,13 +177,13 @@ public final class Int8Encodings {
             replacements.put(use.nodeIndex(), List.of(
                     Nodes.node("Gather", scope.fresh(name + "_rows"), List.of(rows, ids), List.of(gathered), Nodes.intAttribute("axis", 0)),
                     Nodes.node("Gather", scope.fresh(name + "_scales"), List.of(scales, ids), List.of(gatheredScale), Nodes.intAttribute("axis", 0)),
-                    Nodes.node("Cast", scope.fresh(name + "_cast"), List.of(gathered), List.of(asFloat), Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
+                    Nodes.node("Cast", scope.fresh(name + "_cast"), List.of(gathered), List.of(asFloat), Nodes.intAttribute("to", valueType)),
                     Nodes.node("Mul", scope.fresh(name + "_dequantize"), List.of(asFloat, gatheredScale), List.of(out))));
         }
         scope.replaceConsumers(weight, List.of(rowsTensor, scaleTensor), replacements);
-        scope.decoded(weight, q.decoded());
-        long compressed = q.values().length + 4L * q.scales().length;
-        return new TensorReport(weight.name(), method, "Gather+int8 rows", 8, null, values.length, 4L * values.length,
-                compressed, Sqnr.decibels(values, q.decoded()), null);
+        scope.decoded(weight, decoded);
+        long compressed = q.values().length + (long) TensorCodec.elementSize(valueType) * q.scales().length;
+        return new TensorReport(weight.name(), method, "Gather+int8 rows", 8, null, values.length, weight.storedBytes(),
+                compressed, Sqnr.decibels(values, decoded), null);
     }
 }

@@ -7,7 +7,7 @@ import com.modelpress.engine.graph.Weight;
 import java.io.IOException;
 
 /**
- * One compression method's decision for one float32 weight that passed the common filters (size, exclusions):
+ * One compression method's decision for one float weight (float32, float16 or bfloat16) that passed the common filters (size, exclusions):
  * encode it through {@code scope}, or leave it and say why.
  */
 public interface WeightPass {
@@ -19,7 +19,8 @@ public interface WeightPass {
     TensorReport apply(Weight weight, float[] values, RewriteScope scope) throws IOException;
 
     static TensorReport kept(Weight weight, String reason) {
-        long elements = weight.elements();
-        return new TensorReport(weight.name(), "kept", null, 32, null, elements, 4 * elements, 4 * elements, null, reason);
+        long bytes = weight.storedBytes();
+        return new TensorReport(weight.name(), "kept", null, weight.storedBits(), null, weight.elements(), bytes, bytes,
+                null, reason);
     }
 }

@@ -1,21 +1,18 @@
 package com.modelpress.api.security;
 
-import com.modelpress.api.problem.ProblemCodes;
+import com.modelpress.api.problem.FilterProblems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Authenticates every {@code /api/**} request by its key ({@code Authorization: Bearer <key>}, or
@@ -98,15 +95,6 @@ final class AuthenticationFilter extends OncePerRequestFilter {
 
     private void writeProblem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String code,
                               String detail) throws IOException {
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", ProblemCodes.TYPE_PREFIX + code);
-        problem.put("title", status.getReasonPhrase());
-        problem.put("status", status.value());
-        problem.put("detail", detail);
-        problem.put("instance", request.getRequestURI());
-        problem.put(ProblemCodes.CODE, code);
-        response.setStatus(status.value());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.getOutputStream().write(json.writeValueAsBytes(problem));
+        FilterProblems.write(request, response, json, status, code, detail);
     }
 }

@@ -5,6 +5,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.Ordered;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
@@ -22,6 +23,9 @@ import java.util.List;
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration implements WebMvcConfigurer {
+
+    /** After character encoding and observation, before anything else. */
+    static final int AUTHENTICATION_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
     static {
         // the Caller comes from the filter, not from the request: keep it out of the OpenAPI parameters
@@ -43,6 +47,8 @@ class SecurityConfiguration implements WebMvcConfigurer {
                 new AuthenticationFilter(keys, limiters.perKey(), limiters.perUnauthenticatedAddress(), json));
         registration.addUrlPatterns("/api/*");
         registration.setName("modelpressAuthentication");
+        // before every filter that could read the body (the body limit comes right after)
+        registration.setOrder(AUTHENTICATION_ORDER);
         return registration;
     }
 

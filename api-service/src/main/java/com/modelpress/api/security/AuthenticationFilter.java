@@ -15,7 +15,8 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Authenticates every {@code /api/**} request by its key ({@code Authorization: Bearer <key>}, or
+ * Authenticates every {@code /api/**} and {@code /actuator/**} request (health excepted: probes need no key;
+ * the other management endpoints need an admin key) by its key ({@code Authorization: Bearer <key>}, or
  * {@code X-API-Key: <key>}) and applies the request rate limits, before Spring MVC reads the request body. A missing,
  * invalid or revoked key gets 401 problem+json with {@code WWW-Authenticate}; a user key over its rate, or a client
  * address sending too many requests without a valid key, gets 429 with {@code Retry-After}. The accepted
@@ -43,11 +44,27 @@ final class AuthenticationFilter extends OncePerRequestFilter {
         this.json = json;
     }
 
+    /** Management endpoints other than health (metrics, info) need an admin key: they describe every owner's work. */
+    static final String ACTUATOR = "/actuator";
+    private static final String HEALTH = ACTUATOR + "/health";
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        String path = request.getRequestURI();
+        boolean management = path.equals(ACTUATOR) || path.startsWith(ACTUATOR + "/");
+        if (management && (path.equals(HEALTH) || path.startsWith(HEALTH + "/"))) {
+            chain.doFilter(request, response); // probes need no key
+            return;
+        }
         switch (keys.authenticate(presentedKey(request))) {
             case ApiKeys.Outcome.Accepted(Caller caller) -> {
+                if (management && !caller.admin()) {
+                    writeProblem(request, response, HttpStatus.FORBIDDEN, "admin_required",
+                            "The management endpoints need an admin key; key %s has the user scope"
+                                    .formatted(ApiKeyToken.displayPrefix(caller.keyId())));
+                    return;
+                }
                 if (!caller.admin()) {
                     Duration wait = perKey.acquire(caller.keyId());
                     if (!wait.isZero()) {

@@ -18,8 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
 import java.util.List;
 
 /**
- * Puts {@link AuthenticationFilter} in front of {@code /api/*} (health, metrics, the OpenAPI document and Swagger UI
- * stay open) and lets controllers take the {@link Caller} as a parameter.
+ * Puts {@link AuthenticationFilter} in front of {@code /api/*} and {@code /actuator/*} (health, the OpenAPI document
+ * and Swagger UI stay open; metrics need an admin key, unless {@code management.server.port} serves them on a port of
+ * their own) and lets controllers take the {@link Caller} as a parameter.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration implements WebMvcConfigurer {
@@ -45,7 +46,7 @@ class SecurityConfiguration implements WebMvcConfigurer {
     FilterRegistrationBean<AuthenticationFilter> authenticationFilter(ApiKeys keys, Limiters limiters, JsonMapper json) {
         FilterRegistrationBean<AuthenticationFilter> registration = new FilterRegistrationBean<>(
                 new AuthenticationFilter(keys, limiters.perKey(), limiters.perUnauthenticatedAddress(), json));
-        registration.addUrlPatterns("/api/*");
+        registration.addUrlPatterns("/api/*", AuthenticationFilter.ACTUATOR, AuthenticationFilter.ACTUATOR + "/*");
         registration.setName("modelpressAuthentication");
         // before every filter that could read the body (the body limit comes right after)
         registration.setOrder(AUTHENTICATION_ORDER);

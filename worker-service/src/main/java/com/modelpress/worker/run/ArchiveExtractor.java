@@ -204,12 +204,12 @@ final class ArchiveExtractor {
         void declare(long bytes, String name) throws InvalidArchiveException {
             declared = bytes > Long.MAX_VALUE - declared ? Long.MAX_VALUE : declared + bytes;
             if (declared > limits.maxTotalBytes()) {
-                throw new InvalidArchiveException(TarReader.shorten(name), "the archive declares more than the limit of "
-                        + "%d bytes once extracted".formatted(limits.maxTotalBytes()));
+                throw new InvalidArchiveException(TarReader.shorten(name), "the archive extracts to more than the limit of "
+                        + "%d bytes (by the sizes its entries declare)".formatted(limits.maxTotalBytes()));
             }
             if (declared / limits.maxRatio() > archiveBytes) {
-                throw new InvalidArchiveException(TarReader.shorten(name), "the archive declares more than %d-fold its size"
-                        .formatted(limits.maxRatio()));
+                throw new InvalidArchiveException(TarReader.shorten(name), ("the archive expands more than %d-fold (by "
+                        + "the sizes its entries declare)").formatted(limits.maxRatio()));
             }
         }
 

@@ -32,6 +32,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "HTTP port of the API (default: ${DEFAULT-VALUE}).")
     int port = 8080;
 
+    @Option(names = "--host", paramLabel = "ADDRESS",
+            description = "Address the API listens on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every "
+                    + "interface: anyone who can reach it may try keys, so put TLS in front of it).")
+    String host = StandalonePlatform.LOOPBACK;
+
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "Where the database, the broker's store and the artifacts live (default: ${DEFAULT-VALUE}).")
     Path dataDir = defaultDataDirectory();
@@ -51,7 +56,9 @@ final class ServeCommand implements Callable<Integer> {
         out.println("data dir: " + dataDir.toAbsolutePath().normalize());
         out.flush();
         LocalApiKey key = localKey(spec, dataDir, ServerOption.explicitKey(apiKey, System.getenv()));
-        StandalonePlatform platform = StandalonePlatform.start(dataDir, port, key.key(), spec.commandLine().getErr());
+        warnWhenExposed(spec, host);
+        StandalonePlatform platform = StandalonePlatform.start(dataDir, host, port, key.key(),
+                spec.commandLine().getErr(), java.util.Map.of());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -63,6 +70,22 @@ final class ServeCommand implements Callable<Integer> {
         printReady(out, platform, key);
         stopped.await();
         return ExitCode.OK;
+    }
+
+    /** A warning when {@code --host} opens the API beyond this machine. */
+    static void warnWhenExposed(CommandSpec spec, String host) {
+        PrintWriter err = spec.commandLine().getErr();
+        boolean loopback;
+        try {
+            loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new ParameterException(spec.commandLine(), "--host: unknown address " + host, e);
+        }
+        if (!loopback) {
+            err.println("warning: --host " + host + " opens the API (plain HTTP) to other machines: every client can try "
+                    + "API keys against it; put it behind TLS and a firewall. PostgreSQL and the broker stay on 127.0.0.1.");
+            err.flush();
+        }
     }
 
     /** @param given nullable: --api-key or $MODELPRESS_API_KEY */
@@ -84,7 +107,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     static void printReady(PrintWriter out, StandalonePlatform platform, LocalApiKey key) {
-        String url = "http://127.0.0.1:" + platform.port();
+        String host = platform.host().equals("0.0.0.0") || platform.host().equals("::") ? StandalonePlatform.LOOPBACK
+                : platform.host().contains(":") ? "[" + platform.host() + "]" : platform.host();
+        String url = "http://" + host + ":" + platform.port();
         out.println("ModelPress is running");
         out.println("  API:        " + url + "/api/v1/jobs");
         out.println("  Swagger UI: " + url + "/swagger-ui.html");

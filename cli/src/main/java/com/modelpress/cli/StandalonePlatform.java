@@ -21,21 +21,29 @@ import java.util.Map;
  * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts. The API accepts
  * the given key as its operator admin key (see {@link LocalApiKey}).
  *
+ * <p>Nothing listens beyond loopback unless asked: PostgreSQL and the broker on 127.0.0.1 always, the worker's
+ * actuator too, the API on the given host (127.0.0.1 by default). PostgreSQL and the broker need the passwords
+ * generated for the data folder ({@link ServeCredentials}, {@code DIR/credentials}, mode 0600).
+ *
  * <p>{@link #close} stops worker, API, broker and PostgreSQL in that order, each even when an earlier one failed to
  * stop; it is idempotent and safe to call from a shutdown hook.
  */
 final class StandalonePlatform implements AutoCloseable {
 
     static final String DATABASE = "modelpress";
+    static final String LOOPBACK = "127.0.0.1";
 
 
     private final Path dataDirectory;
+    private final String host;
     private final int port;
     private final List<AutoCloseable> started = new ArrayList<>();
+    private int brokerPort;
     private boolean closed;
 
-    private StandalonePlatform(Path dataDirectory, int port) {
+    private StandalonePlatform(Path dataDirectory, String host, int port) {
         this.dataDirectory = dataDirectory;
+        this.host = host;
         this.port = port;
     }
 
@@ -57,26 +65,43 @@ final class StandalonePlatform implements AutoCloseable {
      */
     static StandalonePlatform start(Path dataDirectory, int port, String apiKey, PrintWriter log,
                                     Map<String, String> properties) throws IOException {
+        return start(dataDirectory, LOOPBACK, port, apiKey, log, properties);
+    }
+
+    /**
+     * As {@link #start(Path, int, String, PrintWriter, Map)}, with the API on {@code host} (an address of this machine,
+     * {@code 0.0.0.0} for every one).
+     */
+    static StandalonePlatform start(Path dataDirectory, String host, int port, String apiKey, PrintWriter log,
+                                    Map<String, String> properties) throws IOException {
         Path folder = dataDirectory.toAbsolutePath().normalize();
+        if (!Files.exists(folder)) {
+            Files.createDirectories(folder);
+            ownerOnly(folder);
+        }
         Files.createDirectories(folder.resolve("artifacts"));
-        StandalonePlatform platform = new StandalonePlatform(folder, port);
+        ServeCredentials credentials = ServeCredentials.of(folder);
+        StandalonePlatform platform = new StandalonePlatform(folder, host, port);
         try {
             log.println("starting PostgreSQL (" + folder.resolve("postgres") + ")…");
             log.flush();
-            EmbeddedPostgres postgres = EmbeddedPostgres.start(folder.resolve("postgres"), 0);
+            EmbeddedPostgres postgres = EmbeddedPostgres.start(folder.resolve("postgres"), 0,
+                    credentials.postgresPassword());
             platform.started.addFirst(postgres);
             postgres.createDatabaseIfMissing(DATABASE);
 
             log.println("starting the AMQP broker (" + folder.resolve("broker") + ")…");
             log.flush();
-            EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(folder.resolve("broker"), 0);
+            EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(folder.resolve("broker"), 0, credentials.brokerUser(),
+                    credentials.brokerPassword());
             platform.started.addFirst(broker);
+            platform.brokerPort = broker.port();
 
             Map<String, String> common = Map.of(
                     "spring.rabbitmq.host", "127.0.0.1",
                     "spring.rabbitmq.port", Integer.toString(broker.port()),
-                    "spring.rabbitmq.username", EmbeddedAmqpBroker.USERNAME,
-                    "spring.rabbitmq.password", EmbeddedAmqpBroker.PASSWORD,
+                    "spring.rabbitmq.username", credentials.brokerUser(),
+                    "spring.rabbitmq.password", credentials.brokerPassword(),
                     "spring.rabbitmq.virtual-host", "/",
                     "modelpress.storage.root", folder.resolve("artifacts").toString(),
                     // two Spring contexts in one JVM would register the same MBean names
@@ -90,8 +115,9 @@ final class StandalonePlatform implements AutoCloseable {
                     "spring.config.name", "api-service",
                     "spring.datasource.url", postgres.jdbcUrl(DATABASE),
                     "spring.datasource.username", EmbeddedPostgres.SUPERUSER,
-                    "spring.datasource.password", "",
+                    "spring.datasource.password", credentials.postgresPassword(),
                     "modelpress.api.auth.admin-key", apiKey,
+                    "server.address", host,
                     "server.port", Integer.toString(port)));
             platform.started.addFirst(api);
 
@@ -100,6 +126,8 @@ final class StandalonePlatform implements AutoCloseable {
             ConfigurableApplicationContext worker = run(WorkerApplication.class, properties, common, Map.of(
                     "spring.config.name", "worker-service",
                     "springdoc.api-docs.enabled", "false",
+                    // the worker's actuator (health, metrics) is for this machine only
+                    "server.address", LOOPBACK,
                     "server.port", "0"));
             platform.started.addFirst(worker);
             return platform;
@@ -123,12 +151,30 @@ final class StandalonePlatform implements AutoCloseable {
                 .run(arguments.toArray(String[]::new));
     }
 
+    private static void ownerOnly(Path folder) throws IOException {
+        try {
+            Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // not a POSIX file system: its own rules apply
+        }
+    }
+
     Path dataDirectory() {
         return dataDirectory;
     }
 
     int port() {
         return port;
+    }
+
+    /** The embedded broker's AMQP port on 127.0.0.1. */
+    int brokerPort() {
+        return brokerPort;
+    }
+
+    /** The address the API listens on. */
+    String host() {
+        return host;
     }
 
     /** Stops worker, API, broker and PostgreSQL, newest first; a failure to stop one does not keep the others up. */

@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  * @param maxArchiveBytes    the most bytes an uploaded archive may extract to
  * @param maxArchiveEntries  the most entries an uploaded archive may hold
  * @param maxArchiveRatio    the most extracted bytes per archive byte (zip-bomb guard)
+ * @param maxArchiveNameLength the most characters of one archive entry's name (its path inside the archive)
+ * @param maxArchiveHeaderBytes the most bytes of one archive entry's metadata (a tar's long-name or pax record, a
+ *                           zip's central directory record): the only part of an archive read into memory
  * @param cancelMemory       how long a cancelled job id is remembered
  * @param cancelMemorySize   how many cancelled job ids are remembered at most
  * @param autoBudget         how long an {@code auto} job may search
@@ -58,6 +61,8 @@ public record WorkerProperties(
         @DefaultValue("8GB") DataSize maxArchiveBytes,
         @DefaultValue("1000") int maxArchiveEntries,
         @DefaultValue("100") int maxArchiveRatio,
+        @DefaultValue("1024") int maxArchiveNameLength,
+        @DefaultValue("64KB") DataSize maxArchiveHeaderBytes,
         @DefaultValue("24h") Duration cancelMemory,
         @DefaultValue("10000") int cancelMemorySize,
         @DefaultValue("10m") Duration autoBudget,
@@ -73,7 +78,10 @@ public record WorkerProperties(
         require(evaluationSamples >= 1, "evaluation-samples must be at least 1, was " + evaluationSamples);
         require(maxEvaluationSamples >= evaluationSamples, "max-evaluation-samples must be at least evaluation-samples");
         require(latencyRuns >= 0, "latency-runs must not be negative, was " + latencyRuns);
-        require(maxArchiveEntries >= 1 && maxArchiveRatio >= 1, "archive limits must be positive");
+        require(maxArchiveEntries >= 1 && maxArchiveRatio >= 1 && maxArchiveNameLength >= 1,
+                "archive limits must be positive");
+        require(maxArchiveHeaderBytes.toBytes() >= 512 && maxArchiveHeaderBytes.toBytes() <= 16L << 20,
+                "max-archive-header-bytes must be between 512B and 16MB, was " + maxArchiveHeaderBytes);
         require(heartbeatInterval.isPositive() && progressInterval.isPositive() && confirmTimeout.isPositive()
                 && jobTimeout.isPositive() && cancelMemory.isPositive() && autoBudget.isPositive()
                 && maxJobDuration.isPositive(), "durations must be positive");

@@ -7,17 +7,30 @@ import org.springframework.util.unit.DataSize;
 import java.time.Duration;
 
 /**
- * @param maxUploadSize     largest model file accepted by {@code POST /api/v1/jobs}
- * @param defaultPageSize   jobs per page when {@code limit} is not given
- * @param maxPageSize       largest {@code limit} accepted
+ * @param maxUploadSize      largest model file accepted by {@code POST /api/v1/jobs}; the whole multipart body may hold
+ *                           this plus {@value UploadConfiguration#ENVELOPE_BYTES} bytes (the other parts, framing)
+ * @param maxRequestBody     largest body of any other request (JSON of {@code POST /api/v1/api-keys}, …); a body
+ *                           announced larger is refused with 413 before it is read
+ * @param maxJobRequestSize  largest {@code request} part (the compression request JSON) of a submit
+ * @param defaultPageSize    jobs per page when {@code limit} is not given
+ * @param maxPageSize        largest {@code limit} accepted
  * @param eventStreamTimeout how long an SSE stream of job events stays open at most
- * @param eventPollInterval how often an SSE stream looks for new events
+ * @param eventPollInterval  how often the SSE streams look for new events
  */
 @ConfigurationProperties("modelpress.api")
 record ApiProperties(
         @DefaultValue("2GB") DataSize maxUploadSize,
+        @DefaultValue("64KB") DataSize maxRequestBody,
+        @DefaultValue("64KB") DataSize maxJobRequestSize,
         @DefaultValue("20") int defaultPageSize,
         @DefaultValue("100") int maxPageSize,
         @DefaultValue("30m") Duration eventStreamTimeout,
         @DefaultValue("500ms") Duration eventPollInterval) {
+
+    ApiProperties {
+        if (maxRequestBody.toBytes() < 1024 || maxJobRequestSize.toBytes() < 1024) {
+            throw new IllegalArgumentException("modelpress.api.max-request-body and max-job-request-size must be at "
+                    + "least 1KB, not %s and %s".formatted(maxRequestBody, maxJobRequestSize));
+        }
+    }
 }

@@ -22,6 +22,10 @@ final class CompressionRequestRules {
     static final int MAX_METADATA_ENTRIES = 32;
     static final int MAX_METADATA_KEY = 64;
     static final int MAX_METADATA_VALUE = 1024;
+    /** Longest node or tensor name in {@code excludeNodes}: ONNX names are short; this bounds the request's size. */
+    static final int MAX_NAME_LENGTH = 1024;
+    /** How much of an offending value a message repeats. */
+    private static final int ECHO = 40;
 
     private CompressionRequestRules() {
     }
@@ -39,7 +43,7 @@ final class CompressionRequestRules {
             violations.add(violation("target.minCosine", "auto needs a target (minCosine, minSqnrDb and/or maxKl): "
                     + "the smallest model that meets it"));
         } else if (!METHODS.contains(method)) {
-            violations.add(violation("method", "'%s' is not one of %s".formatted(method, METHODS)));
+            violations.add(violation("method", "'%s' is not one of %s".formatted(echo(method), METHODS)));
         }
         CompressionOptions options = request.options();
         if (options.blockSize() != null && !BLOCK_SIZES.contains(options.blockSize())) {
@@ -56,6 +60,13 @@ final class CompressionRequestRules {
         }
         if (options.excludeNodes().stream().anyMatch(name -> name == null || name.isBlank())) {
             violations.add(violation("options.excludeNodes", "must not contain blank names"));
+        }
+        options.excludeNodes().stream().filter(name -> name != null && name.length() > MAX_NAME_LENGTH).findFirst()
+                .ifPresent(name -> violations.add(violation("options.excludeNodes",
+                        "names must be at most %d characters; '%s' has %d".formatted(MAX_NAME_LENGTH, echo(name),
+                                name.length()))));
+        if (options.excludeNodes().stream().anyMatch(CompressionRequestRules::hasControlCharacters)) {
+            violations.add(violation("options.excludeNodes", "names must not contain control characters"));
         }
         if (request.target() != null && request.target().minCosine() != null) {
             double minCosine = request.target().minCosine();
@@ -85,13 +96,23 @@ final class CompressionRequestRules {
             violations.add(violation("metadata", "may hold at most " + MAX_METADATA_ENTRIES + " entries"));
         }
         metadata.forEach((key, value) -> {
-            if (key.isEmpty() || key.length() > MAX_METADATA_KEY) {
-                violations.add(violation("metadata", "keys must be 1 to %d characters".formatted(MAX_METADATA_KEY)));
+            if (key.isEmpty() || key.length() > MAX_METADATA_KEY || hasControlCharacters(key)) {
+                violations.add(violation("metadata", "keys must be 1 to %d characters without control characters"
+                        .formatted(MAX_METADATA_KEY)));
             }
             if (value == null || value.length() > MAX_METADATA_VALUE) {
-                violations.add(violation("metadata." + key, "must be a string of at most %d characters".formatted(MAX_METADATA_VALUE)));
+                violations.add(violation("metadata." + echo(key), "must be a string of at most %d characters".formatted(MAX_METADATA_VALUE)));
             }
         });
+    }
+
+    private static boolean hasControlCharacters(String text) {
+        return text != null && text.chars().anyMatch(Character::isISOControl);
+    }
+
+    /** The start of a user's value, for a message: never the whole of a long one. */
+    private static String echo(String value) {
+        return value.length() <= ECHO ? value : value.substring(0, ECHO) + "…";
     }
 
     private static InvalidCompressionRequestException.Violation violation(String field, String message) {

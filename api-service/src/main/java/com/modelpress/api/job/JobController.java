@@ -24,7 +24,11 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
+import jakarta.servlet.http.Part;
+
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -69,7 +73,7 @@ class JobController {
             @RequestPart("model") MultipartFile model,
             @Parameter(description = "The compression request as JSON",
                     schema = @Schema(implementation = CompressionRequest.class))
-            @RequestPart("request") String request,
+            @RequestPart("request") Part request,
             @Parameter(description = "Optional calibration samples for int4/auto: a .zip or .tar of sample folders, "
                     + "each holding <input-name>.npy for every model input (not used for scoring)")
             @RequestPart(name = "calibration", required = false) MultipartFile calibration,
@@ -80,7 +84,8 @@ class JobController {
             throw new InvalidParameterException(IDEMPOTENCY_KEY, idempotencyKey,
                     "must be 1 to %d characters".formatted(MAX_IDEMPOTENCY_KEY));
         }
-        JobSubmission.Submitted submitted = submission.submit(caller, idempotencyKey, model, request, calibration);
+        JobSubmission.Submitted submitted = submission.submit(caller, idempotencyKey, model, readRequestPart(request),
+                calibration);
         return ResponseEntity.status(submitted.created() ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .location(URI.create(submitted.job().links().self()))
                 .body(submitted.job());
@@ -152,6 +157,27 @@ class JobController {
     @ProblemResponses({400, 404})
     FidelityReport report(@PathVariable UUID id, Caller caller) {
         return queries.report(id, caller).orElseThrow(() -> new ReportNotAvailableException(id));
+    }
+
+    /**
+     * The compression request as text, read with a small limit: the part is bound as a {@link Part} (a file-style part
+     * bound as a String would be read whole, up to the upload limit).
+     *
+     * @throws RequestPartTooLargeException beyond {@code modelpress.api.max-job-request-size}
+     */
+    private String readRequestPart(Part part) throws IOException {
+        long limit = properties.maxJobRequestSize().toBytes();
+        if (part.getSize() > limit) {
+            throw new RequestPartTooLargeException("request", part.getSize(), limit, "modelpress.api.max-job-request-size");
+        }
+        byte[] bytes;
+        try (InputStream in = part.getInputStream()) {
+            bytes = in.readNBytes((int) limit + 1);
+        }
+        if (bytes.length > limit) {
+            throw new RequestPartTooLargeException("request", -1, limit, "modelpress.api.max-job-request-size");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static JobStatus parseStatus(String status) {

@@ -70,8 +70,8 @@ class JobEventListener {
                     throw e;
                 }
             } catch (TransientDataAccessException | RecoverableDataAccessException | CannotCreateTransactionException
-                     | DataAccessResourceFailureException e) {
-                throw e; // the database is briefly away: requeue and try again
+                     | DataAccessResourceFailureException | java.io.UncheckedIOException e) {
+                throw e; // the database or the artifact store is briefly away: requeue and try again
             } catch (RuntimeException e) {
                 // the same event would fail the same way forever: never requeue it
                 log.error("event {} of job {} attempt {} #{} cannot be applied and is dropped",

@@ -12,9 +12,11 @@ import com.modelpress.api.job.InvalidParameterException;
 import com.modelpress.api.job.JobNotFoundException;
 import com.modelpress.api.job.MalformedCompressionRequestException;
 import com.modelpress.api.job.ReportNotAvailableException;
+import com.modelpress.api.job.RequestPartTooLargeException;
 import com.modelpress.api.security.AdminRequiredException;
 import com.modelpress.api.security.ApiKeyNotFoundException;
 import com.modelpress.api.security.InvalidApiKeyRequestException;
+import com.modelpress.api.web.RequestBodyTooLargeException;
 import com.modelpress.storage.ArtifactTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,6 +109,11 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler
+    ResponseEntity<Object> partTooLarge(RequestPartTooLargeException e, WebRequest request) {
+        return problem(e, HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", request);
+    }
+
+    @ExceptionHandler
     ResponseEntity<Object> activeJobLimit(ActiveJobLimitException e, WebRequest request) {
         return problem(e, HttpStatus.TOO_MANY_REQUESTS, "too_many_active_jobs", request);
     }
@@ -148,8 +155,24 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
                 HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, request);
     }
 
+    /** A body that could not be parsed as multipart (no boundary, cut short, bad part headers) is the client's fault. */
+    @ExceptionHandler
+    ResponseEntity<Object> malformedMultipart(MultipartException e, WebRequest request) {
+        if (causedBy(e, RequestBodyTooLargeException.class) != null) {
+            return tooLargeBody(e, request);
+        }
+        log.debug("malformed multipart request on {}", request.getDescription(false), e);
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+                "The multipart body could not be read: " + rootMessage(e));
+        return handleExceptionInternal(e, withCode(body, "malformed_multipart"), new HttpHeaders(),
+                HttpStatus.BAD_REQUEST, request);
+    }
+
     @ExceptionHandler
     ResponseEntity<Object> unexpected(Exception e, WebRequest request) {
+        if (causedBy(e, RequestBodyTooLargeException.class) != null) {
+            return tooLargeBody(e, request);
+        }
         log.error("unexpected error on {}", request.getDescription(false), e);
         ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "The server failed to handle the request; it has been logged");
@@ -161,6 +184,12 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
                                                              HttpStatusCode statusCode, WebRequest request) {
+        RequestBodyTooLargeException tooLarge = causedBy(ex, RequestBodyTooLargeException.class);
+        if (tooLarge != null && !(body instanceof ProblemDetail detail && detail.getStatus() == 413)) {
+            // a body without a declared length ran past its limit while Jackson or the multipart parser read it
+            statusCode = HttpStatus.CONTENT_TOO_LARGE;
+            body = withCode(ProblemDetail.forStatusAndDetail(statusCode, tooLarge.getMessage()), "payload_too_large");
+        }
         if (ex instanceof MaxUploadSizeExceededException) {
             statusCode = HttpStatus.CONTENT_TOO_LARGE;
             body = ProblemDetail.forStatusAndDetail(statusCode,
@@ -178,6 +207,33 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
         problemHeaders.putAll(headers);
         problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return super.handleExceptionInternal(ex, problem, problemHeaders, statusCode, request);
+    }
+
+    private ResponseEntity<Object> tooLargeBody(Exception e, WebRequest request) {
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+                causedBy(e, RequestBodyTooLargeException.class).getMessage());
+        return handleExceptionInternal(e, withCode(body, "payload_too_large"), new HttpHeaders(),
+                HttpStatus.CONTENT_TOO_LARGE, request);
+    }
+
+    /** @return the first cause of {@code type} in the chain of {@code e} (itself included), or null */
+    private static <T extends Throwable> T causedBy(Throwable e, Class<T> type) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+
+    /** The innermost message, without class names or stack frames. */
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? e.getMessage() : root.getMessage();
+        return message == null ? "unreadable" : message.length() > 300 ? message.substring(0, 300) + "…" : message;
     }
 
     private ResponseEntity<Object> problem(Exception e, HttpStatus status, String code, WebRequest request) {

@@ -1,24 +1,22 @@
 package com.modelpress.api.security;
 
-import com.modelpress.api.problem.ProblemCodes;
+import com.modelpress.api.problem.FilterProblems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * Authenticates every {@code /api/**} request by its key ({@code Authorization: Bearer <key>}, or
+ * Authenticates every {@code /api/**} and {@code /actuator/**} request (health excepted: probes need no key;
+ * the other management endpoints need an admin key) by its key ({@code Authorization: Bearer <key>}, or
  * {@code X-API-Key: <key>}) and applies the request rate limits, before Spring MVC reads the request body. A missing,
  * invalid or revoked key gets 401 problem+json with {@code WWW-Authenticate}; a user key over its rate, or a client
  * address sending too many requests without a valid key, gets 429 with {@code Retry-After}. The accepted
@@ -46,11 +44,27 @@ final class AuthenticationFilter extends OncePerRequestFilter {
         this.json = json;
     }
 
+    /** Management endpoints other than health (metrics, info) need an admin key: they describe every owner's work. */
+    static final String ACTUATOR = "/actuator";
+    private static final String HEALTH = ACTUATOR + "/health";
+
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        String path = request.getRequestURI();
+        boolean management = path.equals(ACTUATOR) || path.startsWith(ACTUATOR + "/");
+        if (management && (path.equals(HEALTH) || path.startsWith(HEALTH + "/"))) {
+            chain.doFilter(request, response); // probes need no key
+            return;
+        }
         switch (keys.authenticate(presentedKey(request))) {
             case ApiKeys.Outcome.Accepted(Caller caller) -> {
+                if (management && !caller.admin()) {
+                    writeProblem(request, response, HttpStatus.FORBIDDEN, "admin_required",
+                            "The management endpoints need an admin key; key %s has the user scope"
+                                    .formatted(ApiKeyToken.displayPrefix(caller.keyId())));
+                    return;
+                }
                 if (!caller.admin()) {
                     Duration wait = perKey.acquire(caller.keyId());
                     if (!wait.isZero()) {
@@ -98,15 +112,6 @@ final class AuthenticationFilter extends OncePerRequestFilter {
 
     private void writeProblem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String code,
                               String detail) throws IOException {
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", ProblemCodes.TYPE_PREFIX + code);
-        problem.put("title", status.getReasonPhrase());
-        problem.put("status", status.value());
-        problem.put("detail", detail);
-        problem.put("instance", request.getRequestURI());
-        problem.put(ProblemCodes.CODE, code);
-        response.setStatus(status.value());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.getOutputStream().write(json.writeValueAsBytes(problem));
+        FilterProblems.write(request, response, json, status, code, detail);
     }
 }

@@ -5,6 +5,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
+import org.springframework.core.Ordered;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
@@ -17,11 +18,15 @@ import tools.jackson.databind.json.JsonMapper;
 import java.util.List;
 
 /**
- * Puts {@link AuthenticationFilter} in front of {@code /api/*} (health, metrics, the OpenAPI document and Swagger UI
- * stay open) and lets controllers take the {@link Caller} as a parameter.
+ * Puts {@link AuthenticationFilter} in front of {@code /api/*} and {@code /actuator/*} (health, the OpenAPI document
+ * and Swagger UI stay open; metrics need an admin key, unless {@code management.server.port} serves them on a port of
+ * their own) and lets controllers take the {@link Caller} as a parameter.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration implements WebMvcConfigurer {
+
+    /** After character encoding and observation, before anything else. */
+    static final int AUTHENTICATION_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
 
     static {
         // the Caller comes from the filter, not from the request: keep it out of the OpenAPI parameters
@@ -41,8 +46,10 @@ class SecurityConfiguration implements WebMvcConfigurer {
     FilterRegistrationBean<AuthenticationFilter> authenticationFilter(ApiKeys keys, Limiters limiters, JsonMapper json) {
         FilterRegistrationBean<AuthenticationFilter> registration = new FilterRegistrationBean<>(
                 new AuthenticationFilter(keys, limiters.perKey(), limiters.perUnauthenticatedAddress(), json));
-        registration.addUrlPatterns("/api/*");
+        registration.addUrlPatterns("/api/*", AuthenticationFilter.ACTUATOR, AuthenticationFilter.ACTUATOR + "/*");
         registration.setName("modelpressAuthentication");
+        // before every filter that could read the body (the body limit comes right after)
+        registration.setOrder(AUTHENTICATION_ORDER);
         return registration;
     }
 

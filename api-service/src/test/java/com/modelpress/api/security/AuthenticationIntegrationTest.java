@@ -59,9 +59,16 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
         assertProblem(anonymous.submit("x".getBytes(), "model.onnx", REQUEST, null), 401, "missing_api_key");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isZero();
 
-        // operations endpoints and the API's description stay open
+        // probes and the API's description stay open; metrics (every owner's counts) need an admin key (issue 15 item 15)
         assertThat(anonymous.get("/actuator/health/readiness").status()).isEqualTo(200);
-        assertThat(anonymous.get("/actuator/prometheus").status()).isEqualTo(200);
+        assertThat(anonymous.get("/actuator/health/liveness").status()).isEqualTo(200);
+        assertProblem(anonymous.get("/actuator/prometheus"), 401, "missing_api_key");
+        assertProblem(anonymous.get("/actuator"), 401, "missing_api_key");
+        assertProblem(anonymous.get("/actuator/info"), 401, "missing_api_key");
+        assertThat(api.get("/actuator/prometheus").status()).isEqualTo(200);
+        assertThat(api.get("/actuator/prometheus").text()).contains("modelpress_outbox_pending");
+        String userKey = createKey("metrics-reader", "user", null).json().get("key").asString();
+        assertProblem(api.withKey(userKey).get("/actuator/prometheus"), 403, "admin_required");
         assertThat(anonymous.get("/v3/api-docs").status()).isEqualTo(200);
     }
 

@@ -93,6 +93,26 @@ public final class ApiClient {
                         response.getHeaders(), response.getBody().readAllBytes(), json));
     }
 
+    /** One part of a hand-built multipart body. @param fileName nullable: a plain form field */
+    public record RawPart(String name, String fileName, String contentType, byte[] content) {}
+
+    /** POST /api/v1/jobs with exactly these parts, framed by hand (so a part can be sent as a file or a field). */
+    public Response submitParts(RawPart... parts) {
+        String boundary = "raw-boundary-7f3a";
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (RawPart part : parts) {
+            String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.name() + "\""
+                    + (part.fileName() == null ? "" : "; filename=\"" + part.fileName() + "\"")
+                    + "\r\nContent-Type: " + part.contentType() + "\r\n\r\n";
+            body.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(part.content());
+            body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return send("POST", "/api/v1/jobs", MediaType.parseMediaType("multipart/form-data; boundary=" + boundary),
+                body.toByteArray());
+    }
+
     /**
      * POST /api/v1/jobs.
      *

@@ -18,6 +18,9 @@ public final class TestServices {
     public static final Path ARTIFACTS = Path.of("target", "it-artifacts").toAbsolutePath();
     /** Small, so that the 413 path is cheap to test. */
     public static final String MAX_UPLOAD_SIZE = "1MB";
+    /** Small, so that parking an outbox row is quick to reach. */
+    public static final int OUTBOX_MAX_ATTEMPTS = 3;
+    public static final String OUTBOX_MAX_MESSAGE_SIZE = "1MB";
     /** The operator admin key every helper's tests send (the agreed contract). */
     public static final String ADMIN_KEY = "mp_test_admin_0123456789abcdef0123456789abcdef";
     /** Small limits for user keys, so that tests reach them cheaply; admin keys are exempt. */
@@ -58,6 +61,8 @@ public final class TestServices {
         registry.add("modelpress.storage.root", ARTIFACTS::toString);
         registry.add("modelpress.api.max-upload-size", () -> MAX_UPLOAD_SIZE);
         registry.add("modelpress.outbox.poll-interval", () -> "100ms");
+        registry.add("modelpress.outbox.max-attempts", () -> OUTBOX_MAX_ATTEMPTS);
+        registry.add("modelpress.outbox.max-message-size", () -> OUTBOX_MAX_MESSAGE_SIZE);
         registry.add("modelpress.api.event-poll-interval", () -> "100ms");
         registry.add("modelpress.api.auth.admin-key", () -> ADMIN_KEY);
         registry.add("modelpress.api.limits.max-active-jobs-per-owner", () -> MAX_ACTIVE_JOBS);

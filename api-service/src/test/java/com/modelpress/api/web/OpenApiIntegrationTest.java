@@ -56,6 +56,10 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
     void exposesProbesAndPrometheusMetrics() {
         assertThat(api.get("/actuator/health/liveness").json().get("status").asString()).isEqualTo("UP");
         assertThat(api.get("/actuator/health/readiness").json().get("status").asString()).isEqualTo("UP");
-        assertThat(api.withKey(null).get("/actuator/prometheus").text()).contains("jvm_memory_used_bytes", "http_server_requests", "modelpress_outbox_pending");
+        assertThat(api.withKey(null).get("/actuator/health/readiness").status()).isEqualTo(200);
+        // metrics need an admin key (issue 15 item 15); the operator's key is one
+        assertThat(api.withKey(null).get("/actuator/prometheus").status()).isEqualTo(401);
+        assertThat(api.get("/actuator/prometheus").text()).contains("jvm_memory_used_bytes", "http_server_requests",
+                "modelpress_outbox_pending", "modelpress_outbox_parked");
     }
 }

@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An AMQP 0-9-1 broker in this JVM (Apache Qpid Broker-J) on 127.0.0.1, user {@code guest}/{@code guest}, one virtual
+ * An AMQP 0-9-1 broker in this JVM (Apache Qpid Broker-J) on 127.0.0.1, with one user ({@code guest}/{@code guest}
+ * for tests, or the user and password {@link #start(Path, int, String, String)} is given), one virtual
  * host that answers to any name the client asks for ({@code /} included). Durable exchanges, queues and bindings
  * are kept in {@code storeDirectory/config}, persistent messages in a Derby store in {@code storeDirectory/messages}:
  * a restart on the same folder keeps unacknowledged messages.
@@ -55,6 +56,18 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
      * @throws EmbeddedServiceException when the broker does not come up
      */
     public static EmbeddedAmqpBroker start(Path storeDirectory, int port) {
+        return start(storeDirectory, port, USERNAME, PASSWORD);
+    }
+
+    /**
+     * Starts the broker with one user of this name and password (both plain text without quotes or {@code $}).
+     *
+     * @throws EmbeddedServiceException when the broker does not come up
+     */
+    public static EmbeddedAmqpBroker start(Path storeDirectory, int port, String username, String password) {
+        if (!username.matches("[A-Za-z0-9_.@-]{1,64}") || !password.matches("[A-Za-z0-9_.~+/=-]{1,256}")) {
+            throw new IllegalArgumentException("broker user names and passwords are plain text (letters, digits, _.-~+/=)");
+        }
         Path folder = storeDirectory.toAbsolutePath().normalize();
         if (System.getProperty("derby.stream.error.file") == null) {
             // Derby (the message store) otherwise writes derby.log into whatever the current directory is
@@ -66,6 +79,8 @@ public final class EmbeddedAmqpBroker implements AutoCloseable {
         context.put("qpid.work_dir", folder.toString());
         context.put("qpid.amqp_port", Integer.toString(chosen));
         context.put("modelpress.unknownQueueArguments", "LOG");
+        context.put("modelpress.brokerUser", username);
+        context.put("modelpress.brokerPassword", password);
 
         Map<String, Object> attributes = new HashMap<>();
         attributes.put(SystemConfig.TYPE, "Memory");

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
 /**
  * A real PostgreSQL server (the binaries of {@code io.zonky.test.postgres}, unpacked under {@code java.io.tmpdir}) on
  * 127.0.0.1, whose data directory outlives it: stopping and starting again on the same folder keeps every database.
- * The superuser is {@code postgres} and local connections need no password.
+ * The superuser is {@code postgres}. Started with a password ({@link #start(Path, int, String)}), every connection
+ * needs it ({@code scram-sha-256} in {@code pg_hba.conf}, rewritten at each start); started without one (tests), local
+ * connections need none.
  *
  * <p>Running as root: PostgreSQL refuses to (initdb: "cannot be run as root"). Zonky then runs initdb, pg_ctl and
  * postgres under {@code unshare -U}: in a new user namespace root is unmapped, so they run as the overflow user
@@ -39,10 +41,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
     private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
     private final Path dataDirectory;
+    /** Empty when connections need no password. */
+    private final String password;
 
-    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDirectory) {
+    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDirectory,
+                             String password) {
         this.server = server;
         this.dataDirectory = dataDirectory;
+        this.password = password;
     }
 
     /**
@@ -53,7 +59,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * @throws EmbeddedServiceException when the server does not come up
      */
     public static EmbeddedPostgres start(Path dataDirectory, int port) {
-        return start(dataDirectory, port, true);
+        return start(dataDirectory, port, true, "");
+    }
+
+    /**
+     * As {@link #start(Path, int)}, but every connection (the superuser's too, from 127.0.0.1 or the socket) needs
+     * {@code superuserPassword}: it is set on the first start, when initdb's trust rule is still in force, and
+     * {@code pg_hba.conf} then allows {@code scram-sha-256} logins only.
+     *
+     * @param superuserPassword letters, digits and {@code _-}; at least 16 characters
+     */
+    public static EmbeddedPostgres start(Path dataDirectory, int port, String superuserPassword) {
+        if (superuserPassword == null || !superuserPassword.matches("[A-Za-z0-9_-]{16,256}")) {
+            throw new IllegalArgumentException("the superuser password must be 16 to 256 of A-Z a-z 0-9 _ -");
+        }
+        return start(dataDirectory, port, true, superuserPassword);
     }
 
     /**
@@ -61,10 +81,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * durability for speed (no fsync): for tests.
      */
     public static EmbeddedPostgres startThrowaway(Path dataDirectory, int port) {
-        return start(dataDirectory, port, false);
+        return start(dataDirectory, port, false, "");
     }
 
-    private static EmbeddedPostgres start(Path dataDirectory, int port, boolean durable) {
+    private static EmbeddedPostgres start(Path dataDirectory, int port, boolean durable, String password) {
         Path folder = dataDirectory.toAbsolutePath().normalize();
         try {
             Files.createDirectories(folder);
@@ -80,7 +100,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 // zonky starts postgres with -F (no fsync) and synchronous_commit=off; a kept database wants both on
                 builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
             }
-            return new EmbeddedPostgres(builder.start(), folder);
+            if (!password.isEmpty()) {
+                // zonky's readiness check logs in as the superuser: with the password once pg_hba.conf asks for it
+                builder.setConnectConfig("password", password).setServerConfig("password_encryption", "scram-sha-256");
+            }
+            EmbeddedPostgres started = new EmbeddedPostgres(builder.start(), folder, password);
+            if (!password.isEmpty()) {
+                started.requirePassword();
+            }
+            return started;
         } catch (IOException | RuntimeException e) {
             throw new EmbeddedServiceException("PostgreSQL did not start on data folder " + folder + explainRoot(), e);
         }
@@ -95,7 +123,32 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return dataDirectory;
     }
 
-    /** {@code jdbc:postgresql://127.0.0.1:PORT/DATABASE}; connect as {@link #SUPERUSER} without a password. */
+    /** The superuser's password; empty when connections need none. */
+    public String password() {
+        return password;
+    }
+
+    /** Sets the superuser's password, then allows password logins only (a reload, no restart). */
+    private void requirePassword() {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), SUPERUSER, password);
+             Statement statement = connection.createStatement()) {
+            // the password is checked against [A-Za-z0-9_-]: nothing in it needs quoting
+            statement.execute("alter role " + SUPERUSER + " with password '" + password + "'");
+            Files.writeString(dataDirectory.resolve("pg_hba.conf"), """
+                    # written by ModelPress at every start: every connection needs the superuser's password
+                    local   all  all                 scram-sha-256
+                    host    all  all  127.0.0.1/32   scram-sha-256
+                    host    all  all  ::1/128        scram-sha-256
+                    """, StandardCharsets.US_ASCII);
+            statement.execute("select pg_reload_conf()");
+        } catch (SQLException | IOException e) {
+            close();
+            throw new EmbeddedServiceException("could not set the superuser's password on " + dataDirectory
+                    + " (a data folder started with another password?)", e);
+        }
+    }
+
+    /** {@code jdbc:postgresql://127.0.0.1:PORT/DATABASE}; connect as {@link #SUPERUSER} with {@link #password()}. */
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://127.0.0.1:%d/%s".formatted(port(), database);
     }
@@ -110,7 +163,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         if (!DATABASE_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("not a plain database name: " + name);
         }
-        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), SUPERUSER, "");
+        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"), SUPERUSER, password);
              PreparedStatement exists = connection.prepareStatement("select 1 from pg_database where datname = ?")) {
             exists.setString(1, name);
             try (ResultSet row = exists.executeQuery()) {

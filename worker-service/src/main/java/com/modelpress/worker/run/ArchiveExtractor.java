@@ -1,7 +1,5 @@
 package com.modelpress.worker.run;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 
@@ -19,10 +17,16 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Extracts an uploaded {@code .zip}, {@code .tar} or {@code .tar.gz} into an empty folder, refusing anything
- * that could write outside it or exhaust the disk: absolute names, {@code ..} segments, backslashes, links
+ * that could write outside it or exhaust the disk or the heap: absolute names, {@code ..} segments, backslashes, links
  * of any kind, device entries, duplicate names, more than {@link ArchiveLimits#maxEntries()} entries, more than
  * {@link ArchiveLimits#maxTotalBytes()} extracted bytes, or more than {@link ArchiveLimits#maxRatio()} extracted
- * bytes per archive byte.
+ * bytes per archive byte, names longer than {@link ArchiveLimits#maxNameLength()}, metadata records larger than
+ * {@link ArchiveLimits#maxHeaderBytes()}. Sizes an entry declares are checked against the budget before it is
+ * written; the bytes written are counted too.
+ *
+ * <p>Memory is bounded by the limits, never by the archive: tar streams are read by {@link TarReader} (one header in
+ * memory, metadata records judged by their declared size before they are read); a zip's central directory is walked
+ * by {@link ZipDirectoryCheck} before {@code ZipFile} reads it.
  *
  * <p>Thread-safe: holds only its limits.
  */
@@ -31,6 +35,8 @@ final class ArchiveExtractor {
     enum Format { ZIP, TAR, TAR_GZIP }
 
     private static final int BUFFER = 1 << 16;
+    /** The longest file or folder name file systems take (NAME_MAX). */
+    static final int MAX_SEGMENT_BYTES = 255;
 
     private final ArchiveLimits limits;
 
@@ -69,6 +75,8 @@ final class ArchiveExtractor {
             case TAR -> {
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(archive), BUFFER)) {
                     yield extractTar(in, root, budget);
+                } catch (java.io.EOFException e) {
+                    throw new InvalidArchiveException("it is truncated (%s)".formatted(e.getMessage()));
                 }
             }
             case TAR_GZIP -> {
@@ -82,6 +90,7 @@ final class ArchiveExtractor {
     }
 
     private List<Path> extractZip(Path archive, Path root, Budget budget) throws IOException, InvalidArchiveException {
+        ZipDirectoryCheck.check(archive, limits);
         List<Path> files = new ArrayList<>();
         try (ZipFile zip = ZipFile.builder().setPath(archive).get()) {
             List<ZipArchiveEntry> entries = Collections.list(zip.getEntries());
@@ -89,13 +98,22 @@ final class ArchiveExtractor {
                 throw new InvalidArchiveException("%d entries, more than the limit of %d".formatted(entries.size(), limits.maxEntries()));
             }
             for (ZipArchiveEntry entry : entries) {
+                if (!entry.isDirectory() && entry.getSize() > 0) {
+                    budget.declare(entry.getSize(), entry.getName());
+                }
+            }
+            for (ZipArchiveEntry entry : entries) {
                 Path path = resolve(root, entry.getName());
                 if (entry.isUnixSymlink()) {
-                    throw new InvalidArchiveException(entry.getName(), "symbolic links are not allowed");
+                    throw new InvalidArchiveException(TarReader.shorten(entry.getName()), "symbolic links are not allowed");
                 }
                 if (entry.isDirectory()) {
                     Files.createDirectories(path);
                     continue;
+                }
+                if (!zip.canReadEntryData(entry)) {
+                    throw new InvalidArchiveException(TarReader.shorten(entry.getName()),
+                            "its compression method or encryption is not supported");
                 }
                 try (InputStream in = zip.getInputStream(entry)) {
                     files.add(write(in, path, entry.getName(), budget));
@@ -110,57 +128,49 @@ final class ArchiveExtractor {
     private List<Path> extractTar(InputStream in, Path root, Budget budget) throws IOException, InvalidArchiveException {
         List<Path> files = new ArrayList<>();
         int count = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry entry; (entry = next(tar)) != null; ) {
-                if (++count > limits.maxEntries()) {
-                    throw new InvalidArchiveException("more than the limit of %d entries".formatted(limits.maxEntries()));
-                }
-                Path path = resolve(root, entry.getName());
-                if (entry.isSymbolicLink() || entry.isLink()) {
-                    throw new InvalidArchiveException(entry.getName(), "links are not allowed");
-                }
-                if (entry.isDirectory()) {
-                    Files.createDirectories(path);
-                } else if (entry.isFile()) {
-                    files.add(write(tar, path, entry.getName(), budget));
-                } else {
-                    throw new InvalidArchiveException(entry.getName(), "only regular files and folders are allowed");
-                }
+        TarReader tar = new TarReader(in, limits);
+        for (TarReader.Entry entry; (entry = tar.next()) != null; ) {
+            if (++count > limits.maxEntries()) {
+                throw new InvalidArchiveException("more than the limit of %d entries".formatted(limits.maxEntries()));
             }
-        } catch (IllegalArgumentException e) {
-            // commons-compress reports malformed tar headers this way
-            throw new InvalidArchiveException("not a readable tar file (%s)".formatted(e.getMessage()));
+            Path path = resolve(root, entry.name());
+            if (entry.directory()) {
+                Files.createDirectories(path);
+            } else {
+                budget.declare(entry.size(), entry.name());
+                files.add(write(tar.content(), path, entry.name(), budget));
+            }
         }
         return files;
     }
 
-    /** The next tar entry; a header that does not parse is the archive's fault, not the disk's. */
-    private static TarArchiveEntry next(TarArchiveInputStream tar) throws IOException, InvalidArchiveException {
-        try {
-            return tar.getNextEntry();
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new InvalidArchiveException("not a readable gzip file (%s)".formatted(e.getMessage()));
-        } catch (IOException e) {
-            throw new InvalidArchiveException("not a readable tar file (%s)".formatted(e.getMessage()));
-        }
-    }
-
     /** The entry's place under {@code root}, refusing every name that could lead elsewhere. */
     static Path resolve(Path root, String name) throws InvalidArchiveException {
-        if (name.isEmpty() || name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0) {
-            throw new InvalidArchiveException(name, "empty names, NUL and backslashes are not allowed");
+        String shown = TarReader.shorten(name);
+        if (name.isEmpty() || name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0
+                || name.chars().anyMatch(Character::isISOControl)) {
+            throw new InvalidArchiveException(shown, "empty names, NUL, control characters and backslashes are not allowed");
         }
         if (name.startsWith("/") || (name.length() > 1 && name.charAt(1) == ':')) {
-            throw new InvalidArchiveException(name, "absolute paths are not allowed");
+            throw new InvalidArchiveException(shown, "absolute paths are not allowed");
         }
         for (String segment : name.split("/")) {
             if (segment.equals("..")) {
-                throw new InvalidArchiveException(name, "'..' is not allowed");
+                throw new InvalidArchiveException(shown, "'..' is not allowed");
+            }
+            if (segment.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+                throw new InvalidArchiveException(shown, "a file or folder name is longer than %d bytes"
+                        .formatted(MAX_SEGMENT_BYTES));
             }
         }
-        Path path = root.resolve(name).normalize();
+        Path path;
+        try {
+            path = root.resolve(name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidArchiveException(shown, "it is not a valid file name");
+        }
         if (!path.startsWith(root) || path.equals(root)) {
-            throw new InvalidArchiveException(name, "it does not stay inside the archive's folder");
+            throw new InvalidArchiveException(shown, "it does not stay inside the archive's folder");
         }
         return path;
     }
@@ -168,7 +178,7 @@ final class ArchiveExtractor {
     private Path write(InputStream in, Path path, String name, Budget budget) throws IOException, InvalidArchiveException {
         Files.createDirectories(path.getParent());
         if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new InvalidArchiveException(name, "it occurs twice");
+            throw new InvalidArchiveException(TarReader.shorten(name), "it occurs twice");
         }
         try (OutputStream out = Files.newOutputStream(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             byte[] buffer = new byte[BUFFER];
@@ -180,23 +190,37 @@ final class ArchiveExtractor {
         return path;
     }
 
-    /** Counts extracted bytes against the total and ratio limits. */
+    /** Counts declared and extracted bytes against the total and ratio limits. */
     private final class Budget {
         private final long archiveBytes;
         private long extracted;
+        private long declared;
 
         Budget(long archiveBytes) {
             this.archiveBytes = Math.max(1, archiveBytes);
         }
 
+        /** An entry about to be extracted says it holds {@code bytes}: refused before anything is written. */
+        void declare(long bytes, String name) throws InvalidArchiveException {
+            declared = bytes > Long.MAX_VALUE - declared ? Long.MAX_VALUE : declared + bytes;
+            if (declared > limits.maxTotalBytes()) {
+                throw new InvalidArchiveException(TarReader.shorten(name), "the archive extracts to more than the limit of "
+                        + "%d bytes (by the sizes its entries declare)".formatted(limits.maxTotalBytes()));
+            }
+            if (declared / limits.maxRatio() > archiveBytes) {
+                throw new InvalidArchiveException(TarReader.shorten(name), ("the archive expands more than %d-fold (by "
+                        + "the sizes its entries declare)").formatted(limits.maxRatio()));
+            }
+        }
+
         void spend(int bytes, String name) throws InvalidArchiveException {
             extracted += bytes;
             if (extracted > limits.maxTotalBytes()) {
-                throw new InvalidArchiveException(name, "the archive extracts to more than the limit of %d bytes"
+                throw new InvalidArchiveException(TarReader.shorten(name), "the archive extracts to more than the limit of %d bytes"
                         .formatted(limits.maxTotalBytes()));
             }
             if (extracted > archiveBytes * limits.maxRatio()) {
-                throw new InvalidArchiveException(name, "the archive expands more than %d-fold"
+                throw new InvalidArchiveException(TarReader.shorten(name), "the archive expands more than %d-fold"
                         .formatted(limits.maxRatio()));
             }
         }

@@ -151,22 +151,48 @@ public final class JobRunner {
             return fail(events, prefix, "unsupported_model", e.getMessage());
         } catch (EngineFailureException e) {
             return engineFailed(job, events, prefix, e);
-        } catch (Exception e) {
+        } catch (OutOfMemoryError e) {
+            // the worker's own heap, not the engine's child: the attempt fails like an engine out-of-memory, counted
+            // and retried a few times at most, and the job never stays RUNNING
+            log.error("job {} attempt {}: the worker ran out of memory", job.jobId(), attempt, e);
+            return engineFailed(job, events, prefix, new EngineFailureException(EngineFailureException.Kind.OUT_OF_MEMORY,
+                    "the worker ran out of memory during the attempt (%s)".formatted(e.getMessage())));
+        } catch (Exception | Error e) { // the attempt's boundary: whatever is thrown ends the attempt with an event
             // storage, disk, broker or engine trouble: another attempt (maybe on another worker) may succeed
-            log.warn("job {} attempt {} failed", job.jobId(), attempt, e);
-            deleteArtifacts(prefix);
-            if (jvmShuttingDown()) {
-                return handBack(events, e.getClass().getSimpleName() + ": " + e.getMessage());
-            }
-            boolean last = attempt >= Topology.JOBS_DELIVERY_LIMIT;
-            String message = e.getClass().getSimpleName() + ": " + e.getMessage()
-                    + (last ? " (attempt %d of %d: giving up)".formatted(attempt, Topology.JOBS_DELIVERY_LIMIT) : "");
-            return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at,
-                    "internal_error", message, !last), "internal_error", last ? Disposition.DEAD_LETTER : Disposition.REQUEUE);
+            return internalError(job, events, prefix, e);
         } finally {
             heartbeat.cancel(false);
             deleteFolder(folder);
         }
+    }
+
+    private Outcome internalError(JobMessage job, AttemptEvents events, String prefix, Throwable e) {
+        int attempt = events.attempt();
+        log.warn("job {} attempt {} failed", job.jobId(), attempt, e);
+        deleteArtifacts(prefix);
+        String reason = e.getClass().getSimpleName() + ": " + clientMessage(e.getMessage());
+        if (jvmShuttingDown()) {
+            return handBack(events, reason);
+        }
+        boolean last = attempt >= Topology.JOBS_DELIVERY_LIMIT;
+        String message = reason
+                + (last ? " (attempt %d of %d: giving up)".formatted(attempt, Topology.JOBS_DELIVERY_LIMIT) : "");
+        return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at,
+                "internal_error", message, !last), "internal_error", last ? Disposition.DEAD_LETTER : Disposition.REQUEUE);
+    }
+
+    /** Absolute paths of folders, that is of this worker's file system: a user gets the file's name, not where it was. */
+    private static final java.util.regex.Pattern FOLDERS = java.util.regex.Pattern.compile(
+            "(?<![\\w.~:/-])/(?:[^/\\s'\"`:,;()\\[\\]<>]+/)+");
+
+    /**
+     * A message as a client may see it: without the worker's folders (issue 15, item 11). The log keeps the whole
+     * message with its paths.
+     *
+     * @param message nullable
+     */
+    static String clientMessage(String message) {
+        return message == null ? "" : FOLDERS.matcher(message).replaceAll("");
     }
 
     private static void heartbeat(AttemptEvents events) {
@@ -199,7 +225,7 @@ public final class JobRunner {
             return fail(events, prefix, code, "%s (attempt %d of %d: giving up)".formatted(e.getMessage(), crashes, limit));
         }
         deleteArtifacts(prefix);
-        String message = "%s (attempt %d of %d: trying again)".formatted(e.getMessage(), crashes, limit);
+        String message = "%s (attempt %d of %d: trying again)".formatted(clientMessage(e.getMessage()), crashes, limit);
         return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, code, message, true),
                 code, Disposition.REQUEUE);
     }
@@ -209,8 +235,9 @@ public final class JobRunner {
         return duration.toString().substring(2).toLowerCase(Locale.ROOT);
     }
 
-    private Outcome fail(AttemptEvents events, String prefix, String code, String message) {
+    private Outcome fail(AttemptEvents events, String prefix, String code, String reason) {
         deleteArtifacts(prefix);
+        String message = clientMessage(reason);
         if (jvmShuttingDown()) {
             return handBack(events, message);
         }

@@ -54,7 +54,8 @@ class RunConfiguration {
                         CancelledJobs cancelled, ScheduledExecutorService heartbeatScheduler, MeterRegistry meters,
                         ExecutionProviderChoice executionProvider) {
         ArchiveExtractor extractor = new ArchiveExtractor(new ArchiveLimits(properties.maxArchiveEntries(),
-                properties.maxArchiveBytes().toBytes(), properties.maxArchiveRatio()));
+                properties.maxArchiveBytes().toBytes(), properties.maxArchiveRatio(), properties.maxArchiveNameLength(),
+                Math.toIntExact(properties.maxArchiveHeaderBytes().toBytes())));
         return new JobRunner(properties, workerId(), store, new InputFetcher(store, extractor),
                 new ArtifactWriter(store, json), new EventPublisher(rabbit, json, properties.confirmTimeout()),
                 cancelled, heartbeatScheduler, engine(properties), Clock.systemUTC(), meters,

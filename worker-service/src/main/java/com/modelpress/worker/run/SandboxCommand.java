@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -84,8 +85,21 @@ final class SandboxCommand {
 
     ProcessBuilder processBuilder(Path scratch, Path request) {
         ProcessBuilder builder = new ProcessBuilder(command(scratch, request)).directory(scratch.toFile());
+        // the worker's environment holds the database, broker and storage secrets; the child gets what running the
+        // engine needs and nothing else
+        builder.environment().keySet().removeIf(name -> !inherited(name));
         builder.environment().put("CLASSPATH", classPath);
         return builder;
+    }
+
+    /** Variables the child inherits: locale, search paths, and the native runtimes' (CUDA, OpenMP, ONNX Runtime, glibc) knobs. */
+    static final Set<String> INHERITED_VARIABLES = Set.of("PATH", "HOME", "USER", "LANG", "TZ",
+            "LD_LIBRARY_PATH");
+    static final List<String> INHERITED_VARIABLE_PREFIXES = List.of("LC_", "CUDA_", "NVIDIA_",
+            "OMP_", "ORT_", "MALLOC_");
+
+    static boolean inherited(String name) {
+        return INHERITED_VARIABLES.contains(name) || INHERITED_VARIABLE_PREFIXES.stream().anyMatch(name::startsWith);
     }
 
     /** The command line of {@link #processBuilder}. */

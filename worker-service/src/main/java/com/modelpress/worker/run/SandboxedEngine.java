@@ -11,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -277,14 +278,47 @@ final class SandboxedEngine implements Engine {
 
     private static Thread pump(InputStream stream, String name, Consumer<String> lines) {
         return Thread.ofPlatform().daemon().name("engine-" + name).start(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                for (String line; (line = reader.readLine()) != null; ) {
-                    lines.accept(line);
-                }
+            try (Reader reader = new InputStreamReader(stream, StandardCharsets.UTF_8)) {
+                readLines(reader, MAX_LINE, lines);
             } catch (IOException e) {
                 // the stream closes when the child is gone
             }
         });
+    }
+
+    /** Characters of one console or progress line kept; the rest of a longer line is read and dropped. */
+    static final int MAX_LINE = 8192;
+
+    /**
+     * Hands each line of {@code reader} to {@code lines}, cut at {@code maxLine} characters (marked with {@code …}):
+     * a child that prints a gigabyte without a newline costs the worker {@code maxLine} characters, not a gigabyte.
+     */
+    static void readLines(Reader reader, int maxLine, Consumer<String> lines) throws IOException {
+        StringBuilder line = new StringBuilder();
+        boolean cut = false;
+        char[] buffer = new char[4096];
+        for (int n; (n = reader.read(buffer)) >= 0; ) {
+            for (int i = 0; i < n; i++) {
+                char c = buffer[i];
+                if (c == '\n') {
+                    lines.accept(cut ? line + "…" : stripCarriageReturn(line));
+                    line.setLength(0);
+                    cut = false;
+                } else if (line.length() < maxLine) {
+                    line.append(c);
+                } else {
+                    cut = true;
+                }
+            }
+        }
+        if (!line.isEmpty()) {
+            lines.accept(cut ? line + "…" : stripCarriageReturn(line));
+        }
+    }
+
+    private static String stripCarriageReturn(StringBuilder line) {
+        int end = line.length();
+        return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
     }
 
     private static void join(Thread thread) {

@@ -1,6 +1,11 @@
 package com.modelpress.tokenizer;
 
-/** A {@code tokenizer.json} that is not a BERT-style WordPiece tokenizer this bench can reproduce. */
+import java.nio.file.Path;
+
+/**
+ * A {@code tokenizer.json} that cannot be used: missing, not one the Hugging Face library reads, or (for
+ * {@link WordPieceTokenizer}) not a BERT-style WordPiece tokenizer.
+ */
 public final class UnsupportedTokenizerException extends RuntimeException {
 
     /**
@@ -9,5 +14,13 @@ public final class UnsupportedTokenizerException extends RuntimeException {
      */
     UnsupportedTokenizerException(String field, String value) {
         super("unsupported tokenizer.json: " + field + " = " + value);
+    }
+
+    /**
+     * @param file   the tokenizer file as given
+     * @param reason why it cannot be used, one line
+     */
+    UnsupportedTokenizerException(Path file, String reason) {
+        super("cannot use the tokenizer " + file + ": " + reason);
     }
 }

@@ -9,7 +9,8 @@ import java.util.List;
  * text must not be the evaluation text ({@link com.modelpress.engine.ModelCompressor} refuses equal digests).
  *
  * @param samples number of synthesised samples (ignored when {@code dir} is set); with {@code text}, the most windows
- *                (decoders) or lines (encoders) to take from it, 0 for all; 0 without either disables calibration
+ *                (decoders) or lines (encoders) to take from it, 0 for the default ({@value #DEFAULT_SAMPLES} windows,
+ *                every line); 0 without either disables calibration
  * @param seed    seed for synthesised samples
  * @param dir     nullable: a folder in the {@code --inputs} layout (one sub-folder per sample of {@code .npy} files)
  * @param text    nullable: a text tokenized with the model's tokenizer; decoders read it as prefill windows of
@@ -36,7 +37,7 @@ public record CalibrationSettings(int samples, long seed, Path dir, TokenizedTex
         this(samples, seed, dir, null, EvaluationSettings.DEFAULT_CONTEXT);
     }
 
-    /** Calibration on up to {@code windows} windows (or lines) of {@code text}; 0 for all of it. */
+    /** Calibration on up to {@code windows} windows (or lines) of {@code text}; 0 for the default. */
     public static CalibrationSettings onText(TokenizedText text, int windows, int context) {
         return new CalibrationSettings(windows, 0, null, java.util.Objects.requireNonNull(text, "text"), context);
     }
@@ -62,13 +63,22 @@ public record CalibrationSettings(int samples, long seed, Path dir, TokenizedTex
      */
     public java.util.Optional<com.modelpress.contracts.FidelityReport.TextInfo> textInfo(java.nio.file.Path model) {
         return text == null ? java.util.Optional.empty()
-                : java.util.Optional.of(TextSamples.info(GraphFacts.read(model).structure(), text, context, 0, samples));
+                : java.util.Optional.of(textInfo(GraphFacts.read(model).structure()));
+    }
+
+    private com.modelpress.contracts.FidelityReport.TextInfo textInfo(ModelStructure structure) {
+        return TextSamples.info(structure, text, context, 0, textSamples(structure));
+    }
+
+    /** Decoders read {@value #DEFAULT_SAMPLES} windows unless told otherwise; encoders every line. */
+    private int textSamples(ModelStructure structure) {
+        return samples > 0 || !structure.isDecoder() ? samples : DEFAULT_SAMPLES;
     }
 
     /** The calibration samples for a model with these inputs: synthesised, from the folder, or cut from the text. */
     Samples samples(List<InputSpec> inputs, GraphFacts facts) {
         if (text != null) {
-            return TextSamples.of(inputs, facts, text, context, 0, samples);
+            return TextSamples.of(inputs, facts, text, context, 0, textSamples(facts.structure()));
         }
         return dir == null ? SyntheticInputs.synthesise(inputs, facts, samples, seed) : SampleFolders.load(dir, inputs);
     }

@@ -143,92 +143,98 @@ final class NextTokenEvaluation {
             this.progress = progress;
         }
 
+        /**
+         * One window: the original's prefill and decode steps first (its logits kept, the tokens it was fed noted),
+         * then the compressed model's on the same tokens, compared as they come. The two sessions take turns per
+         * window, not per step: interleaving them step by step makes each one's idle thread pool spin against the
+         * other's work.
+         */
         void window(OrtSession original, OrtSession compressed, Sample sample, long[] continuation, boolean userInputs,
                     Path originalModel, Path compressedModel) throws OrtException {
-            OrtSession.Result originalResult = null;
-            OrtSession.Result compressedResult = null;
             continuationHead = continuation.length > 0 ? continuation[0] : -1;
+            long[] shape = sample.inputs().get(structure.tokenInput()).shape();
+            int batch = Math.toIntExact(shape[0]);
+            int length = Math.toIntExact(shape[1]);
+            longestWindow = Math.max(longestWindow, length);
+            boolean decodes = steps > 0 && batch == 1 && allOnes(sample) && emptyCache(sample);
+            if (steps > 0 && !decodes) {
+                skippedDecode++;
+            }
+            long[] fed = new long[decodes ? steps : 0];
+            List<float[]> originalSteps = new ArrayList<>();
+            Map<String, Output> originalOutputs;
+            OrtSession.Result result;
+            try (Feeds feeds = Feeds.of(env, original, sample)) {
+                result = runOrFail(original, feeds, originalModel, sample, userInputs);
+            }
             try {
-                try (Feeds feeds = Feeds.of(env, original, sample)) {
-                    originalResult = runOrFail(original, feeds, originalModel, sample, userInputs);
-                }
                 progress.advance();
-                try (Feeds feeds = Feeds.of(env, compressed, sample)) {
-                    compressedResult = runOrFail(compressed, feeds, compressedModel, sample, false);
-                }
-                progress.advance();
-                float[] originalLogits = compare(sample, originalResult, compressedResult);
-                long[] shape = sample.inputs().get(structure.tokenInput()).shape();
-                int batch = Math.toIntExact(shape[0]);
-                int length = Math.toIntExact(shape[1]);
-                longestWindow = Math.max(longestWindow, length);
-                if (steps == 0) {
-                    return;
-                }
-                if (batch != 1 || !allOnes(sample) || !emptyCache(sample)) {
-                    skippedDecode++;
-                    return;
-                }
-                int vocabulary = originalLogits.length / length;
+                originalOutputs = read(result);
+                float[] logits = originalOutputs.get(structure.logitsOutput()).values();
+                int vocabulary = logits.length / Math.max(1, batch * length);
                 long next = truthKnown && continuation.length > 0 ? continuation[0]
-                        : NextTokenStats.argmax(originalLogits, (length - 1) * vocabulary, vocabulary);
-                for (int step = 0; step < steps; step++) {
-                    int past = length + step;
-                    long[] token = {next};
-                    OrtSession.Result originalStep = step(original, originalInputs, originalResult, token, past, originalModel);
-                    originalResult.close();
-                    originalResult = originalStep;
+                        : NextTokenStats.argmax(logits, (length - 1) * vocabulary, vocabulary);
+                for (int step = 0; step < fed.length; step++) {
+                    fed[step] = next;
+                    result = step(original, originalInputs, result, new long[] {next}, length + step, originalModel);
                     progress.advance();
-                    OrtSession.Result compressedStep = step(compressed, compressedInputs, compressedResult, token, past,
-                            compressedModel);
-                    compressedResult.close();
-                    compressedResult = compressedStep;
-                    progress.advance();
-                    float[] a = logits(originalResult, originalModel);
-                    float[] b = logits(compressedResult, compressedModel);
-                    if (a.length != vocabulary || b.length != vocabulary) {
-                        throw new UnsupportedModelException("a decode step returned " + a.length + " and " + b.length
-                                + " logits, expected one position of " + vocabulary);
-                    }
+                    float[] a = logits(result, originalModel, vocabulary);
+                    originalSteps.add(a);
                     boolean known = truthKnown && step + 1 < continuation.length;
-                    decode.add(a, b, vocabulary, new int[] {0}, new long[] {known ? continuation[step + 1] : -1});
                     next = known ? continuation[step + 1] : NextTokenStats.argmax(a, 0, vocabulary);
                 }
-                decoded++;
             } finally {
-                if (originalResult != null) {
-                    originalResult.close();
+                result.close();
+            }
+
+            try (Feeds feeds = Feeds.of(env, compressed, sample)) {
+                result = runOrFail(compressed, feeds, compressedModel, sample, false);
+            }
+            try {
+                progress.advance();
+                compare(sample, originalOutputs, read(result));
+                int vocabulary = originalSteps.isEmpty() ? 0 : originalSteps.getFirst().length;
+                for (int step = 0; step < fed.length; step++) {
+                    result = step(compressed, compressedInputs, result, new long[] {fed[step]}, length + step,
+                            compressedModel);
+                    progress.advance();
+                    float[] b = logits(result, compressedModel, vocabulary);
+                    boolean known = truthKnown && step + 1 < continuation.length;
+                    decode.add(originalSteps.get(step), b, vocabulary, new int[] {0},
+                            new long[] {known ? continuation[step + 1] : -1});
                 }
-                if (compressedResult != null) {
-                    compressedResult.close();
-                }
+            } finally {
+                result.close();
+            }
+            if (fed.length > 0) {
+                decoded++;
             }
         }
 
-        /**
-         * Compares the prefill outputs; returns the original's logits.
-         */
-        private float[] compare(Sample sample, OrtSession.Result originalResult, OrtSession.Result compressedResult) {
-            float[] originalLogits = null;
-            float[] compressedLogits = null;
-            long[] logitsShape = null;
+        /** One output of one run: its shape and values, widened to float. */
+        private record Output(long[] shape, float[] values) {}
+
+        private Map<String, Output> read(OrtSession.Result result) {
+            Map<String, Output> values = new LinkedHashMap<>();
             for (String name : outputs) {
-                OnnxTensor a = (OnnxTensor) originalResult.get(name).orElseThrow();
-                OnnxTensor b = (OnnxTensor) compressedResult.get(name).orElseThrow();
-                long[] shape = a.getInfo().getShape();
-                if (!Arrays.equals(shape, b.getInfo().getShape())) {
-                    throw new UnsupportedModelException("output '" + name + "' is " + Arrays.toString(b.getInfo().getShape())
+                OnnxTensor tensor = (OnnxTensor) result.get(name).orElseThrow();
+                values.put(name, new Output(tensor.getInfo().getShape(), OrtTensors.floats(tensor).orElseThrow()));
+            }
+            return values;
+        }
+
+        /** Compares the prefill outputs, and the logits position by position. */
+        private void compare(Sample sample, Map<String, Output> original, Map<String, Output> compressed) {
+            for (String name : outputs) {
+                Output a = original.get(name);
+                Output b = compressed.get(name);
+                long[] shape = a.shape();
+                if (!Arrays.equals(shape, b.shape())) {
+                    throw new UnsupportedModelException("output '" + name + "' is " + Arrays.toString(b.shape())
                             + " in the compressed model but " + Arrays.toString(shape) + " in the original, on sample "
                             + sample.name());
                 }
-                float[] x = OrtTensors.floats(a).orElseThrow();
-                float[] y = OrtTensors.floats(b).orElseThrow();
-                if (name.equals(structure.logitsOutput())) {
-                    originalLogits = x;
-                    compressedLogits = y;
-                    logitsShape = shape;
-                }
-                if (x.length == 0) {
+                if (a.values().length == 0) {
                     continue;
                 }
                 int length = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
@@ -243,14 +249,14 @@ final class NextTokenEvaluation {
                     }
                     masked.merge(name, dropped, Long::sum);
                 }
-                comparison.add(x, y, length, keep);
+                comparison.add(a.values(), b.values(), length, keep);
             }
-            if (originalLogits == null || logitsShape.length != 3) {
+            Output logits = original.get(structure.logitsOutput());
+            if (logits == null || logits.shape().length != 3) {
                 throw new UnsupportedModelException("logits output '" + structure.logitsOutput() + "' is not a float "
-                        + "tensor [batch, sequence, vocabulary]: " + Arrays.toString(logitsShape));
+                        + "tensor [batch, sequence, vocabulary]" + (logits == null ? "" : ": " + Arrays.toString(logits.shape())));
             }
-            nextTokens(sample, originalLogits, compressedLogits, logitsShape);
-            return originalLogits;
+            nextTokens(sample, logits.values(), compressed.get(structure.logitsOutput()).values(), logits.shape());
         }
 
         /** Adds every real position of the prefill to the prefill statistics. */
@@ -323,7 +329,10 @@ final class NextTokenEvaluation {
             return structure.cache().stream().allMatch(pair -> sample.inputs().get(pair.past()).elements() == 0);
         }
 
-        /** One decode step: {@code token} after {@code past} tokens, the cache taken from {@code previous}. */
+        /**
+         * One decode step: {@code token} after {@code past} tokens, the cache taken from {@code previous}, which is
+         * closed once the step ran (and left to the caller when it failed).
+         */
         private OrtSession.Result step(OrtSession session, List<InputSpec> inputs, OrtSession.Result previous,
                                        long[] token, int past, Path model) throws OrtException {
             Map<String, NpyArray> values = TokenFeeds.feeds(inputs, structure, token, past);
@@ -343,7 +352,9 @@ final class NextTokenEvaluation {
                             model + " did not return KV-cache output '" + pair.present() + "'"));
                     feeds.put(pair.past(), (OnnxTensor) present);
                 }
-                return session.run(feeds);
+                OrtSession.Result next = session.run(feeds);
+                previous.close();
+                return next;
             } catch (OrtException e) {
                 throw new UnsupportedModelException(model + " fails on a decode step (past length " + past
                         + ", its present outputs fed back as past): " + e.getMessage(), e);
@@ -352,10 +363,16 @@ final class NextTokenEvaluation {
             }
         }
 
-        private float[] logits(OrtSession.Result result, Path model) {
-            return OrtTensors.floats(result.get(structure.logitsOutput()).orElseThrow()).orElseThrow(
+        /** The logits of a decode step: one position of {@code vocabulary}. */
+        private float[] logits(OrtSession.Result result, Path model, int vocabulary) {
+            float[] logits = OrtTensors.floats(result.get(structure.logitsOutput()).orElseThrow()).orElseThrow(
                     () -> new UnsupportedModelException(model + ": logits output '" + structure.logitsOutput()
                             + "' is not a float tensor"));
+            if (logits.length != vocabulary) {
+                throw new UnsupportedModelException(model + ": a decode step returned " + logits.length
+                        + " logits, expected one position of " + vocabulary);
+            }
+            return logits;
         }
 
         List<OutputFidelity> outputFidelity(List<String> notes) {

@@ -21,7 +21,9 @@ public record TokenizedText(String file, String sha256, long[] stream, long[] pr
 
     public TokenizedText {
         Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(sha256, "sha256");
+        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("sha256 must be 64 lowercase hex digits, was " + sha256);
+        }
         stream = stream.clone();
         prefix = prefix.clone();
         lines = lines.stream().map(long[]::clone).toList();

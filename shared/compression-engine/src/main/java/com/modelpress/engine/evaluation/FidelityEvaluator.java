@@ -461,7 +461,11 @@ public final class FidelityEvaluator {
         }
 
         void advance() {
-            done++;
+            advance(1);
+        }
+
+        void advance(int runs) {
+            done += runs;
             listener.onProgress(PROGRESS_STEP, Math.min(1, (double) done / total));
         }
     }

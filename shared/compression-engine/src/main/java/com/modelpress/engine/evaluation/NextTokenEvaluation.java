@@ -64,13 +64,12 @@ final class NextTokenEvaluation {
             int steps = structure.hasCache() ? settings.decodeSteps() : 0;
             int timedRuns = settings.latencyRuns() > 0 ? FidelityEvaluator.WARM_UP_RUNS + settings.latencyRuns() : 0;
             FidelityEvaluator.Progress progress = new FidelityEvaluator.Progress(listener);
-            progress.expect(2 * (samples.samples().size() * (1 + steps) + timedRuns));
+            progress.expect(2 * (samples.samples().size() + timedRuns));
 
             Run run = new Run(env, structure, inputs, specs(compressed), outputs, FidelityEvaluator.maskInput(inputs),
                     truthKnown, steps, progress);
-            for (int index = 0; index < samples.samples().size(); index++) {
-                run.window(original, compressed, samples.samples().get(index), samples.continuation(index),
-                        userInputs(settings), originalModel, compressedModel);
+            for (Batch batch : batches(samples, structure, inputs, FidelityEvaluator.maskInput(inputs))) {
+                run.window(original, compressed, batch, userInputs(settings), originalModel, compressedModel);
             }
             Latency latency = null;
             if (settings.latencyRuns() > 0) {
@@ -103,6 +102,102 @@ final class NextTokenEvaluation {
             return new EvaluationResult(fidelity, latency, recorded, new EvaluationInfo(samples.source(),
                     samples.samples().size(), samples.description(), samples.text()), notes, structure.info(), lm);
         }
+    }
+
+    /** Floats of one batch's logits at most: bounds the heap a batch takes (both models' logits are held). */
+    static final long LOGITS_BUDGET = 1L << 24;
+    /** Windows per batch at most. */
+    static final int MAX_BATCH = 32;
+
+    /**
+     * Windows run together, their samples stacked along the batch axis.
+     *
+     * @param sample        the stacked inputs
+     * @param continuations per row, the tokens after it in the text (empty when not known)
+     * @param samples       how many samples were stacked
+     * @param decodable     one row per sample, a mask of ones and an empty cache: decode steps can follow
+     */
+    private record Batch(Sample sample, List<long[]> continuations, int samples, boolean decodable) {
+
+        int size() {
+            return samples;
+        }
+
+        long[] continuation(int row) {
+            return row < continuations.size() ? continuations.get(row) : new long[0];
+        }
+    }
+
+    /**
+     * Consecutive samples that are single prefill windows of the same shape with a mask of ones and an empty cache
+     * are stacked into batches (within {@link #LOGITS_BUDGET} and {@link #MAX_BATCH}); any other sample runs alone.
+     */
+    private static List<Batch> batches(Samples samples, ModelStructure structure, List<InputSpec> inputs,
+                                       String maskInput) {
+        long vocabulary = structure.vocabulary() == null ? 1 : structure.vocabulary();
+        List<Batch> batches = new ArrayList<>();
+        List<Integer> group = new ArrayList<>();
+        Map<String, List<Long>> groupShape = null;
+        for (int index = 0; index < samples.samples().size(); index++) {
+            Sample sample = samples.samples().get(index);
+            if (!stackable(sample, structure, maskInput)) {
+                stack(samples, group, inputs, batches);
+                batches.add(new Batch(sample, List.of(), 1, false));
+                continue;
+            }
+            Map<String, List<Long>> shape = new LinkedHashMap<>();
+            sample.inputs().forEach((name, array) -> shape.put(name, Arrays.stream(array.shape()).boxed().toList()));
+            long length = sample.inputs().get(structure.tokenInput()).shape()[1];
+            long fits = Math.max(1, Math.min(MAX_BATCH, LOGITS_BUDGET / Math.max(1, length * vocabulary)));
+            if (!group.isEmpty() && (!shape.equals(groupShape) || group.size() >= fits)) {
+                stack(samples, group, inputs, batches);
+            }
+            group.add(index);
+            groupShape = shape;
+        }
+        stack(samples, group, inputs, batches);
+        return batches;
+    }
+
+    private static boolean stackable(Sample sample, ModelStructure structure, String maskInput) {
+        long[] tokens = sample.inputs().get(structure.tokenInput()).shape();
+        if (tokens.length != 2 || tokens[0] != 1) {
+            return false;
+        }
+        for (NpyArray array : sample.inputs().values()) {
+            if (array.shape().length > 0 && array.shape()[array.shape().length == 5 ? 1 : 0] != 1) {
+                return false;
+            }
+        }
+        boolean ones = maskInput == null || Arrays.stream(sample.inputs().get(maskInput).toLongs()).allMatch(v -> v == 1);
+        return ones && structure.cache().stream().allMatch(pair -> sample.inputs().get(pair.past()).elements() == 0);
+    }
+
+    /** Adds the samples of {@code group} as one batch (and empties the group). */
+    private static void stack(Samples samples, List<Integer> group, List<InputSpec> inputs, List<Batch> batches) {
+        if (group.isEmpty()) {
+            return;
+        }
+        List<Sample> members = group.stream().map(samples.samples()::get).toList();
+        List<long[]> continuations = group.stream().map(samples::continuation).toList();
+        Map<String, NpyArray> stacked = new LinkedHashMap<>();
+        for (String name : members.getFirst().inputs().keySet()) {
+            NpyArray first = members.getFirst().inputs().get(name);
+            long[] shape = first.shape();
+            if (shape.length == 0 || members.size() == 1) {
+                stacked.put(name, first);
+                continue;
+            }
+            int axis = shape.length == 5 ? 1 : 0;
+            shape[axis] = members.size();
+            java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+            members.forEach(member -> data.writeBytes(member.inputs().get(name).data()));
+            stacked.put(name, new NpyArray(first.descr(), shape, data.toByteArray()));
+        }
+        String name = members.size() == 1 ? members.getFirst().name()
+                : members.getFirst().name() + " … " + members.getLast().name();
+        batches.add(new Batch(new Sample(name, stacked), continuations, members.size(), true));
+        group.clear();
     }
 
     private static boolean userInputs(EvaluationSettings settings) {
@@ -144,71 +239,90 @@ final class NextTokenEvaluation {
         }
 
         /**
-         * One window: the original's prefill and decode steps first (its logits kept, the tokens it was fed noted),
-         * then the compressed model's on the same tokens, compared as they come. The two sessions take turns per
-         * window, not per step: interleaving them step by step makes each one's idle thread pool spin against the
+         * One batch of windows: the original's prefill and decode steps first (its logits kept, the tokens it was fed
+         * noted), then the compressed model's on the same tokens, compared as they come. The two sessions take turns
+         * per batch, not per step: interleaving them step by step makes each one's idle thread pool spin against the
          * other's work.
          */
-        void window(OrtSession original, OrtSession compressed, Sample sample, long[] continuation, boolean userInputs,
-                    Path originalModel, Path compressedModel) throws OrtException {
-            continuationHead = continuation.length > 0 ? continuation[0] : -1;
+        void window(OrtSession original, OrtSession compressed, Batch batch, boolean userInputs, Path originalModel,
+                    Path compressedModel) throws OrtException {
+            Sample sample = batch.sample();
             long[] shape = sample.inputs().get(structure.tokenInput()).shape();
-            int batch = Math.toIntExact(shape[0]);
+            int rows = Math.toIntExact(shape[0]);
             int length = Math.toIntExact(shape[1]);
             longestWindow = Math.max(longestWindow, length);
-            boolean decodes = steps > 0 && batch == 1 && allOnes(sample) && emptyCache(sample);
+            boolean decodes = steps > 0 && batch.decodable();
             if (steps > 0 && !decodes) {
-                skippedDecode++;
+                skippedDecode += batch.size();
             }
-            long[] fed = new long[decodes ? steps : 0];
+            long[][] fed = new long[decodes ? steps : 0][rows];
             List<float[]> originalSteps = new ArrayList<>();
             Map<String, Output> originalOutputs;
             OrtSession.Result result;
             try (Feeds feeds = Feeds.of(env, original, sample)) {
                 result = runOrFail(original, feeds, originalModel, sample, userInputs);
             }
+            int vocabulary;
             try {
-                progress.advance();
                 originalOutputs = read(result);
                 float[] logits = originalOutputs.get(structure.logitsOutput()).values();
-                int vocabulary = logits.length / Math.max(1, batch * length);
-                long next = truthKnown && continuation.length > 0 ? continuation[0]
-                        : NextTokenStats.argmax(logits, (length - 1) * vocabulary, vocabulary);
+                vocabulary = logits.length / Math.max(1, rows * length);
+                long[] next = new long[rows];
+                for (int row = 0; row < rows; row++) {
+                    long[] continuation = batch.continuation(row);
+                    next[row] = truthKnown && continuation.length > 0 ? continuation[0]
+                            : NextTokenStats.argmax(logits, (row * length + length - 1) * vocabulary, vocabulary);
+                }
                 for (int step = 0; step < fed.length; step++) {
-                    fed[step] = next;
-                    result = step(original, originalInputs, result, new long[] {next}, length + step, originalModel);
-                    progress.advance();
-                    float[] a = logits(result, originalModel, vocabulary);
+                    fed[step] = next.clone();
+                    result = step(original, originalInputs, result, tokens(next), length + step, originalModel);
+                    float[] a = logits(result, originalModel, rows * vocabulary);
                     originalSteps.add(a);
-                    boolean known = truthKnown && step + 1 < continuation.length;
-                    next = known ? continuation[step + 1] : NextTokenStats.argmax(a, 0, vocabulary);
+                    for (int row = 0; row < rows; row++) {
+                        long[] continuation = batch.continuation(row);
+                        next[row] = truthKnown && step + 1 < continuation.length ? continuation[step + 1]
+                                : NextTokenStats.argmax(a, row * vocabulary, vocabulary);
+                    }
                 }
             } finally {
                 result.close();
             }
+            progress.advance(batch.size());
 
             try (Feeds feeds = Feeds.of(env, compressed, sample)) {
                 result = runOrFail(compressed, feeds, compressedModel, sample, false);
             }
             try {
-                progress.advance();
-                compare(sample, originalOutputs, read(result));
-                int vocabulary = originalSteps.isEmpty() ? 0 : originalSteps.getFirst().length;
+                compare(batch, originalOutputs, read(result));
+                int[] positions = new int[rows];
+                for (int row = 0; row < rows; row++) {
+                    positions[row] = row;
+                }
                 for (int step = 0; step < fed.length; step++) {
-                    result = step(compressed, compressedInputs, result, new long[] {fed[step]}, length + step,
-                            compressedModel);
-                    progress.advance();
-                    float[] b = logits(result, compressedModel, vocabulary);
-                    boolean known = truthKnown && step + 1 < continuation.length;
-                    decode.add(originalSteps.get(step), b, vocabulary, new int[] {0},
-                            new long[] {known ? continuation[step + 1] : -1});
+                    result = step(compressed, compressedInputs, result, tokens(fed[step]), length + step, compressedModel);
+                    float[] b = logits(result, compressedModel, rows * vocabulary);
+                    long[] truth = new long[rows];
+                    for (int row = 0; row < rows; row++) {
+                        long[] continuation = batch.continuation(row);
+                        truth[row] = truthKnown && step + 1 < continuation.length ? continuation[step + 1] : -1;
+                    }
+                    decode.add(originalSteps.get(step), b, vocabulary, positions, truth);
                 }
             } finally {
                 result.close();
             }
+            progress.advance(batch.size());
             if (fed.length > 0) {
-                decoded++;
+                decoded += rows;
             }
+        }
+
+        private static long[][] tokens(long[] next) {
+            long[][] rows = new long[next.length][];
+            for (int row = 0; row < next.length; row++) {
+                rows[row] = new long[] {next[row]};
+            }
+            return rows;
         }
 
         /** One output of one run: its shape and values, widened to float. */
@@ -224,7 +338,8 @@ final class NextTokenEvaluation {
         }
 
         /** Compares the prefill outputs, and the logits position by position. */
-        private void compare(Sample sample, Map<String, Output> original, Map<String, Output> compressed) {
+        private void compare(Batch batch, Map<String, Output> original, Map<String, Output> compressed) {
+            Sample sample = batch.sample();
             for (String name : outputs) {
                 Output a = original.get(name);
                 Output b = compressed.get(name);
@@ -256,20 +371,22 @@ final class NextTokenEvaluation {
                 throw new UnsupportedModelException("logits output '" + structure.logitsOutput() + "' is not a float "
                         + "tensor [batch, sequence, vocabulary]" + (logits == null ? "" : ": " + Arrays.toString(logits.shape())));
             }
-            nextTokens(sample, logits.values(), compressed.get(structure.logitsOutput()).values(), logits.shape());
+            nextTokens(batch, logits.values(), compressed.get(structure.logitsOutput()).values(), logits.shape());
         }
 
         /** Adds every real position of the prefill to the prefill statistics. */
-        private void nextTokens(Sample sample, float[] originalLogits, float[] compressedLogits, long[] shape) {
-            int batch = Math.toIntExact(shape[0]);
+        private void nextTokens(Batch batch, float[] originalLogits, float[] compressedLogits, long[] shape) {
+            Sample sample = batch.sample();
+            int rows = Math.toIntExact(shape[0]);
             int length = Math.toIntExact(shape[1]);
             int vocabulary = Math.toIntExact(shape[2]);
             long[] ids = sample.inputs().get(structure.tokenInput()).toLongs();
             long[] mask = maskInput == null ? null : sample.inputs().get(maskInput).toLongs();
-            int maskLength = mask == null ? 0 : mask.length / batch;
+            int maskLength = mask == null ? 0 : mask.length / rows;
             List<Integer> positions = new ArrayList<>();
             List<Long> truth = new ArrayList<>();
-            for (int b = 0; b < batch; b++) {
+            for (int b = 0; b < rows; b++) {
+                long[] continuation = batch.continuation(b);
                 for (int t = 0; t < length; t++) {
                     if (!real(mask, maskLength, length, b, t)) {
                         continue;
@@ -278,21 +395,16 @@ final class NextTokenEvaluation {
                     long next = -1;
                     if (truthKnown && t + 1 < length && real(mask, maskLength, length, b, t + 1)) {
                         next = ids[b * length + t + 1];
+                    } else if (truthKnown && t == length - 1 && continuation.length > 0) {
+                        next = continuation[0];
                     }
                     truth.add(next);
                 }
-            }
-            if (truthKnown && batch == 1 && continuationHead >= 0 && !positions.isEmpty()
-                    && positions.getLast() == length - 1) {
-                truth.set(truth.size() - 1, continuationHead);
             }
             prefill.add(originalLogits, compressedLogits, vocabulary,
                     positions.stream().mapToInt(Integer::intValue).toArray(),
                     truth.stream().mapToLong(Long::longValue).toArray());
         }
-
-        /** The first continuation token of the window being compared, or −1; set by {@link #window}. */
-        private long continuationHead = -1;
 
         private boolean real(long[] mask, int maskLength, int length, int b, int t) {
             // the current tokens are the last `length` positions of the mask (past tokens come first)
@@ -321,21 +433,13 @@ final class NextTokenEvaluation {
             return keep;
         }
 
-        private boolean allOnes(Sample sample) {
-            return maskInput == null || Arrays.stream(sample.inputs().get(maskInput).toLongs()).allMatch(v -> v == 1);
-        }
-
-        private boolean emptyCache(Sample sample) {
-            return structure.cache().stream().allMatch(pair -> sample.inputs().get(pair.past()).elements() == 0);
-        }
-
         /**
-         * One decode step: {@code token} after {@code past} tokens, the cache taken from {@code previous}, which is
+         * One decode step: a token per row after {@code past} tokens, the cache taken from {@code previous}, which is
          * closed once the step ran (and left to the caller when it failed).
          */
         private OrtSession.Result step(OrtSession session, List<InputSpec> inputs, OrtSession.Result previous,
-                                       long[] token, int past, Path model) throws OrtException {
-            Map<String, NpyArray> values = TokenFeeds.feeds(inputs, structure, token, past);
+                                       long[][] tokens, int past, Path model) throws OrtException {
+            Map<String, NpyArray> values = TokenFeeds.feeds(inputs, structure, tokens, past);
             Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
             List<OnnxTensor> created = new ArrayList<>();
             try {

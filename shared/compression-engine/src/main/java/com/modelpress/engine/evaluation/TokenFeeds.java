@@ -67,37 +67,62 @@ final class TokenFeeds {
      * @throws UnsupportedModelException when an input cannot be filled (see the class comment)
      */
     static Map<String, NpyArray> feeds(List<InputSpec> inputs, ModelStructure structure, long[] tokens, int past) {
-        int length = tokens.length;
+        return feeds(inputs, structure, new long[][] {tokens}, past);
+    }
+
+    /**
+     * Inputs for a batch of token rows of equal length after {@code past} cached tokens each (see
+     * {@link #feeds(List, ModelStructure, long[], int)}).
+     */
+    static Map<String, NpyArray> feeds(List<InputSpec> inputs, ModelStructure structure, long[][] rows, int past) {
+        int batch = rows.length;
+        int length = rows[0].length;
         int total = past + length;
         Map<String, NpyArray> feeds = new LinkedHashMap<>();
         for (InputSpec input : inputs) {
             Role role = role(input, structure);
             switch (role) {
-                case TOKENS -> feeds.put(input.name(), NpyArray.ofLongs(tokens, 1, length));
+                case TOKENS -> {
+                    long[] tokens = new long[batch * length];
+                    for (int b = 0; b < batch; b++) {
+                        if (rows[b].length != length) {
+                            throw new IllegalArgumentException("rows of a batch must be equally long");
+                        }
+                        System.arraycopy(rows[b], 0, tokens, b * length, length);
+                    }
+                    feeds.put(input.name(), NpyArray.ofLongs(tokens, batch, length));
+                }
                 case MASK -> {
-                    long[] ones = new long[total];
+                    long[] ones = new long[batch * total];
                     Arrays.fill(ones, 1);
-                    feeds.put(input.name(), NpyArray.ofLongs(ones, 1, total));
+                    feeds.put(input.name(), NpyArray.ofLongs(ones, batch, total));
                 }
                 case POSITIONS -> {
-                    long[] positions = new long[length];
-                    for (int i = 0; i < length; i++) {
-                        positions[i] = past + i;
+                    long[] positions = new long[batch * length];
+                    for (int i = 0; i < positions.length; i++) {
+                        positions[i] = past + i % length;
                     }
-                    feeds.put(input.name(), NpyArray.ofLongs(positions, 1, length));
+                    feeds.put(input.name(), NpyArray.ofLongs(positions, batch, length));
                 }
                 case CACHE -> {
                     if (past == 0) {
-                        feeds.put(input.name(), NpyArray.ofFloats(new float[0], emptyCacheShape(input, structure)));
+                        long[] shape = emptyCacheShape(input, structure);
+                        shape[shape.length == 5 ? 1 : 0] = batch;
+                        feeds.put(input.name(), NpyArray.ofFloats(new float[0], shape));
                     }
                 }
-                case SEQLENS_K -> feeds.put(input.name(), NpyArray.ofLongs(new long[] {total - 1}, batchShape(input)));
+                case SEQLENS_K -> {
+                    long[] lengths = new long[input.rank() == 0 ? 1 : batch];
+                    Arrays.fill(lengths, total - 1);
+                    feeds.put(input.name(), NpyArray.ofLongs(lengths, input.rank() == 0 ? new long[0]
+                            : new long[] {lengths.length}));
+                }
                 case TOTAL_LENGTH -> feeds.put(input.name(), NpyArray.ofLongs(new long[] {total}, scalarShape(input)));
-                case TOKEN_TYPES -> feeds.put(input.name(), NpyArray.ofLongs(new long[length], 1, length));
+                case TOKEN_TYPES -> feeds.put(input.name(), NpyArray.ofLongs(new long[batch * length], batch, length));
                 case OTHER_INTEGER -> {
                     long[] shape = input.shape();
                     for (int axis = 0; axis < shape.length; axis++) {
-                        shape[axis] = shape[axis] >= 0 ? shape[axis] : axis == 1 ? length : 1;
+                        shape[axis] = shape[axis] >= 0 ? shape[axis] : axis == 0 ? batch : axis == 1 ? length : 1;
                     }
                     feeds.put(input.name(), NpyArray.ofLongs(new long[Math.toIntExact(
                             Arrays.stream(shape).reduce(1, Math::multiplyExact))], shape));

@@ -68,7 +68,9 @@ class RealModelIntegrationTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode report = JsonMapper.builder().build().readTree(dir.resolve("minilm-int4.report.json"));
-        assertThat(report.get("notes").toString()).contains("calibrated on the samples in");
+        assertThat(report.get("notes").toString()).contains("calibrated on the text " + lines);
+        assertThat(report.at("/calibrationText/windows").asInt()).as("every line").isEqualTo(64);
+        assertThat(report.at("/model/kind").asString()).isEqualTo("encoder");
         assertThat(report.get("tensors").toString()).contains("MatMulNBits GPTQ");
         // scored on random token ids, far from 64 templated sentences: calibration this narrow is not the point here
         assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThanOrEqualTo(0.95);

@@ -40,10 +40,14 @@ public final class TextTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer stream;
     private final HuggingFaceTokenizer lines;
 
+    private final long padId;
+
     private TextTokenizer(Path file, HuggingFaceTokenizer stream, HuggingFaceTokenizer lines) {
         this.file = file;
         this.stream = stream;
         this.lines = lines;
+        long[] pad = stream.encode("[PAD]").getIds();
+        this.padId = pad.length == 1 ? pad[0] : 0;
     }
 
     /**
@@ -73,6 +77,45 @@ public final class TextTokenizer implements AutoCloseable {
             }
             throw new UnsupportedTokenizerException(tokenizerJson, describe(e));
         }
+    }
+
+    /**
+     * @param tokenizerJson a Hugging Face {@code tokenizer.json}, read fully (not closed)
+     * @param maxLineLength as in {@link #read(Path, int)}
+     * @throws UnsupportedTokenizerException as {@link #read(Path, int)}
+     */
+    public static TextTokenizer read(java.io.InputStream tokenizerJson, int maxLineLength) throws IOException {
+        Path copy = Files.createTempFile("modelpress-tokenizer-", ".json");
+        try {
+            Files.copy(tokenizerJson, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return read(copy, maxLineLength);
+        } finally {
+            Files.deleteIfExists(copy);
+        }
+    }
+
+    /**
+     * Lines encoded as {@link #encodeLine} and padded to the longest, as {@code [size, longest]} arrays: padding takes
+     * the id of the tokenizer's {@code [PAD]} token (0 when it has none) and a 0 in the attention mask; token types are
+     * all 0.
+     *
+     * @throws IllegalArgumentException for an empty list
+     */
+    public TokenBatch encodeBatch(List<String> texts) {
+        if (texts.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one text");
+        }
+        List<long[]> encoded = texts.stream().map(this::encodeLine).toList();
+        int length = encoded.stream().mapToInt(ids -> ids.length).max().orElseThrow();
+        long[] inputIds = new long[texts.size() * length];
+        long[] attentionMask = new long[inputIds.length];
+        Arrays.fill(inputIds, padId);
+        for (int row = 0; row < encoded.size(); row++) {
+            long[] ids = encoded.get(row);
+            System.arraycopy(ids, 0, inputIds, row * length, ids.length);
+            Arrays.fill(attentionMask, row * length, row * length + ids.length, 1);
+        }
+        return new TokenBatch(texts.size(), length, inputIds, attentionMask, new long[inputIds.length]);
     }
 
     /** The token ids of {@code text} without special tokens, as a stream of a longer text would hold them. */

@@ -2,19 +2,8 @@ package com.modelpress.tokenizer;
 
 import java.nio.file.Path;
 
-/**
- * A {@code tokenizer.json} that cannot be used: missing, not one the Hugging Face library reads, or (for
- * {@link WordPieceTokenizer}) not a BERT-style WordPiece tokenizer.
- */
+/** A {@code tokenizer.json} that cannot be used: missing, or not one the Hugging Face library reads. */
 public final class UnsupportedTokenizerException extends RuntimeException {
-
-    /**
-     * @param field the JSON path of the offending entry, e.g. {@code model.type}
-     * @param value what was found there, nullable when the entry is missing
-     */
-    UnsupportedTokenizerException(String field, String value) {
-        super("unsupported tokenizer.json: " + field + " = " + value);
-    }
 
     /**
      * @param file   the tokenizer file as given

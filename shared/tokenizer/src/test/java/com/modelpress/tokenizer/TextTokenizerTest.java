@@ -22,25 +22,60 @@ class TextTokenizerTest {
     @TempDir
     Path dir;
 
+    /**
+     * all-MiniLM-L6-v2's WordPiece tokenizer.json; the expected ids were looked up by hand in its {@code model.vocab}
+     * ([CLS]=101, [SEP]=102, [PAD]=0, [UNK]=100).
+     */
     @Test
-    void wordPieceGivesTheIdsOfTheHandWrittenBertTokenizer() throws IOException {
+    void wordPieceNormalisesSplitsAndFramesLikeBert() throws IOException {
         Path json = resource("/all-minilm-l6-v2-tokenizer.json", "minilm.json");
-        WordPieceTokenizer reference;
-        try (InputStream in = Files.newInputStream(json)) {
-            reference = WordPieceTokenizer.read(in, WordPieceTokenizer.DEFAULT_MAX_LENGTH);
-        }
-        try (TextTokenizer tokenizer = TextTokenizer.read(json, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
-            // [CLS]=101 hello=7592 ,=1010 world=2088 !=999 [SEP]=102
+        try (TextTokenizer tokenizer = TextTokenizer.read(json, TextTokenizer.DEFAULT_MAX_LINE_LENGTH)) {
+            // hello=7592 ,=1010 world=2088 !=999
             assertThat(tokenizer.encodeLine("Hello, world!")).containsExactly(101, 7592, 1010, 2088, 999, 102);
-            assertThat(tokenizer.prefix()).containsExactly(101);
-            for (String sentence : List.of("Tokenization of embeddings", "The café's naïve résumé.",
-                    "A sentence that is a little longer, with punctuation; and numbers like 42 and 3.14!")) {
-                int[] expected = reference.encode(sentence);
-                assertThat(tokenizer.encodeLine(sentence)).containsExactly(java.util.Arrays.stream(expected)
-                        .asLongStream().toArray());
-            }
-            assertThat(tokenizer.encodeLine("word ".repeat(300))).hasSize(WordPieceTokenizer.DEFAULT_MAX_LENGTH)
+            // token=19204 ##ization=3989 of=1997 em=7861 ##bed=8270 ##ding=4667 ##s=2015
+            assertThat(tokenizer.encodeLine("Tokenization of embeddings"))
+                    .containsExactly(101, 19204, 3989, 1997, 7861, 8270, 4667, 2015, 102);
+            // cafe=7668 naive=15743 resume=13746: accents stripped, lowercased
+            assertThat(tokenizer.encodeLine("Café NAÏVE résumé")).containsExactly(101, 7668, 15743, 13746, 102);
+            // U+2603 SNOWMAN is a symbol, not punctuation: "snow☃man" stays one word, unknown as a whole
+            assertThat(tokenizer.encodeLine("snow☃man")).containsExactly(101, 100, 102);
+            assertThat(tokenizer.encodeLine("a ☃ b")).containsExactly(101, 1037, 100, 1038, 102);
+            // 日=1864 本=1876 語=1950: each CJK ideograph a word
+            assertThat(tokenizer.encodeLine("日本語")).containsExactly(101, 1864, 1876, 1950, 102);
+            // i=1045 don=2123 '=1005 t=1056 pay=3477 $=1002 5=1019 .=1012 99=5585
+            assertThat(tokenizer.encodeLine("I don't pay $5.99"))
+                    .containsExactly(101, 1045, 2123, 1005, 1056, 3477, 1002, 1019, 1012, 5585, 102);
+            // control characters dropped, Unicode spaces are spaces
+            assertThat(tokenizer.encodeLine("hello\u0000\tworld\u00A0!\u200B")).containsExactly(101, 7592, 2088, 999, 102);
+            // xx=22038 ##xx=20348; a word over tokenizer.json's 100-character limit is unknown
+            long[] hundred = tokenizer.encodeLine("x".repeat(100));
+            assertThat(hundred).hasSize(52);
+            assertThat(hundred[1]).isEqualTo(22038);
+            assertThat(hundred[50]).isEqualTo(20348);
+            assertThat(tokenizer.encodeLine("x".repeat(101))).containsExactly(101, 100, 102);
+            assertThat(tokenizer.encodeLine("word ".repeat(300))).hasSize(TextTokenizer.DEFAULT_MAX_LINE_LENGTH)
                     .endsWith(102);
+            assertThat(tokenizer.prefix()).containsExactly(101);
+        }
+        try (TextTokenizer short4 = TextTokenizer.read(json, 4)) {
+            assertThat(short4.encodeLine("hello world hello world")).containsExactly(101, 7592, 2088, 102);
+        }
+    }
+
+    @Test
+    void padsABatchToItsLongestTextWithThePadToken() throws IOException {
+        Path json = resource("/all-minilm-l6-v2-tokenizer.json", "minilm.json");
+        try (TextTokenizer tokenizer = TextTokenizer.read(json, TextTokenizer.DEFAULT_MAX_LINE_LENGTH)) {
+            TokenBatch batch = tokenizer.encodeBatch(List.of("Hello, world!", "hello"));
+
+            assertThat(batch.shape()).containsExactly(2, 6);
+            assertThat(batch.inputIds()).containsExactly(
+                    101, 7592, 1010, 2088, 999, 102,
+                    101, 7592, 102, 0, 0, 0);
+            assertThat(batch.attentionMask()).containsExactly(
+                    1, 1, 1, 1, 1, 1,
+                    1, 1, 1, 0, 0, 0);
+            assertThat(batch.tokenTypeIds()).containsOnly(0L).hasSize(12);
         }
     }
 

@@ -26,8 +26,9 @@ import java.util.List;
  *
  * <p>The native library ships inside DJL's jar (linux-x86_64, linux-aarch64, macOS arm64, Windows x86-64) and is
  * unpacked once into DJL's cache folder ({@code ~/.djl.ai}, or {@code $DJL_CACHE_DIR}/{@code $ENGINE_CACHE_DIR};
- * the system temp folder when the home folder is not writable). DJL is put in offline mode, so it never tries to
- * download anything (it would otherwise look for a CUDA build of the library on a machine with a GPU).
+ * the system temp folder when the home folder is not writable). DJL is put in offline mode and on the bundled CPU
+ * build ({@code RUST_FLAVOR=cpu}) unless the environment says otherwise, so it never tries to download anything (it
+ * would otherwise look for a CUDA build of the library on a machine with a GPU).
  *
  * <p>Thread-safe for encoding; {@link #close()} frees the native tokenizers.
  */
@@ -209,6 +210,10 @@ public final class TextTokenizer implements AutoCloseable {
         static synchronized void prepare() {
             if (System.getProperty("ai.djl.offline") == null) {
                 System.setProperty("ai.djl.offline", "true");
+            }
+            // the jar carries the CPU build only; any other flavour (a CUDA one on a GPU machine) would be downloaded
+            if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
+                System.setProperty("RUST_FLAVOR", "cpu");
             }
             boolean configured = System.getenv("DJL_CACHE_DIR") != null || System.getenv("ENGINE_CACHE_DIR") != null
                     || System.getProperty("DJL_CACHE_DIR") != null || System.getProperty("ENGINE_CACHE_DIR") != null;

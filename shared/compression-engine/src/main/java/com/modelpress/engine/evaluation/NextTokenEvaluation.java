@@ -31,8 +31,9 @@ import java.util.Map;
  * is the text's next token, or without a text the original's most likely token, the same for both models. The
  * prefill outputs are also compared vector by vector ({@link OutputComparison}) as for any model.
  *
- * <p>Both sessions are open at once (the original's logits are never stored); memory is the two sessions plus one
- * window's outputs. Thread-safe: no state.
+ * <p>Equal windows are stacked into batches ({@link #LOGITS_BUDGET}); both sessions are open at once and take turns per
+ * batch, so memory is the two sessions plus one batch's outputs (the original's prefill outputs and decode-step logits
+ * are held until the compressed model has run the batch). Thread-safe: no state.
  */
 final class NextTokenEvaluation {
 
@@ -68,7 +69,7 @@ final class NextTokenEvaluation {
 
             Run run = new Run(env, structure, inputs, specs(compressed), outputs, FidelityEvaluator.maskInput(inputs),
                     truthKnown, steps, progress);
-            for (Batch batch : batches(samples, structure, inputs, FidelityEvaluator.maskInput(inputs))) {
+            for (Batch batch : batches(samples, structure, FidelityEvaluator.maskInput(inputs))) {
                 run.window(original, compressed, batch, userInputs(settings), originalModel, compressedModel);
             }
             Latency latency = null;
@@ -132,8 +133,7 @@ final class NextTokenEvaluation {
      * Consecutive samples that are single prefill windows of the same shape with a mask of ones and an empty cache
      * are stacked into batches (within {@link #LOGITS_BUDGET} and {@link #MAX_BATCH}); any other sample runs alone.
      */
-    private static List<Batch> batches(Samples samples, ModelStructure structure, List<InputSpec> inputs,
-                                       String maskInput) {
+    private static List<Batch> batches(Samples samples, ModelStructure structure, String maskInput) {
         long vocabulary = structure.vocabulary() == null ? 1 : structure.vocabulary();
         List<Batch> batches = new ArrayList<>();
         List<Integer> group = new ArrayList<>();
@@ -141,7 +141,7 @@ final class NextTokenEvaluation {
         for (int index = 0; index < samples.samples().size(); index++) {
             Sample sample = samples.samples().get(index);
             if (!stackable(sample, structure, maskInput)) {
-                stack(samples, group, inputs, batches);
+                stack(samples, group, batches);
                 batches.add(new Batch(sample, List.of(), 1, false));
                 continue;
             }
@@ -150,12 +150,12 @@ final class NextTokenEvaluation {
             long length = sample.inputs().get(structure.tokenInput()).shape()[1];
             long fits = Math.max(1, Math.min(MAX_BATCH, LOGITS_BUDGET / Math.max(1, length * vocabulary)));
             if (!group.isEmpty() && (!shape.equals(groupShape) || group.size() >= fits)) {
-                stack(samples, group, inputs, batches);
+                stack(samples, group, batches);
             }
             group.add(index);
             groupShape = shape;
         }
-        stack(samples, group, inputs, batches);
+        stack(samples, group, batches);
         return batches;
     }
 
@@ -174,7 +174,7 @@ final class NextTokenEvaluation {
     }
 
     /** Adds the samples of {@code group} as one batch (and empties the group). */
-    private static void stack(Samples samples, List<Integer> group, List<InputSpec> inputs, List<Batch> batches) {
+    private static void stack(Samples samples, List<Integer> group, List<Batch> batches) {
         if (group.isEmpty()) {
             return;
         }

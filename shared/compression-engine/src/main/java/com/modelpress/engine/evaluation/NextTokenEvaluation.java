@@ -275,7 +275,7 @@ final class NextTokenEvaluation {
                 }
                 for (int step = 0; step < fed.length; step++) {
                     fed[step] = next.clone();
-                    result = step(original, originalInputs, result, tokens(next), length + step, originalModel);
+                    result = step(original, originalInputs, sample, result, tokens(next), length + step, originalModel);
                     float[] a = logits(result, originalModel, rows * vocabulary);
                     originalSteps.add(a);
                     for (int row = 0; row < rows; row++) {
@@ -299,7 +299,8 @@ final class NextTokenEvaluation {
                     positions[row] = row;
                 }
                 for (int step = 0; step < fed.length; step++) {
-                    result = step(compressed, compressedInputs, result, tokens(fed[step]), length + step, compressedModel);
+                    result = step(compressed, compressedInputs, sample, result, tokens(fed[step]), length + step,
+                            compressedModel);
                     float[] b = logits(result, compressedModel, rows * vocabulary);
                     long[] truth = new long[rows];
                     for (int row = 0; row < rows; row++) {
@@ -435,11 +436,18 @@ final class NextTokenEvaluation {
 
         /**
          * One decode step: a token per row after {@code past} tokens, the cache taken from {@code previous}, which is
-         * closed once the step ran (and left to the caller when it failed).
+         * closed once the step ran (and left to the caller when it failed); inputs the engine cannot make up (an
+         * encoder's hidden states) are carried over from the prefill.
          */
-        private OrtSession.Result step(OrtSession session, List<InputSpec> inputs, OrtSession.Result previous,
-                                       long[][] tokens, int past, Path model) throws OrtException {
-            Map<String, NpyArray> values = TokenFeeds.feeds(inputs, structure, tokens, past);
+        private OrtSession.Result step(OrtSession session, List<InputSpec> inputs, Sample prefill,
+                                       OrtSession.Result previous, long[][] tokens, int past, Path model)
+                throws OrtException {
+            Map<String, NpyArray> values = new LinkedHashMap<>(TokenFeeds.feeds(inputs, structure, tokens, past));
+            for (InputSpec input : inputs) {
+                if (TokenFeeds.role(input, structure) == TokenFeeds.Role.OTHER_FLOAT) {
+                    values.put(input.name(), prefill.inputs().get(input.name()));
+                }
+            }
             Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
             List<OnnxTensor> created = new ArrayList<>();
             try {

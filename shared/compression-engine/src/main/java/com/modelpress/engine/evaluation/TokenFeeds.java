@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * ({@code [1, kvHeads, 0, headDim]} in the cache's dtype); {@code seqlens_k} is the total length minus one and
  * {@code total_sequence_length} the total length (the inputs onnxruntime-genai's {@code GroupQueryAttention} graphs
  * may expose); names containing {@code type} or {@code segment} are zeros. Any other integer input is zeros and
- * any other float input is refused: the engine does not know what it means. Thread-safe: no state.
+ * any other float input is refused in a prefill: the engine does not know what it means. Thread-safe: no state.
  */
 final class TokenFeeds {
 
@@ -28,7 +28,7 @@ final class TokenFeeds {
     }
 
     /** The kind of value an input of a language model takes. */
-    enum Role { TOKENS, MASK, POSITIONS, CACHE, SEQLENS_K, TOTAL_LENGTH, TOKEN_TYPES, OTHER_INTEGER }
+    enum Role { TOKENS, MASK, POSITIONS, CACHE, SEQLENS_K, TOTAL_LENGTH, TOKEN_TYPES, OTHER_INTEGER, OTHER_FLOAT }
 
     static Role role(InputSpec input, ModelStructure structure) {
         String name = input.name().toLowerCase(Locale.ROOT);
@@ -39,8 +39,7 @@ final class TokenFeeds {
             return Role.CACHE;
         }
         if (input.isFloat()) {
-            throw new UnsupportedModelException("float input '" + input.name() + "' of a language model is neither a "
-                    + "KV-cache input nor anything else the engine can fill; pass samples with --inputs");
+            return Role.OTHER_FLOAT;
         }
         if (name.contains("seqlens")) {
             return Role.SEQLENS_K;
@@ -127,6 +126,13 @@ final class TokenFeeds {
                     feeds.put(input.name(), NpyArray.ofLongs(new long[Math.toIntExact(
                             Arrays.stream(shape).reduce(1, Math::multiplyExact))], shape));
                 }
+                case OTHER_FLOAT -> {
+                    // decode steps carry it over from the prefill; a prefill cannot make it up
+                    if (past == 0) {
+                        throw new UnsupportedModelException("float input '" + input.name() + "' of a language model is "
+                                + "neither a KV-cache input nor anything else the engine can fill; pass samples with --inputs");
+                    }
+                }
             }
         }
         return feeds;
@@ -151,6 +157,7 @@ final class TokenFeeds {
                 case TOTAL_LENGTH -> Arrays.toString(scalarShape(input)).replace(" ", "") + ": " + length;
                 case TOKEN_TYPES -> "[1," + length + "]: zeros";
                 case OTHER_INTEGER -> "zeros (integer input of unknown meaning)";
+                case OTHER_FLOAT -> "from the samples (float input of unknown meaning)";
                 case CACHE -> throw new IllegalStateException("cache inputs are described together");
             };
             lines.add(input.name() + " " + input.typeName() + " " + how);

@@ -1,6 +1,6 @@
 package com.modelpress.bench;
 
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TextTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -61,10 +61,10 @@ enum BenchModel {
         return extract(resourceStem + "-q.onnx", directory);
     }
 
-    /** @param maxLength as in {@link WordPieceTokenizer#read(InputStream, int)} */
-    WordPieceTokenizer tokenizer(int maxLength) throws IOException {
+    /** @param maxLength as in {@link TextTokenizer#read(InputStream, int)} */
+    TextTokenizer tokenizer(int maxLength) throws IOException {
         try (InputStream json = open(resourceStem + "-tokenizer.json")) {
-            return WordPieceTokenizer.read(json, maxLength);
+            return TextTokenizer.read(json, maxLength);
         }
     }
 

@@ -1,6 +1,6 @@
 package com.modelpress.bench;
 
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TextTokenizer;
 import com.modelpress.tokenizer.TokenBatch;
 import com.modelpress.tokenizer.TokenizedSamples;
 import java.io.IOException;
@@ -76,7 +76,7 @@ public final class FidelityBench {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         List<FidelityRow> rows = new ArrayList<>();
         for (BenchModel model : models) {
-            WordPieceTokenizer tokenizer = model.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
+            TextTokenizer tokenizer = model.tokenizer(TextTokenizer.DEFAULT_MAX_LINE_LENGTH);
             CalibrationSettings calibration = switch (calibrationMode) {
                 case "text" -> new CalibrationSettings(0, 0, TokenizedSamples.write(tokenizer, calibrationSentences,
                         WorkDirectory.emptied(work.resolve(model.id() + "-calibration"))));
@@ -141,7 +141,7 @@ public final class FidelityBench {
 
     private static String howMeasured(int sentences, int batch, int latencyRuns, int threads) {
         return sentences + " sentences in batches of " + batch + ", at most "
-                + WordPieceTokenizer.DEFAULT_MAX_LENGTH + " tokens each. Every model's embedding is the"
+                + TextTokenizer.DEFAULT_MAX_LINE_LENGTH + " tokens each. Every model's embedding is the"
                 + " attention-masked mean of its last hidden state. Latency: median of " + latencyRuns
                 + " runs of one batch after " + WARMUPS + " warm-ups with " + threads + " intra-op thread(s), the"
                 + " compressed and the fp32 model timed in alternation on a machine shared with other work."
@@ -153,7 +153,7 @@ public final class FidelityBench {
      * {@code auto} with the shipped int8 model's fidelity as its target: both measured by the engine on the
      * scored sentences (token vectors of the last hidden state), so the target is met on the same text.
      */
-    private static FidelityRow autoAtShippedFidelity(BenchModel model, WordPieceTokenizer tokenizer,
+    private static FidelityRow autoAtShippedFidelity(BenchModel model, TextTokenizer tokenizer,
                                                      CalibrationSettings calibration, Scoring scoring, Path fp32,
                                                      Path shipped, Path work, SentenceEmbedder reference,
                                                      float[][] referenceEmbeddings, Double fixedTarget) {
@@ -219,7 +219,7 @@ public final class FidelityBench {
     }
 
     /** Scores candidate model files against one reference model on the bench sentences. */
-    private record Scoring(OrtEnvironment environment, WordPieceTokenizer tokenizer, List<String> sentences,
+    private record Scoring(OrtEnvironment environment, TextTokenizer tokenizer, List<String> sentences,
                            int batch, int latencyRuns, int threads, boolean cls) {
 
         FidelityRow score(BenchModel model, String variant, SentenceEmbedder reference, float[][] referenceEmbeddings,

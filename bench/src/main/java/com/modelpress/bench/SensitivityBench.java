@@ -1,6 +1,6 @@
 package com.modelpress.bench;
 
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TextTokenizer;
 import com.modelpress.tokenizer.TokenizedSamples;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OrtEnvironment;
@@ -51,7 +51,7 @@ public final class SensitivityBench {
         BenchModel model = BenchModel.byId(arguments.list("model", List.of("minilm")).getFirst());
         Path out = arguments.path("out", Path.of("docs/BENCHMARKS.md"));
         Path work = WorkDirectory.emptied(arguments.path("work", Path.of("bench/target/sensitivity")));
-        WordPieceTokenizer tokenizer = model.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
+        TextTokenizer tokenizer = model.tokenizer(TextTokenizer.DEFAULT_MAX_LINE_LENGTH);
         List<String> all = Sentences.all();
         Path calibration = TokenizedSamples.write(tokenizer, all.subList(0, 160), work.resolve("calibration"));
         List<String> scored = all.subList(160, all.size());

@@ -1,6 +1,6 @@
 package com.modelpress.bench;
 
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TextTokenizer;
 import com.modelpress.tokenizer.TokenBatch;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -31,7 +31,7 @@ final class SentenceEmbedder implements AutoCloseable {
 
     private final OrtEnvironment environment;
     private final OrtSession session;
-    private final WordPieceTokenizer tokenizer;
+    private final TextTokenizer tokenizer;
     private final Set<String> inputNames;
     private final String outputName;
     private final boolean clsPooling;
@@ -43,13 +43,13 @@ final class SentenceEmbedder implements AutoCloseable {
      * @param threads     ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per physical core)
      * @throws IllegalArgumentException when the model has another signature
      */
-    SentenceEmbedder(OrtEnvironment environment, Path model, WordPieceTokenizer tokenizer, int threads)
+    SentenceEmbedder(OrtEnvironment environment, Path model, TextTokenizer tokenizer, int threads)
             throws OrtException {
         this(environment, model, tokenizer, threads, false);
     }
 
     /** @param clsPooling take the first token's vector ({@code [CLS]}, as bge is meant to be used) instead of the mean */
-    SentenceEmbedder(OrtEnvironment environment, Path model, WordPieceTokenizer tokenizer, int threads, boolean clsPooling)
+    SentenceEmbedder(OrtEnvironment environment, Path model, TextTokenizer tokenizer, int threads, boolean clsPooling)
             throws OrtException {
         this.clsPooling = clsPooling;
         if (threads < 0) {

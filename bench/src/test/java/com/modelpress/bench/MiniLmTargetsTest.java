@@ -1,6 +1,6 @@
 package com.modelpress.bench;
 
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TextTokenizer;
 import com.modelpress.tokenizer.TokenizedSamples;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -43,7 +43,7 @@ class MiniLmTargetsTest {
     static void embedWithFp32() throws IOException, OrtException {
         fp32 = BenchModel.MINILM.extractFp32(dir);
         List<String> all = Sentences.all();
-        calibration = TokenizedSamples.write(BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH),
+        calibration = TokenizedSamples.write(BenchModel.MINILM.tokenizer(TextTokenizer.DEFAULT_MAX_LINE_LENGTH),
                 all.subList(0, 160), dir.resolve("calibration"));
         sentences = all.subList(160, all.size());
         reference = embed(fp32);
@@ -75,7 +75,7 @@ class MiniLmTargetsTest {
 
     private static float[][] embed(Path model) throws IOException, OrtException {
         try (SentenceEmbedder embedder = new SentenceEmbedder(OrtEnvironment.getEnvironment(), model,
-                BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH), 0)) {
+                BenchModel.MINILM.tokenizer(TextTokenizer.DEFAULT_MAX_LINE_LENGTH), 0)) {
             return embedder.embed(sentences, 16);
         }
     }

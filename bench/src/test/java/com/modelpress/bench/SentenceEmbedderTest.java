@@ -1,6 +1,6 @@
 package com.modelpress.bench;
 
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.tokenizer.TextTokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -22,13 +22,13 @@ class SentenceEmbedderTest {
     static Path models;
 
     private static List<String> sentences;
-    private static WordPieceTokenizer tokenizer;
+    private static TextTokenizer tokenizer;
     private static float[][] fp32;
 
     @BeforeAll
     static void embedWithFp32() throws IOException, OrtException {
         sentences = Sentences.first(SENTENCES);
-        tokenizer = BenchModel.MINILM.tokenizer(WordPieceTokenizer.DEFAULT_MAX_LENGTH);
+        tokenizer = BenchModel.MINILM.tokenizer(TextTokenizer.DEFAULT_MAX_LINE_LENGTH);
         try (SentenceEmbedder embedder = new SentenceEmbedder(
                 OrtEnvironment.getEnvironment(), BenchModel.MINILM.extractFp32(models), tokenizer, 0)) {
             fp32 = embedder.embed(sentences, 16);

@@ -5,10 +5,11 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
-import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.evaluation.EvaluationSettings;
-import com.modelpress.tokenizer.TokenizedSamples;
-import com.modelpress.tokenizer.WordPieceTokenizer;
+import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.evaluation.TokenizedText;
+import com.modelpress.tokenizer.TextTokenizer;
+import com.modelpress.tokenizer.UnsupportedTokenizerException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -92,8 +93,26 @@ final class CompressCommand implements Callable<Integer> {
     Path inputsDir;
 
     @Option(names = "--samples", paramLabel = "N",
-            description = "Synthesised samples to evaluate on (default: ${DEFAULT-VALUE}; ignored with --inputs).")
-    int samples = DEFAULTS.samples();
+            description = "Synthesised samples to evaluate on (default: 8), or with --eval-text the windows "
+                    + "(decoder LMs) or lines (encoders) of the text (default: "
+                    + EvaluationSettings.DEFAULT_TEXT_WINDOWS + "); ignored with --inputs.")
+    Integer samples;
+
+    @Option(names = "--eval-text", paramLabel = "FILE",
+            description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
+                    + "--context tokens (perplexity, KL of next-token distributions, decode steps), encoders one "
+                    + "sample per line. Use other text than you calibrate on.")
+    Path evalText;
+
+    @Option(names = "--context", paramLabel = "N",
+            description = "Tokens per window of --eval-text/--calibration-text for decoder LMs, and the most tokens "
+                    + "per line for encoders (default: ${DEFAULT-VALUE}).")
+    int context = EvaluationSettings.DEFAULT_CONTEXT;
+
+    @Option(names = "--decode-steps", paramLabel = "N",
+            description = "Decoder LMs with a KV cache: decode steps after each prefill window, each model feeding its "
+                    + "own present back as past; 0 scores the prefill only (default: ${DEFAULT-VALUE}).")
+    int decodeSteps = EvaluationSettings.DEFAULT_DECODE_STEPS;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed for synthesised samples (default: ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed();
@@ -123,8 +142,15 @@ final class CompressCommand implements Callable<Integer> {
     Double minSqnr;
 
     @Option(names = "--max-kl", paramLabel = "K",
-            description = "auto: the KL divergence of every logits/probabilities output must stay at or below this.")
+            description = "auto: decoder LMs: the mean KL divergence of the next-token distributions (prefill and "
+                    + "decode steps) must stay at or below this; other models: the KL divergence of every "
+                    + "logits/probabilities output.")
     Double maxKl;
+
+    @Option(names = "--max-ppl-increase", paramLabel = "X",
+            description = "auto, decoder LMs with --eval-text: the perplexity on the text may grow by at most this "
+                    + "fraction, e.g. 0.01 for 1 %%.")
+    Double maxPplIncrease;
 
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "auto: how long the search may take, e.g. 90s, 10m, 1h (default: 10m).")
@@ -136,18 +162,21 @@ final class CompressCommand implements Callable<Integer> {
     Path calibrationDir;
 
     @Option(names = "--calibration-text", paramLabel = "FILE",
-            description = "int4: calibrate on these lines of text (one sample per non-empty line), tokenized with "
-                    + "--tokenizer. Use other text than you evaluate on.")
+            description = "int4: calibrate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read windows of "
+                    + "--context tokens, encoders one sample per non-empty line. Use other text than you evaluate on.")
     Path calibrationText;
 
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
-            description = "The model's Hugging Face tokenizer.json (BERT WordPiece), for --calibration-text.")
+            description = "The model's Hugging Face tokenizer.json (byte-level BPE, SentencePiece BPE or Unigram, "
+                    + "WordPiece), for --calibration-text and --eval-text.")
     Path tokenizerJson;
 
     @Option(names = "--calibration-samples", paramLabel = "N",
-            description = "int4: synthesised calibration samples when no --calibration folder is given; 0 turns "
-                    + "calibration off (default: ${DEFAULT-VALUE}).")
-    int calibrationSamples = CalibrationSettings.DEFAULT_SAMPLES;
+            description = "int4: synthesised calibration samples when no --calibration folder is given, 0 turns "
+                    + "calibration off (default: " + CalibrationSettings.DEFAULT_SAMPLES + "); with "
+                    + "--calibration-text the most windows (decoder LMs, default " + CalibrationSettings.DEFAULT_SAMPLES
+                    + ") or lines (encoders, default all) to use.")
+    Integer calibrationSamples;
 
     @Option(names = "--sensitivity", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored; "
@@ -163,7 +192,8 @@ final class CompressCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         CompressionMethod compression = method();
         ModelCompressor.Head lmHead = head();
-        EvaluationSettings evaluation = evaluation();
+        Texts texts = texts();
+        EvaluationSettings evaluation = evaluation(texts.evaluation());
         Path reportFile = reportFile();
         checkOutput();
         checkReport(reportFile);
@@ -176,7 +206,8 @@ final class CompressCommand implements Callable<Integer> {
         }
         FidelityReport result;
         try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
-            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation)).withHead(lmHead);
+            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation, texts.calibration()))
+                    .withHead(lmHead);
             result = (sensitivity ? compressor.measuringSensitivity() : compressor).compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {
             // a model that was written but not measured must not look like a finished result
@@ -198,14 +229,20 @@ final class CompressCommand implements Callable<Integer> {
                 rounding);
         try {
             if ("auto".equalsIgnoreCase(method)) {
-                if (minCosine == null && minSqnr == null && maxKl == null) {
-                    throw new ParameterException(spec.commandLine(),
-                            "--method auto needs a target: --min-cosine X, --min-sqnr DB and/or --max-kl K");
+                if (minCosine == null && minSqnr == null && maxKl == null && maxPplIncrease == null) {
+                    throw new ParameterException(spec.commandLine(), "--method auto needs a target: --min-cosine X, "
+                            + "--min-sqnr DB, --max-kl K and/or --max-ppl-increase X");
                 }
-                return CompressionMethod.auto(options, new CompressionMethod.Goal(minCosine, minSqnr, maxKl), budget);
+                if (maxPplIncrease != null && evalText == null) {
+                    throw new ParameterException(spec.commandLine(),
+                            "--max-ppl-increase needs --eval-text: perplexity is measured on text");
+                }
+                return CompressionMethod.auto(options,
+                        new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease), budget);
             }
-            if (minCosine != null || minSqnr != null || maxKl != null) {
-                throw new ParameterException(spec.commandLine(), "--min-cosine, --min-sqnr and --max-kl are targets of --method auto");
+            if (minCosine != null || minSqnr != null || maxKl != null || maxPplIncrease != null) {
+                throw new ParameterException(spec.commandLine(),
+                        "--min-cosine, --min-sqnr, --max-kl and --max-ppl-increase are targets of --method auto");
             }
             return CompressionMethod.of(method, options);
         } catch (IllegalArgumentException e) {
@@ -213,65 +250,87 @@ final class CompressCommand implements Callable<Integer> {
         }
     }
 
-    private CalibrationSettings calibration(EvaluationSettings evaluation) {
+    /** The texts tokenized with the model's tokenizer; each null when not given. */
+    private record Texts(TokenizedText calibration, TokenizedText evaluation) {}
+
+    /**
+     * Tokenizes {@code --calibration-text} and {@code --eval-text} with {@code --tokenizer}.
+     *
+     * @throws ParameterException    for a missing or misplaced option, or the same text given for both
+     * @throws InvalidModelException when a file cannot be read or the tokenizer cannot be used
+     */
+    private Texts texts() {
+        if (calibrationText != null && calibrationDir != null) {
+            throw new ParameterException(spec.commandLine(), "--calibration and --calibration-text exclude each other");
+        }
+        if (evalText != null && inputsDir != null) {
+            throw new ParameterException(spec.commandLine(), "--inputs and --eval-text exclude each other");
+        }
+        if (context < 2) {
+            throw new ParameterException(spec.commandLine(), "--context must be at least 2 tokens, was " + context);
+        }
+        if (decodeSteps < 0) {
+            throw new ParameterException(spec.commandLine(), "--decode-steps must not be negative, was " + decodeSteps);
+        }
+        if (calibrationText == null && evalText == null) {
+            if (tokenizerJson != null) {
+                throw new ParameterException(spec.commandLine(),
+                        "--tokenizer is only used with --calibration-text or --eval-text");
+            }
+            return new Texts(null, null);
+        }
+        if (tokenizerJson == null) {
+            throw new ParameterException(spec.commandLine(), (calibrationText != null ? "--calibration-text" : "--eval-text")
+                    + " needs --tokenizer tokenizer.json (the model's own Hugging Face tokenizer)");
+        }
+        try (TextTokenizer tokenizer = TextTokenizer.read(tokenizerJson, context)) {
+            TokenizedText calibration = calibrationText == null ? null : tokenize(tokenizer, "--calibration-text", calibrationText);
+            TokenizedText evaluation = evalText == null ? null : tokenize(tokenizer, "--eval-text", evalText);
+            if (calibration != null && evaluation != null && calibration.sha256().equals(evaluation.sha256())) {
+                throw new ParameterException(spec.commandLine(), ("--calibration-text %s and --eval-text %s are the same "
+                        + "text (sha256 %s): fidelity must be measured on text calibration did not see")
+                        .formatted(calibrationText, evalText, evaluation.sha256()));
+            }
+            return new Texts(calibration, evaluation);
+        } catch (UnsupportedTokenizerException e) {
+            throw new InvalidModelException(e.getMessage(), e);
+        }
+    }
+
+    private static TokenizedText tokenize(TextTokenizer tokenizer, String option, Path file) {
+        try {
+            return tokenizer.tokenize(file);
+        } catch (IOException | IllegalArgumentException e) {
+            String reason = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new InvalidModelException("cannot read %s %s: %s".formatted(option, file, reason), e);
+        }
+    }
+
+    private CalibrationSettings calibration(EvaluationSettings evaluation, TokenizedText text) {
         if (calibrationDir != null && inputsDir != null && calibrationDir.toAbsolutePath().normalize()
                 .equals(inputsDir.toAbsolutePath().normalize())) {
             throw new ParameterException(spec.commandLine(),
                     "--calibration and --inputs name the same folder; fidelity must be scored on samples calibration did not see");
         }
-        if (calibrationText != null) {
-            return new CalibrationSettings(0, 0, tokenizedCalibration());
-        }
-        if (tokenizerJson != null) {
-            throw new ParameterException(spec.commandLine(), "--tokenizer is only used with --calibration-text");
-        }
         try {
+            if (text != null) {
+                return CalibrationSettings.onText(text, calibrationSamples == null ? 0 : calibrationSamples, context);
+            }
+            int synthesised = calibrationSamples == null ? CalibrationSettings.DEFAULT_SAMPLES : calibrationSamples;
             return calibrationDir != null ? new CalibrationSettings(0, 0, calibrationDir)
-                    : new CalibrationSettings(calibrationSamples, CalibrationSettings.synthesised(evaluation.seed()).seed(), null);
+                    : new CalibrationSettings(synthesised, CalibrationSettings.synthesised(evaluation.seed()).seed(), null);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 
-    /** Tokenizes {@code --calibration-text} into a temporary sample folder, deleted when the JVM exits. */
-    private Path tokenizedCalibration() {
-        if (calibrationDir != null) {
-            throw new ParameterException(spec.commandLine(), "--calibration and --calibration-text exclude each other");
-        }
-        if (tokenizerJson == null) {
-            throw new ParameterException(spec.commandLine(), "--calibration-text needs --tokenizer tokenizer.json");
-        }
-        List<String> lines;
-        WordPieceTokenizer tokenizer;
+    private EvaluationSettings evaluation(TokenizedText text) {
         try {
-            lines = Files.readAllLines(calibrationText).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-            tokenizer = WordPieceTokenizer.read(tokenizerJson, WordPieceTokenizer.DEFAULT_MAX_LENGTH);
-        } catch (IOException | RuntimeException e) {
-            throw new ParameterException(spec.commandLine(), "cannot read --calibration-text or --tokenizer: " + e.getMessage(), e);
-        }
-        if (lines.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "--calibration-text " + calibrationText + " has no text");
-        }
-        try {
-            Path folder = Files.createTempDirectory("modelpress-calibration-text-");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(folder)));
-            return TokenizedSamples.write(tokenizer, lines, folder);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path folder) {
-        try {
-            ScratchSpace.deleteTree(folder);
-        } catch (IOException ignored) {
-            // best effort at exit: the folder is under the system temp directory
-        }
-    }
-
-    private EvaluationSettings evaluation() {
-        try {
-            return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig);
+            EvaluationSettings settings = new EvaluationSettings(samples == null ? DEFAULTS.samples() : samples, seed,
+                    inputsDir, latencyRuns, sessionConfig).withDecodeSteps(decodeSteps);
+            return text == null ? settings
+                    : settings.onText(text, samples == null ? EvaluationSettings.DEFAULT_TEXT_WINDOWS : samples, context);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

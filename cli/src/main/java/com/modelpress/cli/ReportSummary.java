@@ -45,7 +45,9 @@ record ReportSummary(Path input, Path output, Path reportFile) {
             line(text, "  nothing was compressed: the output is a copy of the input");
         }
 
+        model(text, report.model());
         text.append(System.lineSeparator());
+        languageModel(text, report);
         fidelity(text, report);
         text.append(System.lineSeparator());
         latency(text, report.latency());
@@ -64,10 +66,90 @@ record ReportSummary(Path input, Path output, Path reportFile) {
         return text.toString();
     }
 
+    /** One line on what the engine recognised, for language models. */
+    private static void model(StringBuilder text, FidelityReport.ModelInfo model) {
+        if (model == null || !(model.kind().equals("decoder-lm") || model.kind().equals("encoder"))) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        if (model.layers() != null) {
+            parts.add(model.layers() + " layers");
+        }
+        if (model.heads() != null || model.kvHeads() != null) {
+            String heads = (model.heads() == null ? "?" : model.heads().toString()) + " heads";
+            if (model.kvHeads() != null && !model.kvHeads().equals(model.heads())) {
+                heads += " (" + model.kvHeads() + " KV heads)";
+            }
+            parts.add(heads + (model.headDim() == null ? "" : " of " + model.headDim()));
+        }
+        if (model.vocabulary() != null) {
+            parts.add("vocabulary " + model.vocabulary() + (model.tiedEmbeddings() ? ", tied embeddings" : ""));
+        }
+        if (model.attention() != null) {
+            parts.add("attention: " + model.attention());
+        }
+        parts.add(model.kvCache().isEmpty() ? "no KV cache"
+                : "KV cache: " + model.kvCache().size() + " inputs (" + model.kvCache().getFirst().input() + " -> "
+                        + model.kvCache().getFirst().output() + ", …)");
+        line(text, "  model    %s: %s", model.kind(), String.join(", ", parts));
+    }
+
+    /** The next-token table of a decoder LM, with the llama.cpp levels beside it. */
+    private static void languageModel(StringBuilder text, FidelityReport report) {
+        FidelityReport.LanguageModelFidelity lm = report.languageModel();
+        if (lm == null) {
+            return;
+        }
+        FidelityReport.TextInfo eval = report.evaluation().text();
+        String on = eval != null
+                ? "%d windows of %d tokens from %s".formatted(lm.windows(), lm.context(), eval.file())
+                : "%d %s windows of %d tokens".formatted(lm.windows(), lm.source(), lm.context());
+        line(text, "next-token fidelity of '%s' on %s%s:", lm.logitsOutput(), on,
+                lm.decodeSteps() > 0 ? ", then %d decode steps each".formatted(lm.decodeSteps()) : "");
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("phase", "tokens", "PPL orig", "PPL comp", "ln ratio", "KL mean", "KL median", "KL p99",
+                "KL max", "same top-1", "top-5", "RMS dp", "like"));
+        phase(rows, "prefill", lm.prefill());
+        phase(rows, "decode", lm.decode());
+        List<Boolean> rightAligned = new ArrayList<>();
+        rows.getFirst().forEach(column -> rightAligned.add(!column.equals("phase") && !column.equals("like")));
+        table(text, rows, "  ", rightAligned);
+        line(text, "  llama.cpp mean KL / same top-1 (LLaMA 2 7B and 3 8B vs fp16, wikitext-2): %s",
+                lm.bands().stream().map(b -> "%s %s-%s / %s-%s%%".formatted(b.name(), general(b.klMeanLow()),
+                        general(b.klMeanHigh()), fixed(b.sameTop1Low() * 100, 1), fixed(b.sameTop1High() * 100, 1)))
+                        .collect(Collectors.joining(", ")));
+        if (report.calibrationText() != null) {
+            FidelityReport.TextInfo calibration = report.calibrationText();
+            line(text, "  calibrated on %d %s of %s (sha256 %s…); evaluated on %s (sha256 %s…)", calibration.windows(),
+                    report.model() != null && report.model().kind().equals("decoder-lm") ? "windows" : "lines",
+                    calibration.file(), calibration.sha256().substring(0, 12), eval == null ? "synthesised samples"
+                            : eval.file(), eval == null ? "-" : eval.sha256().substring(0, 12));
+        }
+        text.append(System.lineSeparator());
+    }
+
+    private static void phase(List<List<String>> rows, String name, FidelityReport.NextTokenFidelity phase) {
+        if (phase == null) {
+            return;
+        }
+        rows.add(List.of(name, Long.toString(phase.positions()), optional(phase.perplexityOriginal(), 3),
+                optional(phase.perplexityCompressed(), 3), phase.lnPerplexityRatio() == null ? "-"
+                        : String.format(Locale.ROOT, "%.5f", phase.lnPerplexityRatio()),
+                general(phase.klMean()), general(phase.klMedian()), general(phase.klP99()), general(phase.klMax()),
+                fixed(phase.sameTop1() * 100, 1) + "%", fixed(phase.top5Overlap() * 100, 1) + "%",
+                phase.rmsDeltaP() == null ? "-" : fixed(phase.rmsDeltaP() * 100, 2) + "%", phase.band()));
+    }
+
+    private static String optional(Double value, int significant) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%." + significant + "g", value);
+    }
+
     private static void fidelity(StringBuilder text, FidelityReport report) {
         FidelityReport.EvaluationInfo info = report.evaluation();
         if (info.source().equals("synthesised")) {
             line(text, "fidelity on %d synthesised samples (seed %d):", info.samples(), report.seed());
+        } else if (info.text() != null) {
+            line(text, "fidelity on %d samples from %s:", info.samples(), info.text().file());
         } else {
             line(text, "fidelity on %d samples from %s:", info.samples(), info.source());
         }

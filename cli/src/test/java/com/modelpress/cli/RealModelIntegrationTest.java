@@ -60,18 +60,26 @@ class RealModelIntegrationTest {
             }
         }
         Path lines = Files.writeString(dir.resolve("calibration.txt"), text);
+        Path scored = Files.writeString(dir.resolve("evaluation.txt"),
+                "A quiet morning in the harbour.\nThe results were better than expected.\nShe parked the bike outside.\n");
         Path output = dir.resolve("minilm-int4.onnx");
 
         CliRun run = CliRun.of("compress", model.toString(), "--method", "int4", "-o", output.toString(),
-                "--calibration-text", lines.toString(), "--tokenizer", tokenizer.toString(),
+                "--calibration-text", lines.toString(), "--eval-text", scored.toString(), "--tokenizer", tokenizer.toString(),
                 "--samples", "2", "--latency-runs", "0");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode report = JsonMapper.builder().build().readTree(dir.resolve("minilm-int4.report.json"));
-        assertThat(report.get("notes").toString()).contains("calibrated on the samples in");
+        assertThat(report.get("notes").toString()).contains("calibrated on the text " + lines);
+        assertThat(report.at("/calibrationText/windows").asInt()).as("every line").isEqualTo(64);
+        assertThat(report.at("/model/kind").asString()).isEqualTo("encoder");
         assertThat(report.get("tensors").toString()).contains("MatMulNBits GPTQ");
-        // scored on random token ids, far from 64 templated sentences: calibration this narrow is not the point here
+        // scored on two other sentences, one sample per line: calibration this narrow is not the point here
+        assertThat(report.at("/evaluation/source").asString()).isEqualTo("text");
+        assertThat(report.at("/evaluation/text/windows").asInt()).isEqualTo(2);
+        assertThat(report.at("/evaluation/text/sha256").asString()).isNotEqualTo(report.at("/calibrationText/sha256").asString());
         assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThanOrEqualTo(0.95);
+        assertThat(report.get("languageModel").isNull()).isTrue();
 
         CliRun missingTokenizer = CliRun.of("compress", model.toString(), "--method", "int4", "-o",
                 dir.resolve("other.onnx").toString(), "--calibration-text", lines.toString());

@@ -155,7 +155,7 @@ final class AutoSearch {
                     ProgressListener.NONE).run(source, candidate);
             EvaluationResult result = FidelityEvaluator.evaluate(input, candidate, evaluation, ProgressListener.NONE);
             double cosine = FidelityReport.worstCosineMean(result.outputs());
-            boolean meets = auto.goal().metBy(result.outputs());
+            boolean meets = auto.goal().metBy(result);
             trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
                     (double) outcome.compressedBytes() / outcome.originalBytes(), meets ? " (meets the target)" : ""));
             reportProgress();

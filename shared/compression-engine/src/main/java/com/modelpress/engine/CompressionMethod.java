@@ -59,14 +59,22 @@ public sealed interface CompressionMethod {
     /**
      * What {@code auto} must reach on the evaluation samples; every bound that is set must hold.
      *
-     * @param minCosine nullable: the worst output's mean cosine, in (0, 1]
-     * @param minSqnrDb nullable: the worst output's SQNR in dB
-     * @param maxKl     nullable: the largest KL divergence of a logits/probabilities output, positive
+     * @param minCosine       nullable: the worst output's mean cosine, in (0, 1]
+     * @param minSqnrDb       nullable: the worst output's SQNR in dB
+     * @param maxKl           nullable: positive; for a decoder LM the mean KL divergence of its next-token distributions
+     *                        (prefill and decode steps, each phase on its own), otherwise the largest KL divergence of a
+     *                        logits/probabilities output
+     * @param maxPplIncrease  nullable: positive; a decoder LM's perplexity on the evaluation text may grow by at most this
+     *                        fraction (0.01 = 1 %); needs an evaluation text
      */
-    record Goal(Double minCosine, Double minSqnrDb, Double maxKl) {
+    record Goal(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
         public Goal {
-            if (minCosine == null && minSqnrDb == null && maxKl == null) {
-                throw new IllegalArgumentException("auto needs a target: a minimum cosine, a minimum SQNR or a maximum KL");
+            if (minCosine == null && minSqnrDb == null && maxKl == null && maxPplIncrease == null) {
+                throw new IllegalArgumentException(
+                        "auto needs a target: a minimum cosine, a minimum SQNR, a maximum KL or a maximum perplexity increase");
+            }
+            if (maxPplIncrease != null && !(maxPplIncrease > 0)) {
+                throw new IllegalArgumentException("the allowed perplexity increase must be positive, was " + maxPplIncrease);
             }
             if (minCosine != null && !(minCosine > 0 && minCosine <= 1)) {
                 throw new IllegalArgumentException("the target cosine must be in (0, 1], was " + minCosine);
@@ -79,12 +87,41 @@ public sealed interface CompressionMethod {
             }
         }
 
-        /** Whether outputs measured by the engine meet every bound; a KL bound needs a logits output. */
-        public boolean metBy(java.util.List<com.modelpress.contracts.FidelityReport.OutputFidelity> outputs) {
-            if (minCosine != null && outputs.stream().anyMatch(o -> o.cosineMean() < minCosine)) {
+        public Goal(Double minCosine, Double minSqnrDb, Double maxKl) {
+            this(minCosine, minSqnrDb, maxKl, null);
+        }
+
+        /**
+         * Whether an evaluation meets every bound: KL and perplexity from the next-token metrics when the model is a
+         * decoder LM, else KL from the outputs; a perplexity bound needs perplexity measured on text.
+         */
+        public boolean metBy(com.modelpress.engine.evaluation.EvaluationResult result) {
+            var lm = result.languageModel();
+            if (lm == null) {
+                return maxPplIncrease == null && metBy(result.outputs());
+            }
+            if (!meetsCosineAndSqnr(result.outputs())) {
                 return false;
             }
-            if (minSqnrDb != null && outputs.stream().anyMatch(o -> o.sqnrDb() < minSqnrDb)) {
+            if (maxKl != null && java.util.stream.Stream.of(lm.prefill(), lm.decode())
+                    .anyMatch(phase -> phase != null && phase.klMean() > maxKl)) {
+                return false;
+            }
+            if (maxPplIncrease != null) {
+                Double ratio = lm.prefill() == null ? null : lm.prefill().lnPerplexityRatio();
+                return ratio != null && Math.exp(ratio) - 1 <= maxPplIncrease;
+            }
+            return true;
+        }
+
+        private boolean meetsCosineAndSqnr(java.util.List<com.modelpress.contracts.FidelityReport.OutputFidelity> outputs) {
+            return (minCosine == null || outputs.stream().allMatch(o -> o.cosineMean() >= minCosine))
+                    && (minSqnrDb == null || outputs.stream().allMatch(o -> o.sqnrDb() >= minSqnrDb));
+        }
+
+        /** Whether outputs measured by the engine meet every bound; a KL bound needs a logits output. */
+        public boolean metBy(java.util.List<com.modelpress.contracts.FidelityReport.OutputFidelity> outputs) {
+            if (!meetsCosineAndSqnr(outputs)) {
                 return false;
             }
             if (maxKl != null) {
@@ -104,6 +141,9 @@ public sealed interface CompressionMethod {
             }
             if (maxKl != null) {
                 parts.add(String.format(java.util.Locale.ROOT, "KL %.4f", maxKl));
+            }
+            if (maxPplIncrease != null) {
+                parts.add(String.format(java.util.Locale.ROOT, "perplexity +%.2f %%", 100 * maxPplIncrease));
             }
             return String.join(", ", parts);
         }

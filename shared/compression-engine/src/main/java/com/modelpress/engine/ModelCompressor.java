@@ -109,6 +109,12 @@ public final class ModelCompressor {
         if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
             throw new IllegalArgumentException("output %s is the input; write the compressed model elsewhere".formatted(output));
         }
+        if (calibration.text() != null && evaluation.text() != null
+                && calibration.text().sha256().equals(evaluation.text().sha256())) {
+            throw new IllegalArgumentException("the calibration text %s and the evaluation text %s are the same text "
+                    .formatted(calibration.text().file(), evaluation.text().file())
+                    + "(sha256 " + evaluation.text().sha256() + "); fidelity must be measured on text calibration did not see");
+        }
         List<StepTiming> timings = new ArrayList<>();
         long start = System.nanoTime();
         progress.onProgress("read", 0);
@@ -120,9 +126,14 @@ public final class ModelCompressor {
         List<String> calibrationNotes = new ArrayList<>();
         boolean calibrated = method instanceof CompressionMethod.Int4 int4 ? int4.calibrated()
                 : method instanceof CompressionMethod.Auto auto && auto.options().roundingUsesCalibration();
+        FidelityReport.TextInfo calibrationText = null;
         if (calibrated && calibration.enabled()) {
             moments = calibrate(source, progress, calibrationNotes);
             start = lap(timings, "calibrate", start);
+            calibrationText = calibration.textInfo(input).orElse(null);
+        } else if (calibration.text() != null) {
+            calibrationNotes.add("the calibration text %s was not used: %s does not calibrate"
+                    .formatted(calibration.text().file(), method.id()));
         }
         Compression.Outcome outcome;
         WeightPass finalPass;
@@ -200,8 +211,10 @@ public final class ModelCompressor {
                     result.info(), evaluation.seed(), result.sessionOptions(),
                     new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
                     timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(), sensitivityNotes,
-                            result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
-                            .flatMap(List::stream).toList(), sensitivity);
+                            result.languageModel() != null ? List.<String>of()
+                                    : result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
+                            .flatMap(List::stream).toList(), sensitivity, result.model(), result.languageModel(),
+                    calibrationText);
         } finally {
             if (decoded != null) {
                 decoded.close();
@@ -283,7 +296,10 @@ public final class ModelCompressor {
         }
         if (!statistics.isEmpty()) {
             long rows = statistics.values().stream().mapToLong(ActivationStatistics.SecondMoment::rows).max().orElse(0);
-            notes.add(calibration.dir() == null
+            notes.add(calibration.text() != null
+                    ? "calibrated on the text %s (sha256 %s…, %d activation rows)".formatted(calibration.text().file(),
+                            calibration.text().sha256().substring(0, 12), rows)
+                    : calibration.dir() == null
                     ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"
                             .formatted(calibration.samples(), calibration.seed(), rows)
                     : "calibrated on the samples in %s (%d activation rows)".formatted(calibration.dir(), rows));

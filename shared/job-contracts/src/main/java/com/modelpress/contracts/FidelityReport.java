@@ -27,6 +27,9 @@ import java.util.Map;
  * @param notes             human-readable remarks (skipped tensors summary, fallbacks)
  * @param sensitivity       compressed tensors ranked by measured sensitivity, most sensitive first; empty unless
  *                          asked for (it costs one evaluation per tensor)
+ * @param model             nullable (reports written before it existed): what kind of model the engine recognised
+ * @param languageModel     nullable: next-token fidelity, only for a recognised decoder LM
+ * @param calibrationText   nullable: the text calibration ran on, when it ran on text
  */
 public record FidelityReport(
         int schemaVersion,
@@ -46,8 +49,12 @@ public record FidelityReport(
         Versions versions,
         List<StepTiming> timings,
         List<String> notes,
-        List<TensorSensitivity> sensitivity) {
+        List<TensorSensitivity> sensitivity,
+        ModelInfo model,
+        LanguageModelFidelity languageModel,
+        TextInfo calibrationText) {
 
+    /** Unchanged by {@code model}, {@code languageModel} and {@code calibrationText}: fields added, none changed meaning. */
     public static final int SCHEMA_VERSION = 1;
 
     public FidelityReport {
@@ -68,6 +75,114 @@ public record FidelityReport(
         this(schemaVersion, method, options, inputSha256, outputSha256, nothingToCompress, sizes, bitsPerWeight, outputs,
                 tensors, latency, evaluation, seed, sessionOptions, versions, timings, notes, List.of());
     }
+
+    /** A report without model recognition or language-model metrics. */
+    public FidelityReport(int schemaVersion, String method, CompressionOptions options, String inputSha256,
+                          String outputSha256, boolean nothingToCompress, Sizes sizes, double bitsPerWeight,
+                          List<OutputFidelity> outputs, List<TensorReport> tensors, Latency latency,
+                          EvaluationInfo evaluation, long seed, Map<String, String> sessionOptions, Versions versions,
+                          List<StepTiming> timings, List<String> notes, List<TensorSensitivity> sensitivity) {
+        this(schemaVersion, method, options, inputSha256, outputSha256, nothingToCompress, sizes, bitsPerWeight, outputs,
+                tensors, latency, evaluation, seed, sessionOptions, versions, timings, notes, sensitivity, null, null, null);
+    }
+
+    /**
+     * What the engine recognised from the graph.
+     *
+     * @param kind           {@code decoder-lm} (logits over a vocabulary, causal: a KV cache, a causal attention op or a
+     *                       causal mask), {@code encoder} (token ids into an embedding table, not causal),
+     *                       {@code vision} (a float NCHW input into a Conv), {@code other}
+     * @param attention      nullable: {@code GroupQueryAttention}, {@code MultiHeadAttention}, {@code Attention} (contrib
+     *                       ops) or {@code subgraph} (plain MatMul/Softmax attention)
+     * @param layers         nullable: attention layers (KV-cache pairs per key/value, else attention ops or Softmax nodes)
+     * @param heads          nullable: query heads, when the graph says (contrib-op attribute or the query projection's width)
+     * @param kvHeads        nullable: key/value heads (the KV cache's second dimension, or the contrib-op attribute)
+     * @param headDim        nullable: size of one head (the KV cache's last dimension)
+     * @param vocabulary     nullable: rows of the embedding table (or the logits' last dimension)
+     * @param tiedEmbeddings the embedding table also feeds the LM head's MatMul/Gemm (directly or through Transpose)
+     * @param logitsOutput   nullable: the graph output holding next-token logits
+     * @param kvCache        graph input → output pairs that carry the KV cache ({@code past_key_values.N.key →
+     *                       present.N.key}); empty without a cache
+     */
+    public record ModelInfo(String kind, String attention, Integer layers, Integer heads, Integer kvHeads,
+                            Integer headDim, Long vocabulary, boolean tiedEmbeddings, String logitsOutput,
+                            List<KvCachePair> kvCache) {
+        public ModelInfo {
+            kvCache = kvCache == null ? List.of() : List.copyOf(kvCache);
+        }
+    }
+
+    /** @param input the graph input a cache tensor is fed through; @param output the graph output it comes back as */
+    public record KvCachePair(String input, String output) {}
+
+    /**
+     * A text file that evaluation or calibration ran on, tokenized with the model's tokenizer.
+     *
+     * @param file    the file name as given
+     * @param sha256  SHA-256 of the file's bytes, lowercase hex
+     * @param tokens  tokens in the whole text (decoders: one stream; encoders: all lines)
+     * @param windows how many windows (decoders) or lines (encoders) were used
+     * @param context tokens per window (decoders) or the longest line after truncation (encoders)
+     */
+    public record TextInfo(String file, String sha256, long tokens, int windows, int context) {}
+
+    /**
+     * How close the compressed decoder's next-token distributions stay to the original's (the metrics of llama.cpp's
+     * {@code perplexity --kl-divergence}), over real tokens only (positions an {@code attention_mask} marks as padding
+     * are left out), for the prefill windows and for the decode steps that follow them, each model running its own
+     * KV cache.
+     *
+     * @param logitsOutput the output scored
+     * @param source       {@code text} (true next tokens known), {@code synthesised} or the samples folder
+     * @param windows      prefill windows scored
+     * @param context      tokens per prefill window (the longest, when windows differ)
+     * @param decodeSteps  decode steps after each window (0 without a KV cache or when turned off)
+     * @param prefill      the distributions the prefill pass computes, one per window position
+     * @param decode       nullable: the distributions after each decode step (present fed back as past)
+     * @param bands        llama.cpp reference points the numbers are placed against, strongest first
+     */
+    public record LanguageModelFidelity(String logitsOutput, String source, int windows, int context, int decodeSteps,
+                                        NextTokenFidelity prefill, NextTokenFidelity decode, List<ReferenceBand> bands) {
+        public LanguageModelFidelity {
+            bands = bands == null ? List.of() : List.copyOf(bands);
+        }
+    }
+
+    /**
+     * Next-token fidelity over one phase. KL divergence is KL(original ‖ compressed) of the softmax distributions, in
+     * nats, computed from log-softmax in double precision.
+     *
+     * @param positions            distributions compared
+     * @param perplexityOriginal   nullable (no true next tokens): exp(mean negative log-likelihood of the true next
+     *                             token) under the original
+     * @param perplexityCompressed nullable: the same under the compressed model
+     * @param lnPerplexityRatio    nullable: ln(PPL compressed / PPL original) = the mean NLL difference
+     * @param klMean               mean KL divergence
+     * @param klMedian             median KL divergence
+     * @param klP99                99th percentile KL divergence (nearest rank)
+     * @param klMax                largest KL divergence
+     * @param sameTop1             fraction of positions where both models' most likely token is the same, in [0, 1]
+     * @param top5Overlap          mean fraction of the original's 5 most likely tokens among the compressed model's 5
+     * @param rmsDeltaP            nullable: root mean square of p_compressed(true token) − p_original(true token)
+     * @param band                 the llama.cpp quantization level whose typical mean KL this phase's mean KL is within
+     *                             ({@code Q8_0}, {@code Q6_K}, {@code Q4_K_M}), or {@code worse than Q4_K_M}
+     */
+    public record NextTokenFidelity(long positions, Double perplexityOriginal, Double perplexityCompressed,
+                                    Double lnPerplexityRatio, double klMean, double klMedian, double klP99, double klMax,
+                                    double sameTop1, double top5Overlap, Double rmsDeltaP, String band) {}
+
+    /**
+     * A llama.cpp quantization level and what its {@code perplexity --kl-divergence} measured (LLaMA 2 7B and LLaMA 3
+     * 8B against fp16 on wikitext-2; the first value is the smaller of the two models' numbers).
+     *
+     * @param name         {@code Q8_0}, {@code Q6_K}, {@code Q4_K_M}
+     * @param klMeanLow    mean KL of the model that lost less
+     * @param klMeanHigh   mean KL of the model that lost more
+     * @param sameTop1Low  same top-1 of the model that lost more, in [0, 1]
+     * @param sameTop1High same top-1 of the model that lost less
+     */
+    public record ReferenceBand(String name, double klMeanLow, double klMeanHigh, double sameTop1Low,
+                                double sameTop1High) {}
 
     /**
      * How much compressing one tensor alone (the rest left as in the original) costs the model's outputs.
@@ -142,10 +257,15 @@ public record FidelityReport(
      * @param source      {@code synthesised} or the folder the samples came from
      * @param samples     number of samples evaluated
      * @param description how inputs were built, one entry per model input
+     * @param text        nullable: the evaluation text, when the samples were cut from one
      */
-    public record EvaluationInfo(String source, int samples, List<String> description) {
+    public record EvaluationInfo(String source, int samples, List<String> description, TextInfo text) {
         public EvaluationInfo {
             description = List.copyOf(description);
+        }
+
+        public EvaluationInfo(String source, int samples, List<String> description) {
+            this(source, samples, description, null);
         }
     }
 

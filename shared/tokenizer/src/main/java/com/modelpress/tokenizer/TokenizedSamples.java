@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Writes text as an engine sample folder ({@code --inputs} / {@code --calibration} layout): one sub-folder per
- * line, unpadded, batch of one, with {@code input_ids}, {@code attention_mask} and {@code token_type_ids}.
+ * line, encoded with {@link TextTokenizer#encodeLine} (special tokens, truncation), unpadded, batch of one, with
+ * {@code input_ids}, {@code attention_mask} and {@code token_type_ids}.
  */
 public final class TokenizedSamples {
 
@@ -18,17 +19,13 @@ public final class TokenizedSamples {
     }
 
     /** @return {@code folder}, holding {@code NNNN/input_ids.npy}, {@code attention_mask.npy}, {@code token_type_ids.npy} */
-    public static Path write(WordPieceTokenizer tokenizer, List<String> sentences, Path folder) throws IOException {
+    public static Path write(TextTokenizer tokenizer, List<String> sentences, Path folder) throws IOException {
         for (int i = 0; i < sentences.size(); i++) {
-            int[] ids = tokenizer.encode(sentences.get(i));
-            long[] tokens = new long[ids.length];
+            long[] ids = tokenizer.encodeLine(sentences.get(i));
             long[] mask = new long[ids.length];
-            for (int t = 0; t < ids.length; t++) {
-                tokens[t] = ids[t];
-                mask[t] = 1;
-            }
+            java.util.Arrays.fill(mask, 1);
             Path sample = Files.createDirectories(folder.resolve("%04d".formatted(i)));
-            Npy.write(sample.resolve("input_ids.npy"), NpyArray.ofLongs(tokens, 1, ids.length));
+            Npy.write(sample.resolve("input_ids.npy"), NpyArray.ofLongs(ids, 1, ids.length));
             Npy.write(sample.resolve("attention_mask.npy"), NpyArray.ofLongs(mask, 1, ids.length));
             Npy.write(sample.resolve("token_type_ids.npy"), NpyArray.ofLongs(new long[ids.length], 1, ids.length));
         }

@@ -1,13 +1,15 @@
 package com.modelpress.tokenizer;
 
-/** A {@code tokenizer.json} that is not a BERT-style WordPiece tokenizer this bench can reproduce. */
+import java.nio.file.Path;
+
+/** A {@code tokenizer.json} that cannot be used: missing, or not one the Hugging Face library reads. */
 public final class UnsupportedTokenizerException extends RuntimeException {
 
     /**
-     * @param field the JSON path of the offending entry, e.g. {@code model.type}
-     * @param value what was found there, nullable when the entry is missing
+     * @param file   the tokenizer file as given
+     * @param reason why it cannot be used, one line
      */
-    UnsupportedTokenizerException(String field, String value) {
-        super("unsupported tokenizer.json: " + field + " = " + value);
+    UnsupportedTokenizerException(Path file, String reason) {
+        super("cannot use the tokenizer " + file + ": " + reason);
     }
 }

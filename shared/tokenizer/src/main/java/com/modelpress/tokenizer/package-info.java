@@ -1,5 +1,7 @@
 /**
- * Text to model inputs: a BERT WordPiece tokenizer read from a Hugging Face {@code tokenizer.json}, and the
- * writer that turns lines of text into engine sample folders (for calibration or evaluation).
+ * Text to model inputs with the model's own Hugging Face {@code tokenizer.json}, of any kind, through the Hugging Face
+ * {@code tokenizers} library (DJL's binding): {@link com.modelpress.tokenizer.TextTokenizer} makes the engine's
+ * {@link com.modelpress.engine.evaluation.TokenizedText} and padded batches; {@link com.modelpress.tokenizer.TokenizedSamples}
+ * writes lines as engine sample folders.
  */
 package com.modelpress.tokenizer;

@@ -104,9 +104,7 @@ public final class ActivationStatistics {
             for (NodeInfo input : session.getInputInfo().values()) {
                 inputs.add(InputSpec.of(input));
             }
-            Samples samples = settings.dir() == null
-                    ? SyntheticInputs.synthesise(inputs, GraphFacts.read(source.file()), settings.samples(), settings.seed())
-                    : SampleFolders.load(settings.dir(), inputs);
+            Samples samples = settings.samples(inputs, GraphFacts.read(source.file()));
             Set<String> produced = new LinkedHashSet<>(names);
             produced.retainAll(session.getOutputNames());
             int done = 0;

@@ -1,16 +1,23 @@
 package com.modelpress.engine.evaluation;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where calibration activations come from. Calibration samples are never the evaluation samples: synthesised
- * ones use their own seed, and a calibration folder is a different folder from {@code --inputs}.
+ * ones use their own seed, a calibration folder is a different folder from {@code --inputs}, and a calibration
+ * text must not be the evaluation text ({@link com.modelpress.engine.ModelCompressor} refuses equal digests).
  *
- * @param samples number of synthesised samples (ignored when {@code dir} is set); 0 disables calibration
+ * @param samples number of synthesised samples (ignored when {@code dir} is set); with {@code text}, the most windows
+ *                (decoders) or lines (encoders) to take from it, 0 for the default ({@value #DEFAULT_SAMPLES} windows,
+ *                every line); 0 without either disables calibration
  * @param seed    seed for synthesised samples
  * @param dir     nullable: a folder in the {@code --inputs} layout (one sub-folder per sample of {@code .npy} files)
+ * @param text    nullable: a text tokenized with the model's tokenizer; decoders read it as prefill windows of
+ *                {@code context} tokens, encoders one sample per line
+ * @param context tokens per window for decoders
  */
-public record CalibrationSettings(int samples, long seed, Path dir) {
+public record CalibrationSettings(int samples, long seed, Path dir, TokenizedText text, int context) {
 
     public static final int DEFAULT_SAMPLES = 64;
 
@@ -18,6 +25,21 @@ public record CalibrationSettings(int samples, long seed, Path dir) {
         if (samples < 0) {
             throw new IllegalArgumentException("calibration samples must not be negative, was " + samples);
         }
+        if (dir != null && text != null) {
+            throw new IllegalArgumentException("calibrate on a folder of samples or on a text, not both");
+        }
+        if (context < 2) {
+            throw new IllegalArgumentException("a calibration window needs at least 2 tokens, was " + context);
+        }
+    }
+
+    public CalibrationSettings(int samples, long seed, Path dir) {
+        this(samples, seed, dir, null, EvaluationSettings.DEFAULT_CONTEXT);
+    }
+
+    /** Calibration on up to {@code windows} windows (or lines) of {@code text}; 0 for the default. */
+    public static CalibrationSettings onText(TokenizedText text, int windows, int context) {
+        return new CalibrationSettings(windows, 0, null, java.util.Objects.requireNonNull(text, "text"), context);
     }
 
     /** Synthesised calibration that never shares a sample with an evaluation seeded with {@code evaluationSeed}. */
@@ -30,6 +52,34 @@ public record CalibrationSettings(int samples, long seed, Path dir) {
     }
 
     public boolean enabled() {
-        return dir != null || samples > 0;
+        return dir != null || text != null || samples > 0;
+    }
+
+    /**
+     * The calibration text as it is read for {@code model}: windows (decoders) or lines (encoders) and context;
+     * empty without a text.
+     *
+     * @throws com.modelpress.engine.InvalidModelException when the model file is not ONNX
+     */
+    public java.util.Optional<com.modelpress.contracts.FidelityReport.TextInfo> textInfo(java.nio.file.Path model) {
+        return text == null ? java.util.Optional.empty()
+                : java.util.Optional.of(textInfo(GraphFacts.read(model).structure()));
+    }
+
+    private com.modelpress.contracts.FidelityReport.TextInfo textInfo(ModelStructure structure) {
+        return TextSamples.info(structure, text, context, 0, textSamples(structure));
+    }
+
+    /** Decoders read {@value #DEFAULT_SAMPLES} windows unless told otherwise; encoders every line. */
+    private int textSamples(ModelStructure structure) {
+        return samples > 0 || !structure.isDecoder() ? samples : DEFAULT_SAMPLES;
+    }
+
+    /** The calibration samples for a model with these inputs: synthesised, from the folder, or cut from the text. */
+    Samples samples(List<InputSpec> inputs, GraphFacts facts) {
+        if (text != null) {
+            return TextSamples.of(inputs, facts, text, context, 0, textSamples(facts.structure()));
+        }
+        return dir == null ? SyntheticInputs.synthesise(inputs, facts, samples, seed) : SampleFolders.load(dir, inputs);
     }
 }

@@ -1,7 +1,9 @@
 package com.modelpress.engine.evaluation;
 
 import com.modelpress.contracts.FidelityReport.EvaluationInfo;
+import com.modelpress.contracts.FidelityReport.LanguageModelFidelity;
 import com.modelpress.contracts.FidelityReport.Latency;
+import com.modelpress.contracts.FidelityReport.ModelInfo;
 import com.modelpress.contracts.FidelityReport.OutputFidelity;
 
 import java.util.List;
@@ -15,9 +17,12 @@ import java.util.Map;
  * @param sessionOptions every ONNX Runtime session setting both models ran under, to reproduce the run
  * @param info           where the inputs came from and how each was built
  * @param notes          human-readable remarks: outputs left out and why; empty when there are none
+ * @param model          what kind of model the original is, from its graph; never null
+ * @param languageModel  nullable: next-token fidelity, only for a decoder LM
  */
 public record EvaluationResult(List<OutputFidelity> outputs, Latency latency, Map<String, String> sessionOptions,
-                               EvaluationInfo info, List<String> notes) {
+                               EvaluationInfo info, List<String> notes, ModelInfo model,
+                               LanguageModelFidelity languageModel) {
 
     public EvaluationResult {
         outputs = List.copyOf(outputs);

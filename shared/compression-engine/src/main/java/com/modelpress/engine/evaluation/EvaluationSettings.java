@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * How to compare an original and a compressed model.
  *
- * @param samples        number of synthesised samples (ignored when {@code inputsDir} is set)
+ * @param samples        number of synthesised samples, or with {@code text} the most windows (decoders) or lines
+ *                       (encoders) to take from it (ignored when {@code inputsDir} is set)
  * @param seed           seed for synthesised inputs
  * @param inputsDir      nullable: a folder with one sub-folder per sample holding {@code <input-name>.npy}
  * @param latencyRuns    timed runs per model for latency (0 = do not measure)
@@ -14,13 +15,32 @@ import java.util.Map;
  *                       {@code session.qdq_matmulnbits_accuracy_level}
  * @param executionProvider where both models run (and latency is measured); chosen once per process with
  *                       {@link ExecutionProviderSelection}; never null
+ * @param text           nullable: evaluate on this text (tokenized with the model's tokenizer) instead of
+ *                       synthesised samples; excludes {@code inputsDir}
+ * @param context        tokens per prefill window of a decoder LM on text, at least 2
+ * @param decodeSteps    decode steps a decoder LM with a KV cache runs after each prefill window, 0 for none
  */
 public record EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns,
-                                 Map<String, String> sessionConfig, ExecutionProvider executionProvider) {
+                                 Map<String, String> sessionConfig, ExecutionProvider executionProvider,
+                                 TokenizedText text, int context, int decodeSteps) {
+
+    /** Tokens per prefill window on text unless asked otherwise. */
+    public static final int DEFAULT_CONTEXT = 128;
+    /** Decode steps after each prefill window unless asked otherwise. */
+    public static final int DEFAULT_DECODE_STEPS = 32;
+    /** Windows of an evaluation text unless asked otherwise. */
+    public static final int DEFAULT_TEXT_WINDOWS = 24;
 
     /** Settings that run on CPU. */
     public EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns, Map<String, String> sessionConfig) {
         this(samples, seed, inputsDir, latencyRuns, sessionConfig, ExecutionProvider.CPU);
+    }
+
+    /** Settings without an evaluation text. */
+    public EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns, Map<String, String> sessionConfig,
+                              ExecutionProvider executionProvider) {
+        this(samples, seed, inputsDir, latencyRuns, sessionConfig, executionProvider, null, DEFAULT_CONTEXT,
+                DEFAULT_DECODE_STEPS);
     }
 
     public EvaluationSettings {
@@ -34,16 +54,39 @@ public record EvaluationSettings(int samples, long seed, Path inputsDir, int lat
         if (executionProvider == null) {
             throw new IllegalArgumentException("executionProvider must not be null");
         }
+        if (text != null && inputsDir != null) {
+            throw new IllegalArgumentException("evaluate on a folder of samples or on a text, not both");
+        }
+        if (context < 2) {
+            throw new IllegalArgumentException("a window needs at least 2 tokens, was " + context);
+        }
+        if (decodeSteps < 0) {
+            throw new IllegalArgumentException("decode steps must not be negative, was " + decodeSteps);
+        }
     }
 
     /** These settings with latency not measured. */
     public EvaluationSettings withoutLatency() {
-        return new EvaluationSettings(samples, seed, inputsDir, 0, sessionConfig, executionProvider);
+        return new EvaluationSettings(samples, seed, inputsDir, 0, sessionConfig, executionProvider, text, context,
+                decodeSteps);
     }
 
     /** These settings on another execution provider. */
     public EvaluationSettings withExecutionProvider(ExecutionProvider provider) {
-        return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, provider);
+        return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, provider, text, context,
+                decodeSteps);
+    }
+
+    /** These settings scoring up to {@code windows} windows of {@code text}, {@code context} tokens each. */
+    public EvaluationSettings onText(TokenizedText text, int windows, int context) {
+        return new EvaluationSettings(windows, seed, null, latencyRuns, sessionConfig, executionProvider,
+                java.util.Objects.requireNonNull(text, "text"), context, decodeSteps);
+    }
+
+    /** These settings with {@code steps} decode steps after each prefill window of a decoder LM. */
+    public EvaluationSettings withDecodeSteps(int steps) {
+        return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, executionProvider, text,
+                context, steps);
     }
 
     public static EvaluationSettings defaults() {

@@ -29,8 +29,10 @@ import java.util.TreeMap;
  * Runs an original and a compressed model with ONNX Runtime (CPU, or CUDA when the settings say so) on the same inputs and measures how far the
  * compressed model's outputs are from the original's (see {@link OutputComparison} for the metrics).
  *
- * <p>Inputs come from {@link EvaluationSettings#inputsDir()} ({@link SampleFolders}) or are synthesised from
- * the original's input signature ({@link SyntheticInputs}); the same seed gives the same metrics. Vectors at
+ * <p>Inputs come from {@link EvaluationSettings#inputsDir()} ({@link SampleFolders}), from an evaluation text
+ * ({@link TextSamples}), or are synthesised from the original's input signature ({@link SyntheticInputs}); the same
+ * seed gives the same metrics. A decoder LM ({@link ModelStructure}) is scored by {@link NextTokenEvaluation} instead:
+ * prefill windows and decode steps, next-token distributions compared position by position. Vectors at
  * positions where an input named {@code attention_mask} is 0 are left out of outputs shaped
  * {@code [batch, sequence, …, last]} whose first two dimensions match the mask's. Outputs whose last dimension
  * is at least 2 and whose name contains {@code logit}, {@code prob} or {@code score}, or which come straight out
@@ -68,6 +70,13 @@ public final class FidelityEvaluator {
         GraphFacts facts = GraphFacts.read(originalModel);
         Map<String, String> recorded = new LinkedHashMap<>();
         progress.onProgress(PROGRESS_STEP, 0);
+        if (facts.structure().isDecoder()) {
+            try {
+                return NextTokenEvaluation.evaluate(env, originalModel, compressedModel, facts, settings, progress);
+            } catch (OrtException e) {
+                throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
+            }
+        }
         try (SessionOptions options = sessionOptions(env, settings, recorded)) {
             Progress counter = new Progress(progress);
             Baseline baseline = baseline(env, originalModel, facts, options, settings, counter);
@@ -86,8 +95,8 @@ public final class FidelityEvaluator {
             List<String> notes = new ArrayList<>(original.notes());
             List<OutputFidelity> outputs = comparisons.results(notes);
             progress.onProgress(PROGRESS_STEP, 1);
-            return new EvaluationResult(outputs, latency, recorded,
-                    new EvaluationInfo(samples.source(), samples.samples().size(), samples.description()), notes);
+            return new EvaluationResult(outputs, latency, recorded, new EvaluationInfo(samples.source(),
+                    samples.samples().size(), samples.description(), samples.text()), notes, facts.structure().info(), null);
         } catch (OrtException e) {
             throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
         }
@@ -104,9 +113,7 @@ public final class FidelityEvaluator {
             for (NodeInfo input : session.getInputInfo().values()) {
                 inputs.add(InputSpec.of(input));
             }
-            Samples samples = settings.inputsDir() == null
-                    ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed())
-                    : SampleFolders.load(settings.inputsDir(), inputs);
+            Samples samples = NextTokenEvaluation.samples(inputs, facts, settings);
             int timedRuns = settings.latencyRuns() > 0 ? WARM_UP_RUNS + settings.latencyRuns() : 0;
             counter.expect(2 * (samples.samples().size() + timedRuns));
             OriginalRun original = runOriginal(env, session, originalModel, samples, settings, counter);
@@ -298,7 +305,7 @@ public final class FidelityEvaluator {
     }
 
     /** Median wall time of {@code latencyRuns} runs of the first sample after warm-up, in ms; 0 when not asked for. */
-    private static double latency(OrtEnvironment env, OrtSession session, Path model, Samples samples,
+    static double latency(OrtEnvironment env, OrtSession session, Path model, Samples samples,
                                   EvaluationSettings settings, Progress progress) throws OrtException {
         if (settings.latencyRuns() == 0) {
             return 0;
@@ -323,7 +330,7 @@ public final class FidelityEvaluator {
         return median / 1e6;
     }
 
-    private static SessionOptions sessionOptions(OrtEnvironment env, EvaluationSettings settings,
+    static SessionOptions sessionOptions(OrtEnvironment env, EvaluationSettings settings,
                                                  Map<String, String> recorded) throws OrtException {
         SessionOptions options = new SessionOptions();
         try {
@@ -350,7 +357,7 @@ public final class FidelityEvaluator {
         }
     }
 
-    private static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
+    static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {
@@ -358,7 +365,7 @@ public final class FidelityEvaluator {
         }
     }
 
-    private static boolean isFloat(TensorInfo tensor) {
+    static boolean isFloat(TensorInfo tensor) {
         return switch (tensor.type) {
             case FLOAT, DOUBLE, FLOAT16, BFLOAT16 -> true;
             case INT8, INT16, INT32, INT64, UINT8, BOOL, STRING, UNKNOWN -> false;
@@ -366,7 +373,7 @@ public final class FidelityEvaluator {
     }
 
     /** The input named like {@code attention_mask}, or null. */
-    private static String maskInput(List<InputSpec> inputs) {
+    static String maskInput(List<InputSpec> inputs) {
         return inputs.stream().map(InputSpec::name)
                 .filter(name -> name.toLowerCase(Locale.ROOT).contains("attention_mask"))
                 .findFirst().orElse(null);
@@ -475,7 +482,7 @@ public final class FidelityEvaluator {
     }
 
     /** Counts model runs and reports the fraction done. */
-    private static final class Progress {
+    static final class Progress {
 
         private final ProgressListener listener;
         private int total = 1;
@@ -491,7 +498,11 @@ public final class FidelityEvaluator {
         }
 
         void advance() {
-            done++;
+            advance(1);
+        }
+
+        void advance(int runs) {
+            done += runs;
             listener.onProgress(PROGRESS_STEP, Math.min(1, (double) done / total));
         }
     }

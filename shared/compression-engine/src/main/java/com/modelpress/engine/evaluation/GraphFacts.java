@@ -24,12 +24,13 @@ import java.util.Set;
 
 /**
  * What the evaluator reads from a model's main graph besides its signature: the vocabulary size behind each
- * token-id input, and which graph outputs come straight out of a Softmax or LogSoftmax.
+ * token-id input, which graph outputs come straight out of a Softmax or LogSoftmax, and what kind of model it is.
  *
  * @param vocabularies   by graph input name; only inputs that index a constant embedding table
  * @param softmaxOutputs names of graph outputs produced by {@code Softmax}/{@code LogSoftmax}
+ * @param structure      the model's kind and, for language models, its attention and KV cache
  */
-record GraphFacts(Map<String, Vocabulary> vocabularies, Set<String> softmaxOutputs) {
+record GraphFacts(Map<String, Vocabulary> vocabularies, Set<String> softmaxOutputs, ModelStructure structure) {
 
     /** Ops an id input may pass through, unchanged in value, on its way to an embedding {@code Gather}. */
     private static final Set<String> VALUE_PRESERVING = Set.of(
@@ -101,7 +102,7 @@ record GraphFacts(Map<String, Vocabulary> vocabularies, Set<String> softmaxOutpu
                 softmaxOutputs.add(node.getOutput(0));
             }
         }
-        return new GraphFacts(vocabularies, softmaxOutputs);
+        return new GraphFacts(vocabularies, softmaxOutputs, ModelStructure.of(graph, vocabularies));
     }
 
     /** The smallest table indexed on axis 0 by a {@code Gather} fed by {@code input}, directly or via value-preserving ops. */

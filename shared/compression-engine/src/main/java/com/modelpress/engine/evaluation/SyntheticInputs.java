@@ -26,6 +26,10 @@ import java.util.StringJoiner;
  * {@value #IMAGE_SIZE}; {@code batch} or {@code N} → 1. Otherwise by position: the second dimension of a
  * per-token integer input (ids, mask, type, position) → {@value #SEQUENCE_LENGTH}, the last two dimensions of
  * a rank-4 float input (NCHW images) → {@value #IMAGE_SIZE}, anything else (the batch first of all) → 1.
+ *
+ * <p>A decoder LM ({@link ModelStructure#isDecoder()}) gets prefill windows instead: {@value #SEQUENCE_LENGTH} token
+ * ids uniform in [0, vocab) with an empty KV cache and inputs to match ({@link TokenFeeds}), so that the mask, the
+ * positions and the cache agree.
  */
 final class SyntheticInputs {
 
@@ -40,6 +44,9 @@ final class SyntheticInputs {
 
     /** @param count number of samples, at least 1 */
     static Samples synthesise(List<InputSpec> inputs, GraphFacts facts, int count, long seed) {
+        if (facts.structure().isDecoder()) {
+            return decoderWindows(inputs, facts, count, seed);
+        }
         Map<String, Long> namedDims = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         List<String> description = new ArrayList<>();
@@ -67,6 +74,24 @@ final class SyntheticInputs {
             samples.add(new Sample("synthesised-" + index, values));
         }
         return new Samples(samples, "synthesised", description);
+    }
+
+    private static Samples decoderWindows(List<InputSpec> inputs, GraphFacts facts, int count, long seed) {
+        ModelStructure structure = facts.structure();
+        long vocabulary = structure.vocabulary() == null ? FALLBACK_VOCABULARY : structure.vocabulary();
+        List<Sample> samples = new ArrayList<>();
+        for (int index = 0; index < count; index++) {
+            Random random = new Random(seed * 0x9E3779B97F4A7C15L + index);
+            long[] tokens = new long[SEQUENCE_LENGTH];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = random.nextLong(vocabulary);
+            }
+            samples.add(new Sample("synthesised-" + index, TokenFeeds.feeds(inputs, structure, tokens, 0)));
+        }
+        String tokens = "token ids uniform in [0, %d) (vocab from %s)".formatted(vocabulary,
+                structure.vocabulary() == null ? "nowhere: assumed" : "Gather '"
+                        + facts.vocabularies().get(structure.tokenInput()).table() + "'");
+        return new Samples(samples, "synthesised", TokenFeeds.describe(inputs, structure, tokens, SEQUENCE_LENGTH));
     }
 
     private static Kind kind(InputSpec input) {

@@ -95,6 +95,11 @@ final class GraphBuilder {
                 .addAllAttribute(attributes));
     }
 
+    /** Adds a node as given (another domain, several outputs). */
+    void addNode(NodeProto node) {
+        graph.addNode(node);
+    }
+
     void addInitializer(TensorProto tensor) {
         graph.addInitializer(tensor);
     }

@@ -1,0 +1,555 @@
+package com.modelpress.engine.evaluation;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.TensorInfo;
+import com.modelpress.contracts.FidelityReport.EvaluationInfo;
+import com.modelpress.contracts.FidelityReport.LanguageModelFidelity;
+import com.modelpress.contracts.FidelityReport.Latency;
+import com.modelpress.contracts.FidelityReport.OutputFidelity;
+import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.ProgressListener;
+import com.modelpress.engine.UnsupportedModelException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Evaluates a compressed decoder LM against its original the way LLM users judge one: both models run side by side
+ * on the same prefill windows (text or synthesised), their next-token distributions are compared at every real
+ * position ({@link NextTokenStats}), and then, when the model has a KV cache, each model runs {@code decodeSteps}
+ * decode steps after each window feeding its own {@code present} outputs back as {@code past} inputs — the token fed
+ * is the text's next token, or without a text the original's most likely token, the same for both models. The
+ * prefill outputs are also compared vector by vector ({@link OutputComparison}) as for any model.
+ *
+ * <p>Equal windows are stacked into batches ({@link #LOGITS_BUDGET}); both sessions are open at once and take turns per
+ * batch, so memory is the two sessions plus one batch's outputs (the original's prefill outputs and decode-step logits
+ * are held until the compressed model has run the batch). Thread-safe: no state.
+ */
+final class NextTokenEvaluation {
+
+    private NextTokenEvaluation() {
+    }
+
+    /** The samples a decoder is scored on: cut from the text, loaded from the folder, or synthesised. */
+    static Samples samples(List<InputSpec> inputs, GraphFacts facts, EvaluationSettings settings) {
+        if (settings.text() != null) {
+            int continuation = facts.structure().hasCache() && facts.structure().isDecoder() ? settings.decodeSteps() + 1 : 1;
+            return TextSamples.of(inputs, facts, settings.text(), settings.context(), continuation, settings.samples());
+        }
+        return settings.inputsDir() == null ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed())
+                : SampleFolders.load(settings.inputsDir(), inputs);
+    }
+
+    static EvaluationResult evaluate(OrtEnvironment env, Path originalModel, Path compressedModel, GraphFacts facts,
+                                     EvaluationSettings settings, ProgressListener listener) throws OrtException {
+        ModelStructure structure = facts.structure();
+        Map<String, String> recorded = new LinkedHashMap<>();
+        try (SessionOptions options = FidelityEvaluator.sessionOptions(env, settings, recorded);
+             OrtSession original = FidelityEvaluator.open(env, "the model", originalModel, options);
+             OrtSession compressed = FidelityEvaluator.open(env, "the compressed model", compressedModel, options)) {
+            List<InputSpec> inputs = specs(original);
+            List<String> outputs = floatOutputs(original);
+            checkSignature(original, compressed, compressedModel, outputs);
+            Samples samples = samples(inputs, facts, settings);
+            boolean truthKnown = !samples.source().equals("synthesised");
+            int steps = structure.hasCache() ? settings.decodeSteps() : 0;
+            int timedRuns = settings.latencyRuns() > 0 ? FidelityEvaluator.WARM_UP_RUNS + settings.latencyRuns() : 0;
+            FidelityEvaluator.Progress progress = new FidelityEvaluator.Progress(listener);
+            progress.expect(2 * (samples.samples().size() + timedRuns));
+
+            Run run = new Run(env, structure, inputs, specs(compressed), outputs, FidelityEvaluator.maskInput(inputs),
+                    truthKnown, steps, progress);
+            for (Batch batch : batches(samples, structure, FidelityEvaluator.maskInput(inputs))) {
+                run.window(original, compressed, batch, userInputs(settings), originalModel, compressedModel);
+            }
+            Latency latency = null;
+            if (settings.latencyRuns() > 0) {
+                double originalMs = FidelityEvaluator.latency(env, original, originalModel, samples, settings, progress);
+                double compressedMs = FidelityEvaluator.latency(env, compressed, compressedModel, samples, settings, progress);
+                latency = new Latency(originalMs, compressedMs, compressedMs / originalMs, settings.latencyRuns(),
+                        settings.executionProvider().name());
+            }
+            List<String> notes = new ArrayList<>();
+            original.getOutputInfo().forEach((name, info) -> {
+                if (!outputs.contains(name)) {
+                    notes.add("output '" + name + "' (" + info.getInfo() + ") not compared: only float tensors are");
+                }
+            });
+            List<OutputFidelity> fidelity = run.outputFidelity(notes);
+            LanguageModelFidelity lm = new LanguageModelFidelity(structure.logitsOutput(), samples.source(),
+                    samples.samples().size(), run.longestWindow, run.decoded > 0 ? steps : 0, run.prefill.result(),
+                    run.decode.result(), ReferenceBands.LLAMA_CPP);
+            notes.add(("next-token fidelity of '%s': %d prefill positions in %d windows%s; KL(original ‖ compressed) "
+                    + "from log-softmax in double precision").formatted(structure.logitsOutput(),
+                    run.prefill.positions(), samples.samples().size(), run.decoded == 0
+                            ? (structure.hasCache() ? ", no decode steps" : ", no decode steps (no KV cache)")
+                            : ", then %d decode steps after each of %d windows, each model feeding its own present back as past (%s)"
+                                    .formatted(steps, run.decoded, truthKnown ? "the text's next tokens"
+                                            : "the original's most likely token fed to both")));
+            if (run.skippedDecode > 0) {
+                notes.add(run.skippedDecode + " samples had padding, a batch over one or a filled cache: no decode steps after them");
+            }
+            listener.onProgress(FidelityEvaluator.PROGRESS_STEP, 1);
+            return new EvaluationResult(fidelity, latency, recorded, new EvaluationInfo(samples.source(),
+                    samples.samples().size(), samples.description(), samples.text()), notes, structure.info(), lm);
+        }
+    }
+
+    /** Floats of one batch's logits at most: bounds the heap a batch takes (both models' logits are held). */
+    static final long LOGITS_BUDGET = 1L << 24;
+    /** Windows per batch at most. */
+    static final int MAX_BATCH = 32;
+
+    /**
+     * Windows run together, their samples stacked along the batch axis.
+     *
+     * @param sample        the stacked inputs
+     * @param continuations per row, the tokens after it in the text (empty when not known)
+     * @param samples       how many samples were stacked
+     * @param decodable     one row per sample, a mask of ones and an empty cache: decode steps can follow
+     */
+    private record Batch(Sample sample, List<long[]> continuations, int samples, boolean decodable) {
+
+        int size() {
+            return samples;
+        }
+
+        long[] continuation(int row) {
+            return row < continuations.size() ? continuations.get(row) : new long[0];
+        }
+    }
+
+    /**
+     * Consecutive samples that are single prefill windows of the same shape with a mask of ones and an empty cache
+     * are stacked into batches (within {@link #LOGITS_BUDGET} and {@link #MAX_BATCH}); any other sample runs alone.
+     */
+    private static List<Batch> batches(Samples samples, ModelStructure structure, String maskInput) {
+        long vocabulary = structure.vocabulary() == null ? 1 : structure.vocabulary();
+        List<Batch> batches = new ArrayList<>();
+        List<Integer> group = new ArrayList<>();
+        Map<String, List<Long>> groupShape = null;
+        for (int index = 0; index < samples.samples().size(); index++) {
+            Sample sample = samples.samples().get(index);
+            if (!stackable(sample, structure, maskInput)) {
+                stack(samples, group, batches);
+                batches.add(new Batch(sample, List.of(), 1, false));
+                continue;
+            }
+            Map<String, List<Long>> shape = new LinkedHashMap<>();
+            sample.inputs().forEach((name, array) -> shape.put(name, Arrays.stream(array.shape()).boxed().toList()));
+            long length = sample.inputs().get(structure.tokenInput()).shape()[1];
+            long fits = Math.max(1, Math.min(MAX_BATCH, LOGITS_BUDGET / Math.max(1, length * vocabulary)));
+            if (!group.isEmpty() && (!shape.equals(groupShape) || group.size() >= fits)) {
+                stack(samples, group, batches);
+            }
+            group.add(index);
+            groupShape = shape;
+        }
+        stack(samples, group, batches);
+        return batches;
+    }
+
+    private static boolean stackable(Sample sample, ModelStructure structure, String maskInput) {
+        long[] tokens = sample.inputs().get(structure.tokenInput()).shape();
+        if (tokens.length != 2 || tokens[0] != 1) {
+            return false;
+        }
+        for (NpyArray array : sample.inputs().values()) {
+            if (array.shape().length > 0 && array.shape()[array.shape().length == 5 ? 1 : 0] != 1) {
+                return false;
+            }
+        }
+        boolean ones = maskInput == null || Arrays.stream(sample.inputs().get(maskInput).toLongs()).allMatch(v -> v == 1);
+        return ones && structure.cache().stream().allMatch(pair -> sample.inputs().get(pair.past()).elements() == 0);
+    }
+
+    /** Adds the samples of {@code group} as one batch (and empties the group). */
+    private static void stack(Samples samples, List<Integer> group, List<Batch> batches) {
+        if (group.isEmpty()) {
+            return;
+        }
+        List<Sample> members = group.stream().map(samples.samples()::get).toList();
+        List<long[]> continuations = group.stream().map(samples::continuation).toList();
+        Map<String, NpyArray> stacked = new LinkedHashMap<>();
+        for (String name : members.getFirst().inputs().keySet()) {
+            NpyArray first = members.getFirst().inputs().get(name);
+            long[] shape = first.shape();
+            if (shape.length == 0 || members.size() == 1) {
+                stacked.put(name, first);
+                continue;
+            }
+            int axis = shape.length == 5 ? 1 : 0;
+            shape[axis] = members.size();
+            java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+            members.forEach(member -> data.writeBytes(member.inputs().get(name).data()));
+            stacked.put(name, new NpyArray(first.descr(), shape, data.toByteArray()));
+        }
+        String name = members.size() == 1 ? members.getFirst().name()
+                : members.getFirst().name() + " … " + members.getLast().name();
+        batches.add(new Batch(new Sample(name, stacked), continuations, members.size(), true));
+        group.clear();
+    }
+
+    private static boolean userInputs(EvaluationSettings settings) {
+        return settings.inputsDir() != null;
+    }
+
+    /** One evaluation's accumulators, fed window by window. */
+    private static final class Run {
+
+        private final OrtEnvironment env;
+        private final ModelStructure structure;
+        private final List<InputSpec> originalInputs;
+        private final List<InputSpec> compressedInputs;
+        private final List<String> outputs;
+        private final String maskInput;
+        private final boolean truthKnown;
+        private final int steps;
+        private final FidelityEvaluator.Progress progress;
+        private final Map<String, OutputComparison> comparisons = new LinkedHashMap<>();
+        private final Map<String, Long> masked = new LinkedHashMap<>();
+        private final NextTokenStats prefill = new NextTokenStats();
+        private final NextTokenStats decode = new NextTokenStats();
+        private int longestWindow;
+        private int decoded;
+        private int skippedDecode;
+
+        Run(OrtEnvironment env, ModelStructure structure, List<InputSpec> originalInputs,
+            List<InputSpec> compressedInputs, List<String> outputs, String maskInput, boolean truthKnown, int steps,
+            FidelityEvaluator.Progress progress) {
+            this.env = env;
+            this.structure = structure;
+            this.originalInputs = originalInputs;
+            this.compressedInputs = compressedInputs;
+            this.outputs = outputs;
+            this.maskInput = maskInput;
+            this.truthKnown = truthKnown;
+            this.steps = steps;
+            this.progress = progress;
+        }
+
+        /**
+         * One batch of windows: the original's prefill and decode steps first (its logits kept, the tokens it was fed
+         * noted), then the compressed model's on the same tokens, compared as they come. The two sessions take turns
+         * per batch, not per step: interleaving them step by step makes each one's idle thread pool spin against the
+         * other's work.
+         */
+        void window(OrtSession original, OrtSession compressed, Batch batch, boolean userInputs, Path originalModel,
+                    Path compressedModel) throws OrtException {
+            Sample sample = batch.sample();
+            long[] shape = sample.inputs().get(structure.tokenInput()).shape();
+            int rows = Math.toIntExact(shape[0]);
+            int length = Math.toIntExact(shape[1]);
+            longestWindow = Math.max(longestWindow, length);
+            boolean decodes = steps > 0 && batch.decodable();
+            if (steps > 0 && !decodes) {
+                skippedDecode += batch.size();
+            }
+            long[][] fed = new long[decodes ? steps : 0][rows];
+            List<float[]> originalSteps = new ArrayList<>();
+            Map<String, Output> originalOutputs;
+            OrtSession.Result result;
+            try (Feeds feeds = Feeds.of(env, original, sample)) {
+                result = runOrFail(original, feeds, originalModel, sample, userInputs);
+            }
+            int vocabulary;
+            try {
+                originalOutputs = read(result);
+                float[] logits = originalOutputs.get(structure.logitsOutput()).values();
+                vocabulary = logits.length / Math.max(1, rows * length);
+                long[] next = new long[rows];
+                for (int row = 0; row < rows; row++) {
+                    long[] continuation = batch.continuation(row);
+                    next[row] = truthKnown && continuation.length > 0 ? continuation[0]
+                            : NextTokenStats.argmax(logits, (row * length + length - 1) * vocabulary, vocabulary);
+                }
+                for (int step = 0; step < fed.length; step++) {
+                    fed[step] = next.clone();
+                    result = step(original, originalInputs, sample, result, tokens(next), length + step, originalModel);
+                    float[] a = logits(result, originalModel, rows * vocabulary);
+                    originalSteps.add(a);
+                    for (int row = 0; row < rows; row++) {
+                        long[] continuation = batch.continuation(row);
+                        next[row] = truthKnown && step + 1 < continuation.length ? continuation[step + 1]
+                                : NextTokenStats.argmax(a, row * vocabulary, vocabulary);
+                    }
+                }
+            } finally {
+                result.close();
+            }
+            progress.advance(batch.size());
+
+            try (Feeds feeds = Feeds.of(env, compressed, sample)) {
+                result = runOrFail(compressed, feeds, compressedModel, sample, false);
+            }
+            try {
+                compare(batch, originalOutputs, read(result));
+                int[] positions = new int[rows];
+                for (int row = 0; row < rows; row++) {
+                    positions[row] = row;
+                }
+                for (int step = 0; step < fed.length; step++) {
+                    result = step(compressed, compressedInputs, sample, result, tokens(fed[step]), length + step,
+                            compressedModel);
+                    float[] b = logits(result, compressedModel, rows * vocabulary);
+                    long[] truth = new long[rows];
+                    for (int row = 0; row < rows; row++) {
+                        long[] continuation = batch.continuation(row);
+                        truth[row] = truthKnown && step + 1 < continuation.length ? continuation[step + 1] : -1;
+                    }
+                    decode.add(originalSteps.get(step), b, vocabulary, positions, truth);
+                }
+            } finally {
+                result.close();
+            }
+            progress.advance(batch.size());
+            if (fed.length > 0) {
+                decoded += rows;
+            }
+        }
+
+        private static long[][] tokens(long[] next) {
+            long[][] rows = new long[next.length][];
+            for (int row = 0; row < next.length; row++) {
+                rows[row] = new long[] {next[row]};
+            }
+            return rows;
+        }
+
+        /** One output of one run: its shape and values, widened to float. */
+        private record Output(long[] shape, float[] values) {}
+
+        private Map<String, Output> read(OrtSession.Result result) {
+            Map<String, Output> values = new LinkedHashMap<>();
+            for (String name : outputs) {
+                OnnxTensor tensor = (OnnxTensor) result.get(name).orElseThrow();
+                values.put(name, new Output(tensor.getInfo().getShape(), OrtTensors.floats(tensor).orElseThrow()));
+            }
+            return values;
+        }
+
+        /** Compares the prefill outputs, and the logits position by position. */
+        private void compare(Batch batch, Map<String, Output> original, Map<String, Output> compressed) {
+            Sample sample = batch.sample();
+            for (String name : outputs) {
+                Output a = original.get(name);
+                Output b = compressed.get(name);
+                long[] shape = a.shape();
+                if (!Arrays.equals(shape, b.shape())) {
+                    throw new UnsupportedModelException("output '" + name + "' is " + Arrays.toString(b.shape())
+                            + " in the compressed model but " + Arrays.toString(shape) + " in the original, on sample "
+                            + sample.name());
+                }
+                if (a.values().length == 0) {
+                    continue;
+                }
+                int length = shape.length == 0 ? 1 : Math.toIntExact(shape[shape.length - 1]);
+                boolean distribution = name.equals(structure.logitsOutput());
+                OutputComparison comparison = comparisons.computeIfAbsent(name,
+                        n -> new OutputComparison(n, distribution, false));
+                boolean[] keep = keep(shape, sample);
+                if (keep != null) {
+                    long dropped = 0;
+                    for (boolean kept : keep) {
+                        dropped += kept ? 0 : 1;
+                    }
+                    masked.merge(name, dropped, Long::sum);
+                }
+                comparison.add(a.values(), b.values(), length, keep);
+            }
+            Output logits = original.get(structure.logitsOutput());
+            if (logits == null || logits.shape().length != 3) {
+                throw new UnsupportedModelException("logits output '" + structure.logitsOutput() + "' is not a float "
+                        + "tensor [batch, sequence, vocabulary]" + (logits == null ? "" : ": " + Arrays.toString(logits.shape())));
+            }
+            nextTokens(batch, logits.values(), compressed.get(structure.logitsOutput()).values(), logits.shape());
+        }
+
+        /** Adds every real position of the prefill to the prefill statistics. */
+        private void nextTokens(Batch batch, float[] originalLogits, float[] compressedLogits, long[] shape) {
+            Sample sample = batch.sample();
+            int rows = Math.toIntExact(shape[0]);
+            int length = Math.toIntExact(shape[1]);
+            int vocabulary = Math.toIntExact(shape[2]);
+            long[] ids = sample.inputs().get(structure.tokenInput()).toLongs();
+            long[] mask = maskInput == null ? null : sample.inputs().get(maskInput).toLongs();
+            int maskLength = mask == null ? 0 : mask.length / rows;
+            List<Integer> positions = new ArrayList<>();
+            List<Long> truth = new ArrayList<>();
+            for (int b = 0; b < rows; b++) {
+                long[] continuation = batch.continuation(b);
+                for (int t = 0; t < length; t++) {
+                    if (!real(mask, maskLength, length, b, t)) {
+                        continue;
+                    }
+                    positions.add(b * length + t);
+                    long next = -1;
+                    if (truthKnown && t + 1 < length && real(mask, maskLength, length, b, t + 1)) {
+                        next = ids[b * length + t + 1];
+                    } else if (truthKnown && t == length - 1 && continuation.length > 0) {
+                        next = continuation[0];
+                    }
+                    truth.add(next);
+                }
+            }
+            prefill.add(originalLogits, compressedLogits, vocabulary,
+                    positions.stream().mapToInt(Integer::intValue).toArray(),
+                    truth.stream().mapToLong(Long::longValue).toArray());
+        }
+
+        private boolean real(long[] mask, int maskLength, int length, int b, int t) {
+            // the current tokens are the last `length` positions of the mask (past tokens come first)
+            return mask == null || mask[b * maskLength + maskLength - length + t] != 0;
+        }
+
+        /** Per vector of an output shaped {@code [batch, sequence, …]} like the mask: whether its position is real. */
+        private boolean[] keep(long[] shape, Sample sample) {
+            if (maskInput == null || shape.length < 3) {
+                return null;
+            }
+            NpyArray mask = sample.inputs().get(maskInput);
+            long[] maskShape = mask.shape();
+            if (maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
+                return null;
+            }
+            long vectorsPerPosition = 1;
+            for (int axis = 2; axis < shape.length - 1; axis++) {
+                vectorsPerPosition *= shape[axis];
+            }
+            long[] positions = mask.toLongs();
+            boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
+            for (int vector = 0; vector < keep.length; vector++) {
+                keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
+            }
+            return keep;
+        }
+
+        /**
+         * One decode step: a token per row after {@code past} tokens, the cache taken from {@code previous}, which is
+         * closed once the step ran (and left to the caller when it failed); inputs the engine cannot make up (an
+         * encoder's hidden states) are carried over from the prefill.
+         */
+        private OrtSession.Result step(OrtSession session, List<InputSpec> inputs, Sample prefill,
+                                       OrtSession.Result previous, long[][] tokens, int past, Path model)
+                throws OrtException {
+            Map<String, NpyArray> values = new LinkedHashMap<>(TokenFeeds.feeds(inputs, structure, tokens, past));
+            for (InputSpec input : inputs) {
+                if (TokenFeeds.role(input, structure) == TokenFeeds.Role.OTHER_FLOAT) {
+                    values.put(input.name(), prefill.inputs().get(input.name()));
+                }
+            }
+            Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+            List<OnnxTensor> created = new ArrayList<>();
+            try {
+                for (InputSpec input : inputs) {
+                    NpyArray value = values.get(input.name());
+                    if (value != null) {
+                        OnnxTensor tensor = OrtTensors.create(env, input.name(), value, input.type());
+                        created.add(tensor);
+                        feeds.put(input.name(), tensor);
+                    }
+                }
+                for (ModelStructure.CachePair pair : structure.cache()) {
+                    OnnxValue present = previous.get(pair.present()).orElseThrow(() -> new UnsupportedModelException(
+                            model + " did not return KV-cache output '" + pair.present() + "'"));
+                    feeds.put(pair.past(), (OnnxTensor) present);
+                }
+                OrtSession.Result next = session.run(feeds);
+                previous.close();
+                return next;
+            } catch (OrtException e) {
+                throw new UnsupportedModelException(model + " fails on a decode step (past length " + past
+                        + ", its present outputs fed back as past): " + e.getMessage(), e);
+            } finally {
+                created.forEach(OnnxTensor::close);
+            }
+        }
+
+        /** The logits of a decode step: one position of {@code vocabulary}. */
+        private float[] logits(OrtSession.Result result, Path model, int vocabulary) {
+            float[] logits = OrtTensors.floats(result.get(structure.logitsOutput()).orElseThrow()).orElseThrow(
+                    () -> new UnsupportedModelException(model + ": logits output '" + structure.logitsOutput()
+                            + "' is not a float tensor"));
+            if (logits.length != vocabulary) {
+                throw new UnsupportedModelException(model + ": a decode step returned " + logits.length
+                        + " logits, expected one position of " + vocabulary);
+            }
+            return logits;
+        }
+
+        List<OutputFidelity> outputFidelity(List<String> notes) {
+            List<OutputFidelity> results = new ArrayList<>();
+            for (String name : outputs) {
+                OutputComparison comparison = comparisons.get(name);
+                long dropped = masked.getOrDefault(name, 0L);
+                if (comparison == null || comparison.vectors() == 0) {
+                    if (dropped > 0) {
+                        throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
+                                + "' in every sample: nothing to compare");
+                    }
+                    notes.add("output '" + name + "' is empty: not compared");
+                    continue;
+                }
+                if (dropped > 0) {
+                    notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput + " == 0 positions left out");
+                }
+                results.add(comparison.result());
+            }
+            return results;
+        }
+
+        private static OrtSession.Result runOrFail(OrtSession session, Feeds feeds, Path model, Sample sample,
+                                                   boolean userInputs) {
+            try {
+                return session.run(feeds.tensors());
+            } catch (OrtException e) {
+                String problem = model + " fails on sample " + sample.name() + ": " + e.getMessage();
+                throw userInputs ? new InvalidModelException("the given inputs do not fit the model: " + problem, e)
+                        : new UnsupportedModelException(problem, e);
+            }
+        }
+    }
+
+    private static List<InputSpec> specs(OrtSession session) throws OrtException {
+        List<InputSpec> inputs = new ArrayList<>();
+        for (NodeInfo input : session.getInputInfo().values()) {
+            inputs.add(InputSpec.of(input));
+        }
+        return inputs;
+    }
+
+    private static List<String> floatOutputs(OrtSession session) throws OrtException {
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, NodeInfo> output : session.getOutputInfo().entrySet()) {
+            if (output.getValue().getInfo() instanceof TensorInfo tensor && FidelityEvaluator.isFloat(tensor)) {
+                names.add(output.getKey());
+            }
+        }
+        return names;
+    }
+
+    private static void checkSignature(OrtSession original, OrtSession compressed, Path compressedModel,
+                                       List<String> outputs) throws OrtException {
+        for (String input : compressed.getInputNames()) {
+            if (!original.getInputNames().contains(input)) {
+                throw new UnsupportedModelException("compressed model " + compressedModel + " has input '" + input
+                        + "', which the original model does not have");
+            }
+        }
+        for (String output : outputs) {
+            if (!compressed.getOutputNames().contains(output)) {
+                throw new UnsupportedModelException("compressed model " + compressedModel + " lacks output '" + output + "'");
+            }
+        }
+    }
+}

@@ -39,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
         if (job.error() != null) {
             out.println("error: %s: %s".formatted(job.error().code(), job.error().message()));
         }
-        if (job.reportAvailable() && "decoder-lm".equals(job.modelKind())) {
+        if (Boolean.TRUE.equals(job.reportAvailable()) && "decoder-lm".equals(job.modelKind())) {
             out.print(ReportSummary.nextTokenTable(ApiClient.JSON.readValue(server.client().reportJson(id),
                     FidelityReport.class)));
         }

@@ -184,6 +184,28 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
         assertThat(ids(api.withKey(userKey), "/api/v1/jobs?modelKind=decoder-lm")).isEmpty();
     }
 
+    @Test
+    void theOpenApiDocumentDescribesThePartsTheOptionsTheFiltersAndTheNumbers() {
+        JsonNode document = api.get("/v3/api-docs").json();
+        JsonNode submit = document.at("/paths/~1api~1v1~1jobs/post/requestBody/content/multipart~1form-data/schema/properties");
+        for (String part : List.of("calibrationText", "evaluationText", "tokenizer")) {
+            assertThat(submit.at("/" + part + "/description").asString()).as(part).isNotBlank();
+        }
+        assertThat(submit.at("/tokenizer/description").asString()).contains("tokenizer.json");
+        List<String> listParameters = document.at("/paths/~1api~1v1~1jobs/get/parameters").valueStream()
+                .map(p -> p.get("name").asString()).toList();
+        assertThat(listParameters).contains("modelKind", "maxKlMean");
+        JsonNode schemas = document.at("/components/schemas");
+        assertThat(schemas.at("/Target/properties/maxPplIncrease/description").asString()).contains("perplexity");
+        assertThat(schemas.at("/EvaluationSpec/properties/context/maximum").asInt()).isEqualTo(8192);
+        assertThat(schemas.at("/EvaluationSpec/properties/decodeSteps/maximum").asInt()).isEqualTo(1024);
+        assertThat(schemas.at("/CompressionOptions/properties/head/enum").valueStream().map(JsonNode::asString))
+                .containsExactly("measured", "int4", "int8", "kept");
+        assertThat(schemas.at("/JobView/properties").propertyNames()).contains("modelKind", "languageModel");
+        assertThat(schemas.at("/LanguageModel/properties").propertyNames()).contains("perplexityOriginal",
+                "perplexityCompressed", "lnPerplexityRatio", "klMean", "klP99", "decodeKlMean", "sameTop1", "band");
+    }
+
     /** A decoder's report as the engine writes it, with the numbers the columns must hold. */
     static FidelityReport report(double klMean, String band) {
         FidelityReport base = SimulatedWorker.report("int4", "in", "out");

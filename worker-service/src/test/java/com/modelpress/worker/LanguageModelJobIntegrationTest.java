@@ -80,6 +80,25 @@ class LanguageModelJobIntegrationTest extends WorkerIntegrationTestSupport {
     }
 
     @Test
+    void autoSearchesForTheSmallestModelWithinTheKlAndPerplexityTargetsOnTheText() {
+        CompressionRequest request = new CompressionRequest("auto", CompressionOptions.defaults(),
+                new CompressionRequest.Target(null, null, 0.05, 0.5),
+                new CompressionRequest.EvaluationSpec(2, 7L, false, 32, 1), Map.of());
+        submit(job(request, text("evaluationText", "eval.txt", EVALUATION), text("tokenizer", "tokenizer.json", TOKENIZER)));
+
+        JobEvent last = awaitTerminal(jobId).getLast();
+        assertThat(last).as("%s", last).isInstanceOf(JobEvent.Succeeded.class);
+        FidelityReport report = ((JobEvent.Succeeded) last).report();
+        assertThat(report.method()).isEqualTo("auto");
+        assertThat(report.notes()).contains("auto: target KL 0.0500, perplexity +50.00 % met");
+        FidelityReport.LanguageModelFidelity lm = report.languageModel();
+        assertThat(lm.prefill().klMean()).isLessThanOrEqualTo(0.05);
+        assertThat(lm.decode().klMean()).isLessThanOrEqualTo(0.05);
+        assertThat(Math.exp(lm.prefill().lnPerplexityRatio()) - 1).isLessThanOrEqualTo(0.5);
+        assertSettled(jobId);
+    }
+
+    @Test
     void aTokenizerTheLibraryRefusesFailsTheJobAsInvalidTokenizer() {
         // a tokenizer.json's shape (a model with a vocab), but BPE's vocab must be a map: only the library can tell
         submit(job(request(), text("evaluationText", "eval.txt", EVALUATION),

@@ -67,15 +67,45 @@ final class ApiClient {
 
     /** {@code POST /api/v1/jobs}: the model streamed from disk; {@code idempotencyKey} nullable. */
     JobView submit(Path model, CompressionRequest request, String idempotencyKey) throws IOException {
-        return submit(model, request, idempotencyKey, null);
+        return submit(model, request, idempotencyKey, (Path) null);
     }
 
     /** @param calibration nullable: a .zip/.tar of calibration sample folders, streamed as the {@code calibration} part */
     JobView submit(Path model, CompressionRequest request, String idempotencyKey, Path calibration) throws IOException {
-        List<MultipartBody.FilePart> files = new java.util.ArrayList<>(List.of(new MultipartBody.FilePart("model", model)));
-        if (calibration != null) {
-            files.add(new MultipartBody.FilePart("calibration", calibration));
+        return submit(model, request, idempotencyKey, new Attachments(calibration, null, null, null));
+    }
+
+    /**
+     * The files a submit carries beside the model, each streamed as its own part; every one nullable.
+     *
+     * @param calibration     a .zip/.tar of calibration sample folders ({@code calibration})
+     * @param calibrationText a UTF-8 text to calibrate on ({@code calibrationText})
+     * @param evaluationText  a UTF-8 text to evaluate on ({@code evaluationText})
+     * @param tokenizer       the model's Hugging Face tokenizer.json ({@code tokenizer})
+     */
+    record Attachments(Path calibration, Path calibrationText, Path evaluationText, Path tokenizer) {
+
+        List<MultipartBody.FilePart> parts() {
+            List<MultipartBody.FilePart> parts = new java.util.ArrayList<>();
+            java.util.Map<String, Path> named = new java.util.LinkedHashMap<>();
+            named.put("calibration", calibration);
+            named.put("calibrationText", calibrationText);
+            named.put("evaluationText", evaluationText);
+            named.put("tokenizer", tokenizer);
+            named.forEach((name, file) -> {
+                if (file != null) {
+                    parts.add(new MultipartBody.FilePart(name, file));
+                }
+            });
+            return parts;
         }
+    }
+
+    /** {@code POST /api/v1/jobs}: the model and {@code attachments} streamed from disk; {@code idempotencyKey} nullable. */
+    JobView submit(Path model, CompressionRequest request, String idempotencyKey, Attachments attachments)
+            throws IOException {
+        List<MultipartBody.FilePart> files = new java.util.ArrayList<>(List.of(new MultipartBody.FilePart("model", model)));
+        files.addAll(attachments.parts());
         MultipartBody body = MultipartBody.of("request", JSON.writeValueAsString(request), files);
         HttpRequest.Builder post = authorized(HttpRequest.newBuilder(uri("/api/v1/jobs")))
                 .header("Content-Type", body.contentType())
@@ -98,16 +128,6 @@ final class ApiClient {
     /** The fidelity report as the server sent it. */
     String reportJson(String id) {
         return get(jobPath(id) + "/report");
-    }
-
-    /** The lowest {@code outputs[].cosineMean} of a report; 1.0 when it lists no outputs. */
-    static double worstCosineMean(String reportJson) {
-        JsonNode outputs = JSON.readTree(reportJson).path("outputs");
-        double worst = 1.0;
-        for (JsonNode output : outputs) {
-            worst = Math.min(worst, output.path("cosineMean").asDouble(Double.NaN));
-        }
-        return worst;
     }
 
     List<ArtifactView> artifacts(String id) {

@@ -79,7 +79,8 @@ final class DemoCommand implements Callable<Integer> {
             JobView job = client.submit(model, new CompressionRequest(method, null, null, null, Map.of("source", "modelpress demo")), null);
             out.println("job " + job.id() + " submitted (" + method + ")");
             out.flush();
-            int outcome = new JobWaiter(client, out, err, Duration.ofMillis(500)).await(job.id(), null);
+            int outcome = new JobWaiter(client, out, err, Duration.ofMillis(500)).await(job.id(),
+                    new FidelityGates(null, null, null));
             if (outcome != ExitCode.OK) {
                 return outcome;
             }

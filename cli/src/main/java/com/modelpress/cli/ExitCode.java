@@ -16,7 +16,7 @@ final class ExitCode {
     static final int JOB_FAILED = 4;
     /** The job ended CANCELLED. */
     static final int JOB_CANCELLED = 5;
-    /** The job succeeded, but the worst output's mean cosine is below {@code --min-cosine}. */
+    /** The job succeeded, but missed a gate: {@code --min-cosine}, {@code --max-kl} or {@code --max-ppl-increase}. */
     static final int BELOW_GATE = 6;
     /** The server did not answer, answered with an HTTP error, or sent an artifact that does not match its digest. */
     static final int SERVER_ERROR = 7;
@@ -32,7 +32,7 @@ final class ExitCode {
     static final String HELP_REJECTED = "3:the server rejected the model or request (4xx; its problem is printed)";
     static final String HELP_JOB_FAILED = "4:the job failed";
     static final String HELP_JOB_CANCELLED = "5:the job was cancelled";
-    static final String HELP_BELOW_GATE = "6:the job succeeded but its worst mean cosine is below --min-cosine";
+    static final String HELP_BELOW_GATE = "6:the job succeeded but missed a gate: --min-cosine, --max-kl or --max-ppl-increase";
     static final String HELP_SERVER_ERROR = "7:server unreachable, HTTP error (429 too: retry later), or a download that does not match its digest";
     static final String HELP_UNAUTHORIZED = "8:the server refused the API key (401: missing, invalid or revoked; 403: not allowed)";
 

@@ -1,15 +1,16 @@
 package com.modelpress.cli;
 
+import com.modelpress.contracts.FidelityReport;
+
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.Locale;
 import java.util.Set;
 
 /**
  * Follows a job until it ends, showing its progress events, and turns the outcome into an {@link ExitCode}: 0 only
- * when it succeeded and met the cosine gate. Polls {@code GET /api/v1/jobs/{id}} and {@code …/events}.
- * Not thread-safe; one per wait.
+ * when it succeeded and met every gate ({@link FidelityGates}). A decoder LM's next-token table is printed before the
+ * verdict. Polls {@code GET /api/v1/jobs/{id}} and {@code …/events}. Not thread-safe; one per wait.
  */
 final class JobWaiter {
 
@@ -26,11 +27,10 @@ final class JobWaiter {
     }
 
     /**
-     * @param minCosine nullable: no gate
      * @return {@link ExitCode#OK}, {@link ExitCode#JOB_FAILED}, {@link ExitCode#JOB_CANCELLED} or
      *         {@link ExitCode#BELOW_GATE}
      */
-    int await(String id, Double minCosine) throws InterruptedException {
+    int await(String id, FidelityGates gates) throws InterruptedException {
         JobView job;
         Set<String> seen = new HashSet<>();
         try (ProgressLine progress = ProgressLine.on(err)) {
@@ -57,10 +57,10 @@ final class JobWaiter {
                 Thread.sleep(pollInterval);
             }
         }
-        return outcome(job, minCosine);
+        return outcome(job, gates);
     }
 
-    private int outcome(JobView job, Double minCosine) {
+    private int outcome(JobView job, FidelityGates gates) {
         switch (job.status()) {
             case "FAILED" -> {
                 JobView.Error error = job.error();
@@ -78,17 +78,12 @@ final class JobWaiter {
                 // SUCCEEDED: the only other terminal status
             }
         }
-        double worst = ApiClient.worstCosineMean(client.reportJson(job.id()));
-        String cosine = String.format(Locale.ROOT, "%.6f", worst);
-        if (minCosine != null && !(worst >= minCosine)) {
-            out.println("job %s SUCCEEDED but below the gate: worst mean cosine %s < %s".formatted(job.id(), cosine,
-                    String.format(Locale.ROOT, "%s", minCosine)));
-            out.flush();
-            return ExitCode.BELOW_GATE;
-        }
-        out.println("job %s SUCCEEDED: worst mean cosine %s%s".formatted(job.id(), cosine,
-                minCosine == null ? "" : String.format(Locale.ROOT, " >= %s", minCosine)));
+        FidelityReport report = ApiClient.JSON.readValue(client.reportJson(job.id()), FidelityReport.class);
+        out.print(ReportSummary.nextTokenTable(report));
+        FidelityGates.Verdict verdict = gates.judge(report);
+        out.println("job %s SUCCEEDED%s: %s".formatted(job.id(), verdict.met() ? "" : " but below the gate",
+                String.join(", ", verdict.measured())));
         out.flush();
-        return ExitCode.OK;
+        return verdict.met() ? ExitCode.OK : ExitCode.BELOW_GATE;
     }
 }

@@ -94,6 +94,16 @@ record ReportSummary(Path input, Path output, Path reportFile) {
         line(text, "  model    %s: %s", model.kind(), String.join(", ", parts));
     }
 
+    /**
+     * The next-token table of a decoder LM with the llama.cpp levels beside it, as {@link #render} shows it: what
+     * {@code status} and {@code wait} print for a job. Empty when the report has no language-model metrics.
+     */
+    static String nextTokenTable(FidelityReport report) {
+        StringBuilder text = new StringBuilder();
+        languageModel(text, report);
+        return text.toString();
+    }
+
     /** The next-token table of a decoder LM, with the llama.cpp levels beside it. */
     private static void languageModel(StringBuilder text, FidelityReport report) {
         FidelityReport.LanguageModelFidelity lm = report.languageModel();

@@ -1,5 +1,6 @@
 package com.modelpress.cli;
 
+import com.modelpress.contracts.FidelityReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "status",
         mixinStandardHelpOptions = true,
         versionProvider = ModelPressCommand.Version.class,
-        description = "Print a job's status: id, status, method, attempt, created, and the error of a failed job.",
+        description = {"Print a job's status: id, status, method, attempt, created, and the error of a failed job.",
+                "For a decoder LM that succeeded, also its next-token fidelity (the table compress prints)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
                 ExitCode.HELP_UNAUTHORIZED})
@@ -36,6 +38,10 @@ final class StatusCommand implements Callable<Integer> {
                 job.createdAt()));
         if (job.error() != null) {
             out.println("error: %s: %s".formatted(job.error().code(), job.error().message()));
+        }
+        if (Boolean.TRUE.equals(job.reportAvailable()) && "decoder-lm".equals(job.modelKind())) {
+            out.print(ReportSummary.nextTokenTable(ApiClient.JSON.readValue(server.client().reportJson(id),
+                    FidelityReport.class)));
         }
         out.flush();
         return ExitCode.OK;

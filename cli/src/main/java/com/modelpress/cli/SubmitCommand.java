@@ -54,7 +54,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--symmetric", description = "int4 without zero points.")
     boolean symmetric;
 
-    @Option(names = "--samples", paramLabel = "N", description = "Evaluation samples (server default when absent).")
+    @Option(names = "--samples", paramLabel = "N",
+            description = "Evaluation samples, or with --eval-text the windows (decoder LMs) or lines (encoders) taken "
+                    + "from it (server default when absent: 8 samples, 24 windows).")
     Integer samples;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed for synthesised samples.")
@@ -64,6 +66,46 @@ final class SubmitCommand implements Callable<Integer> {
             description = "Fidelity target sent with the job, and with --wait the gate: exit 6 when the worst output's "
                     + "mean cosine is below X.")
     Double minCosine;
+
+    @Option(names = "--max-kl", paramLabel = "K",
+            description = "Target sent with the job (auto: decoder LMs' mean next-token KL of prefill and decode steps, "
+                    + "else every logits output's KL), and with --wait the gate: exit 6 when it is above K.")
+    Double maxKl;
+
+    @Option(names = "--max-ppl-increase", paramLabel = "X",
+            description = "Decoder LMs with --eval-text: target sent with the job (auto: the perplexity on the text may "
+                    + "grow by at most this fraction, 0.01 = 1 %%), and with --wait the gate: exit 6 when it grew more.")
+    Double maxPplIncrease;
+
+    @Option(names = "--eval-text", paramLabel = "FILE",
+            description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
+                    + "--context tokens (perplexity, KL of next-token distributions, decode steps), encoders one sample "
+                    + "per line. Uploaded with the job; use other text than you calibrate on.")
+    Path evalText;
+
+    @Option(names = "--calibration-text", paramLabel = "FILE",
+            description = "int4/auto: calibrate on this UTF-8 text, tokenized with --tokenizer (decoder LMs: windows of "
+                    + "--context tokens; encoders: one sample per line). Uploaded with the job.")
+    Path calibrationText;
+
+    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
+            description = "The model's Hugging Face tokenizer.json, for --eval-text and --calibration-text; uploaded with "
+                    + "the job.")
+    Path tokenizer;
+
+    @Option(names = "--context", paramLabel = "N",
+            description = "Tokens per window of --eval-text/--calibration-text for decoder LMs, the most tokens per "
+                    + "line for encoders (server default: 128).")
+    Integer context;
+
+    @Option(names = "--decode-steps", paramLabel = "N",
+            description = "Decoder LMs with a KV cache: decode steps after each prefill window; 0 scores the prefill "
+                    + "only (server default: 32).")
+    Integer decodeSteps;
+
+    @Option(names = "--head", paramLabel = "MODE",
+            description = "int4: precision of an LM head: measured (default), int4, int8 or kept.")
+    String head;
 
     @Option(names = "--calibration", paramLabel = "SAMPLES.zip",
             description = "int4/auto: calibration samples uploaded with the job, a .zip or .tar of sample folders "
@@ -92,22 +134,27 @@ final class SubmitCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new ParameterException(spec.commandLine(), "no such file: " + model);
         }
-        if (calibration != null && !Files.isRegularFile(calibration)) {
-            throw new ParameterException(spec.commandLine(), "no such file: " + calibration);
+        for (Path file : java.util.Arrays.asList(calibration, calibrationText, evalText, tokenizer)) {
+            if (file != null && !Files.isRegularFile(file)) {
+                throw new ParameterException(spec.commandLine(), "no such file: " + file);
+            }
         }
-        if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
-            throw new ParameterException(spec.commandLine(), "--min-cosine must lie in [-1, 1], not " + minCosine);
-        }
+        FidelityGates gates = new FidelityGates(minCosine, maxKl, maxPplIncrease);
+        gates.check(spec.commandLine());
+        checkTexts();
+        boolean target = minCosine != null || maxKl != null || maxPplIncrease != null;
+        boolean evaluation = samples != null || seed != null || noSensitivity || context != null || decodeSteps != null;
         CompressionRequest request = new CompressionRequest(method,
-                new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding),
-                minCosine == null ? null : new CompressionRequest.Target(minCosine),
-                samples == null && seed == null && !noSensitivity ? null
-                        : new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null),
+                new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding, head),
+                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease) : null,
+                evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null,
+                        context, decodeSteps) : null,
                 metadata);
         ApiClient client = server.client();
         JobView job;
         try {
-            job = client.submit(model, request, idempotencyKey, calibration);
+            job = client.submit(model, request, idempotencyKey,
+                    new ApiClient.Attachments(calibration, calibrationText, evalText, tokenizer));
         } catch (ApiProblemException e) {
             if (e.isClientError() && !e.isAuthenticationFailure() && !e.isLimited()) {
                 throw new ModelRejectedException(e);
@@ -122,7 +169,64 @@ final class SubmitCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         return new JobWaiter(client, spec.commandLine().getOut(), spec.commandLine().getErr(), poll.interval())
-                .await(job.id(), minCosine);
+                .await(job.id(), gates);
+    }
+
+    /**
+     * The language-model options as the server's rules have them, checked here so that a bad value exits 2 before any
+     * network call.
+     */
+    private void checkTexts() throws IOException {
+        boolean text = calibrationText != null || evalText != null;
+        if (text && tokenizer == null) {
+            throw new ParameterException(spec.commandLine(), (calibrationText != null ? "--calibration-text" : "--eval-text")
+                    + " needs --tokenizer tokenizer.json (the model's own Hugging Face tokenizer)");
+        }
+        if (!text && tokenizer != null) {
+            throw new ParameterException(spec.commandLine(), "--tokenizer is only used with --calibration-text or --eval-text");
+        }
+        if (calibrationText != null && calibration != null) {
+            throw new ParameterException(spec.commandLine(), "--calibration and --calibration-text exclude each other");
+        }
+        if (calibrationText != null && evalText != null && sha256(calibrationText).equals(sha256(evalText))) {
+            throw new ParameterException(spec.commandLine(), ("--calibration-text %s and --eval-text %s are the same text: "
+                    + "fidelity must be measured on text calibration did not see").formatted(calibrationText, evalText));
+        }
+        if (maxPplIncrease != null && evalText == null) {
+            throw new ParameterException(spec.commandLine(), "--max-ppl-increase needs --eval-text: perplexity is measured on text");
+        }
+        if (context != null && !text) {
+            throw new ParameterException(spec.commandLine(), "--context sets the windows of --eval-text/--calibration-text");
+        }
+        if (context != null && (context < 2 || context > MAX_CONTEXT)) {
+            throw new ParameterException(spec.commandLine(), "--context must be 2 to %d tokens, not %d".formatted(MAX_CONTEXT,
+                    context));
+        }
+        if (decodeSteps != null && (decodeSteps < 0 || decodeSteps > MAX_DECODE_STEPS)) {
+            throw new ParameterException(spec.commandLine(), "--decode-steps must be 0 to %d, not %d".formatted(
+                    MAX_DECODE_STEPS, decodeSteps));
+        }
+        if (head != null && !CompressionOptions.HEADS.contains(head)) {
+            throw new ParameterException(spec.commandLine(), "--head must be measured, int4, int8 or kept, not '%s'"
+                    .formatted(head));
+        }
+    }
+
+    /** The server's bounds (api-service CompressionRequestRules). */
+    private static final int MAX_CONTEXT = 8192;
+    private static final int MAX_DECODE_STEPS = 1024;
+
+    private static String sha256(Path file) throws IOException {
+        java.security.MessageDigest digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        try (var in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
     /** {@code --poll-interval}, shared by the commands that follow a job. */

@@ -36,9 +36,21 @@ final class WaitCommand implements Callable<Integer> {
             description = "Exit 6 when the job succeeded but its worst output's mean cosine is below X.")
     Double minCosine;
 
+    @Option(names = "--max-kl", paramLabel = "K",
+            description = "Exit 6 when the job succeeded but a mean KL divergence is above K: of the next-token "
+                    + "distributions of each phase (prefill, decode steps) for a decoder LM, else of every logits output.")
+    Double maxKl;
+
+    @Option(names = "--max-ppl-increase", paramLabel = "X",
+            description = "Exit 6 when the job succeeded but its perplexity on the evaluation text grew by more than "
+                    + "this fraction (0.01 = 1 %%), or was not measured.")
+    Double maxPplIncrease;
+
     @Override
     public Integer call() throws InterruptedException {
+        FidelityGates gates = new FidelityGates(minCosine, maxKl, maxPplIncrease);
+        gates.check(spec.commandLine());
         return new JobWaiter(server.client(), spec.commandLine().getOut(), spec.commandLine().getErr(), poll.interval())
-                .await(id, minCosine);
+                .await(id, gates);
     }
 }

@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.modelpress.engine.testing.CachedDecoderFixtures;
 import com.modelpress.engine.testing.CachedDecoderFixtures.Shape;
 import com.modelpress.engine.testing.OnnxFixtures;
+import com.modelpress.engine.testing.TokenizerFixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.JsonNodeFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -159,43 +158,8 @@ class CompressTextTest {
         return text.toString();
     }
 
-    /**
-     * A byte-level BPE tokenizer.json without merges: GPT-2's byte-to-character mapping, each byte its own token,
-     * id = byte value.
-     */
+    /** A byte-level BPE tokenizer.json without merges ({@link TokenizerFixtures#byteLevelBpe}): id = byte value. */
     static Path byteTokenizer(Path file) throws IOException {
-        List<Integer> printable = new ArrayList<>();
-        for (int b = '!'; b <= '~'; b++) {
-            printable.add(b);
-        }
-        for (int b = 0xA1; b <= 0xAC; b++) {
-            printable.add(b);
-        }
-        for (int b = 0xAE; b <= 0xFF; b++) {
-            printable.add(b);
-        }
-        JsonNodeFactory json = JsonNodeFactory.instance;
-        ObjectNode vocab = json.objectNode();
-        int extra = 0;
-        for (int b = 0; b < 256; b++) {
-            int character = printable.contains(b) ? b : 256 + extra++;
-            vocab.put(new String(Character.toChars(character)), b);
-        }
-        ObjectNode byteLevel = json.objectNode().put("type", "ByteLevel").put("add_prefix_space", false)
-                .put("trim_offsets", true).put("use_regex", true);
-        ObjectNode model = json.objectNode().put("type", "BPE").putNull("dropout").putNull("unk_token")
-                .putNull("continuing_subword_prefix").putNull("end_of_word_suffix").put("fuse_unk", false)
-                .put("byte_fallback", false);
-        model.set("vocab", vocab);
-        model.set("merges", json.arrayNode());
-        ObjectNode root = json.objectNode().put("version", "1.0").putNull("truncation").putNull("padding");
-        root.set("added_tokens", json.arrayNode());
-        root.putNull("normalizer");
-        root.set("pre_tokenizer", byteLevel);
-        root.set("post_processor", byteLevel.deepCopy());
-        root.set("decoder", byteLevel.deepCopy());
-        root.set("model", model);
-        Files.writeString(file, JsonMapper.builder().build().writeValueAsString(root));
-        return file;
+        return Files.writeString(file, TokenizerFixtures.byteLevelBpe());
     }
 }

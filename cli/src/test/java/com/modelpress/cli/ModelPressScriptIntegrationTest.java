@@ -3,6 +3,7 @@ package com.modelpress.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.modelpress.engine.ModelCompressor;
+import com.modelpress.engine.testing.TinyLm;
 import com.modelpress.engine.testing.OnnxFixtures;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -158,6 +159,55 @@ class ModelPressScriptIntegrationTest {
             }
         }
         assertThat(serve.exitValue()).as("serve after SIGTERM: %s", Files.readString(serveErr)).isIn(0, 143);
+        assertThat(Files.readString(serveErr)).doesNotContain("Exception in thread", "NoClassDefFoundError");
+    }
+
+    /**
+     * The shared tinylm decoder (skipped when absent) through {@code ./modelpress serve} and {@code ./modelpress submit
+     * --wait}, all on the launcher's class path: int4 calibrated on its cal.txt, scored on its eval.txt through its own
+     * tokenizer.json in the worker's sandboxed child, gated by KL and perplexity; {@code status} shows the same table.
+     * README's tinylm numbers for {@code compress} (int4: KL mean 0.0035, ln(PPL ratio) 0.0046) are the yardstick.
+     */
+    @Test
+    void servesATinyLmJobOnItsOwnTextsAndGatesItByKlAndPerplexity() throws Exception {
+        Path tinyModel = TinyLm.model();
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Map<String, String> user = Map.of("MODELPRESS_JAVA_OPTS", "-Duser.home=" + home);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String server = "http://127.0.0.1:" + port;
+        String script = root.resolve("modelpress").toString();
+        Path serveOut = dir.resolve("serve.out");
+        Path serveErr = dir.resolve("serve.err");
+        ProcessBuilder builder = new ProcessBuilder(script, "serve", "--port", Integer.toString(port))
+                .directory(dir.toFile()).redirectOutput(serveOut.toFile()).redirectError(serveErr.toFile());
+        builder.environment().remove(ServerOption.KEY_ENV);
+        builder.environment().putAll(user);
+        Process serve = builder.start();
+        try {
+            awaitReady(serve, serveOut, serveErr);
+            Result submitted = run(dir, user, script, "submit", tinyModel.toString(), "--method", "int4",
+                    "--eval-text", TinyLm.evaluationText().toString(), "--calibration-text",
+                    TinyLm.calibrationText().toString(), "--tokenizer", TinyLm.tokenizer().toString(), "--no-sensitivity",
+                    "--wait", "--max-kl", "0.01", "--max-ppl-increase", "0.02", "--server", server);
+            System.out.println("tinylm through serve + submit --wait:\n" + submitted.out());
+            assertThat(submitted.exitCode()).as("%s%n%s", submitted.out(), submitted.err()).isZero();
+            assertThat(submitted.out()).contains("next-token fidelity of 'logits' on 24 windows of 128 tokens from eval.txt, "
+                    + "then 32 decode steps each").containsPattern("SUCCEEDED: worst mean cosine [0-9.]+, mean KL prefill "
+                    + "[0-9.e-]+ <= 0.01, mean KL decode [0-9.e-]+ <= 0.01, perplexity [-+][0-9.]+% <= 2%");
+            String id = submitted.out().lines().findFirst().orElseThrow().strip();
+            Result status = run(dir, user, script, "status", id, "--server", server);
+            assertThat(status.exitCode()).as(status.err()).isZero();
+            assertThat(status.out()).contains(id + " SUCCEEDED method=int4").contains("prefill").contains("decode")
+                    .contains("llama.cpp mean KL");
+        } finally {
+            serve.destroy();
+            if (!serve.waitFor(2, TimeUnit.MINUTES)) {
+                serve.destroyForcibly();
+            }
+        }
         assertThat(Files.readString(serveErr)).doesNotContain("Exception in thread", "NoClassDefFoundError");
     }
 

@@ -1,6 +1,7 @@
 package com.modelpress.api.job;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -75,6 +76,10 @@ class CompressionJob {
     @ColumnTransformer(write = "?::jsonb")
     private String report;
 
+    /** The report's model kind and language-model numbers, as columns; null until the job succeeded. */
+    @Embedded
+    private ReportMetrics metrics;
+
     @Version
     private long version;
 
@@ -128,11 +133,17 @@ class CompressionJob {
         evaluatingAt = touch();
     }
 
-    /** The attempt finished; a cancel that came too late loses to the finished result. */
-    void markSucceeded(String reportJson) {
+    /**
+     * The attempt finished; a cancel that came too late loses to the finished result.
+     *
+     * @param reportJson the fidelity report as JSON
+     * @param reportMetrics the same report's numbers that have columns of their own
+     */
+    void markSucceeded(String reportJson, ReportMetrics reportMetrics) {
         require("succeed", JobStatus.RUNNING, JobStatus.EVALUATING, JobStatus.CANCELLING);
         status = JobStatus.SUCCEEDED;
         report = reportJson;
+        metrics = reportMetrics;
         errorCode = null;
         errorMessage = null;
         finishedAt = touch();
@@ -224,6 +235,8 @@ class CompressionJob {
     String errorCode() { return errorCode; }
     String errorMessage() { return errorMessage; }
     String report() { return report; }
+    /** Nullable: no report yet (Hibernate also reads an embedded value of only nulls as null). */
+    ReportMetrics metrics() { return metrics; }
     Instant queuedAt() { return queuedAt; }
     Instant startedAt() { return startedAt; }
     Instant evaluatingAt() { return evaluatingAt; }

@@ -18,6 +18,10 @@ final class CompressionRequestRules {
     static final String AUTO = "auto";
     static final Set<Integer> BLOCK_SIZES = Set.of(16, 32, 64, 128);
     static final int MAX_SAMPLES = 1024;
+    /** Longest window of a job's texts, in tokens. */
+    static final int MAX_CONTEXT = 8192;
+    /** Most decode steps after each window. */
+    static final int MAX_DECODE_STEPS = 1024;
     static final int MAX_EXCLUDED_NODES = 10_000;
     static final int MAX_METADATA_ENTRIES = 32;
     static final int MAX_METADATA_KEY = 64;
@@ -38,10 +42,9 @@ final class CompressionRequestRules {
         String method = request.method();
         if (method == null || method.isBlank()) {
             violations.add(violation("method", "is required; one of " + METHODS));
-        } else if (method.equals(AUTO) && (request.target() == null || (request.target().minCosine() == null
-                && request.target().minSqnrDb() == null && request.target().maxKl() == null))) {
-            violations.add(violation("target.minCosine", "auto needs a target (minCosine, minSqnrDb and/or maxKl): "
-                    + "the smallest model that meets it"));
+        } else if (method.equals(AUTO) && (request.target() == null || request.target().empty())) {
+            violations.add(violation("target.minCosine", "auto needs a target (minCosine, minSqnrDb, maxKl and/or "
+                    + "maxPplIncrease): the smallest model that meets it"));
         } else if (!METHODS.contains(method)) {
             violations.add(violation("method", "'%s' is not one of %s".formatted(echo(method), METHODS)));
         }
@@ -51,6 +54,10 @@ final class CompressionRequestRules {
         }
         if (options.rounding() != null && !CompressionOptions.ROUNDINGS.contains(options.rounding())) {
             violations.add(violation("options.rounding", "must be one of " + CompressionOptions.ROUNDINGS));
+        }
+        if (options.head() != null && !CompressionOptions.HEADS.contains(options.head())) {
+            violations.add(violation("options.head", "must be one of %s, not '%s'".formatted(CompressionOptions.HEADS,
+                    echo(options.head()))));
         }
         if (options.minElements() != null && options.minElements() < 0) {
             violations.add(violation("options.minElements", "must not be negative"));
@@ -80,9 +87,24 @@ final class CompressionRequestRules {
         if (request.target() != null && request.target().minSqnrDb() != null && !Double.isFinite(request.target().minSqnrDb())) {
             violations.add(violation("target.minSqnrDb", "must be a number of dB"));
         }
+        Double maxPplIncrease = request.target() == null ? null : request.target().maxPplIncrease();
+        if (maxPplIncrease != null && !(maxPplIncrease > 0 && Double.isFinite(maxPplIncrease))) {
+            violations.add(violation("target.maxPplIncrease", "must be a positive fraction (0.01 = 1 %%), not %s"
+                    .formatted(maxPplIncrease)));
+        }
         Integer samples = request.evaluation().samples();
         if (samples != null && (samples < 1 || samples > MAX_SAMPLES)) {
             violations.add(violation("evaluation.samples", "must be between 1 and %d, not %d".formatted(MAX_SAMPLES, samples)));
+        }
+        Integer context = request.evaluation().context();
+        if (context != null && (context < 2 || context > MAX_CONTEXT)) {
+            violations.add(violation("evaluation.context", "must be between 2 and %d tokens, not %d".formatted(MAX_CONTEXT,
+                    context)));
+        }
+        Integer decodeSteps = request.evaluation().decodeSteps();
+        if (decodeSteps != null && (decodeSteps < 0 || decodeSteps > MAX_DECODE_STEPS)) {
+            violations.add(violation("evaluation.decodeSteps", "must be between 0 and %d, not %d".formatted(MAX_DECODE_STEPS,
+                    decodeSteps)));
         }
         checkMetadata(request.metadata(), violations);
         if (!violations.isEmpty()) {

@@ -42,6 +42,8 @@ class JobController {
     static final String BASE = "/api/v1/jobs";
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final int MAX_IDEMPOTENCY_KEY = 255;
+    /** The kinds of model a report recognises ({@code FidelityReport.ModelInfo.kind}). */
+    static final List<String> MODEL_KINDS = List.of("decoder-lm", "encoder", "vision", "other");
 
     private final JobSubmission submission;
     private final JobQueries queries;
@@ -77,6 +79,20 @@ class JobController {
             @Parameter(description = "Optional calibration samples for int4/auto: a .zip or .tar of sample folders, "
                     + "each holding <input-name>.npy for every model input (not used for scoring)")
             @RequestPart(name = "calibration", required = false) MultipartFile calibration,
+            @Parameter(description = "Optional, for language models: a UTF-8 text to calibrate int4/auto on, through the "
+                    + "'tokenizer' part; decoder LMs read it as windows of evaluation.context tokens, encoders one sample "
+                    + "per line. Must differ from evaluationText; excludes 'calibration'. At most "
+                    + "modelpress.api.text.max-text-size (default 32MB)")
+            @RequestPart(name = JobTextParts.CALIBRATION_TEXT, required = false) MultipartFile calibrationText,
+            @Parameter(description = "Optional, for language models: a UTF-8 text to evaluate on, through the 'tokenizer' "
+                    + "part: decoder LMs are scored on evaluation.samples windows (default 24) of evaluation.context "
+                    + "tokens (perplexity, KL of next-token distributions, decode steps); encoders on its lines. At most "
+                    + "modelpress.api.text.max-text-size (default 32MB)")
+            @RequestPart(name = JobTextParts.EVALUATION_TEXT, required = false) MultipartFile evaluationText,
+            @Parameter(description = "The model's own Hugging Face tokenizer.json (byte-level BPE, SentencePiece BPE or "
+                    + "Unigram, WordPiece); required with calibrationText or evaluationText, refused without them. At most "
+                    + "modelpress.api.text.max-tokenizer-size (default 64MB)")
+            @RequestPart(name = JobTextParts.TOKENIZER, required = false) MultipartFile tokenizer,
             @Parameter(description = "Makes retries safe: same key and body, same job")
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
             Caller caller) throws IOException {
@@ -85,7 +101,7 @@ class JobController {
                     "must be 1 to %d characters".formatted(MAX_IDEMPOTENCY_KEY));
         }
         JobSubmission.Submitted submitted = submission.submit(caller, idempotencyKey, model, readRequestPart(request),
-                calibration);
+                calibration, new JobTextParts.Uploads(calibrationText, evaluationText, tokenizer));
         return ResponseEntity.status(submitted.created() ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .location(URI.create(submitted.job().links().self()))
                 .body(submitted.job());
@@ -101,12 +117,19 @@ class JobController {
 
     @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "The caller's jobs (an admin's: everybody's), oldest first, a page at a time",
-            description = "Pass the 'next' value of a page as 'after' to get the following page.")
+            description = "Pass the 'next' value of a page as 'after' to get the following page. Each job carries the "
+                    + "kind of model its report recognised and, for decoder LMs, the next-token numbers (languageModel).")
     @ProblemResponses({400})
     JobPage list(
             @Parameter(description = "Only jobs in this status (case-insensitive)",
                     schema = @Schema(implementation = JobStatus.class))
             @RequestParam(required = false) String status,
+            @Parameter(description = "Only succeeded jobs whose report recognised this kind of model",
+                    schema = @Schema(allowableValues = {"decoder-lm", "encoder", "vision", "other"}))
+            @RequestParam(required = false) String modelKind,
+            @Parameter(description = "Only decoder LMs whose mean KL divergence of next-token distributions (prefill) is "
+                    + "at most this, in nats")
+            @RequestParam(required = false) Double maxKlMean,
             @Parameter(description = "Jobs per page, 1 to modelpress.api.max-page-size (default 100)")
             @RequestParam(required = false) Integer limit,
             @Parameter(description = "Cursor: the 'next' value of the previous page")
@@ -117,7 +140,14 @@ class JobController {
             throw new InvalidParameterException("limit", String.valueOf(limit),
                     "must be between 1 and " + properties.maxPageSize());
         }
-        return queries.page(caller, parseStatus(status), after == null ? PageCursor.START : PageCursor.decode(after), size);
+        if (modelKind != null && !MODEL_KINDS.contains(modelKind)) {
+            throw new InvalidParameterException("modelKind", modelKind, "must be one of " + MODEL_KINDS);
+        }
+        if (maxKlMean != null && !(maxKlMean >= 0 && Double.isFinite(maxKlMean))) {
+            throw new InvalidParameterException("maxKlMean", String.valueOf(maxKlMean), "must be a number of nats, at least 0");
+        }
+        return queries.page(caller, new JobQueries.Filter(parseStatus(status), modelKind, maxKlMean),
+                after == null ? PageCursor.START : PageCursor.decode(after), size);
     }
 
     @PostMapping(path = "/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)

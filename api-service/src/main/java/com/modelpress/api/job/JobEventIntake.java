@@ -109,7 +109,8 @@ public class JobEventIntake {
             case JobEvent.Heartbeat heartbeat -> {
                 // logged; the job does not change
             }
-            case JobEvent.Succeeded succeeded -> job.markSucceeded(json.writeValueAsString(succeeded.report()));
+            case JobEvent.Succeeded succeeded -> job.markSucceeded(json.writeValueAsString(succeeded.report()),
+                    succeeded.report() == null ? null : ReportMetrics.of(succeeded.report()));
             case JobEvent.Failed failed -> {
                 if (!failed.retryable()) {
                     job.markFailed(failed.code(), failed.message());

@@ -35,13 +35,25 @@ class JobQueries {
         return JobView.from(find(id, caller), json);
     }
 
-    /** The caller's jobs; an admin's page holds everybody's. @param status nullable: every status */
+    /**
+     * What a page of jobs holds; every component nullable (no restriction).
+     *
+     * @param status    only jobs in this status
+     *
+     * @param modelKind only jobs whose report recognised this kind of model
+     * @param maxKlMean only decoder LMs whose prefill mean KL divergence is at most this
+     */
+    record Filter(JobStatus status, String modelKind, Double maxKlMean) {}
+
+    /** The caller's jobs that pass {@code filter}; an admin's page holds everybody's. */
     @Transactional(readOnly = true)
-    JobPage page(Caller caller, JobStatus status, PageCursor after, int limit) {
-        Set<JobStatus> statuses = status == null ? EnumSet.allOf(JobStatus.class) : EnumSet.of(status);
+    JobPage page(Caller caller, Filter filter, PageCursor after, int limit) {
+        Set<JobStatus> statuses = filter.status() == null ? EnumSet.allOf(JobStatus.class) : EnumSet.of(filter.status());
         List<CompressionJob> found = caller.admin()
-                ? jobs.findPage(statuses, after.createdAt(), after.id(), Limit.of(limit + 1))
-                : jobs.findOwnerPage(caller.owner(), statuses, after.createdAt(), after.id(), Limit.of(limit + 1));
+                ? jobs.findPage(statuses, filter.modelKind(), filter.maxKlMean(), after.createdAt(), after.id(),
+                        Limit.of(limit + 1))
+                : jobs.findOwnerPage(caller.owner(), statuses, filter.modelKind(), filter.maxKlMean(), after.createdAt(),
+                        after.id(), Limit.of(limit + 1));
         List<CompressionJob> page = found.subList(0, Math.min(limit, found.size()));
         String next = found.size() > limit
                 ? new PageCursor(page.getLast().createdAt(), page.getLast().id()).encode()

@@ -17,21 +17,32 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
 
     long countByOwnerAndStatusIn(String owner, Collection<JobStatus> statuses);
 
-    /** Jobs after the cursor {@code (createdAt, id)}, in that order. */
+    /**
+     * Jobs after the cursor {@code (createdAt, id)}, in that order.
+     *
+     * @param modelKind nullable: any kind (and jobs without a report)
+     * @param maxKlMean nullable: any; else only decoder LMs whose prefill mean KL is at most this
+     */
     @Query("""
             select j from CompressionJob j
             where j.status in :statuses
+              and (:modelKind is null or j.metrics.modelKind = :modelKind)
+              and (:maxKlMean is null or j.metrics.klMean <= :maxKlMean)
               and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
             order by j.createdAt, j.id""")
     List<CompressionJob> findPage(@Param("statuses") Collection<JobStatus> statuses,
+                                  @Param("modelKind") String modelKind, @Param("maxKlMean") Double maxKlMean,
                                   @Param("createdAt") Instant createdAt, @Param("id") UUID id, Limit limit);
 
-    /** One owner's jobs after the cursor {@code (createdAt, id)}, in that order. */
+    /** One owner's jobs after the cursor {@code (createdAt, id)}, in that order; filters as {@link #findPage}. */
     @Query("""
             select j from CompressionJob j
             where j.owner = :owner and j.status in :statuses
+              and (:modelKind is null or j.metrics.modelKind = :modelKind)
+              and (:maxKlMean is null or j.metrics.klMean <= :maxKlMean)
               and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
             order by j.createdAt, j.id""")
     List<CompressionJob> findOwnerPage(@Param("owner") String owner, @Param("statuses") Collection<JobStatus> statuses,
+                                       @Param("modelKind") String modelKind, @Param("maxKlMean") Double maxKlMean,
                                        @Param("createdAt") Instant createdAt, @Param("id") UUID id, Limit limit);
 }

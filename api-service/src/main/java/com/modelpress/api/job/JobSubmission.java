@@ -50,9 +50,11 @@ class JobSubmission {
     private final ApiProperties properties;
     private final LimitProperties limits;
     private final JdbcClient jdbc;
+    private final JobTextParts textParts;
 
     JobSubmission(JobRepository jobs, Outbox outbox, ArtifactStore store, TransactionTemplate transactions,
-                  JsonMapper json, ApiProperties properties, LimitProperties limits, JdbcClient jdbc) {
+                  JsonMapper json, ApiProperties properties, LimitProperties limits, JdbcClient jdbc,
+                  JobTextParts textParts) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.store = store;
@@ -61,6 +63,7 @@ class JobSubmission {
         this.properties = properties;
         this.limits = limits;
         this.jdbc = jdbc;
+        this.textParts = textParts;
     }
 
     /** @param created false when {@code job} is the one an earlier submit with the same Idempotency-Key made */
@@ -70,18 +73,22 @@ class JobSubmission {
      * @param owner          the job's owner: the caller's; its idempotency keys are its own
      * @param idempotencyKey nullable
      * @param calibration    nullable: a .zip/.tar of calibration sample folders
+     * @param texts          the language-model parts (texts and tokenizer), each nullable; checked before anything is
+     *                       stored ({@link JobTextParts#check})
      * @throws MalformedCompressionRequestException, InvalidCompressionRequestException,
-     *         InvalidModelFileException, IdempotencyConflictException, ActiveJobLimitException,
+     *         InvalidModelFileException, InvalidTextFileException, InvalidTokenizerFileException,
+     *         RequestPartTooLargeException, IdempotencyConflictException, ActiveJobLimitException,
      *         com.modelpress.storage.ArtifactTooLargeException (nothing is kept)
      */
     Submitted submit(Caller caller, String idempotencyKey, MultipartFile model, String requestJson,
-                     MultipartFile calibration) throws IOException {
+                     MultipartFile calibration, JobTextParts.Uploads texts) throws IOException {
         CompressionRequest request = parse(requestJson);
         CompressionRequestRules.check(request);
         String fileName = safeFileName(model.getOriginalFilename());
         if (model.isEmpty()) {
             throw new InvalidModelFileException(fileName, "is empty");
         }
+        JobTextParts.Texts checkedTexts = textParts.check(request, texts, calibration != null && !calibration.isEmpty());
         if (idempotencyKey == null) {
             // cheap early refusal; checked again, exactly, when the job is recorded
             checkActiveJobs(caller);
@@ -108,15 +115,23 @@ class JobSubmission {
                 throw e;
             }
         }
+        JobTextParts.Stored storedTexts;
+        try {
+            storedTexts = textParts.store(id, checkedTexts);
+        } catch (IOException | RuntimeException e) {
+            deleteInput(id);
+            throw e;
+        }
         String canonicalRequest = json.writeValueAsString(request);
         String requestHash = sha256(canonicalRequest + "\n" + input.sha256()
-                + (calibrationSamples == null ? "" : "\n" + calibrationSamples.sha256()));
+                + (calibrationSamples == null ? "" : "\n" + calibrationSamples.sha256()) + checkedTexts.digests());
         CompressionJob job = new CompressionJob(id, caller.owner(), request.method(), canonicalRequest,
                 json.writeValueAsString(request.metadata()), idempotencyKey, requestHash,
                 inputKey, fileName, input.sha256(), input.sizeBytes());
         try {
             StoredArtifact samples = calibrationSamples;
-            Submitted submitted = transactions.execute(status -> insertOrReplay(caller, job, request, samples));
+            Submitted submitted = transactions.execute(status -> insertOrReplay(caller, job, request, samples,
+                    storedTexts));
             if (!submitted.created()) {
                 deleteInput(id);
             }
@@ -132,7 +147,7 @@ class JobSubmission {
     }
 
     private Submitted insertOrReplay(Caller caller, CompressionJob job, CompressionRequest request,
-                                     StoredArtifact calibration) {
+                                     StoredArtifact calibration, JobTextParts.Stored texts) {
         Optional<Submitted> replayed = replay(job);
         if (replayed.isPresent()) {
             return replayed.get();
@@ -146,7 +161,8 @@ class JobSubmission {
         jobs.saveAndFlush(job);
         outbox.enqueue(new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(),
                 job.inputSha256(), request, job.createdAt(), calibration == null ? null : calibration.key(),
-                calibration == null ? null : calibration.sha256()));
+                calibration == null ? null : calibration.sha256(), texts.calibrationText(), texts.evaluationText(),
+                texts.tokenizer()));
         return new Submitted(JobView.from(job, json), true);
     }
 

@@ -9,6 +9,8 @@ import com.modelpress.api.job.InvalidCompressionRequestException;
 import com.modelpress.api.job.InvalidCursorException;
 import com.modelpress.api.job.InvalidModelFileException;
 import com.modelpress.api.job.InvalidParameterException;
+import com.modelpress.api.job.InvalidTextFileException;
+import com.modelpress.api.job.InvalidTokenizerFileException;
 import com.modelpress.api.job.JobNotFoundException;
 import com.modelpress.api.job.MalformedCompressionRequestException;
 import com.modelpress.api.job.ReportNotAvailableException;
@@ -96,6 +98,16 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<Object> invalidModelFile(InvalidModelFileException e, WebRequest request) {
         return problem(e, HttpStatus.UNPROCESSABLE_CONTENT, "invalid_model_file", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> invalidTextFile(InvalidTextFileException e, WebRequest request) {
+        return problem(e, HttpStatus.UNPROCESSABLE_CONTENT, "invalid_text", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> invalidTokenizerFile(InvalidTokenizerFileException e, WebRequest request) {
+        return problem(e, HttpStatus.UNPROCESSABLE_CONTENT, "invalid_tokenizer", request);
     }
 
     @ExceptionHandler

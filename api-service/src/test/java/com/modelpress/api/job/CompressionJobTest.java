@@ -22,7 +22,7 @@ class CompressionJobTest {
         assertThat(job.startedAt()).isNotNull();
         job.markEvaluating();
         assertThat(job.evaluatingAt()).isNotNull();
-        job.markSucceeded("{\"method\":\"int4\"}");
+        job.markSucceeded("{\"method\":\"int4\"}", null);
         assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(job.report()).isEqualTo("{\"method\":\"int4\"}");
         assertThat(job.finishedAt()).isNotNull();
@@ -36,7 +36,7 @@ class CompressionJobTest {
                 .hasMessage("Job %s cannot start attempt 2 from FAILED", job.id());
         assertThatThrownBy(job::markCancelled).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(job::requestCancel).hasMessageContaining("cannot be cancelled from FAILED");
-        assertThatThrownBy(() -> job.markSucceeded("{}")).hasMessageContaining("cannot succeed from FAILED");
+        assertThatThrownBy(() -> job.markSucceeded("{}", null)).hasMessageContaining("cannot succeed from FAILED");
         assertThat(job.status()).isEqualTo(JobStatus.FAILED);
         assertThat(job.errorCode()).isEqualTo("invalid_model");
     }
@@ -75,7 +75,7 @@ class CompressionJobTest {
         assertThat(job.errorCode()).isEqualTo("worker_crashed");
         assertThatThrownBy(() -> job.markRunning(1)).isInstanceOf(IllegalJobTransitionException.class);
         job.markRunning(2);
-        job.markSucceeded("{}");
+        job.markSucceeded("{}", null);
         assertThat(job.errorCode()).isNull();
     }
 }

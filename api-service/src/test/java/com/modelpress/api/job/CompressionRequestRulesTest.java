@@ -73,6 +73,45 @@ class CompressionRequestRulesTest {
         }
     }
 
+    @Test
+    void languageModelOptionsAreBounded() {
+        assertThatCode(() -> CompressionRequestRules.check(lm("int4", "int8", 2, 0, null))).doesNotThrowAnyException();
+        assertThatCode(() -> CompressionRequestRules.check(lm("int4", "kept", 8192, 1024, null))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> CompressionRequestRules.check(lm("int4", "int2", null, null, null)))
+                .isInstanceOf(InvalidCompressionRequestException.class)
+                .hasMessageContaining("options.head must be one of [measured, int4, int8, kept], not 'int2'");
+        assertThatThrownBy(() -> CompressionRequestRules.check(lm("int4", null, 1, null, null)))
+                .hasMessageContaining("evaluation.context must be between 2 and 8192 tokens, not 1");
+        assertThatThrownBy(() -> CompressionRequestRules.check(lm("int4", null, 8193, null, null)))
+                .hasMessageContaining("evaluation.context");
+        assertThatThrownBy(() -> CompressionRequestRules.check(lm("int4", null, null, -1, null)))
+                .hasMessageContaining("evaluation.decodeSteps must be between 0 and 1024, not -1");
+        assertThatThrownBy(() -> CompressionRequestRules.check(lm("int4", null, null, 1025, null)))
+                .hasMessageContaining("evaluation.decodeSteps");
+    }
+
+    @Test
+    void autoMayAimAtAPerplexityIncreaseAloneAndItMustBePositive() {
+        assertThatCode(() -> CompressionRequestRules.check(lm("auto", null, null, null,
+                new CompressionRequest.Target(null, null, null, 0.01)))).doesNotThrowAnyException();
+        assertThatCode(() -> CompressionRequestRules.check(lm("auto", null, null, null,
+                new CompressionRequest.Target(null, null, 0.005, null)))).doesNotThrowAnyException();
+        for (double bad : new double[] {0, -0.01, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> CompressionRequestRules.check(lm("auto", null, null, null,
+                    new CompressionRequest.Target(null, null, null, bad))))
+                    .as("maxPplIncrease %s", bad).hasMessageContaining("target.maxPplIncrease must be a positive fraction");
+        }
+        assertThatThrownBy(() -> CompressionRequestRules.check(lm("auto", null, null, null,
+                new CompressionRequest.Target(null, null, null, null))))
+                .hasMessageContaining("auto needs a target (minCosine, minSqnrDb, maxKl and/or maxPplIncrease)");
+    }
+
+    private static CompressionRequest lm(String method, String head, Integer context, Integer decodeSteps,
+                                         CompressionRequest.Target target) {
+        return new CompressionRequest(method, new CompressionOptions(null, null, null, null, null, head), target,
+                new CompressionRequest.EvaluationSpec(null, null, null, context, decodeSteps), null);
+    }
+
     private static CompressionRequest request(String method, Integer blockSize, Integer samples) {
         return new CompressionRequest(method, new CompressionOptions(blockSize, null, null, null), null,
                 new CompressionRequest.EvaluationSpec(samples, null), null);

@@ -98,6 +98,11 @@ public final class ApiClient {
 
     /** POST /api/v1/jobs with exactly these parts, framed by hand (so a part can be sent as a file or a field). */
     public Response submitParts(RawPart... parts) {
+        return submitParts(null, parts);
+    }
+
+    /** As {@link #submitParts(RawPart...)}, with an {@code Idempotency-Key} (nullable: none). */
+    public Response submitParts(String idempotencyKey, RawPart... parts) {
         String boundary = "raw-boundary-7f3a";
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
         for (RawPart part : parts) {
@@ -109,8 +114,16 @@ public final class ApiClient {
             body.writeBytes("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return send("POST", "/api/v1/jobs", MediaType.parseMediaType("multipart/form-data; boundary=" + boundary),
-                body.toByteArray());
+        return http.post().uri(base + "/api/v1/jobs")
+                .contentType(MediaType.parseMediaType("multipart/form-data; boundary=" + boundary))
+                .headers(headers -> {
+                    if (idempotencyKey != null) {
+                        headers.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
+                .body(body.toByteArray())
+                .exchange((request, response) -> new Response(response.getStatusCode().value(),
+                        response.getHeaders(), response.getBody().readAllBytes(), json));
     }
 
     /**

@@ -18,6 +18,9 @@ public final class TestServices {
     public static final Path ARTIFACTS = Path.of("target", "it-artifacts").toAbsolutePath();
     /** Small, so that the 413 path is cheap to test. */
     public static final String MAX_UPLOAD_SIZE = "1MB";
+    /** Small, so that the 413 of a text or tokenizer part is cheap to test. */
+    public static final String MAX_TEXT_SIZE = "64KB";
+    public static final String MAX_TOKENIZER_SIZE = "128KB";
     /** Small, so that parking an outbox row is quick to reach. */
     public static final int OUTBOX_MAX_ATTEMPTS = 3;
     public static final String OUTBOX_MAX_MESSAGE_SIZE = "1MB";
@@ -60,6 +63,8 @@ public final class TestServices {
         registry.add("spring.rabbitmq.virtual-host", amqp::virtualHost);
         registry.add("modelpress.storage.root", ARTIFACTS::toString);
         registry.add("modelpress.api.max-upload-size", () -> MAX_UPLOAD_SIZE);
+        registry.add("modelpress.api.text.max-text-size", () -> MAX_TEXT_SIZE);
+        registry.add("modelpress.api.text.max-tokenizer-size", () -> MAX_TOKENIZER_SIZE);
         registry.add("modelpress.outbox.poll-interval", () -> "100ms");
         registry.add("modelpress.outbox.max-attempts", () -> OUTBOX_MAX_ATTEMPTS);
         registry.add("modelpress.outbox.max-message-size", () -> OUTBOX_MAX_MESSAGE_SIZE);

@@ -13,14 +13,19 @@ import java.util.List;
  *                     search without calibration), {@code aware} (block search weighted by calibration activation
  *                     energy), {@code search} (block search, no calibration), {@code rtn} (min/max round to nearest,
  *                     the baseline)
+ * @param head         {@code int4}: precision of a language model's head (the matrix producing its logits, tied to the
+ *                     embedding table or not): {@code measured} (default: scored at int4, int8 and kept, the smallest
+ *                     not clearly more sensitive per byte than the rest), {@code int4}, {@code int8} or {@code kept}
  */
 public record CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements,
-                                 String rounding) {
+                                 String rounding, String head) {
 
     public static final int DEFAULT_BLOCK_SIZE = 32;
     public static final long DEFAULT_MIN_ELEMENTS = 1024;
     public static final List<String> ROUNDINGS = List.of("gptq", "aware", "search", "rtn");
     public static final String DEFAULT_ROUNDING = "gptq";
+    public static final List<String> HEADS = List.of("measured", "int4", "int8", "kept");
+    public static final String DEFAULT_HEAD = "measured";
 
     public CompressionOptions {
         excludeNodes = excludeNodes == null ? List.of() : List.copyOf(excludeNodes);
@@ -29,6 +34,12 @@ public record CompressionOptions(Integer blockSize, Boolean symmetric, List<Stri
     /** Options with the default rounding. */
     public CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements) {
         this(blockSize, symmetric, excludeNodes, minElements, null);
+    }
+
+    /** Options with the default head precision. */
+    public CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements,
+                              String rounding) {
+        this(blockSize, symmetric, excludeNodes, minElements, rounding, null);
     }
 
     public static CompressionOptions defaults() {
@@ -51,6 +62,10 @@ public record CompressionOptions(Integer blockSize, Boolean symmetric, List<Stri
     public boolean roundingUsesCalibration() {
         String mode = roundingOrDefault();
         return mode.equals("gptq") || mode.equals("aware");
+    }
+
+    public String headOrDefault() {
+        return head == null ? DEFAULT_HEAD : head;
     }
 
     public long minElementsOrDefault() {

@@ -27,22 +27,40 @@ public record CompressionRequest(
      *
      * @param minCosine the worst output's mean cosine must be at least this
      * @param minSqnrDb the worst output's SQNR must be at least this many dB
-     * @param maxKl     the largest KL divergence of a logits/probabilities output must be at most this
+     * @param maxKl     decoder LMs: the mean KL divergence of the next-token distributions (prefill and decode steps)
+     *                  must be at most this; other models: the KL divergence of every logits/probabilities output
+     * @param maxPplIncrease decoder LMs evaluated on an {@code evaluationText}: the perplexity on it may grow by at most
+     *                  this fraction ({@code 0.01} = 1 %)
      */
-    public record Target(Double minCosine, Double minSqnrDb, Double maxKl) {
+    public record Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
 
         public Target(Double minCosine) {
             this(minCosine, null, null);
         }
+
+        public Target(Double minCosine, Double minSqnrDb, Double maxKl) {
+            this(minCosine, minSqnrDb, maxKl, null);
+        }
+
+        /** True when no bound is set. */
+        public boolean empty() {
+            return minCosine == null && minSqnrDb == null && maxKl == null && maxPplIncrease == null;
+        }
     }
 
     /**
-     * @param samples     number of evaluation samples (default 8)
+     * @param samples     number of evaluation samples (default 8), or with an evaluation text the windows (decoder LMs,
+     *                    default 24) or lines (encoders) taken from it
      * @param seed        seed for synthesised inputs (default 7)
      * @param sensitivity whether the report ranks the compressed tensors by measured sensitivity (default true;
      *                    costs one scoring run per compressed tensor)
+     * @param context     tokens per window of the calibration and evaluation texts for decoder LMs, the most tokens per
+     *                    line for encoders (nullable: the engine's default, 128)
+     * @param decodeSteps decoder LMs with a KV cache: decode steps after each prefill window, each model feeding its own
+     *                    {@code present} back as {@code past}; 0 scores the prefill only (nullable: the engine's
+     *                    default, 32)
      */
-    public record EvaluationSpec(Integer samples, Long seed, Boolean sensitivity) {
+    public record EvaluationSpec(Integer samples, Long seed, Boolean sensitivity, Integer context, Integer decodeSteps) {
         public static final int DEFAULT_SAMPLES = 8;
         public static final long DEFAULT_SEED = 7;
 
@@ -50,9 +68,14 @@ public record CompressionRequest(
             this(samples, seed, null);
         }
 
+        public EvaluationSpec(Integer samples, Long seed, Boolean sensitivity) {
+            this(samples, seed, sensitivity, null, null);
+        }
+
         public static EvaluationSpec defaults() {
             return new EvaluationSpec(null, null, null);
         }
+
 
         public boolean sensitivityOrDefault() {
             return sensitivity == null || sensitivity;

@@ -24,7 +24,10 @@ sealed interface ChildOutcome {
      */
     record Succeeded(FidelityReport report, long maxHeapBytes, long peakHeapBytes) implements ChildOutcome {}
 
-    /** The engine judged the model: {@code code} is {@code invalid_model} or {@code unsupported_model}. */
+    /**
+     * The engine judged the model or its text inputs: {@code code} is {@code invalid_model}, {@code unsupported_model},
+     * {@code invalid_text} or {@code invalid_tokenizer}.
+     */
     record Rejected(String code, String message) implements ChildOutcome {}
 
     /** Any other exception; {@code message} is nullable. */

@@ -21,8 +21,9 @@ sealed interface Engine permits InProcessEngine, SandboxedEngine {
      * @throws EngineFailureException when the engine crashed, ran out of memory or out of time
      * @throws EngineErrorException   when the engine failed in a way another attempt might not (child JVM only;
      *                                in-process such exceptions pass through as they are)
+     * @throws InvalidTextInputException when the job's tokenizer or a text cannot be used with the model
      * @throws JobCancelledException  when the job was cancelled meanwhile
      */
     FidelityReport run(EngineTask task, Path scratch, Instant deadline, EngineProgress progress)
-            throws IOException, EngineFailureException, EngineErrorException;
+            throws IOException, EngineFailureException, EngineErrorException, InvalidTextInputException;
 }

@@ -1,5 +1,6 @@
 package com.modelpress.worker.run;
 
+import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
@@ -7,8 +8,10 @@ import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.ExecutionProvider;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -27,14 +30,17 @@ import java.util.UUID;
  * @param latencyRuns timed runs per model (0: no latency figures)
  * @param autoBudget  how long an {@code auto} search may take
  * @param executionProvider where ONNX Runtime scores the models (the worker chose it at startup)
+ * @param texts       nullable: the job's tokenizer and calibration/evaluation texts; with an evaluation text,
+ *                    {@code samples} is the number of windows (or lines) taken from it
  */
 record EngineTask(UUID jobId, Path model, Path output, Path calibration, CompressionRequest request, int samples,
-                  long seed, int latencyRuns, Duration autoBudget, ExecutionProvider executionProvider) {
+                  long seed, int latencyRuns, Duration autoBudget, ExecutionProvider executionProvider, JobTexts texts) {
 
     /** A task scored on the CPU. */
     EngineTask(UUID jobId, Path model, Path output, Path calibration, CompressionRequest request, int samples,
                long seed, int latencyRuns, Duration autoBudget) {
-        this(jobId, model, output, calibration, request, samples, seed, latencyRuns, autoBudget, ExecutionProvider.CPU);
+        this(jobId, model, output, calibration, request, samples, seed, latencyRuns, autoBudget, ExecutionProvider.CPU,
+                null);
     }
 
     /**
@@ -45,11 +51,12 @@ record EngineTask(UUID jobId, Path model, Path output, Path calibration, Compres
     static CompressionMethod method(CompressionRequest request, Duration autoBudget) {
         if ("auto".equals(request.method())) {
             CompressionRequest.Target target = request.target();
-            if (target == null || (target.minCosine() == null && target.minSqnrDb() == null && target.maxKl() == null)) {
-                throw new IllegalArgumentException("auto needs a target: target.minCosine, target.minSqnrDb or target.maxKl");
+            if (target == null || target.empty()) {
+                throw new IllegalArgumentException("auto needs a target: target.minCosine, target.minSqnrDb, "
+                        + "target.maxKl or target.maxPplIncrease");
             }
-            return CompressionMethod.auto(request.options(),
-                    new CompressionMethod.Goal(target.minCosine(), target.minSqnrDb(), target.maxKl()), autoBudget);
+            return CompressionMethod.auto(request.options(), new CompressionMethod.Goal(target.minCosine(),
+                    target.minSqnrDb(), target.maxKl(), target.maxPplIncrease()), autoBudget);
         }
         return CompressionMethod.of(request.method(), request.options());
     }
@@ -58,13 +65,43 @@ record EngineTask(UUID jobId, Path model, Path output, Path calibration, Compres
         return method(request, autoBudget);
     }
 
-    /** The engine, set up for this task: calibrated on the job's samples if it brought any, measuring sensitivity
-     * unless the request turned it off. */
-    ModelCompressor compressor() {
+    /**
+     * The engine, set up for this task: calibrated on the job's samples or calibration text if it brought either,
+     * scored on its evaluation text if it brought one, with the request's decode steps and LM head precision,
+     * measuring sensitivity unless the request turned it off. Reads and tokenizes the texts.
+     *
+     * @throws com.modelpress.tokenizer.UnsupportedTokenizerException when the job's tokenizer.json cannot be used
+     * @throws com.modelpress.engine.InvalidTextException              when a text cannot be used
+     * @throws IllegalArgumentException                                when the head precision is unknown
+     */
+    ModelCompressor compressor() throws IOException {
+        CompressionRequest.EvaluationSpec spec = request.evaluation();
+        int context = spec.context() == null ? EvaluationSettings.DEFAULT_CONTEXT : spec.context();
         EvaluationSettings evaluation = new EvaluationSettings(samples, seed, null, latencyRuns, Map.of(),
-                executionProvider);
-        ModelCompressor compressor = calibration == null ? new ModelCompressor(evaluation)
-                : new ModelCompressor(evaluation, new CalibrationSettings(0, 0, calibration));
-        return request.evaluation().sensitivityOrDefault() ? compressor.measuringSensitivity() : compressor;
+                executionProvider).withDecodeSteps(spec.decodeSteps() == null ? EvaluationSettings.DEFAULT_DECODE_STEPS
+                : spec.decodeSteps());
+        CalibrationSettings calibrationSettings = calibration == null ? CalibrationSettings.synthesised(seed)
+                : new CalibrationSettings(0, 0, calibration);
+        if (texts != null) {
+            JobTexts.Tokenized tokenized = texts.tokenize(context);
+            if (tokenized.evaluation() != null) {
+                evaluation = evaluation.onText(tokenized.evaluation(), samples, context);
+            }
+            if (tokenized.calibration() != null) {
+                calibrationSettings = CalibrationSettings.onText(tokenized.calibration(), 0, context);
+            }
+        }
+        ModelCompressor compressor = new ModelCompressor(evaluation, calibrationSettings).withHead(head(request));
+        return spec.sensitivityOrDefault() ? compressor.measuringSensitivity() : compressor;
+    }
+
+    /** @throws IllegalArgumentException for a precision that is not one of {@link CompressionOptions#HEADS} */
+    static ModelCompressor.Head head(CompressionRequest request) {
+        String head = request.options().headOrDefault();
+        if (!CompressionOptions.HEADS.contains(head)) {
+            throw new IllegalArgumentException("options.head must be one of %s, not '%s'".formatted(CompressionOptions.HEADS,
+                    head));
+        }
+        return ModelCompressor.Head.valueOf(head.toUpperCase(Locale.ROOT));
     }
 }

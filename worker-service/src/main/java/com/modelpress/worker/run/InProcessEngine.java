@@ -1,7 +1,9 @@
 package com.modelpress.worker.run;
 
 import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.InvalidTextException;
 import com.modelpress.engine.ProgressListener;
+import com.modelpress.tokenizer.UnsupportedTokenizerException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +27,7 @@ final class InProcessEngine implements Engine {
 
     @Override
     public FidelityReport run(EngineTask task, Path scratch, Instant deadline, EngineProgress progress)
-            throws IOException, EngineFailureException {
+            throws IOException, EngineFailureException, InvalidTextInputException {
         ProgressListener timed = (step, fraction) -> {
             progress.onProgress(step, fraction);
             if (clock.instant().isAfter(deadline)) {
@@ -34,6 +36,10 @@ final class InProcessEngine implements Engine {
         };
         try {
             return task.compressor().compress(task.model(), task.output(), task.method(), timed);
+        } catch (InvalidTextException e) {
+            throw new InvalidTextInputException(InvalidTextInputException.TEXT, e.getMessage());
+        } catch (UnsupportedTokenizerException e) {
+            throw new InvalidTextInputException(InvalidTextInputException.TOKENIZER, e.getMessage());
         } catch (DeadlineReached e) {
             throw new EngineFailureException(EngineFailureException.Kind.TIMED_OUT,
                     "the job ran longer than max-job-duration; it was stopped during " + e.step);

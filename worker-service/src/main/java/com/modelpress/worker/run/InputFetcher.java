@@ -121,6 +121,65 @@ final class InputFetcher {
         return samples;
     }
 
+    /**
+     * Downloads the job's tokenizer and texts, if it has any, each checked against its SHA-256.
+     *
+     * @return the files, or null when the job brought no text
+     * @throws InvalidRequestException when a text comes without a tokenizer, or a key is not a job input key
+     * @throws InputCorruptException   when a file's bytes do not match its SHA-256
+     */
+    JobTexts fetchTexts(JobMessage job, Path folder, ProgressListener progress)
+            throws IOException, InputCorruptException, InvalidRequestException {
+        if (job.calibrationText() == null && job.evaluationText() == null && job.tokenizer() == null) {
+            return null;
+        }
+        if (job.tokenizer() == null || (job.calibrationText() == null && job.evaluationText() == null)) {
+            throw new InvalidRequestException("a text needs the model's tokenizer.json, and a tokenizer.json a text");
+        }
+        Path texts = Files.createDirectories(folder.resolve("texts"));
+        String inputs = "jobs/%s/input/".formatted(job.jobId());
+        return new JobTexts(fetchFile(job.tokenizer(), inputs, texts.resolve("tokenizer"), "tokenizer.json", progress),
+                fetchFile(job.calibrationText(), inputs, texts.resolve("calibration"), "calibration.txt", progress),
+                fetchFile(job.evaluationText(), inputs, texts.resolve("evaluation"), "evaluation.txt", progress));
+    }
+
+    /**
+     * One uploaded file into {@code folder}, under its own name when that is a plain file name (else {@code fallback}).
+     *
+     * @param file   nullable: nothing to fetch
+     * @param inputs the key prefix of the job's own inputs: a key elsewhere is refused
+     * @return the downloaded file, or null
+     */
+    private Path fetchFile(JobMessage.InputFile file, String inputs, Path folder, String fallback,
+                           ProgressListener progress) throws IOException, InputCorruptException, InvalidRequestException {
+        if (file == null) {
+            return null;
+        }
+        if (file.key() == null || file.sha256() == null) {
+            throw new InvalidRequestException("an input file of the job lacks its key or SHA-256");
+        }
+        try {
+            ArtifactStore.checkKey(file.key());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        if (!file.key().startsWith(inputs)) {
+            throw new InvalidRequestException("input file '%s' is not one of the job's inputs (%s…)".formatted(file.key(),
+                    inputs));
+        }
+        StoredArtifact stored = store.stat(file.key()).orElseThrow(() -> new NoSuchFileException(file.key()));
+        String name = file.name() != null && PLAIN_NAME.matcher(file.name()).matches() ? file.name() : fallback;
+        Path target = Files.createDirectories(folder).resolve(name);
+        String sha256 = copy(file.key(), stored.sizeBytes(), target, progress);
+        if (!sha256.equalsIgnoreCase(file.sha256())) {
+            throw new InputCorruptException(file.key(), file.sha256(), sha256);
+        }
+        return target;
+    }
+
+    /** A file name that names a file in its folder and nothing else. */
+    private static final java.util.regex.Pattern PLAIN_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
+
     /** A {@code .onnx} file, not one of the {@code ._name} shadows macOS puts in archives. */
     private static boolean isModel(Path file) {
         String name = file.getFileName().toString();

@@ -52,6 +52,10 @@ public final class JobRunner {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     /** {@code error.code} of an attempt the worker's shutdown interrupted (retryable). */
     static final String WORKER_SHUTDOWN = "worker_shutdown";
+    /** Longest window of a job's texts the worker accepts, in tokens (the API refuses longer ones first). */
+    static final int MAX_CONTEXT = 8192;
+    /** Most decode steps after each window the worker accepts. */
+    static final int MAX_DECODE_STEPS = 1024;
 
     private final WorkerProperties properties;
     private final String workerId;
@@ -122,15 +126,16 @@ public final class JobRunner {
             folder = Files.createTempDirectory(Files.createDirectories(properties.workDir()),
                     "job-%s-%d-".formatted(job.jobId(), attempt));
             checkMethod(job);
-            EvaluationSettings evaluation = evaluation(job.request());
+            EvaluationSettings evaluation = evaluation(job);
 
             Path model = fetcher.fetch(job, folder, progress);
             Path calibrationSamples = fetcher.fetchCalibration(job, folder, progress);
+            JobTexts texts = fetcher.fetchTexts(job, folder, progress);
             progress.checkCancelled("download");
             Path output = Files.createDirectories(folder.resolve("output")).resolve(ArtifactWriter.MODEL);
             EngineTask task = new EngineTask(job.jobId(), model, output, calibrationSamples, job.request(),
                     evaluation.samples(), evaluation.seed(), properties.latencyRuns(), properties.autoBudget(),
-                    evaluation.executionProvider());
+                    evaluation.executionProvider(), texts);
             FidelityReport report = engine.run(task, Files.createDirectories(folder.resolve("engine")), deadline, progress);
             progress.flush();
             progress.checkCancelled("compression");
@@ -293,17 +298,37 @@ public final class JobRunner {
         try {
             ArtifactStore.checkKey(job.inputKey());
             EngineTask.method(job.request(), properties.autoBudget());
+            EngineTask.head(job.request());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }
+        boolean text = job.calibrationText() != null || job.evaluationText() != null;
+        if (text != (job.tokenizer() != null)) {
+            throw new InvalidRequestException(text ? "a calibration or evaluation text needs the model's tokenizer.json"
+                    : "a tokenizer.json is only used with a calibration or evaluation text");
+        }
+        if (job.calibrationText() != null && job.calibrationKey() != null) {
+            throw new InvalidRequestException("calibration samples and a calibration text exclude each other");
+        }
     }
 
-    private EvaluationSettings evaluation(CompressionRequest request) throws InvalidRequestException {
-        CompressionRequest.EvaluationSpec spec = request.evaluation();
-        int samples = spec.samples() == null ? properties.evaluationSamples() : spec.samples();
+    /** Evaluation samples: the request's, else the worker's default (a text's: {@value EvaluationSettings#DEFAULT_TEXT_WINDOWS} windows). */
+    private EvaluationSettings evaluation(JobMessage job) throws InvalidRequestException {
+        CompressionRequest.EvaluationSpec spec = job.request().evaluation();
+        int samples = spec.samples() != null ? spec.samples() : job.evaluationText() != null
+                ? Math.min(EvaluationSettings.DEFAULT_TEXT_WINDOWS, properties.maxEvaluationSamples())
+                : properties.evaluationSamples();
         if (samples < 1 || samples > properties.maxEvaluationSamples()) {
             throw new InvalidRequestException("evaluation.samples must be between 1 and %d, was %d"
                     .formatted(properties.maxEvaluationSamples(), samples));
+        }
+        if (spec.context() != null && (spec.context() < 2 || spec.context() > MAX_CONTEXT)) {
+            throw new InvalidRequestException("evaluation.context must be between 2 and %d tokens, was %d"
+                    .formatted(MAX_CONTEXT, spec.context()));
+        }
+        if (spec.decodeSteps() != null && (spec.decodeSteps() < 0 || spec.decodeSteps() > MAX_DECODE_STEPS)) {
+            throw new InvalidRequestException("evaluation.decodeSteps must be between 0 and %d, was %d"
+                    .formatted(MAX_DECODE_STEPS, spec.decodeSteps()));
         }
         return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of(),
                 executionProvider);

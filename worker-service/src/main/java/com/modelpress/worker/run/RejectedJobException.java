@@ -5,7 +5,7 @@ package com.modelpress.worker.run;
  * event carrying {@link #code()} and the message is acknowledged.
  */
 abstract sealed class RejectedJobException extends Exception
-        permits InputCorruptException, InvalidArchiveException, InvalidRequestException {
+        permits InputCorruptException, InvalidArchiveException, InvalidRequestException, InvalidTextInputException {
 
     RejectedJobException(String message) {
         super(message);

@@ -2,8 +2,10 @@ package com.modelpress.worker.run;
 
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.InvalidTextException;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.tokenizer.UnsupportedTokenizerException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,6 +64,10 @@ public final class SandboxChild {
             TestFaults.inject(task, progress);
             FidelityReport report = task.compressor().compress(task.model(), task.output(), task.method(), progress);
             return new ChildOutcome.Succeeded(report, Runtime.getRuntime().maxMemory(), peakHeapBytes());
+        } catch (InvalidTextException e) {
+            return new ChildOutcome.Rejected(InvalidTextInputException.TEXT, e.getMessage());
+        } catch (UnsupportedTokenizerException e) {
+            return new ChildOutcome.Rejected(InvalidTextInputException.TOKENIZER, e.getMessage());
         } catch (InvalidModelException e) {
             return new ChildOutcome.Rejected("invalid_model", e.getMessage());
         } catch (UnsupportedModelException e) {

@@ -92,9 +92,13 @@ final class SandboxCommand {
         return builder;
     }
 
-    /** Variables the child inherits: locale, search paths, and the native runtimes' (CUDA, OpenMP, ONNX Runtime, glibc) knobs. */
+    /**
+     * Variables the child inherits: locale, search paths, the native runtimes' (CUDA, OpenMP, ONNX Runtime, glibc)
+     * knobs, and where DJL keeps the tokenizers' native library ({@code DJL_CACHE_DIR}, {@code ENGINE_CACHE_DIR}; without
+     * them {@code ~/.djl.ai}, or the child's own temporary folder when the home folder is not writable).
+     */
     static final Set<String> INHERITED_VARIABLES = Set.of("PATH", "HOME", "USER", "LANG", "TZ",
-            "LD_LIBRARY_PATH");
+            "LD_LIBRARY_PATH", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR");
     static final List<String> INHERITED_VARIABLE_PREFIXES = List.of("LC_", "CUDA_", "NVIDIA_",
             "OMP_", "ORT_", "MALLOC_");
 

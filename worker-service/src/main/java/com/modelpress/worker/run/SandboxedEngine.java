@@ -62,7 +62,7 @@ final class SandboxedEngine implements Engine {
 
     @Override
     public FidelityReport run(EngineTask task, Path scratch, Instant deadline, EngineProgress progress)
-            throws IOException, EngineFailureException, EngineErrorException {
+            throws IOException, EngineFailureException, EngineErrorException, InvalidTextInputException {
         Ending ending = runChild(task, scratch, deadline, progress);
         return judge(ending.exit(), ending.outcome(), ending.errorReport(), ending.console(), maxHeap);
     }
@@ -165,14 +165,20 @@ final class SandboxedEngine implements Engine {
      * @param console     the child's last console lines (stdout apart from progress, and stderr)
      */
     static FidelityReport judge(int exit, ChildOutcome outcome, List<String> errorReport, List<String> console,
-                                String maxHeap) throws EngineFailureException, EngineErrorException {
+                                String maxHeap) throws EngineFailureException, EngineErrorException,
+            InvalidTextInputException {
         switch (outcome) {
             case ChildOutcome.Succeeded succeeded -> {
                 return succeeded.report();
             }
-            case ChildOutcome.Rejected rejected -> throw "unsupported_model".equals(rejected.code())
-                    ? new UnsupportedModelException(rejected.message())
-                    : new InvalidModelException(rejected.message());
+            case ChildOutcome.Rejected rejected -> {
+                switch (String.valueOf(rejected.code())) {
+                    case "unsupported_model" -> throw new UnsupportedModelException(rejected.message());
+                    case InvalidTextInputException.TEXT, InvalidTextInputException.TOKENIZER ->
+                            throw new InvalidTextInputException(rejected.code(), rejected.message());
+                    default -> throw new InvalidModelException(rejected.message());
+                }
+            }
             case ChildOutcome.Failed failed -> throw new EngineErrorException(failed.exception(), failed.message());
             case ChildOutcome.OutOfMemory oom -> throw new EngineFailureException(EngineFailureException.Kind.OUT_OF_MEMORY,
                     "the engine ran out of memory (%s); the sandbox's max heap is %s".formatted(oom.message(), maxHeap));

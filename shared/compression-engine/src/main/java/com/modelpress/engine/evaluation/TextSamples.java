@@ -1,7 +1,7 @@
 package com.modelpress.engine.evaluation;
 
 import com.modelpress.contracts.FidelityReport.TextInfo;
-import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.InvalidTextException;
 import com.modelpress.engine.UnsupportedModelException;
 
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ final class TextSamples {
      * @param context      tokens per decoder window, at least 2
      * @param continuation decoder tokens to keep after each window (0 for calibration)
      * @param maxSamples   at most this many windows or lines; 0 for all
-     * @throws InvalidModelException     when the text is too short for one window, or holds ids outside the
+     * @throws InvalidTextException      when the text is too short for one window, or holds ids outside the
      *                                   model's vocabulary (the tokenizer is not the model's)
      * @throws UnsupportedModelException when the model has no token-id input
      */
@@ -53,7 +53,7 @@ final class TextSamples {
         int stride = body + continuation;
         int available = text.streamLength() / stride;
         if (available == 0) {
-            throw new InvalidModelException("%s has %d tokens; one window needs %d (%d context%s)".formatted(
+            throw new InvalidTextException("%s has %d tokens; one window needs %d (%d context%s)".formatted(
                     text.file(), text.streamLength(), stride, body,
                     continuation > 0 ? " + " + continuation + " for the decode steps and their true next tokens" : ""));
         }
@@ -81,7 +81,7 @@ final class TextSamples {
     private static Samples lines(List<InputSpec> inputs, ModelStructure structure, TokenizedText text, int maxSamples) {
         List<long[]> lines = text.lines();
         if (lines.isEmpty()) {
-            throw new InvalidModelException(text.file() + " has no text");
+            throw new InvalidTextException(text.file() + " has no text");
         }
         int count = count(lines.size(), maxSamples);
         List<Sample> samples = new ArrayList<>();
@@ -132,7 +132,7 @@ final class TextSamples {
         Long vocabulary = structure.vocabulary();
         for (long token : tokens) {
             if (token < 0 || (vocabulary != null && token >= vocabulary)) {
-                throw new InvalidModelException(("%s tokenizes to id %d, outside the model's vocabulary of %d: is the "
+                throw new InvalidTextException(("%s tokenizes to id %d, outside the model's vocabulary of %d: is the "
                         + "tokenizer the model's own?").formatted(text.file(), token, vocabulary));
             }
         }

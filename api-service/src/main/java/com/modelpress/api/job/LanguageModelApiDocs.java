@@ -1,0 +1,73 @@
+package com.modelpress.api.job;
+
+import com.modelpress.contracts.CompressionOptions;
+import io.swagger.v3.oas.models.media.Schema;
+import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.math.BigDecimal;
+import java.util.Map;
+
+/**
+ * The OpenAPI document's words for the language-model members of the compression request (the records in
+ * {@code job-contracts} carry no OpenAPI annotations): what each means and the bounds {@link CompressionRequestRules}
+ * enforces.
+ */
+@Configuration(proxyBeanMethods = false)
+class LanguageModelApiDocs {
+
+    @Bean
+    @SuppressWarnings("rawtypes")
+    OpenApiCustomizer languageModelRequestMembers() {
+        return openApi -> {
+            Map<String, Schema> schemas = openApi.getComponents() == null ? null : openApi.getComponents().getSchemas();
+            if (schemas == null) {
+                return;
+            }
+            describe(schemas, "Target", "maxKl", "auto: decoder LMs: the mean KL divergence of the next-token "
+                    + "distributions of the prefill windows and of the decode steps must each be at most this (nats); "
+                    + "other models: the KL divergence of every logits output; positive", null, null);
+            describe(schemas, "Target", "maxPplIncrease", "auto, decoder LMs with an evaluationText part: the "
+                    + "perplexity on it may grow by at most this fraction (0.01 = 1 %); positive", null, null);
+            describe(schemas, "EvaluationSpec", "samples", "Synthesised evaluation samples (default 8), or with an "
+                    + "evaluationText the windows (decoder LMs, default 24) or lines (encoders) taken from it; 1 to "
+                    + CompressionRequestRules.MAX_SAMPLES, BigDecimal.ONE, BigDecimal.valueOf(CompressionRequestRules.MAX_SAMPLES));
+            describe(schemas, "EvaluationSpec", "context", "Tokens per window of the calibrationText and evaluationText "
+                    + "for decoder LMs, the most tokens per line for encoders (default 128); needs a text part",
+                    BigDecimal.TWO, BigDecimal.valueOf(CompressionRequestRules.MAX_CONTEXT));
+            describe(schemas, "EvaluationSpec", "decodeSteps", "Decoder LMs with a KV cache: decode steps after each "
+                    + "prefill window, each model feeding its own present back as past (default 32); 0 scores the "
+                    + "prefill only", BigDecimal.ZERO, BigDecimal.valueOf(CompressionRequestRules.MAX_DECODE_STEPS));
+            Schema<?> head = property(schemas, "CompressionOptions", "head");
+            if (head != null) {
+                head.setDescription("int4: precision of a language model's head (the matrix producing its logits): "
+                        + "measured (default: scored at int4, int8 and kept), int4, int8 or kept");
+                @SuppressWarnings("unchecked")
+                Schema<Object> values = (Schema<Object>) head;
+                values.setEnum(java.util.List.copyOf(CompressionOptions.HEADS));
+            }
+        };
+    }
+
+    /** @param minimum nullable; @param maximum nullable */
+    @SuppressWarnings("rawtypes")
+    private static void describe(Map<String, Schema> schemas, String schema, String member, String description,
+                                 BigDecimal minimum, BigDecimal maximum) {
+        Schema<?> property = property(schemas, schema, member);
+        if (property != null) {
+            property.setDescription(description);
+            property.setMinimum(minimum);
+            property.setMaximum(maximum);
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static Schema<?> property(Map<String, Schema> schemas, String schema, String member) {
+        Schema<?> owner = schemas.get(schema);
+        if (owner == null || owner.getProperties() == null) {
+            return null;
+        }
+        return owner.getProperties().get(member);
+    }
+}

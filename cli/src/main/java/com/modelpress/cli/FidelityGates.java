@@ -1,0 +1,120 @@
+package com.modelpress.cli;
+
+import com.modelpress.contracts.FidelityReport;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The bounds {@code submit --wait} and {@code wait} hold a succeeded job's report to; a miss exits
+ * {@link ExitCode#BELOW_GATE}. The same bounds {@code auto} searches for (the engine's {@code Goal}): the worst output's
+ * mean cosine; the mean KL of each next-token phase (prefill, decode) for a decoder LM, else every logits output's KL;
+ * the perplexity growth on the evaluation text. Every component nullable: no bound.
+ *
+ * @param minCosine      the worst output's mean cosine must be at least this
+ * @param maxKl          mean KL divergence at most this, in nats
+ * @param maxPplIncrease perplexity may grow by at most this fraction ({@code 0.01} = 1 %)
+ */
+record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
+
+    /**
+     * @throws ParameterException for a bound outside its range (checked before any network call: exit 2)
+     */
+    void check(CommandLine commandLine) {
+        if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
+            throw new ParameterException(commandLine, "--min-cosine must lie in [-1, 1], not " + minCosine);
+        }
+        if (maxKl != null && !(maxKl > 0 && Double.isFinite(maxKl))) {
+            throw new ParameterException(commandLine, "--max-kl must be a positive number of nats, not " + maxKl);
+        }
+        if (maxPplIncrease != null && !(maxPplIncrease > 0 && Double.isFinite(maxPplIncrease))) {
+            throw new ParameterException(commandLine,
+                    "--max-ppl-increase must be a positive fraction (0.01 = 1 %), not " + maxPplIncrease);
+        }
+    }
+
+    /** True when a language-model bound is set. */
+    boolean languageModel() {
+        return maxKl != null || maxPplIncrease != null;
+    }
+
+    /**
+     * @param met     whether every bound holds
+     * @param measured what was measured against each bound, e.g. {@code worst mean cosine 0.999100 >= 0.999}
+     */
+    record Verdict(boolean met, List<String> measured) {}
+
+    Verdict judge(FidelityReport report) {
+        List<String> measured = new ArrayList<>();
+        boolean met = true;
+        double worst = report.worstCosineMean();
+        boolean cosineMet = minCosine == null || worst >= minCosine;
+        met &= cosineMet;
+        measured.add("worst mean cosine %s%s".formatted(fixed(worst, 6),
+                minCosine == null ? "" : (cosineMet ? " >= " : " < ") + plain(minCosine)));
+        if (maxKl != null) {
+            FidelityReport.LanguageModelFidelity lm = report.languageModel();
+            if (lm != null) {
+                for (var phase : Stream.of(new Phase("prefill", lm.prefill()), new Phase("decode", lm.decode()))
+                        .filter(p -> p.fidelity() != null).toList()) {
+                    boolean ok = phase.fidelity().klMean() <= maxKl;
+                    met &= ok;
+                    measured.add("mean KL %s %s %s %s".formatted(phase.name(), general(phase.fidelity().klMean()),
+                            ok ? "<=" : ">", plain(maxKl)));
+                }
+            } else {
+                List<FidelityReport.OutputFidelity> logits = report.outputs().stream()
+                        .filter(o -> o.klDivergence() != null).toList();
+                if (logits.isEmpty()) {
+                    met = false;
+                    measured.add("no KL divergence measured (no logits output) for --max-kl " + plain(maxKl));
+                }
+                for (FidelityReport.OutputFidelity output : logits) {
+                    boolean ok = output.klDivergence() <= maxKl;
+                    met &= ok;
+                    measured.add("KL of %s %s %s %s".formatted(output.name(), general(output.klDivergence()),
+                            ok ? "<=" : ">", plain(maxKl)));
+                }
+            }
+        }
+        if (maxPplIncrease != null) {
+            FidelityReport.LanguageModelFidelity lm = report.languageModel();
+            Double ratio = lm == null || lm.prefill() == null ? null : lm.prefill().lnPerplexityRatio();
+            if (ratio == null) {
+                met = false;
+                measured.add("no perplexity measured (a decoder LM evaluated on --eval-text has one) for "
+                        + "--max-ppl-increase " + plain(maxPplIncrease));
+            } else {
+                double increase = Math.exp(ratio) - 1;
+                boolean ok = increase <= maxPplIncrease;
+                met &= ok;
+                measured.add("perplexity %s%% %s %s%%".formatted(signed(increase * 100), ok ? "<=" : ">",
+                        plain(maxPplIncrease * 100)));
+            }
+        }
+        return new Verdict(met, List.copyOf(measured));
+    }
+
+    private record Phase(String name, FidelityReport.NextTokenFidelity fidelity) {}
+
+    private static String fixed(double value, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", value);
+    }
+
+    private static String signed(double value) {
+        return String.format(Locale.ROOT, "%+.3f", value);
+    }
+
+    private static String general(double value) {
+        return value == 0 ? "0" : String.format(Locale.ROOT, "%.3g", value);
+    }
+
+    /** As the user typed it: {@code 0.01}, not {@code 1.0E-2}. */
+    private static String plain(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+}

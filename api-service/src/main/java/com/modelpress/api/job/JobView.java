@@ -7,13 +7,13 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A job as the API shows it.
+ * A job as the API shows it (and as webhooks carry it, under {@code data}).
  *
  * @param owner   who submitted it (the owner of the API key)
  * @param attempt deliveries of the job message a worker started; 0 while none has
  * @param error   nullable: why the job failed (or why its last attempt failed, while it waits for another)
  */
-record JobView(
+public record JobView(
         UUID id,
         String owner,
         JobStatus status,
@@ -27,16 +27,16 @@ record JobView(
         Links links) {
 
     /** @param sizeBytes length of the uploaded file */
-    record Input(String name, long sizeBytes, String sha256) {}
+    public record Input(String name, long sizeBytes, String sha256) {}
 
     /** @param code stable machine-readable reason, e.g. {@code invalid_model}, {@code poison_message} */
-    record Error(String code, String message) {}
+    public record Error(String code, String message) {}
 
     /** Each nullable until the job reached that point. */
-    record Timestamps(Instant createdAt, Instant queuedAt, Instant startedAt, Instant evaluatingAt,
+    public record Timestamps(Instant createdAt, Instant queuedAt, Instant startedAt, Instant evaluatingAt,
                       Instant finishedAt, Instant cancelRequestedAt, Instant updatedAt) {}
 
-    record Links(String self, String events, String report, String artifacts, String cancel) {}
+    public record Links(String self, String events, String report, String artifacts, String cancel) {}
 
     static JobView from(CompressionJob job, JsonMapper json) {
         String self = JobController.BASE + "/" + job.id();

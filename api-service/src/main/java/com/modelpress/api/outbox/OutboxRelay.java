@@ -1,5 +1,6 @@
 package com.modelpress.api.outbox;
 
+import com.modelpress.api.tracing.TraceContexts;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -14,11 +15,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,7 +32,8 @@ import java.util.concurrent.TimeoutException;
  * Publishes unpublished outbox rows in id order, one confirmed message at a time. A row is marked published
  * only after the broker confirmed it; on any failure the pass stops and the row waits for the next pass
  * (delivery is at least once: consumers dedupe). Rows are claimed with {@code SKIP LOCKED}, so several API
- * instances can relay side by side.
+ * instances can relay side by side. Each publish runs in a span that continues the trace stored with its row, so the
+ * message's headers carry the trace of the request that wrote it.
  */
 @Component
 class OutboxRelay {
@@ -38,9 +44,13 @@ class OutboxRelay {
     private final TransactionTemplate transactions;
     private final RabbitTemplate rabbit;
     private final OutboxProperties properties;
+    private final TraceContexts traces;
+    private final JsonMapper json;
 
     OutboxRelay(JdbcClient jdbc, TransactionTemplate transactions, RabbitTemplate outboxRabbitTemplate,
-                OutboxProperties properties, MeterRegistry meters) {
+                OutboxProperties properties, MeterRegistry meters, TraceContexts traces, JsonMapper json) {
+        this.traces = traces;
+        this.json = json;
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.rabbit = outboxRabbitTemplate;
@@ -54,7 +64,8 @@ class OutboxRelay {
         return jdbc.sql("select count(*) from outbox where published_at is null").query(Long.class).single();
     }
 
-    record Row(long id, String kind, String payload) {}
+    /** @param traceContext nullable: JSON of the propagation headers of the transaction that wrote the row */
+    record Row(long id, String kind, String payload, String traceContext) {}
 
     /** One pass: publishes batches until none is left; scheduled every {@code modelpress.outbox.poll-interval}. */
     void relay() {
@@ -75,7 +86,7 @@ class OutboxRelay {
     /** @return rows published in this batch */
     private int publishBatch() {
         List<Row> rows = jdbc.sql("""
-                        select id, kind, payload::text as payload from outbox
+                        select id, kind, payload::text as payload, trace_context::text as trace_context from outbox
                         where published_at is null order by id limit :limit for update skip locked""")
                 .param("limit", properties.batchSize())
                 .query(Row.class)
@@ -111,7 +122,11 @@ class OutboxRelay {
                 .setHeader("__TypeId__", kind.messageType().getName())
                 .build();
         CorrelationData correlation = new CorrelationData("outbox-" + row.id());
-        try {
+        try (TraceContexts.Continued span = traces.continueTrace("outbox publish " + kind.name().toLowerCase(java.util.Locale.ROOT),
+                traceContextOf(row))) {
+            span.tag(TraceContexts.JOB_ID, jobIdOf(row));
+            // the template's observation (spring.rabbitmq.template.observation-enabled) puts this span's context in
+            // the message headers
             rabbit.send(kind.exchange(), kind.routingKey(), message, correlation);
             CorrelationData.Confirm confirm = correlation.getFuture()
                     .get(properties.confirmTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -126,6 +141,26 @@ class OutboxRelay {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OutboxPublishException(row.id(), "interrupted");
+        }
+    }
+
+    private Map<String, String> traceContextOf(Row row) {
+        if (row.traceContext() == null) {
+            return Map.of();
+        }
+        try {
+            return json.readValue(row.traceContext(), new TypeReference<Map<String, String>>() {});
+        } catch (JacksonException e) {
+            log.debug("outbox row {} has an unreadable trace context: {}", row.id(), e.getOriginalMessage());
+            return Map.of();
+        }
+    }
+
+    private String jobIdOf(Row row) {
+        try {
+            return json.readTree(row.payload()).path("jobId").asString("");
+        } catch (JacksonException e) {
+            return "";
         }
     }
 }

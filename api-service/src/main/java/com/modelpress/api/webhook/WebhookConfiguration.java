@@ -12,8 +12,6 @@ import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 
 @Configuration(proxyBeanMethods = false)
@@ -35,15 +33,10 @@ class WebhookConfiguration {
         return new WebhookRules(targets);
     }
 
-    @Bean(destroyMethod = "shutdownNow")
-    ScheduledExecutorService webhookDeadlines() {
-        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("webhook-deadline").daemon().factory());
-    }
-
     @Bean
-    WebhookHttp webhookHttp(WebhookTargets targets, WebhookProperties properties, ScheduledExecutorService webhookDeadlines) {
+    WebhookHttp webhookHttp(WebhookTargets targets, WebhookProperties properties) {
         return new WebhookHttp(targets, properties.connectTimeout(), properties.requestTimeout(),
-                properties.maxResponseSize().toBytes(), properties.concurrency(), webhookDeadlines);
+                properties.maxResponseSize().toBytes(), properties.concurrency());
     }
 
     @Bean

@@ -22,6 +22,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,13 +48,15 @@ final class WebhookHttp implements AutoCloseable {
     private final CloseableHttpClient client;
     private final Duration requestTimeout;
     private final long maxResponseBytes;
-    private final ScheduledExecutorService deadlines;
+
+    /** Not a bean: a ScheduledExecutorService bean would stand in for Spring Boot's own task scheduler. */
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("webhook-deadline").daemon().factory());
 
     WebhookHttp(WebhookTargets targets, Duration connectTimeout, Duration requestTimeout, long maxResponseBytes,
-                int maxConnections, ScheduledExecutorService deadlines) {
+                int maxConnections) {
         this.requestTimeout = requestTimeout;
         this.maxResponseBytes = maxResponseBytes;
-        this.deadlines = deadlines;
         Timeout timeout = Timeout.of(requestTimeout);
         this.client = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
@@ -173,6 +176,7 @@ final class WebhookHttp implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        deadlines.shutdownNow();
         client.close();
     }
 }

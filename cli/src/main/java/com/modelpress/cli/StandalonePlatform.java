@@ -86,7 +86,13 @@ final class StandalonePlatform implements AutoCloseable {
 
             log.println("starting the API on port " + port + "…");
             log.flush();
-            ConfigurableApplicationContext api = run(ApiApplication.class, properties, common, Map.of(
+            // webhooks may go to receivers on this machine, over http (the demo's and tests' receivers); the given
+            // properties may say otherwise
+            Map<String, String> apiProperties = new java.util.LinkedHashMap<>(Map.of(
+                    "modelpress.webhooks.allow-plain-http", "true",
+                    "modelpress.webhooks.allowed-networks", "127.0.0.0/8,::1/128"));
+            apiProperties.putAll(properties);
+            ConfigurableApplicationContext api = run(ApiApplication.class, apiProperties, common, Map.of(
                     "spring.config.name", "api-service",
                     "spring.datasource.url", postgres.jdbcUrl(DATABASE),
                     "spring.datasource.username", EmbeddedPostgres.SUPERUSER,

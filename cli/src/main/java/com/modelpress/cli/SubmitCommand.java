@@ -84,6 +84,16 @@ final class SubmitCommand implements Callable<Integer> {
             description = "Resubmitting with the same key and request returns the same job instead of a new one.")
     String idempotencyKey;
 
+    @Option(names = "--webhook", paramLabel = "URL",
+            description = "POST the job's outcome to this URL, signed with the owner's webhook signing secret "
+                    + "(create it once with POST /api/v1/webhooks/signing-secret).")
+    String webhook;
+
+    @Option(names = "--webhook-event", paramLabel = "TYPE",
+            description = "What --webhook receives: job.succeeded, job.failed, job.cancelled, job.progress; repeatable "
+                    + "(default: the first three).")
+    List<String> webhookEvents = new java.util.ArrayList<>();
+
     @Option(names = "--wait", description = "Follow the job until it ends, with a progress bar on a terminal.")
     boolean await;
 
@@ -98,12 +108,15 @@ final class SubmitCommand implements Callable<Integer> {
         if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
             throw new ParameterException(spec.commandLine(), "--min-cosine must lie in [-1, 1], not " + minCosine);
         }
+        if (webhook == null && !webhookEvents.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--webhook-event needs --webhook");
+        }
         CompressionRequest request = new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding),
                 minCosine == null ? null : new CompressionRequest.Target(minCosine),
                 samples == null && seed == null && !noSensitivity ? null
                         : new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null),
-                metadata);
+                metadata, webhook == null ? null : new CompressionRequest.Webhook(webhook, webhookEvents));
         ApiClient client = server.client();
         JobView job;
         try {

@@ -19,7 +19,8 @@ import java.util.Map;
  * The whole platform in this JVM: PostgreSQL (DIR/postgres) and the AMQP broker (DIR/broker) embedded, then
  * api-service and worker-service, each in its own Spring context, storing artifacts in DIR/artifacts. Everything it
  * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts. The API accepts
- * the given key as its operator admin key (see {@link LocalApiKey}).
+ * the given key as its operator admin key (see {@link LocalApiKey}). Webhooks may go to receivers on this machine
+ * (loopback, over http too), unless the given properties say otherwise.
  *
  * <p>{@link #close} stops worker, API, broker and PostgreSQL in that order, each even when an earlier one failed to
  * stop; it is idempotent and safe to call from a shutdown hook.

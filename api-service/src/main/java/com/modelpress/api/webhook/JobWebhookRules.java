@@ -5,7 +5,6 @@ import com.modelpress.api.job.JobWebhookPolicy;
 import com.modelpress.api.security.Caller;
 import com.modelpress.contracts.CompressionRequest;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +24,8 @@ class JobWebhookRules implements JobWebhookPolicy {
         this.secrets = secrets;
     }
 
+    /** Not transactional: the URL check may wait on DNS, which must not hold a database connection. */
     @Override
-    @Transactional(readOnly = true)
     public List<Violation> check(CompressionRequest.Webhook webhook, Caller caller) {
         List<Violation> violations = new ArrayList<>();
         rules.checkUrl("webhook.url", webhook.url(), violations);

@@ -39,8 +39,12 @@ class WebhookSubscriptions {
         this.jdbc = jdbc;
     }
 
-    /** @throws InvalidWebhookException listing every rule the request breaks */
-    @Transactional
+    /**
+     * Not one transaction: the URL check may wait on DNS, which must not hold a database connection; the insert is
+     * its own.
+     *
+     * @throws InvalidWebhookException listing every rule the request breaks
+     */
     WebhookView create(CreateWebhookRequest request, Caller caller) {
         List<Violation> violations = new ArrayList<>();
         if (request == null) {

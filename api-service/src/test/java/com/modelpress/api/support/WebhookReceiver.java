@@ -37,14 +37,27 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** What to answer: a status, after an optional stall. */
-    public record Answer(int status, Duration stall) {
+    /**
+     * What to answer: a status after an optional stall; or a redirect; or a long body that stops for a while part way.
+     *
+     * @param location   nullable: the {@code Location} header
+     * @param bodyBytes  0: a small JSON body; else this many bytes, then a pause of {@code stallAfterBody}
+     */
+    public record Answer(int status, Duration stall, String location, int bodyBytes, Duration stallAfterBody) {
         public static Answer status(int status) {
-            return new Answer(status, Duration.ZERO);
+            return new Answer(status, Duration.ZERO, null, 0, Duration.ZERO);
         }
 
         public static Answer stall(Duration stall) {
-            return new Answer(200, stall);
+            return new Answer(200, stall, null, 0, Duration.ZERO);
+        }
+
+        public static Answer redirect(String location) {
+            return new Answer(302, Duration.ZERO, location, 0, Duration.ZERO);
+        }
+
+        public static Answer longBody(int bytes, Duration stallAfterBody) {
+            return new Answer(200, Duration.ZERO, null, bytes, stallAfterBody);
         }
     }
 
@@ -78,10 +91,24 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             byte[] reply = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
             try {
-                exchange.sendResponseHeaders(answer.status(), reply.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(reply);
+                if (answer.location() != null) {
+                    exchange.getResponseHeaders().set("Location", answer.location());
                 }
+                if (answer.bodyBytes() > 0) {
+                    exchange.sendResponseHeaders(answer.status(), 0);
+                    OutputStream out = exchange.getResponseBody();
+                    out.write(new byte[answer.bodyBytes()]);
+                    out.flush();
+                    Thread.sleep(answer.stallAfterBody());
+                    out.close();
+                } else {
+                    exchange.sendResponseHeaders(answer.status(), reply.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(reply);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (IOException e) {
                 // the sender gave up on this request already
             } finally {

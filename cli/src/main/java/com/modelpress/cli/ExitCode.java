@@ -22,6 +22,8 @@ final class ExitCode {
     static final int SERVER_ERROR = 7;
     /** The server refused the API key: missing, invalid or revoked (401), or not allowed to do this (403). */
     static final int UNAUTHORIZED = 8;
+    /** {@code webhook verify}: the signature does not match the secret, or the timestamp is outside the tolerance. */
+    static final int BAD_SIGNATURE = 9;
 
     /** The lines of the {@code Exit codes:} section of the commands' help. */
     static final String HELP_OK = "0:done";
@@ -34,6 +36,7 @@ final class ExitCode {
     static final String HELP_JOB_CANCELLED = "5:the job was cancelled";
     static final String HELP_BELOW_GATE = "6:the job succeeded but missed a gate: --min-cosine, --max-kl or --max-ppl-increase";
     static final String HELP_SERVER_ERROR = "7:server unreachable, HTTP error (429 too: retry later), or a download that does not match its digest";
+    static final String HELP_BAD_SIGNATURE = "9:the webhook is not signed with the secret, or its timestamp is too far from now";
     static final String HELP_UNAUTHORIZED = "8:the server refused the API key (401: missing, invalid or revoked; 403: not allowed)";
 
     private ExitCode() {

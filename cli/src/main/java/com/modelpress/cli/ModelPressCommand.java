@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = "Compress ONNX models and measure how close they stay to the original.",
         subcommands = {CompressCommand.class, ServeCommand.class, DemoCommand.class, SubmitCommand.class,
                 StatusCommand.class, WaitCommand.class, DownloadCommand.class, ReportCommand.class,
-                CommandLine.HelpCommand.class},
+                WebhookCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_BAD_MODEL})
 final class ModelPressCommand implements Callable<Integer> {

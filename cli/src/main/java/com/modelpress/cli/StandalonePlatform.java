@@ -19,7 +19,8 @@ import java.util.Map;
  * The whole platform in this JVM: PostgreSQL (DIR/postgres) and the AMQP broker (DIR/broker) embedded, then
  * api-service and worker-service, each in its own Spring context, storing artifacts in DIR/artifacts. Everything it
  * keeps lives under the data folder, so a restart on the same folder finds earlier jobs and artifacts. The API accepts
- * the given key as its operator admin key (see {@link LocalApiKey}).
+ * the given key as its operator admin key (see {@link LocalApiKey}). Webhooks may go to receivers on this machine
+ * (loopback, over http too), unless the given properties say otherwise.
  *
  * <p>Nothing listens beyond loopback unless asked: PostgreSQL and the broker on 127.0.0.1 always, the worker's
  * actuator too, the API on the given host (127.0.0.1 by default). PostgreSQL and the broker need the passwords
@@ -111,7 +112,13 @@ final class StandalonePlatform implements AutoCloseable {
 
             log.println("starting the API on port " + port + "…");
             log.flush();
-            ConfigurableApplicationContext api = run(ApiApplication.class, properties, common, Map.of(
+            // webhooks may go to receivers on this machine, over http (the demo's and tests' receivers); the given
+            // properties may say otherwise
+            Map<String, String> apiProperties = new java.util.LinkedHashMap<>(Map.of(
+                    "modelpress.webhooks.allow-plain-http", "true",
+                    "modelpress.webhooks.allowed-networks", "127.0.0.0/8,::1/128"));
+            apiProperties.putAll(properties);
+            ConfigurableApplicationContext api = run(ApiApplication.class, apiProperties, common, Map.of(
                     "spring.config.name", "api-service",
                     "spring.datasource.url", postgres.jdbcUrl(DATABASE),
                     "spring.datasource.username", EmbeddedPostgres.SUPERUSER,

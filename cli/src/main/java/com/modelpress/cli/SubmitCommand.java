@@ -126,6 +126,16 @@ final class SubmitCommand implements Callable<Integer> {
             description = "Resubmitting with the same key and request returns the same job instead of a new one.")
     String idempotencyKey;
 
+    @Option(names = "--webhook", paramLabel = "URL",
+            description = "POST the job's outcome to this URL, signed with the owner's webhook signing secret "
+                    + "(create it once with POST /api/v1/webhooks/signing-secret).")
+    String webhook;
+
+    @Option(names = "--webhook-event", paramLabel = "TYPE",
+            description = "What --webhook receives: job.succeeded, job.failed, job.cancelled, job.progress; repeatable "
+                    + "(default: the first three).")
+    List<String> webhookEvents = new java.util.ArrayList<>();
+
     @Option(names = "--wait", description = "Follow the job until it ends, with a progress bar on a terminal.")
     boolean await;
 
@@ -142,6 +152,9 @@ final class SubmitCommand implements Callable<Integer> {
         FidelityGates gates = new FidelityGates(minCosine, maxKl, maxPplIncrease);
         gates.check(spec.commandLine());
         checkTexts();
+        if (webhook == null && !webhookEvents.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--webhook-event needs --webhook");
+        }
         boolean target = minCosine != null || maxKl != null || maxPplIncrease != null;
         boolean evaluation = samples != null || seed != null || noSensitivity || context != null || decodeSteps != null;
         CompressionRequest request = new CompressionRequest(method,
@@ -149,7 +162,7 @@ final class SubmitCommand implements Callable<Integer> {
                 target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null,
                         context, decodeSteps) : null,
-                metadata);
+                metadata, webhook == null ? null : new CompressionRequest.Webhook(webhook, webhookEvents));
         ApiClient client = server.client();
         JobView job;
         try {

@@ -205,6 +205,18 @@ class ComposeFileTest {
         assertThat(compose.dependsOn("minio-init")).containsEntry("minio", "service_healthy");
     }
 
+    @Test
+    void tracingIsOffUnlessTurnedOnAndBothServicesExportToTheSameCollector() {
+        for (String service : List.of("api", "worker", "worker-gpu")) {
+            Map<String, String> env = compose.environment(service);
+            assertThat(env).as(service).containsEntry("MODELPRESS_TRACING_ENABLED", "${MODELPRESS_TRACING_ENABLED:-false}");
+            assertThat(env.get("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT")).as(service)
+                    .isEqualTo("${OTLP_TRACES_ENDPOINT:-http://jaeger:4318/v1/traces}");
+        }
+        assertThat(profiles("jaeger")).containsExactly("tracing");
+        assertThat(ComposeFile.list(compose.service("jaeger"), "ports")).containsExactly("16686:16686");
+    }
+
     private static List<String> profiles(String service) {
         return ComposeFile.list(compose.service(service), "profiles").stream().map(String::valueOf).toList();
     }

@@ -307,6 +307,25 @@ class HelmChartTest {
     }
 
     @Test
+    void tracingIsOffByDefaultAndOneValueTurnsItOnInBothServices() {
+        List<HasMetadata> off = Chart.render(MINIMAL);
+        List<HasMetadata> on = Chart.render(GPU_KEDA);
+        for (String name : List.of("mp-modelpress-api", "mp-modelpress-worker")) {
+            assertThat(configMap(off, name)).as(name).containsEntry("MODELPRESS_TRACING_ENABLED", "false")
+                    .doesNotContainKey("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT");
+            assertThat(configMap(on, name)).as(name).containsEntry("MODELPRESS_TRACING_ENABLED", "true")
+                    .containsEntry("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT",
+                            "http://otel-collector.observability.svc:4318/v1/traces")
+                    .containsEntry("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "0.25");
+        }
+        assertThat(configMap(off, "mp-modelpress-api")).containsEntry("MODELPRESS_WEBHOOKS_ALLOW_PLAIN_HTTP", "false")
+                .doesNotContainKey("MODELPRESS_WEBHOOKS_ALLOWED_NETWORKS");
+        assertThat(configMap(on, "mp-modelpress-api"))
+                .containsEntry("MODELPRESS_WEBHOOKS_ALLOWED_NETWORKS", "10.20.0.0/16,fd00:20::/32");
+        assertThat(configMap(on, "mp-modelpress-worker")).doesNotContainKey("MODELPRESS_WEBHOOKS_ALLOWED_NETWORKS");
+    }
+
+    @Test
     void theApiHasAPodDisruptionBudgetAndAnOptionalIngress() {
         PodDisruptionBudget minimal = only(Chart.render(MINIMAL), PodDisruptionBudget.class);
         assertThat(minimal.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);

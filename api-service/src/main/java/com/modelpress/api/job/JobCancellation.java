@@ -3,6 +3,7 @@ package com.modelpress.api.job;
 import com.modelpress.api.outbox.Outbox;
 import com.modelpress.api.security.Caller;
 import com.modelpress.contracts.job.CancelMessage;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.orm.ObjectOptimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -12,7 +13,8 @@ import java.util.UUID;
 
 /**
  * Cancels jobs, idempotently: a queued job is cancelled at once; a running one becomes CANCELLING and every
- * worker is told (through the outbox) to stop it. Thread-safe.
+ * worker is told (through the outbox) to stop it. A job cancelled at once is announced as a {@link JobChanged} in the
+ * same transaction. Thread-safe.
  */
 @Component
 class JobCancellation {
@@ -23,12 +25,15 @@ class JobCancellation {
     private final Outbox outbox;
     private final TransactionTemplate transactions;
     private final JsonMapper json;
+    private final ApplicationEventPublisher publisher;
 
-    JobCancellation(JobRepository jobs, Outbox outbox, TransactionTemplate transactions, JsonMapper json) {
+    JobCancellation(JobRepository jobs, Outbox outbox, TransactionTemplate transactions, JsonMapper json,
+                    ApplicationEventPublisher publisher) {
         this.jobs = jobs;
         this.outbox = outbox;
         this.transactions = transactions;
         this.json = json;
+        this.publisher = publisher;
     }
 
     /**
@@ -47,7 +52,11 @@ class JobCancellation {
                         outbox.enqueue(new CancelMessage(CancelMessage.SCHEMA_VERSION, id));
                     }
                     jobs.flush();
-                    return JobView.from(job, json);
+                    JobView view = JobView.from(job, json);
+                    if (before != JobStatus.CANCELLED && job.status() == JobStatus.CANCELLED) {
+                        publisher.publishEvent(new JobChanged(view, JobChanged.Change.CANCELLED, null));
+                    }
+                    return view;
                 });
             } catch (ObjectOptimisticLockingFailureException e) {
                 if (attempt == ATTEMPTS) {

@@ -1,10 +1,12 @@
 package com.modelpress.api.job;
 
 import com.modelpress.api.outbox.Outbox;
+import com.modelpress.api.tracing.TraceContexts;
 import com.modelpress.contracts.job.CancelMessage;
 import com.modelpress.contracts.job.JobEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -17,7 +19,8 @@ import java.util.UUID;
  * Applies workers' events to jobs, at most once each: an event already in the log changes nothing, and an event that
  * arrives after the job ended is not recorded (a started run is told to stop). Runs in
  * the caller's transaction so that the caller can record more (e.g. artifacts) atomically and retry on an
- * optimistic-lock conflict. Thread-safe.
+ * optimistic-lock conflict. A change other features care about (the job ended, or made progress) is announced as a
+ * {@link JobChanged} event in that same transaction. Thread-safe.
  */
 @Component
 public class JobEventIntake {
@@ -44,16 +47,22 @@ public class JobEventIntake {
     private final JobEventLog eventLog;
     private final Outbox outbox;
     private final JsonMapper json;
+    private final ApplicationEventPublisher publisher;
+    private final TraceContexts traces;
 
-    JobEventIntake(JobRepository jobs, JobEventLog eventLog, Outbox outbox, JsonMapper json) {
+    JobEventIntake(JobRepository jobs, JobEventLog eventLog, Outbox outbox, JsonMapper json,
+                   ApplicationEventPublisher publisher, TraceContexts traces) {
         this.jobs = jobs;
         this.eventLog = eventLog;
         this.outbox = outbox;
         this.json = json;
+        this.publisher = publisher;
+        this.traces = traces;
     }
 
     @Transactional(propagation = Propagation.MANDATORY)
     public Outcome apply(JobEvent event) {
+        traces.tagCurrent(TraceContexts.JOB_ID, event.jobId().toString());
         Optional<CompressionJob> found = jobs.findById(event.jobId());
         if (found.isEmpty()) {
             log.warn("event {} for unknown job {} dropped", typeOf(event), event.jobId());
@@ -82,8 +91,11 @@ public class JobEventIntake {
         if (event.attempt() < job.attempt()) {
             return Outcome.RECORDED_ONLY;
         }
+        JobStatus before = job.status();
         try {
-            return change(job, event);
+            Outcome outcome = change(job, event);
+            announce(job, before, event);
+            return outcome;
         } catch (IllegalJobTransitionException e) {
             log.warn("event {} attempt {} #{} ignored: {}", typeOf(event), event.attempt(), event.sequence(), e.getMessage());
             return Outcome.RECORDED_ONLY;
@@ -125,6 +137,23 @@ public class JobEventIntake {
         return Outcome.APPLIED;
     }
 
+    /** Publishes a {@link JobChanged} when the job ended or reported progress. */
+    private void announce(CompressionJob job, JobStatus before, JobEvent event) {
+        JobChanged.Change change = switch (job.status()) {
+            case SUCCEEDED -> JobChanged.Change.SUCCEEDED;
+            case FAILED -> JobChanged.Change.FAILED;
+            case CANCELLED -> JobChanged.Change.CANCELLED;
+            case QUEUED, RUNNING, EVALUATING, CANCELLING ->
+                    event instanceof JobEvent.Progress ? JobChanged.Change.PROGRESS : null;
+        };
+        if (change == null || (change != JobChanged.Change.PROGRESS && before == job.status())) {
+            return;
+        }
+        JobChanged.Progress progress = event instanceof JobEvent.Progress p && change == JobChanged.Change.PROGRESS
+                ? new JobChanged.Progress(p.step(), p.fraction(), p.message()) : null;
+        publisher.publishEvent(new JobChanged(JobView.from(job, json), change, progress));
+    }
+
     /**
      * The job message was dead-lettered after too many deliveries: no worker could finish it.
      *
@@ -134,8 +163,10 @@ public class JobEventIntake {
     @Transactional
     public boolean failPoisoned(UUID jobId, long deliveries) {
         Optional<CompressionJob> job = jobs.findById(jobId).filter(j -> !j.status().isTerminal());
-        job.ifPresent(j -> j.markFailed(POISON_MESSAGE,
-                "delivered %d times without finishing".formatted(deliveries)));
+        job.ifPresent(j -> {
+            j.markFailed(POISON_MESSAGE, "delivered %d times without finishing".formatted(deliveries));
+            publisher.publishEvent(new JobChanged(JobView.from(j, json), JobChanged.Change.FAILED, null));
+        });
         return job.isPresent();
     }
 

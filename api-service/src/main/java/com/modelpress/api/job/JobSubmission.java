@@ -3,6 +3,7 @@ package com.modelpress.api.job;
 import com.modelpress.api.outbox.Outbox;
 import com.modelpress.api.security.Caller;
 import com.modelpress.api.security.LimitProperties;
+import com.modelpress.api.tracing.TraceContexts;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.storage.ArtifactStore;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -30,7 +32,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Accepts a job: checks the request and the owner's active-job limit, streams the model into artifact storage, then
+ * Accepts a job: checks the request (its webhook through the {@link JobWebhookPolicy}) and the owner's active-job
+ * limit, streams the model into artifact storage, then
  * records the job and its job message in one transaction (the outbox relay publishes it). Thread-safe.
  */
 @Component
@@ -51,10 +54,14 @@ class JobSubmission {
     private final LimitProperties limits;
     private final JdbcClient jdbc;
     private final JobTextParts textParts;
+    private final JobWebhookPolicy webhookPolicy;
+    private final TraceContexts traces;
 
     JobSubmission(JobRepository jobs, Outbox outbox, ArtifactStore store, TransactionTemplate transactions,
                   JsonMapper json, ApiProperties properties, LimitProperties limits, JdbcClient jdbc,
-                  JobTextParts textParts) {
+                  JobTextParts textParts, JobWebhookPolicy webhookPolicy, TraceContexts traces) {
+        this.webhookPolicy = webhookPolicy;
+        this.traces = traces;
         this.jobs = jobs;
         this.outbox = outbox;
         this.store = store;
@@ -84,6 +91,12 @@ class JobSubmission {
                      MultipartFile calibration, JobTextParts.Uploads texts) throws IOException {
         CompressionRequest request = parse(requestJson);
         CompressionRequestRules.check(request);
+        if (request.webhook() != null) {
+            List<InvalidCompressionRequestException.Violation> violations = webhookPolicy.check(request.webhook(), caller);
+            if (!violations.isEmpty()) {
+                throw new InvalidCompressionRequestException(violations);
+            }
+        }
         String fileName = safeFileName(model.getOriginalFilename());
         if (model.isEmpty()) {
             throw new InvalidModelFileException(fileName, "is empty");
@@ -159,6 +172,7 @@ class JobSubmission {
             checkActiveJobs(caller);
         }
         jobs.saveAndFlush(job);
+        traces.tagCurrent(TraceContexts.JOB_ID, job.id().toString());
         outbox.enqueue(new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(),
                 job.inputSha256(), request, job.createdAt(), calibration == null ? null : calibration.key(),
                 calibration == null ? null : calibration.sha256(), texts.calibrationText(), texts.evaluationText(),

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A job as the API shows it.
+ * A job as the API shows it (and as webhooks carry it, under {@code data}).
  *
  * @param owner   who submitted it (the owner of the API key)
  * @param attempt deliveries of the job message a worker started; 0 while none has
@@ -16,7 +16,7 @@ import java.util.UUID;
  *                      {@code encoder}, {@code vision}, {@code other})
  * @param languageModel nullable: the report's next-token numbers, for a decoder LM that succeeded
  */
-record JobView(
+public record JobView(
         UUID id,
         String owner,
         JobStatus status,
@@ -32,10 +32,10 @@ record JobView(
         Links links) {
 
     /** @param sizeBytes length of the uploaded file */
-    record Input(String name, long sizeBytes, String sha256) {}
+    public record Input(String name, long sizeBytes, String sha256) {}
 
     /** @param code stable machine-readable reason, e.g. {@code invalid_model}, {@code poison_message} */
-    record Error(String code, String message) {}
+    public record Error(String code, String message) {}
 
     /**
      * A decoder LM's next-token fidelity, from the job's columns (the report has the rest): prefill windows unless the
@@ -63,10 +63,10 @@ record JobView(
     }
 
     /** Each nullable until the job reached that point. */
-    record Timestamps(Instant createdAt, Instant queuedAt, Instant startedAt, Instant evaluatingAt,
+    public record Timestamps(Instant createdAt, Instant queuedAt, Instant startedAt, Instant evaluatingAt,
                       Instant finishedAt, Instant cancelRequestedAt, Instant updatedAt) {}
 
-    record Links(String self, String events, String report, String artifacts, String cancel) {}
+    public record Links(String self, String events, String report, String artifacts, String cancel) {}
 
     static JobView from(CompressionJob job, JsonMapper json) {
         String self = JobController.BASE + "/" + job.id();

@@ -1,5 +1,6 @@
 package com.modelpress.api.outbox;
 
+import com.modelpress.api.tracing.TraceContexts;
 import com.modelpress.contracts.job.CancelMessage;
 import com.modelpress.contracts.job.JobMessage;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -9,20 +10,24 @@ import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * Queues messages for RabbitMQ as part of the caller's transaction: they are published after, and only if,
- * that transaction commits. Thread-safe.
+ * that transaction commits. Each row keeps the trace context of the transaction that wrote it (while tracing is on), so
+ * that the relay continues that trace. Thread-safe.
  */
 @Component
 public class Outbox {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final TraceContexts traces;
 
-    Outbox(JdbcClient jdbc, JsonMapper json) {
+    Outbox(JdbcClient jdbc, JsonMapper json, TraceContexts traces) {
         this.jdbc = jdbc;
         this.json = json;
+        this.traces = traces;
     }
 
     @Transactional(propagation = Propagation.MANDATORY)
@@ -36,10 +41,14 @@ public class Outbox {
     }
 
     private void insert(OutboxKind kind, Object message) {
-        jdbc.sql("insert into outbox (kind, payload, created_at) values (:kind, cast(:payload as jsonb), :now)")
+        Map<String, String> traceContext = traces.current();
+        jdbc.sql("""
+                        insert into outbox (kind, payload, created_at, trace_context)
+                        values (:kind, cast(:payload as jsonb), :now, cast(:traceContext as jsonb))""")
                 .param("kind", kind.name())
                 .param("payload", json.writeValueAsString(message))
                 .param("now", java.sql.Timestamp.from(Instant.now()))
+                .param("traceContext", traceContext.isEmpty() ? null : json.writeValueAsString(traceContext))
                 .update();
     }
 }

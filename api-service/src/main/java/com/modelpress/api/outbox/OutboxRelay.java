@@ -1,5 +1,6 @@
 package com.modelpress.api.outbox;
 
+import com.modelpress.api.tracing.TraceContexts;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -18,11 +19,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -38,6 +43,9 @@ import java.util.concurrent.TimeoutException;
  * never be sent (larger than {@link OutboxProperties#maxMessageSize()}, or of a kind this relay does not know) is
  * parked at once. Parked rows keep their last error, are skipped from then on, are logged as errors and counted in
  * {@code modelpress.outbox.parked} (alert when it is above zero).
+ *
+ * <p>Each publish runs in a span that continues the trace stored with its row, so the message's headers carry the
+ * trace of the request that wrote it.
  */
 @Component
 class OutboxRelay {
@@ -49,9 +57,14 @@ class OutboxRelay {
     private final RabbitTemplate rabbit;
     private final OutboxProperties properties;
     private final ApplicationEventPublisher events;
+    private final TraceContexts traces;
+    private final JsonMapper json;
 
     OutboxRelay(JdbcClient jdbc, TransactionTemplate transactions, RabbitTemplate outboxRabbitTemplate,
-                OutboxProperties properties, MeterRegistry meters, ApplicationEventPublisher events) {
+                OutboxProperties properties, MeterRegistry meters, ApplicationEventPublisher events,
+                TraceContexts traces, JsonMapper json) {
+        this.traces = traces;
+        this.json = json;
         this.jdbc = jdbc;
         this.events = events;
         this.transactions = transactions;
@@ -74,7 +87,8 @@ class OutboxRelay {
         return jdbc.sql("select count(*) from outbox where parked_at is not null").query(Long.class).single();
     }
 
-    record Row(long id, String kind, String payload, int attempts) {}
+    /** @param traceContext nullable: JSON of the propagation headers of the transaction that wrote the row */
+    record Row(long id, String kind, String payload, int attempts, String traceContext) {}
 
     /** One pass: publishes batches until none is left; scheduled every {@code modelpress.outbox.poll-interval}. */
     void relay() {
@@ -95,8 +109,9 @@ class OutboxRelay {
     /** @return rows published or parked in this batch; fewer than the batch size ends the pass */
     private int publishBatch() {
         List<Row> rows = jdbc.sql("""
-                        select id, kind, payload::text as payload, attempts from outbox
-                        where published_at is null and parked_at is null order by id limit :limit for update skip locked""")
+                        select id, kind, payload::text as payload, attempts, trace_context::text as trace_context
+                        from outbox where published_at is null and parked_at is null
+                        order by id limit :limit for update skip locked""")
                 .param("limit", properties.batchSize())
                 .query(Row.class)
                 .list();
@@ -170,7 +185,11 @@ class OutboxRelay {
                 .setHeader("__TypeId__", kind.messageType().getName())
                 .build();
         CorrelationData correlation = new CorrelationData("outbox-" + row.id());
-        try {
+        try (TraceContexts.Continued span = traces.continueTrace("outbox publish " + kind.name().toLowerCase(java.util.Locale.ROOT),
+                traceContextOf(row))) {
+            span.tag(TraceContexts.JOB_ID, jobIdOf(row));
+            // the template's observation (spring.rabbitmq.template.observation-enabled) puts this span's context in
+            // the message headers
             rabbit.send(kind.exchange(), kind.routingKey(), message, correlation);
             CorrelationData.Confirm confirm = correlation.getFuture()
                     .get(properties.confirmTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -202,6 +221,26 @@ class OutboxRelay {
         } catch (IllegalArgumentException e) {
             throw new OutboxPublishException(row.id(), OutboxPublishException.Kind.UNPUBLISHABLE,
                     "kind '%s' is not one this relay publishes".formatted(row.kind()));
+        }
+    }
+
+    private Map<String, String> traceContextOf(Row row) {
+        if (row.traceContext() == null) {
+            return Map.of();
+        }
+        try {
+            return json.readValue(row.traceContext(), new TypeReference<Map<String, String>>() {});
+        } catch (JacksonException e) {
+            log.debug("outbox row {} has an unreadable trace context: {}", row.id(), e.getOriginalMessage());
+            return Map.of();
+        }
+    }
+
+    private String jobIdOf(Row row) {
+        try {
+            return json.readTree(row.payload()).path("jobId").asString("");
+        } catch (JacksonException e) {
+            return "";
         }
     }
 }

@@ -19,6 +19,9 @@ import com.modelpress.api.security.AdminRequiredException;
 import com.modelpress.api.security.ApiKeyNotFoundException;
 import com.modelpress.api.security.InvalidApiKeyRequestException;
 import com.modelpress.api.web.RequestBodyTooLargeException;
+import com.modelpress.api.webhook.InvalidWebhookException;
+import com.modelpress.api.webhook.SigningSecretNotFoundException;
+import com.modelpress.api.webhook.WebhookNotFoundException;
 import com.modelpress.storage.ArtifactTooLargeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,6 +146,24 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<Object> invalidApiKeyRequest(InvalidApiKeyRequestException e, WebRequest request) {
         return problem(e, HttpStatus.BAD_REQUEST, "invalid_api_key_request", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> webhookNotFound(WebhookNotFoundException e, WebRequest request) {
+        return problem(e, HttpStatus.NOT_FOUND, "webhook_not_found", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> signingSecretNotFound(SigningSecretNotFoundException e, WebRequest request) {
+        return problem(e, HttpStatus.NOT_FOUND, "webhook_signing_secret_not_found", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> invalidWebhook(InvalidWebhookException e, WebRequest request) {
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
+        body.setProperty("errors", e.violations());
+        return handleExceptionInternal(e, withCode(body, "invalid_webhook"), new HttpHeaders(),
+                HttpStatus.UNPROCESSABLE_CONTENT, request);
     }
 
     @ExceptionHandler

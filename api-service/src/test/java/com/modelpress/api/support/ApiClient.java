@@ -30,7 +30,10 @@ public final class ApiClient {
     public ApiClient(int port, JsonMapper json, String key) {
         this.base = "http://127.0.0.1:" + port;
         this.key = key;
-        this.http = RestClient.builder().baseUrl(base)
+        // the JDK's client, as before Apache HttpClient (the webhook sender's) joined the class path: RestClient would
+        // pick that one by itself, and it answers this server's small responses tens of milliseconds later
+        this.http = RestClient.builder().requestFactory(new org.springframework.http.client.JdkClientHttpRequestFactory())
+                .baseUrl(base)
                 .defaultHeaders(headers -> {
                     if (key != null) {
                         headers.setBearerAuth(key);

@@ -53,7 +53,8 @@ public abstract class ApiIntegrationTest {
     @BeforeEach
     void cleanSlate() throws java.io.IOException {
         store.deleteAll("jobs");
-        jdbc.sql("truncate jobs, job_events, artifacts, outbox, api_keys").update();
+        jdbc.sql("truncate jobs, job_events, artifacts, outbox, api_keys, webhook_deliveries, webhook_attempts, "
+                + "webhook_subscriptions, webhook_signing_secrets").update();
         amqpAdmin.purgeQueue(Topology.JOBS_QUEUE, false);
         amqpAdmin.purgeQueue(Topology.EVENTS_QUEUE, false);
         amqpAdmin.purgeQueue(Topology.JOBS_DEAD_LETTER_QUEUE, false);

@@ -30,6 +30,9 @@ public final class TestServices {
     public static final int MAX_ACTIVE_JOBS = 3;
     public static final int REQUEST_BURST = 30;
     public static final int UNAUTHENTICATED_BURST = 40;
+    /** Webhooks: receivers in the test JVM listen on loopback over http; retries come quickly, timeouts early. */
+    public static final String WEBHOOK_REQUEST_TIMEOUT = "1s";
+    public static final int WEBHOOK_MAX_ATTEMPTS = 5;
 
     private TestServices() {
     }
@@ -75,5 +78,13 @@ public final class TestServices {
         registry.add("modelpress.api.limits.request-burst", () -> REQUEST_BURST);
         registry.add("modelpress.api.limits.unauthenticated-per-second", () -> "20");
         registry.add("modelpress.api.limits.unauthenticated-burst", () -> UNAUTHENTICATED_BURST);
+        registry.add("modelpress.webhooks.allow-plain-http", () -> "true");
+        registry.add("modelpress.webhooks.allowed-networks", () -> "127.0.0.0/8");
+        registry.add("modelpress.webhooks.poll-interval", () -> "100ms");
+        registry.add("modelpress.webhooks.request-timeout", () -> WEBHOOK_REQUEST_TIMEOUT);
+        registry.add("modelpress.webhooks.retry.initial-delay", () -> "200ms");
+        registry.add("modelpress.webhooks.retry.multiplier", () -> "2");
+        registry.add("modelpress.webhooks.retry.max-attempts", () -> WEBHOOK_MAX_ATTEMPTS);
+        registry.add("modelpress.webhooks.progress-interval", () -> "1h");
     }
 }

@@ -15,16 +15,21 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
     @Test
     void documentsEveryEndpointWithItsProblemResponses() {
         JsonNode paths = api.get("/v3/api-docs").json().get("paths");
-        Map<String, Set<String>> expected = Map.of(
-                "/api/v1/jobs", Set.of("get", "post"),
-                "/api/v1/jobs/{id}", Set.of("get"),
-                "/api/v1/jobs/{id}/cancel", Set.of("post"),
-                "/api/v1/jobs/{id}/events", Set.of("get"),
-                "/api/v1/jobs/{id}/report", Set.of("get"),
-                "/api/v1/jobs/{id}/artifacts", Set.of("get"),
-                "/api/v1/jobs/{id}/artifacts/{name}", Set.of("get"),
-                "/api/v1/api-keys", Set.of("get", "post"),
-                "/api/v1/api-keys/{id}", Set.of("get", "delete"));
+        Map<String, Set<String>> expected = Map.ofEntries(
+                Map.entry("/api/v1/jobs", Set.of("get", "post")),
+                Map.entry("/api/v1/jobs/{id}", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}/cancel", Set.of("post")),
+                Map.entry("/api/v1/jobs/{id}/events", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}/report", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}/artifacts", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}/artifacts/{name}", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}/webhook-deliveries", Set.of("get")),
+                Map.entry("/api/v1/api-keys", Set.of("get", "post")),
+                Map.entry("/api/v1/api-keys/{id}", Set.of("get", "delete")),
+                Map.entry("/api/v1/webhooks", Set.of("get", "post")),
+                Map.entry("/api/v1/webhooks/{id}", Set.of("get", "delete")),
+                Map.entry("/api/v1/webhooks/{id}/rotate-secret", Set.of("post")),
+                Map.entry("/api/v1/webhooks/signing-secret", Set.of("get", "post")));
         assertThat(paths.propertyNames()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         expected.forEach((path, methods) -> methods.forEach(method -> {
             JsonNode responses = paths.get(path).get(method).get("responses");
@@ -44,6 +49,8 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
                 .contains("200", "206", "304", "404", "416");
         assertThat(paths.get("/api/v1/jobs").get("post").get("responses").propertyNames()).contains("429");
         assertThat(paths.get("/api/v1/api-keys").get("post").get("responses").propertyNames()).contains("201", "403");
+        assertThat(paths.get("/api/v1/webhooks").get("post").get("responses").propertyNames()).contains("201", "422");
+        assertThat(paths.get("/api/v1/webhooks/{id}").get("get").get("responses").propertyNames()).contains("404");
         JsonNode document = api.withKey(null).get("/v3/api-docs").json();
         JsonNode scheme = document.get("components").get("securitySchemes").get("apiKey");
         assertThat(scheme.get("type").asString()).isEqualTo("http");

@@ -1,5 +1,8 @@
 package com.modelpress.contracts;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,15 +14,42 @@ import java.util.Map;
  * @param target     nullable: no target
  * @param evaluation nullable: defaults
  * @param metadata   never null after construction
+ * @param webhook    nullable: no webhook for this job (left out of the JSON then, so that requests without one hash
+ *                   as they always did)
  */
 public record CompressionRequest(
         String method, CompressionOptions options, Target target, EvaluationSpec evaluation,
-        Map<String, String> metadata) {
+        Map<String, String> metadata, @JsonInclude(JsonInclude.Include.NON_NULL) Webhook webhook) {
 
     public CompressionRequest {
         options = options == null ? CompressionOptions.defaults() : options;
         evaluation = evaluation == null ? EvaluationSpec.defaults() : evaluation;
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
+
+    /** A request without a webhook. */
+    public CompressionRequest(String method, CompressionOptions options, Target target, EvaluationSpec evaluation,
+                              Map<String, String> metadata) {
+        this(method, options, target, evaluation, metadata, null);
+    }
+
+    /**
+     * Where the API posts this job's outcome: a signed Standard Webhooks request per event (signed with the owner's
+     * webhook signing secret).
+     *
+     * @param url    an {@code https} URL (the operator may allow {@code http} and allow-list addresses)
+     * @param events nullable or empty: {@code job.succeeded}, {@code job.failed} and {@code job.cancelled}; may also
+     *               name {@code job.progress}
+     */
+    public record Webhook(String url, List<String> events) {
+
+        public Webhook {
+            events = events == null ? List.of() : List.copyOf(events);
+        }
+
+        public Webhook(String url) {
+            this(url, null);
+        }
     }
 
     /**

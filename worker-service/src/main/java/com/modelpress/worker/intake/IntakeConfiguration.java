@@ -8,8 +8,10 @@ import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.util.Map;
@@ -26,8 +28,12 @@ class IntakeConfiguration {
 
     @Bean
     SimpleMessageListenerContainer jobListenerContainer(ConnectionFactory connectionFactory, JobRunner runner,
-                                                        JsonMapper json, WorkerProperties properties) {
+                                                        JsonMapper json, WorkerProperties properties,
+                                                        TracingProperties tracing,
+                                                        ObjectProvider<ObservationRegistry> observations) {
         SimpleMessageListenerContainer container = new SimpleMessageListenerContainer(connectionFactory);
+        // with tracing on, each delivery continues the trace in its headers (the outbox put the submit's trace there)
+        container.setObservationEnabled(tracing.enabled());
         container.setQueueNames(Topology.JOBS_QUEUE);
         container.setAcknowledgeMode(AcknowledgeMode.MANUAL);
         container.setPrefetchCount(1);
@@ -37,7 +43,8 @@ class IntakeConfiguration {
         // SIGTERM: stop taking jobs, let the running one finish for this long, then close the channel so the broker
         // hands its unacknowledged job to another worker (spring.lifecycle.timeout-per-shutdown-phase follows it)
         container.setShutdownTimeout(properties.shutdownGracePeriod().toMillis());
-        container.setMessageListener(new JobListener(runner, json));
+        container.setMessageListener(new JobListener(runner, json, tracing.enabled()
+                ? observations.getIfAvailable(() -> ObservationRegistry.NOOP) : ObservationRegistry.NOOP));
         return container;
     }
 

@@ -4,6 +4,8 @@ import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.worker.run.Disposition;
 import com.modelpress.worker.run.JobRunner;
 import com.rabbitmq.client.Channel;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -16,20 +18,25 @@ import tools.jackson.databind.json.JsonMapper;
  * Takes job messages one at a time (manual acks, prefetch 1) and settles each exactly once: acked after a
  * confirmed terminal event, requeued for another attempt, or rejected into the dead-letter queue. A message
  * that is not a job (not JSON, no job id) is dead-lettered without any event, since there is no job to report
- * on. Nothing a message brings can stop the listener.
+ * on. Nothing a message brings can stop the listener. Each attempt runs in a {@code modelpress.worker.attempt}
+ * observation (a span with the job id and attempt while tracing is on).
  */
 class JobListener implements ChannelAwareMessageListener {
 
     private static final Logger log = LoggerFactory.getLogger(JobListener.class);
     /** Set by quorum queues on redelivery: how often the message was returned before. */
     static final String DELIVERY_COUNT = "x-delivery-count";
+    static final String ATTEMPT_OBSERVATION = "modelpress.worker.attempt";
+    static final String JOB_ID = "modelpress.job.id";
 
     private final JobRunner runner;
     private final JsonMapper json;
+    private final ObservationRegistry observations;
 
-    JobListener(JobRunner runner, JsonMapper json) {
+    JobListener(JobRunner runner, JsonMapper json, ObservationRegistry observations) {
         this.runner = runner;
         this.json = json;
+        this.observations = observations;
     }
 
     @Override
@@ -38,12 +45,21 @@ class JobListener implements ChannelAwareMessageListener {
         Disposition disposition;
         try {
             JobMessage job = parse(message);
-            disposition = job == null ? Disposition.DEAD_LETTER : runner.run(job, attempt(message.getMessageProperties()));
+            disposition = job == null ? Disposition.DEAD_LETTER : run(job, attempt(message.getMessageProperties()));
         } catch (Throwable e) { // the listener boundary: nothing may take the worker down
             log.error("job message {} could not be handled; requeueing it", message.getMessageProperties().getMessageId(), e);
             disposition = Disposition.REQUEUE;
         }
         settle(channel, tag, disposition);
+    }
+
+    private Disposition run(JobMessage job, int attempt) {
+        return Observation.createNotStarted(ATTEMPT_OBSERVATION, observations)
+                .contextualName("job attempt")
+                .lowCardinalityKeyValue("method", String.valueOf(job.request() == null ? null : job.request().method()))
+                .highCardinalityKeyValue(JOB_ID, job.jobId().toString())
+                .highCardinalityKeyValue("modelpress.job.attempt", Integer.toString(attempt))
+                .observe(() -> runner.run(job, attempt));
     }
 
     /** @return the job, or null (logged) when the message is not one */

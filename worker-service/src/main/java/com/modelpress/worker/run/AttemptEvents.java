@@ -1,6 +1,8 @@
 package com.modelpress.worker.run;
 
 import com.modelpress.contracts.job.JobEvent;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -8,7 +10,8 @@ import java.util.UUID;
 
 /**
  * The events of one attempt: numbers them from 1 and publishes them in that order, one at a time. After the
- * terminal event nothing more is sent (a late heartbeat is dropped).
+ * terminal event nothing more is sent (a late heartbeat is dropped). Every event is published in the context (trace)
+ * of the thread that made this instance, so heartbeats from the scheduler's thread belong to the attempt's trace too.
  *
  * <p>Thread-safe: the job thread and the heartbeat scheduler share an instance.
  */
@@ -24,6 +27,7 @@ final class AttemptEvents {
     private final UUID jobId;
     private final int attempt;
     private final Clock clock;
+    private final ContextSnapshot context = ContextSnapshotFactory.builder().build().captureAll();
     private long sequence;
     private boolean finished;
 
@@ -51,7 +55,13 @@ final class AttemptEvents {
         if (finished) {
             return false;
         }
-        return publisher.publish(factory.create(jobId, attempt, ++sequence, clock.instant()));
+        return publish(factory.create(jobId, attempt, ++sequence, clock.instant()));
+    }
+
+    private boolean publish(JobEvent event) {
+        try (ContextSnapshot.Scope scope = context.setThreadLocals()) {
+            return publisher.publish(event);
+        }
     }
 
     /**
@@ -65,6 +75,6 @@ final class AttemptEvents {
             throw new IllegalStateException("attempt %d of job %s already has its terminal event".formatted(attempt, jobId));
         }
         finished = true;
-        return publisher.publish(factory.create(jobId, attempt, ++sequence, clock.instant()));
+        return publish(factory.create(jobId, attempt, ++sequence, clock.instant()));
     }
 }

@@ -20,16 +20,40 @@ import java.util.UUID;
  * @param calibrationKey    nullable: artifact key of calibration samples the user uploaded, a {@code .zip}/{@code .tar}
  *                          of sample folders ({@code <input-name>.npy} per model input)
  * @param calibrationSha256 nullable: SHA-256 of that archive
+ * @param attempt       which attempt at the job this message asks for: 1 for the message of the submit, one more for
+ *                      each retry the API publishes. The API counts attempts in the job's row in PostgreSQL, so the
+ *                      number holds on any broker; a worker reports the attempt's events under it. 0 (absent, a
+ *                      message of an API that did not number attempts) is read as 1
  */
 public record JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
                          CompressionRequest request, Instant submittedAt, String calibrationKey,
-                         String calibrationSha256) {
+                         String calibrationSha256, int attempt) {
 
     public static final int SCHEMA_VERSION = 1;
 
-    /** A job without uploaded calibration samples. */
+    public JobMessage {
+        if (attempt < 0) {
+            throw new IllegalArgumentException("attempt must not be negative, was " + attempt);
+        }
+        attempt = Math.max(1, attempt);
+    }
+
+    /** The first attempt at a job without uploaded calibration samples. */
     public JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
                       CompressionRequest request, Instant submittedAt) {
-        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, null, null);
+        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, null, null, 1);
+    }
+
+    /** The first attempt at a job. */
+    public JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
+                      CompressionRequest request, Instant submittedAt, String calibrationKey, String calibrationSha256) {
+        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, calibrationKey,
+                calibrationSha256, 1);
+    }
+
+    /** The same job, for attempt {@code next}. */
+    public JobMessage forAttempt(int next) {
+        return new JobMessage(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt,
+                calibrationKey, calibrationSha256, next);
     }
 }

@@ -92,6 +92,8 @@ class CompressionJob {
     private Instant evaluatingAt;
     private Instant finishedAt;
     private Instant cancelRequestedAt;
+    /** Set when the job was deleted: the API no longer shows it, and its objects and row are on their way out. */
+    private Instant deletedAt;
     private Instant createdAt;
     private Instant updatedAt;
 
@@ -204,6 +206,20 @@ class CompressionJob {
         finishedAt = touch();
     }
 
+    /**
+     * The job is deleted: it is gone for the API at once; its objects and then its row are removed after. Its
+     * Idempotency-Key is free again.
+     *
+     * @throws JobActiveException when the job has not ended
+     */
+    void markDeleted() {
+        if (!status.isTerminal()) {
+            throw new JobActiveException(id, status);
+        }
+        idempotencyKey = null;
+        deletedAt = touch();
+    }
+
     private void require(String action, JobStatus... allowed) {
         if (!Set.of(allowed).contains(status)) {
             throw illegal(action);
@@ -253,6 +269,8 @@ class CompressionJob {
     Instant evaluatingAt() { return evaluatingAt; }
     Instant finishedAt() { return finishedAt; }
     Instant cancelRequestedAt() { return cancelRequestedAt; }
+    Instant deletedAt() { return deletedAt; }
+    boolean deleted() { return deletedAt != null; }
     Instant createdAt() { return createdAt; }
     Instant updatedAt() { return updatedAt; }
 }

@@ -15,12 +15,15 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
 
     Optional<CompressionJob> findByOwnerAndIdempotencyKey(String owner, String idempotencyKey);
 
+    /** The job unless it was deleted. */
+    Optional<CompressionJob> findByIdAndDeletedAtIsNull(UUID id);
+
     long countByOwnerAndStatusIn(String owner, Collection<JobStatus> statuses);
 
     /** Jobs after the cursor {@code (createdAt, id)}, in that order. */
     @Query("""
             select j from CompressionJob j
-            where j.status in :statuses
+            where j.status in :statuses and j.deletedAt is null
               and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
             order by j.createdAt, j.id""")
     List<CompressionJob> findPage(@Param("statuses") Collection<JobStatus> statuses,
@@ -29,7 +32,7 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
     /** One owner's jobs after the cursor {@code (createdAt, id)}, in that order. */
     @Query("""
             select j from CompressionJob j
-            where j.owner = :owner and j.status in :statuses
+            where j.owner = :owner and j.status in :statuses and j.deletedAt is null
               and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
             order by j.createdAt, j.id""")
     List<CompressionJob> findOwnerPage(@Param("owner") String owner, @Param("statuses") Collection<JobStatus> statuses,

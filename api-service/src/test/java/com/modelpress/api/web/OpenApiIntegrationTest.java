@@ -17,7 +17,7 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
         JsonNode paths = api.get("/v3/api-docs").json().get("paths");
         Map<String, Set<String>> expected = Map.of(
                 "/api/v1/jobs", Set.of("get", "post"),
-                "/api/v1/jobs/{id}", Set.of("get"),
+                "/api/v1/jobs/{id}", Set.of("get", "delete"),
                 "/api/v1/jobs/{id}/cancel", Set.of("post"),
                 "/api/v1/jobs/{id}/events", Set.of("get"),
                 "/api/v1/jobs/{id}/report", Set.of("get"),

@@ -17,6 +17,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -230,6 +231,23 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         assertSettled(jobId);
     }
 
+    /** Every archive form the API accepts for a model reaches the worker, which reads it by its content. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"model.tar", "model.tar.gz", "model.tgz"})
+    void tarAndGzippedTarWithModelAndExternalDataAreCompressedWithExternalData(String name) throws IOException {
+        UUID jobId = UUID.randomUUID();
+        OnnxModels.Files model = OnnxModels.matMulWithExternalData(64, 32, 7);
+        byte[] tar = tar(!name.endsWith(".tar"), new Entry("net/model.onnx", model.model()),
+                new Entry("net/model.onnx.data", model.externalData()));
+        submit(job(jobId, storeInput(jobId, name, tar), name, "int8", null));
+
+        JobEvent.Succeeded succeeded = (JobEvent.Succeeded) awaitTerminal(jobId).getLast();
+        assertThat(succeeded.artifacts()).extracting(ArtifactRef::name)
+                .containsExactly("model.onnx", "model.onnx.data", "report.json");
+        assertArtifactsMatchStoredFiles(jobId, succeeded.artifacts());
+        assertSettled(jobId);
+    }
+
     @Test
     void zipWithAParentFolderEntryIsRefused() throws IOException {
         UUID jobId = UUID.randomUUID();
@@ -396,6 +414,23 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
                 zip.putNextEntry(new ZipEntry(entry.name()));
                 zip.write(entry.content());
                 zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] tar(boolean gzip, Entry... entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream raw = gzip ? new java.util.zip.GZIPOutputStream(bytes) : bytes;
+             org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(raw)) {
+            for (Entry entry : entries) {
+                org.apache.commons.compress.archivers.tar.TarArchiveEntry header =
+                        new org.apache.commons.compress.archivers.tar.TarArchiveEntry(entry.name());
+                header.setSize(entry.content().length);
+                tar.putArchiveEntry(header);
+                tar.write(entry.content());
+                tar.closeArchiveEntry();
             }
         }
         return bytes.toByteArray();

@@ -78,7 +78,7 @@ class JobEventStream implements InitializingBean, DisposableBean {
         this.scheduler = scheduler;
         this.properties = properties;
         this.clock = Clock.systemUTC();
-        Gauge.builder("modelpress.api.event.streams", this, JobEventStream::open)
+        Gauge.builder("modelpress.api.event.streams", this, JobEventStream::openStreams)
                 .description("open Server-Sent Events streams of job events").register(meters);
     }
 
@@ -116,7 +116,7 @@ class JobEventStream implements InitializingBean, DisposableBean {
     }
 
     /** Open streams in all. */
-    synchronized int open() {
+    synchronized int openStreams() {
         return total;
     }
 

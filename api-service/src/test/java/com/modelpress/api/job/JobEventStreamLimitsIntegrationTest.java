@@ -50,7 +50,7 @@ class JobEventStreamLimitsIntegrationTest extends ApiIntegrationTest {
     void client() {
         http = HttpClient.newHttpClient();
         // the streams of earlier tests end at the poller's next look: their jobs were truncated away
-        await().atMost(Duration.ofSeconds(20)).until(() -> streams.open() == 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> streams.openStreams() == 0);
     }
 
     @AfterEach
@@ -86,7 +86,7 @@ class JobEventStreamLimitsIntegrationTest extends ApiIntegrationTest {
                 opened++;
             }
         }
-        assertThat(streams.open()).isEqualTo(TestServices.MAX_EVENT_STREAMS);
+        assertThat(streams.openStreams()).isEqualTo(TestServices.MAX_EVENT_STREAMS);
         Refusal full = request(api.key(), aliceJob);
         assertProblem(full, 503, "event_streams_unavailable");
         // a plain read of the events is not a stream: never capped
@@ -99,7 +99,7 @@ class JobEventStreamLimitsIntegrationTest extends ApiIntegrationTest {
             assertThat(readToEnd(stream)).contains("event:failed");
         }
         int others = opened - TestServices.MAX_EVENT_STREAMS_PER_KEY;
-        await().atMost(Duration.ofSeconds(20)).until(() -> streams.open() <= others);
+        await().atMost(Duration.ofSeconds(20)).until(() -> streams.openStreams() <= others);
         assertThat(openStream(alice.key(), aliceJob).statusCode()).isEqualTo(200);
     }
 
@@ -109,12 +109,12 @@ class JobEventStreamLimitsIntegrationTest extends ApiIntegrationTest {
         UUID job = submit(alice);
         HttpResponse<InputStream> stream = openStream(alice.key(), job);
         open.add(stream.body());
-        assertThat(streams.open()).isEqualTo(1);
+        assertThat(streams.openStreams()).isEqualTo(1);
 
         String body = readToEnd(stream.body()); // the job stays QUEUED: only the timeout ends the stream
 
         assertThat(body).as("a quiet stream is kept alive until then").contains(":keep-alive");
-        await().atMost(Duration.ofSeconds(20)).until(() -> streams.open() == 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> streams.openStreams() == 0);
         assertThat(api.get("/api/v1/jobs/" + job).json().get("status").asString()).isEqualTo("QUEUED");
     }
 
@@ -135,7 +135,7 @@ class JobEventStreamLimitsIntegrationTest extends ApiIntegrationTest {
         http = HttpClient.newHttpClient();
 
         // the keep-alive comment finds the closed connections
-        await().atMost(Duration.ofSeconds(30)).until(() -> streams.open() == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> streams.openStreams() == 0);
         assertThat(openStream(alice.key(), job).statusCode()).isEqualTo(200);
     }
 
@@ -170,7 +170,7 @@ class JobEventStreamLimitsIntegrationTest extends ApiIntegrationTest {
         HttpResponse<InputStream> response = http.send(sse(key, job), HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() == 200) {
             open.add(response.body());
-            throw new AssertionError("a stream beyond the cap was opened (200, " + streams.open() + " open)");
+            throw new AssertionError("a stream beyond the cap was opened (200, " + streams.openStreams() + " open)");
         }
         return new Refusal(response.statusCode(), response.headers(),
                 new String(response.body().readAllBytes(), StandardCharsets.UTF_8));

@@ -70,7 +70,7 @@ final class ApiClient {
         return submit(model, request, idempotencyKey, null);
     }
 
-    /** @param calibration nullable: a .zip/.tar of calibration sample folders, streamed as the {@code calibration} part */
+    /** @param calibration nullable: a .zip/.tar/.tar.gz/.tgz of calibration sample folders, streamed as the {@code calibration} part */
     JobView submit(Path model, CompressionRequest request, String idempotencyKey, Path calibration) throws IOException {
         List<MultipartBody.FilePart> files = new java.util.ArrayList<>(List.of(new MultipartBody.FilePart("model", model)));
         if (calibration != null) {

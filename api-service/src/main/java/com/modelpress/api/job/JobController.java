@@ -72,12 +72,12 @@ class JobController {
     @ApiResponse(responseCode = "200", description = "Idempotent replay: the job an earlier submit with this key made")
     @ProblemResponses({400, 413, 415, 422, 429})
     ResponseEntity<JobView> submit(
-            @Parameter(description = "An .onnx file, or a .zip/.tar holding a model with its external data")
+            @Parameter(description = "An .onnx file, or a .zip/.tar/.tar.gz/.tgz holding a model with its external data")
             @RequestPart("model") MultipartFile model,
             @Parameter(description = "The compression request as JSON",
                     schema = @Schema(implementation = CompressionRequest.class))
             @RequestPart("request") Part request,
-            @Parameter(description = "Optional calibration samples for int4/auto: a .zip or .tar of sample folders, "
+            @Parameter(description = "Optional calibration samples for int4/auto: a .zip, .tar, .tar.gz or .tgz of sample folders, "
                     + "each holding <input-name>.npy for every model input (not used for scoring)")
             @RequestPart(name = "calibration", required = false) MultipartFile calibration,
             @Parameter(description = "Makes retries safe: same key and body, same job")

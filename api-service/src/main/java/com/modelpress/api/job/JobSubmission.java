@@ -71,7 +71,7 @@ class JobSubmission {
     /**
      * @param owner          the job's owner: the caller's; its idempotency keys are its own
      * @param idempotencyKey nullable
-     * @param calibration    nullable: a .zip/.tar of calibration sample folders
+     * @param calibration    nullable: a .zip/.tar/.tar.gz/.tgz of calibration sample folders
      * @throws MalformedCompressionRequestException, InvalidCompressionRequestException,
      *         InvalidModelFileException, IdempotencyConflictException, ActiveJobLimitException,
      *         com.modelpress.storage.ArtifactTooLargeException (nothing is kept)

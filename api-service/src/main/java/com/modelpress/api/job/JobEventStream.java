@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -188,7 +190,7 @@ class JobEventStream implements InitializingBean, DisposableBean {
 
     /** The jobs among {@code jobIds} that exist and have not ended. */
     private Set<UUID> runningJobs(Set<UUID> jobIds) {
-        List<String> terminal = java.util.Arrays.stream(JobStatus.values()).filter(JobStatus::isTerminal)
+        List<String> terminal = Arrays.stream(JobStatus.values()).filter(JobStatus::isTerminal)
                 .map(Enum::name).toList();
         return new HashSet<>(jdbc.sql("select id from jobs where id in (:ids) and status not in (:terminal) and deleted_at is null")
                 .param("ids", jobIds)
@@ -264,7 +266,7 @@ class JobEventStream implements InitializingBean, DisposableBean {
             if (!closed() && sending.compareAndSet(false, true)) {
                 try {
                     senders.execute(this::send);
-                } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                } catch (RejectedExecutionException shuttingDown) {
                     sending.set(false);
                     close();
                 }

@@ -27,6 +27,7 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Accepts a job: checks the request, the file names and the owner's active-job limit, and only then streams the model
@@ -39,7 +40,7 @@ class JobSubmission {
     private static final Logger log = LoggerFactory.getLogger(JobSubmission.class);
     private static final int MAX_FILE_NAME = 128;
     /** The archive forms the worker reads, by name: zip, tar, gzip-compressed tar. */
-    private static final java.util.regex.Pattern ARCHIVE = java.util.regex.Pattern.compile(".+\\.(zip|tar|tgz|tar\\.gz)");
+    private static final Pattern ARCHIVE = Pattern.compile(".+\\.(zip|tar|tgz|tar\\.gz)");
     /** Jobs that count against an owner's limit. */
     private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.EVALUATING,
             JobStatus.CANCELLING);

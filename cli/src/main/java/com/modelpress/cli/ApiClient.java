@@ -70,7 +70,7 @@ final class ApiClient {
         return submit(model, request, idempotencyKey, (Path) null);
     }
 
-    /** @param calibration nullable: a .zip/.tar of calibration sample folders, streamed as the {@code calibration} part */
+    /** @param calibration nullable: a .zip/.tar/.tar.gz/.tgz of calibration sample folders, streamed as the {@code calibration} part */
     JobView submit(Path model, CompressionRequest request, String idempotencyKey, Path calibration) throws IOException {
         return submit(model, request, idempotencyKey, new Attachments(calibration, null, null, null));
     }

@@ -41,7 +41,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     PollOption poll;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "The .onnx file, or a .zip/.tar holding a model with its external data.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "The .onnx file, or a .zip/.tar/.tar.gz/.tgz holding a model with its external data.")
     Path model;
 
     @Option(names = {"-m", "--method"}, required = true, paramLabel = "METHOD",
@@ -108,7 +108,7 @@ final class SubmitCommand implements Callable<Integer> {
     String head;
 
     @Option(names = "--calibration", paramLabel = "SAMPLES.zip",
-            description = "int4/auto: calibration samples uploaded with the job, a .zip or .tar of sample folders "
+            description = "int4/auto: calibration samples uploaded with the job, a .zip, .tar, .tar.gz or .tgz of sample folders "
                     + "(<input-name>.npy per model input); never used for scoring.")
     Path calibration;
 

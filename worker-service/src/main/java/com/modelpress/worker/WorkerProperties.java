@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  *                           and the job fails with {@code job_timeout} (not retried). Must be shorter than
  *                           {@code jobTimeout}
  * @param maxCrashAttempts   attempts at a job whose engine crashed or ran out of memory before it fails for good
- *                           (1 to {@link Topology#JOBS_DELIVERY_LIMIT})
+ *                           (1 to {@link Topology#JOB_ATTEMPT_LIMIT}, the attempts the API allows a job)
  * @param sandbox            how the engine's child JVM is started
  * @param shutdownGracePeriod on SIGTERM, how long a running job may take to finish; when it has not finished by then
  *                           its delivery is released unacknowledged and RabbitMQ hands the job to another worker
@@ -87,9 +87,9 @@ public record WorkerProperties(
                 && maxJobDuration.isPositive(), "durations must be positive");
         require(maxJobDuration.compareTo(jobTimeout) < 0, "max-job-duration (%s) must be shorter than job-timeout (%s), the broker's consumer timeout"
                 .formatted(maxJobDuration, jobTimeout));
-        require(maxCrashAttempts >= 1 && maxCrashAttempts <= Topology.JOBS_DELIVERY_LIMIT,
-                "max-crash-attempts must be between 1 and %d (the queue's delivery limit), was %d"
-                        .formatted(Topology.JOBS_DELIVERY_LIMIT, maxCrashAttempts));
+        require(maxCrashAttempts >= 1 && maxCrashAttempts <= Topology.JOB_ATTEMPT_LIMIT,
+                "max-crash-attempts must be between 1 and %d (the attempts the API allows a job), was %d"
+                        .formatted(Topology.JOB_ATTEMPT_LIMIT, maxCrashAttempts));
         require(!shutdownGracePeriod.isNegative(), "shutdown-grace-period must not be negative, was " + shutdownGracePeriod);
         sandbox = sandbox != null ? sandbox : new Sandbox(true, null, null, null);
     }

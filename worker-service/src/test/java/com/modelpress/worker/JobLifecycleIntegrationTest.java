@@ -17,6 +17,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,6 +56,9 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
 
     @LocalServerPort
     int port;
+    @org.springframework.beans.factory.annotation.Autowired
+    @org.springframework.beans.factory.annotation.Qualifier("jobListenerContainer")
+    org.springframework.amqp.rabbit.listener.SimpleMessageListenerContainer jobListenerContainer;
 
     @Test
     void compressesAModelStoresArtifactsAndReportsEveryStep() throws IOException {
@@ -227,6 +231,23 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
         assertSettled(jobId);
     }
 
+    /** Every archive form the API accepts for a model reaches the worker, which reads it by its content. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"model.tar", "model.tar.gz", "model.tgz"})
+    void tarAndGzippedTarWithModelAndExternalDataAreCompressedWithExternalData(String name) throws IOException {
+        UUID jobId = UUID.randomUUID();
+        OnnxModels.Files model = OnnxModels.matMulWithExternalData(64, 32, 7);
+        byte[] tar = tar(!name.endsWith(".tar"), new Entry("net/model.onnx", model.model()),
+                new Entry("net/model.onnx.data", model.externalData()));
+        submit(job(jobId, storeInput(jobId, name, tar), name, "int8", null));
+
+        JobEvent.Succeeded succeeded = (JobEvent.Succeeded) awaitTerminal(jobId).getLast();
+        assertThat(succeeded.artifacts()).extracting(ArtifactRef::name)
+                .containsExactly("model.onnx", "model.onnx.data", "report.json");
+        assertArtifactsMatchStoredFiles(jobId, succeeded.artifacts());
+        assertSettled(jobId);
+    }
+
     @Test
     void zipWithAParentFolderEntryIsRefused() throws IOException {
         UUID jobId = UUID.randomUUID();
@@ -270,21 +291,68 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
     }
 
     @Test
-    void missingInputIsRetriedUntilTheDeliveryLimitThenDeadLettered() throws IOException {
-        TestBroker.assumeQuorumQueues();
+    void missingInputIsRetriedUntilTheAttemptLimitThenFails() throws IOException {
         UUID jobId = UUID.randomUUID();
-        submit(job(jobId, "jobs/%s/input/model.onnx".formatted(jobId), "model.onnx", "0".repeat(64), "int8", null));
+        JobMessage job = job(jobId, "jobs/%s/input/model.onnx".formatted(jobId), "model.onnx", "0".repeat(64), "int8", null);
+        submit(job);
 
-        for (int attempt = 1; attempt <= Topology.JOBS_DELIVERY_LIMIT; attempt++) {
+        for (int attempt = 1; attempt <= Topology.JOB_ATTEMPT_LIMIT; attempt++) {
             JobEvent.Failed failed = assertFailedWith(awaitTerminal(jobId), "internal_error");
             assertThat(failed.attempt()).isEqualTo(attempt);
             assertThat(failed.sequence()).as("Started, then Failed").isEqualTo(2);
-            assertThat(failed.retryable()).as("retryable on attempt %d", attempt).isEqualTo(attempt < Topology.JOBS_DELIVERY_LIMIT);
-            assertThat(failed.message()).contains("NoSuchFileException");
+            assertThat(failed.retryable()).as("retryable on attempt %d", attempt).isEqualTo(attempt < Topology.JOB_ATTEMPT_LIMIT);
+            assertThat(failed.message()).contains("NoSuchFileException")
+                    .endsWith(attempt < Topology.JOB_ATTEMPT_LIMIT ? "trying again)" : "giving up)");
+            assertSettled(jobId);
+            if (failed.retryable()) {
+                retry(job, failed);
+            }
         }
-        Message dead = rabbit.receive(Topology.JOBS_DEAD_LETTER_QUEUE, JOB_DEADLINE.toMillis());
-        assertThat(dead).isNotNull();
-        assertThat(new String(dead.getBody(), java.nio.charset.StandardCharsets.UTF_8)).contains(jobId.toString());
+        assertThat(rabbit.receive(Topology.JOBS_DEAD_LETTER_QUEUE, 200)).as("the worker ended the job itself").isNull();
+    }
+
+    @Test
+    void redeliveredJobMessageIsReportedLostAndNotRunAgain() throws Exception {
+        UUID jobId = UUID.randomUUID();
+        JobMessage job = job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 11)), "model.onnx", "int8", null)
+                .forAttempt(2);
+        // a consumer takes attempt 2's message and its connection goes away without settling it, as a killed worker's
+        jobListenerContainer.stop();
+        try {
+            submit(job);
+            com.modelpress.embedded.TestServices.AmqpSettings amqp = com.modelpress.embedded.TestServices.amqp();
+            com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+            factory.setHost(amqp.host());
+            factory.setPort(amqp.port());
+            factory.setUsername(amqp.username());
+            factory.setPassword(amqp.password());
+            factory.setVirtualHost(amqp.virtualHost());
+            try (com.rabbitmq.client.Connection connection = factory.newConnection()) {
+                com.rabbitmq.client.Channel channel = connection.createChannel();
+                com.rabbitmq.client.GetResponse taken = null;
+                for (int i = 0; i < 200 && taken == null; i++) {
+                    taken = channel.basicGet(Topology.JOBS_QUEUE, false);
+                    if (taken == null) {
+                        Thread.sleep(50);
+                    }
+                }
+                assertThat(taken).as("the job message").isNotNull();
+                assertThat(taken.getEnvelope().isRedeliver()).isFalse();
+            }
+        } finally {
+            jobListenerContainer.start();
+        }
+
+        List<JobEvent> events = awaitTerminal(jobId);
+
+        assertThat(events).hasSize(1);
+        assertThat(events.getFirst()).isInstanceOfSatisfying(JobEvent.Failed.class, lost -> {
+            assertThat(lost.code()).isEqualTo(JobEvent.WORKER_LOST);
+            assertThat(lost.attempt()).isEqualTo(2);
+            assertThat(lost.sequence()).isEqualTo(JobEvent.ABANDONED_SEQUENCE);
+            assertThat(lost.retryable()).isTrue();
+        });
+        assertThat(storedKeys(jobId, 2)).as("the attempt was not run again").isEmpty();
         assertSettled(jobId);
     }
 
@@ -346,6 +414,23 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
                 zip.putNextEntry(new ZipEntry(entry.name()));
                 zip.write(entry.content());
                 zip.closeEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static byte[] tar(boolean gzip, Entry... entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream raw = gzip ? new java.util.zip.GZIPOutputStream(bytes) : bytes;
+             org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(raw)) {
+            for (Entry entry : entries) {
+                org.apache.commons.compress.archivers.tar.TarArchiveEntry header =
+                        new org.apache.commons.compress.archivers.tar.TarArchiveEntry(entry.name());
+                header.setSize(entry.content().length);
+                tar.putArchiveEntry(header);
+                tar.write(entry.content());
+                tar.closeArchiveEntry();
             }
         }
         return bytes.toByteArray();

@@ -67,15 +67,17 @@ class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
 
     @Test
     void nativeCrashFailsTheAttemptNotTheWorkerAndEndsTheJobAfterMaxCrashAttempts() throws IOException {
-        TestBroker.assumeQuorumQueues();
         UUID crashing = UUID.randomUUID();
-        submit(withFault(job(crashing, storeInput(crashing, "model.onnx", OnnxModels.matMul(16, 16, 2)), "model.onnx", "int8", null),
-                "native-crash"));
+        JobMessage job = withFault(job(crashing, storeInput(crashing, "model.onnx", OnnxModels.matMul(16, 16, 2)),
+                "model.onnx", "int8", null), "native-crash");
+        submit(job);
 
         JobEvent.Failed first = failed(awaitTerminal(crashing), "worker_crashed");
         assertThat(first.attempt()).isEqualTo(1);
         assertThat(first.retryable()).isTrue();
         assertThat(first.message()).contains("SIGSEGV", "problematic frame", "libc", "attempt 1 of 2: trying again");
+        assertSettled(crashing);
+        retry(job, first);
         JobEvent.Failed last = failed(awaitTerminal(crashing), "worker_crashed");
         assertThat(last.attempt()).isEqualTo(2);
         assertThat(last.retryable()).as("the job ends FAILED").isFalse();
@@ -90,14 +92,16 @@ class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
 
     @Test
     void tensorLargerThanTheHeapRunsOutOfMemoryAndTheWorkerGoesOn() throws IOException {
-        TestBroker.assumeQuorumQueues();
         UUID jobId = UUID.randomUUID();
         // one 4096 × 4096 float weight (64 MiB) inside the protobuf: the engine needs it in a 64 MiB heap
-        submit(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(4096, 4096, 3)), "model.onnx", "int8", null));
+        JobMessage job = job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(4096, 4096, 3)), "model.onnx", "int8", null);
+        submit(job);
 
         JobEvent.Failed first = failed(awaitTerminal(jobId), "out_of_memory");
         assertThat(first.retryable()).isTrue();
         assertThat(first.message()).contains("OutOfMemoryError", "max heap is 64m");
+        assertSettled(jobId);
+        retry(job, first);
         JobEvent.Failed last = failed(awaitTerminal(jobId), "out_of_memory");
         assertThat(last.retryable()).isFalse();
         assertThat(last.message()).contains("attempt 2 of 2: giving up");

@@ -113,6 +113,15 @@ abstract class WorkerIntegrationTestSupport {
         publish(Topology.JOBS_EXCHANGE, Topology.JOBS_ROUTING_KEY, json.writeValueAsBytes(job));
     }
 
+    /**
+     * Plays the API's part after a retryable failure: the worker acknowledged the attempt's message, and the API, which
+     * counts attempts, publishes the next one.
+     */
+    void retry(JobMessage job, JobEvent.Failed failed) {
+        assertThat(failed.retryable()).as("%s is retryable", failed).isTrue();
+        submit(job.forAttempt(failed.attempt() + 1));
+    }
+
     void publish(String exchange, String routingKey, byte[] body) {
         Message message = MessageBuilder.withBody(body)
                 .setContentType(MessageProperties.CONTENT_TYPE_JSON)

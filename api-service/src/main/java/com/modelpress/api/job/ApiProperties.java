@@ -15,7 +15,11 @@ import java.time.Duration;
  * @param defaultPageSize    jobs per page when {@code limit} is not given
  * @param maxPageSize        largest {@code limit} accepted
  * @param eventStreamTimeout how long an SSE stream of job events stays open at most
- * @param eventPollInterval  how often the SSE streams look for new events
+ * @param eventPollInterval  how often the one poller behind every SSE stream looks for new events
+ * @param eventStreamKeepAlive longest quiet time on an SSE stream before a comment line is sent (keeps proxies from
+ *                           closing it, and frees the place of a client that went away)
+ * @param maxEventStreamsPerKey SSE streams one API key may have open at once (429 beyond)
+ * @param maxEventStreams    SSE streams the API keeps open at once in all (503 beyond)
  */
 @ConfigurationProperties("modelpress.api")
 record ApiProperties(
@@ -25,12 +29,23 @@ record ApiProperties(
         @DefaultValue("20") int defaultPageSize,
         @DefaultValue("100") int maxPageSize,
         @DefaultValue("30m") Duration eventStreamTimeout,
-        @DefaultValue("500ms") Duration eventPollInterval) {
+        @DefaultValue("500ms") Duration eventPollInterval,
+        @DefaultValue("15s") Duration eventStreamKeepAlive,
+        @DefaultValue("4") int maxEventStreamsPerKey,
+        @DefaultValue("256") int maxEventStreams) {
 
     ApiProperties {
         if (maxRequestBody.toBytes() < 1024 || maxJobRequestSize.toBytes() < 1024) {
             throw new IllegalArgumentException("modelpress.api.max-request-body and max-job-request-size must be at "
                     + "least 1KB, not %s and %s".formatted(maxRequestBody, maxJobRequestSize));
+        }
+        if (maxEventStreamsPerKey < 1 || maxEventStreams < maxEventStreamsPerKey) {
+            throw new IllegalArgumentException("modelpress.api.max-event-streams-per-key must be at least 1 and "
+                    + "max-event-streams at least that, not %d and %d".formatted(maxEventStreamsPerKey, maxEventStreams));
+        }
+        if (!eventStreamTimeout.isPositive() || !eventPollInterval.isPositive() || !eventStreamKeepAlive.isPositive()) {
+            throw new IllegalArgumentException("modelpress.api.event-stream-timeout, event-poll-interval and "
+                    + "event-stream-keep-alive must be positive");
         }
     }
 }

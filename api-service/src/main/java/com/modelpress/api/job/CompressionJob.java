@@ -1,5 +1,6 @@
 package com.modelpress.api.job;
 
+import com.modelpress.contracts.job.JobEvent;
 import jakarta.persistence.Column;
 import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
@@ -65,7 +66,22 @@ class CompressionJob {
     @Column(name = "input_size", nullable = false)
     private long inputSizeBytes;
 
-    /** Deliveries of the job message a worker started; 0 until one does. */
+    /** Nullable: the calibration samples' artifact key and SHA-256, when the submit brought some. */
+    private String calibrationKey;
+    @Column(columnDefinition = "bpchar(64)")
+    private String calibrationSha256;
+    /**
+     * Nullable: the text parts the submit brought ({@link JobTextParts.Stored} as JSON: calibration and evaluation text,
+     * tokenizer, each with key, name and SHA-256), kept so that every attempt's job message carries them.
+     */
+    @Column(columnDefinition = "jsonb")
+    @ColumnTransformer(write = "?::jsonb")
+    private String textInputs;
+
+    /**
+     * The attempt a worker last started, 0 until one does. Attempts are numbered here: the submit's job message is
+     * attempt 1 and every retry the API publishes is one more ({@link #markAttemptFailed}).
+     */
     private int attempt;
 
     private String errorCode;
@@ -88,6 +104,8 @@ class CompressionJob {
     private Instant evaluatingAt;
     private Instant finishedAt;
     private Instant cancelRequestedAt;
+    /** Set when the job was deleted: the API no longer shows it, and its objects and row are on their way out. */
+    private Instant deletedAt;
     private Instant createdAt;
     private Instant updatedAt;
 
@@ -95,7 +113,8 @@ class CompressionJob {
     }
 
     CompressionJob(UUID id, String owner, String method, String requestJson, String metadataJson, String idempotencyKey,
-                   String requestHash, String inputKey, String inputName, String inputSha256, long inputSizeBytes) {
+                   String requestHash, String inputKey, String inputName, String inputSha256, long inputSizeBytes,
+                   String calibrationKey, String calibrationSha256, String textInputs) {
         this.id = id;
         this.status = JobStatus.QUEUED;
         this.owner = owner;
@@ -108,6 +127,9 @@ class CompressionJob {
         this.inputName = inputName;
         this.inputSha256 = inputSha256;
         this.inputSizeBytes = inputSizeBytes;
+        this.calibrationKey = calibrationKey;
+        this.calibrationSha256 = calibrationSha256;
+        this.textInputs = textInputs;
         Instant now = now();
         this.createdAt = now;
         this.updatedAt = now;
@@ -158,15 +180,25 @@ class CompressionJob {
     }
 
     /**
-     * The current attempt failed but another may succeed: the worker requeued the message. The job waits
-     * again, remembering why the attempt failed.
+     * The current attempt failed, but another might succeed. Below {@code maxAttempts} attempts the job waits again,
+     * remembering why the attempt failed, and the caller publishes attempt {@link #attempt()} + 1. At
+     * {@code maxAttempts} it fails for good: with the attempt's code, or {@code poison_message} when the attempt's
+     * worker was lost ({@link JobEvent#WORKER_LOST}: whatever the job brings kills its workers).
+     *
+     * @return true when another attempt is due, false when the job failed
      */
-    void markAttemptFailed(String code, String message) {
+    boolean markAttemptFailed(String code, String message, int maxAttempts) {
         require("retry", JobStatus.RUNNING, JobStatus.EVALUATING);
+        if (attempt >= maxAttempts) {
+            markFailed(JobEvent.WORKER_LOST.equals(code) ? JobEventIntake.POISON_MESSAGE : code,
+                    "%s (attempt %d of %d: giving up)".formatted(message, attempt, maxAttempts));
+            return false;
+        }
         status = JobStatus.QUEUED;
         errorCode = code;
         errorMessage = message;
         queuedAt = touch();
+        return true;
     }
 
     /**
@@ -191,6 +223,20 @@ class CompressionJob {
         requireNotTerminal("be cancelled");
         status = JobStatus.CANCELLED;
         finishedAt = touch();
+    }
+
+    /**
+     * The job is deleted: it is gone for the API at once; its objects and then its row are removed after. Its
+     * Idempotency-Key is free again.
+     *
+     * @throws JobActiveException when the job has not ended
+     */
+    void markDeleted() {
+        if (!status.isTerminal()) {
+            throw new JobActiveException(id, status);
+        }
+        idempotencyKey = null;
+        deletedAt = touch();
     }
 
     private void require(String action, JobStatus... allowed) {
@@ -231,6 +277,10 @@ class CompressionJob {
     String inputName() { return inputName; }
     String inputSha256() { return inputSha256; }
     long inputSizeBytes() { return inputSizeBytes; }
+    String calibrationKey() { return calibrationKey; }
+    String calibrationSha256() { return calibrationSha256; }
+    /** Nullable: see the field. */
+    String textInputs() { return textInputs; }
     int attempt() { return attempt; }
     String errorCode() { return errorCode; }
     String errorMessage() { return errorMessage; }
@@ -242,6 +292,8 @@ class CompressionJob {
     Instant evaluatingAt() { return evaluatingAt; }
     Instant finishedAt() { return finishedAt; }
     Instant cancelRequestedAt() { return cancelRequestedAt; }
+    Instant deletedAt() { return deletedAt; }
+    boolean deleted() { return deletedAt != null; }
     Instant createdAt() { return createdAt; }
     Instant updatedAt() { return updatedAt; }
 }

@@ -44,7 +44,7 @@ class JobCancellation {
         for (int attempt = 1; ; attempt++) {
             try {
                 return transactions.execute(status -> {
-                    CompressionJob job = jobs.findById(id).filter(found -> caller.canSee(found.owner()))
+                    CompressionJob job = jobs.findByIdAndDeletedAtIsNull(id).filter(found -> caller.canSee(found.owner()))
                             .orElseThrow(() -> new JobNotFoundException(id));
                     JobStatus before = job.status();
                     job.requestCancel();

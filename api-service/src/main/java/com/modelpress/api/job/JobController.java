@@ -13,6 +13,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -49,14 +50,16 @@ class JobController {
     private final JobQueries queries;
     private final JobCancellation cancellation;
     private final JobEventStream eventStream;
+    private final JobRetention retention;
     private final ApiProperties properties;
 
     JobController(JobSubmission submission, JobQueries queries, JobCancellation cancellation,
-                  JobEventStream eventStream, ApiProperties properties) {
+                  JobEventStream eventStream, JobRetention retention, ApiProperties properties) {
         this.submission = submission;
         this.queries = queries;
         this.cancellation = cancellation;
         this.eventStream = eventStream;
+        this.retention = retention;
         this.properties = properties;
     }
 
@@ -71,12 +74,12 @@ class JobController {
     @ApiResponse(responseCode = "200", description = "Idempotent replay: the job an earlier submit with this key made")
     @ProblemResponses({400, 413, 415, 422, 429})
     ResponseEntity<JobView> submit(
-            @Parameter(description = "An .onnx file, or a .zip/.tar holding a model with its external data")
+            @Parameter(description = "An .onnx file, or a .zip/.tar/.tar.gz/.tgz holding a model with its external data")
             @RequestPart("model") MultipartFile model,
             @Parameter(description = "The compression request as JSON",
                     schema = @Schema(implementation = CompressionRequest.class))
             @RequestPart("request") Part request,
-            @Parameter(description = "Optional calibration samples for int4/auto: a .zip or .tar of sample folders, "
+            @Parameter(description = "Optional calibration samples for int4/auto: a .zip, .tar, .tar.gz or .tgz of sample folders, "
                     + "each holding <input-name>.npy for every model input (not used for scoring)")
             @RequestPart(name = "calibration", required = false) MultipartFile calibration,
             @Parameter(description = "Optional, for language models: a UTF-8 text to calibrate int4/auto on, through the "
@@ -163,6 +166,18 @@ class JobController {
                 .body(job);
     }
 
+    @DeleteMapping(path = "/{id}")
+    @Operation(summary = "Delete a job that ended, with everything stored for it",
+            description = "Removes the job, its events, its input, its calibration samples and every artifact from "
+                    + "storage; it is gone at once (404 afterwards). A job that has not ended is refused (409 job_active): "
+                    + "cancel it first. modelpress.api.retention.finished-job-ttl deletes finished jobs the same way.")
+    @ApiResponse(responseCode = "204", description = "The job is deleted")
+    @ProblemResponses({400, 404, 409})
+    ResponseEntity<Void> delete(@PathVariable UUID id, Caller caller) {
+        retention.delete(id, caller);
+        return ResponseEntity.noContent().build();
+    }
+
     @GetMapping(path = "/{id}/events", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "The events workers reported for a job, in arrival order",
             description = "With Accept: text/event-stream, a Server-Sent Events stream of past and new events "
@@ -173,13 +188,16 @@ class JobController {
     }
 
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    @Operation(summary = "Server-Sent Events of a job until it is terminal")
+    @Operation(summary = "Server-Sent Events of a job until it is terminal",
+            description = "At most modelpress.api.max-event-streams-per-key streams per API key (429 "
+                    + "too_many_event_streams beyond) and modelpress.api.max-event-streams in all (503 "
+                    + "event_streams_unavailable beyond); a stream ends after modelpress.api.event-stream-timeout.")
     @ApiResponse(responseCode = "200", content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
             schema = @Schema(implementation = JobEventView.class)))
-    @ProblemResponses({400, 404})
+    @ProblemResponses({400, 404, 429, 503})
     SseEmitter eventStream(@PathVariable UUID id, Caller caller) {
         queries.get(id, caller);
-        return eventStream.open(id);
+        return eventStream.open(id, caller);
     }
 
     @GetMapping(path = "/{id}/report", produces = MediaType.APPLICATION_JSON_VALUE)

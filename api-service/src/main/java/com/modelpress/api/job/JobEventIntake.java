@@ -3,7 +3,10 @@ package com.modelpress.api.job;
 import com.modelpress.api.outbox.Outbox;
 import com.modelpress.api.tracing.TraceContexts;
 import com.modelpress.contracts.job.CancelMessage;
+import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.job.JobEvent;
+import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.contracts.job.Topology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -17,7 +20,9 @@ import java.util.UUID;
 
 /**
  * Applies workers' events to jobs, at most once each: an event already in the log changes nothing, and an event that
- * arrives after the job ended is not recorded (a started run is told to stop). Runs in
+ * arrives after the job ended is not recorded (a started run is told to stop). A retryable failure of the job's
+ * current attempt queues the next attempt's job message in the outbox, in the same transaction, until the job has had
+ * {@link Topology#JOB_ATTEMPT_LIMIT} attempts (counted in the job's row, whatever the broker counts). Runs in
  * the caller's transaction so that the caller can record more (e.g. artifacts) atomically and retry on an
  * optimistic-lock conflict. A change other features care about (the job ended, or made progress) is announced as a
  * {@link JobChanged} event in that same transaction. Thread-safe.
@@ -128,8 +133,11 @@ public class JobEventIntake {
                     job.markFailed(failed.code(), failed.message());
                 } else if (job.status() == JobStatus.CANCELLING) {
                     job.markCancelled();
+                } else if (job.markAttemptFailed(failed.code(), failed.message(), Topology.JOB_ATTEMPT_LIMIT)) {
+                    outbox.enqueue(jobMessage(job, json, job.attempt() + 1));
                 } else {
-                    job.markAttemptFailed(failed.code(), failed.message());
+                    log.warn("job {} failed after {} attempts: {} {}", job.id(), job.attempt(), job.errorCode(),
+                            job.errorMessage());
                 }
             }
             case JobEvent.Cancelled cancelled -> job.markCancelled();
@@ -168,6 +176,15 @@ public class JobEventIntake {
             publisher.publishEvent(new JobChanged(JobView.from(j, json), JobChanged.Change.FAILED, null));
         });
         return job.isPresent();
+    }
+
+    /** The job message of attempt {@code attempt} at the job, as the outbox publishes it. */
+    static JobMessage jobMessage(CompressionJob job, JsonMapper json, int attempt) {
+        JobTextParts.Stored texts = job.textInputs() == null ? JobTextParts.Stored.NONE
+                : json.readValue(job.textInputs(), JobTextParts.Stored.class);
+        return new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(), job.inputSha256(),
+                json.readValue(job.request(), CompressionRequest.class), job.createdAt(), job.calibrationKey(),
+                job.calibrationSha256(), texts.calibrationText(), texts.evaluationText(), texts.tokenizer(), attempt);
     }
 
     static String typeOf(JobEvent event) {

@@ -19,7 +19,7 @@ public class JobLookup {
     /** @throws JobNotFoundException when there is no such job, or the caller may not see it (the same answer) */
     @Transactional(readOnly = true)
     public void requireVisible(UUID jobId, Caller caller) {
-        if (jobs.findById(jobId).filter(job -> caller.canSee(job.owner())).isEmpty()) {
+        if (jobs.findByIdAndDeletedAtIsNull(jobId).filter(job -> caller.canSee(job.owner())).isEmpty()) {
             throw new JobNotFoundException(jobId);
         }
     }

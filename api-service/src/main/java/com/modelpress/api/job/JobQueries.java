@@ -74,6 +74,7 @@ class JobQueries {
     }
 
     private CompressionJob find(UUID id, Caller caller) {
-        return jobs.findById(id).filter(job -> caller.canSee(job.owner())).orElseThrow(() -> new JobNotFoundException(id));
+        return jobs.findByIdAndDeletedAtIsNull(id).filter(job -> caller.canSee(job.owner()))
+                .orElseThrow(() -> new JobNotFoundException(id));
     }
 }

@@ -15,6 +15,9 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
 
     Optional<CompressionJob> findByOwnerAndIdempotencyKey(String owner, String idempotencyKey);
 
+    /** The job unless it was deleted. */
+    Optional<CompressionJob> findByIdAndDeletedAtIsNull(UUID id);
+
     long countByOwnerAndStatusIn(String owner, Collection<JobStatus> statuses);
 
     /**
@@ -25,7 +28,7 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
      */
     @Query("""
             select j from CompressionJob j
-            where j.status in :statuses
+            where j.status in :statuses and j.deletedAt is null
               and (:modelKind is null or j.metrics.modelKind = :modelKind)
               and (:maxKlMean is null or j.metrics.klMean <= :maxKlMean)
               and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))
@@ -37,7 +40,7 @@ interface JobRepository extends JpaRepository<CompressionJob, UUID> {
     /** One owner's jobs after the cursor {@code (createdAt, id)}, in that order; filters as {@link #findPage}. */
     @Query("""
             select j from CompressionJob j
-            where j.owner = :owner and j.status in :statuses
+            where j.owner = :owner and j.status in :statuses and j.deletedAt is null
               and (:modelKind is null or j.metrics.modelKind = :modelKind)
               and (:maxKlMean is null or j.metrics.klMean <= :maxKlMean)
               and (j.createdAt > :createdAt or (j.createdAt = :createdAt and j.id > :id))

@@ -5,7 +5,6 @@ import com.modelpress.api.security.Caller;
 import com.modelpress.api.security.LimitProperties;
 import com.modelpress.api.tracing.TraceContexts;
 import com.modelpress.contracts.CompressionRequest;
-import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import org.slf4j.Logger;
@@ -30,17 +29,21 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
- * Accepts a job: checks the request (its webhook through the {@link JobWebhookPolicy}) and the owner's active-job
- * limit, streams the model into artifact storage, then
- * records the job and its job message in one transaction (the outbox relay publishes it). Thread-safe.
+ * Accepts a job: checks the request (its webhook through the {@link JobWebhookPolicy}, its text parts through
+ * {@link JobTextParts}), the file names and the owner's active-job limit, and only then streams the model (the
+ * calibration samples, the texts) into artifact storage and records the job and its job message in one transaction (the
+ * outbox relay publishes it). What a refused submit stored is deleted again. Thread-safe.
  */
 @Component
 class JobSubmission {
 
     private static final Logger log = LoggerFactory.getLogger(JobSubmission.class);
     private static final int MAX_FILE_NAME = 128;
+    /** The archive forms the worker reads, by name: zip, tar, gzip-compressed tar. */
+    private static final Pattern ARCHIVE = Pattern.compile(".+\\.(zip|tar|tgz|tar\\.gz)");
     /** Jobs that count against an owner's limit. */
     private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.EVALUATING,
             JobStatus.CANCELLING);
@@ -79,7 +82,7 @@ class JobSubmission {
     /**
      * @param owner          the job's owner: the caller's; its idempotency keys are its own
      * @param idempotencyKey nullable
-     * @param calibration    nullable: a .zip/.tar of calibration sample folders
+     * @param calibration    nullable: a .zip/.tar/.tar.gz/.tgz of calibration sample folders
      * @param texts          the language-model parts (texts and tokenizer), each nullable; checked before anything is
      *                       stored ({@link JobTextParts#check})
      * @throws MalformedCompressionRequestException, InvalidCompressionRequestException,
@@ -89,6 +92,7 @@ class JobSubmission {
      */
     Submitted submit(Caller caller, String idempotencyKey, MultipartFile model, String requestJson,
                      MultipartFile calibration, JobTextParts.Uploads texts) throws IOException {
+        // every check that needs no storage comes first: nothing is stored for a request that fails one
         CompressionRequest request = parse(requestJson);
         CompressionRequestRules.check(request);
         if (request.webhook() != null) {
@@ -102,6 +106,8 @@ class JobSubmission {
             throw new InvalidModelFileException(fileName, "is empty");
         }
         JobTextParts.Texts checkedTexts = textParts.check(request, texts, calibration != null && !calibration.isEmpty());
+        boolean withCalibration = calibration != null && !calibration.isEmpty();
+        String calibrationName = withCalibration ? safeCalibrationName(calibration.getOriginalFilename()) : null;
         if (idempotencyKey == null) {
             // cheap early refusal; checked again, exactly, when the job is recorded
             checkActiveJobs(caller);
@@ -110,23 +116,20 @@ class JobSubmission {
         UUID id = UUID.randomUUID();
         String inputKey = "jobs/%s/input/%s".formatted(id, fileName);
         StoredArtifact input;
-        try (InputStream content = model.getInputStream()) {
-            input = store.put(inputKey, content, properties.maxUploadSize().toBytes());
-        }
         StoredArtifact calibrationSamples = null;
-        if (calibration != null && !calibration.isEmpty()) {
-            String calibrationName = safeFileName(calibration.getOriginalFilename());
-            if (!calibrationName.matches("(?i).*\\.(zip|tar|tgz|tar\\.gz)")) {
-                deleteInput(id);
-                throw new InvalidModelFileException(calibrationName, "is not a .zip or .tar of calibration samples");
+        try {
+            try (InputStream content = model.getInputStream()) {
+                input = store.put(inputKey, content, properties.maxUploadSize().toBytes());
             }
-            try (InputStream content = calibration.getInputStream()) {
-                calibrationSamples = store.put("jobs/%s/input/calibration/%s".formatted(id, calibrationName), content,
-                        properties.maxUploadSize().toBytes());
-            } catch (IOException | RuntimeException e) {
-                deleteInput(id);
-                throw e;
+            if (withCalibration) {
+                try (InputStream content = calibration.getInputStream()) {
+                    calibrationSamples = store.put("jobs/%s/input/calibration/%s".formatted(id, calibrationName),
+                            content, properties.maxUploadSize().toBytes());
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            deleteInput(id);
+            throw e;
         }
         JobTextParts.Stored storedTexts;
         try {
@@ -140,11 +143,12 @@ class JobSubmission {
                 + (calibrationSamples == null ? "" : "\n" + calibrationSamples.sha256()) + checkedTexts.digests());
         CompressionJob job = new CompressionJob(id, caller.owner(), request.method(), canonicalRequest,
                 json.writeValueAsString(request.metadata()), idempotencyKey, requestHash,
-                inputKey, fileName, input.sha256(), input.sizeBytes());
+                inputKey, fileName, input.sha256(), input.sizeBytes(),
+                calibrationSamples == null ? null : calibrationSamples.key(),
+                calibrationSamples == null ? null : calibrationSamples.sha256(),
+                storedTexts.any() ? json.writeValueAsString(storedTexts) : null);
         try {
-            StoredArtifact samples = calibrationSamples;
-            Submitted submitted = transactions.execute(status -> insertOrReplay(caller, job, request, samples,
-                    storedTexts));
+            Submitted submitted = transactions.execute(status -> insertOrReplay(caller, job));
             if (!submitted.created()) {
                 deleteInput(id);
             }
@@ -159,8 +163,7 @@ class JobSubmission {
         }
     }
 
-    private Submitted insertOrReplay(Caller caller, CompressionJob job, CompressionRequest request,
-                                     StoredArtifact calibration, JobTextParts.Stored texts) {
+    private Submitted insertOrReplay(Caller caller, CompressionJob job) {
         Optional<Submitted> replayed = replay(job);
         if (replayed.isPresent()) {
             return replayed.get();
@@ -173,10 +176,7 @@ class JobSubmission {
         }
         jobs.saveAndFlush(job);
         traces.tagCurrent(TraceContexts.JOB_ID, job.id().toString());
-        outbox.enqueue(new JobMessage(JobMessage.SCHEMA_VERSION, job.id(), job.inputKey(), job.inputName(),
-                job.inputSha256(), request, job.createdAt(), calibration == null ? null : calibration.key(),
-                calibration == null ? null : calibration.sha256(), texts.calibrationText(), texts.evaluationText(),
-                texts.tokenizer()));
+        outbox.enqueue(JobEventIntake.jobMessage(job, json, 1));
         return new Submitted(JobView.from(job, json), true);
     }
 
@@ -215,16 +215,34 @@ class JobSubmission {
         }
     }
 
-    /** The last path segment, reduced to {@code [A-Za-z0-9._-]}; the extension decides the model format. */
+    /**
+     * The model's file name: the last path segment, reduced to {@code [A-Za-z0-9._-]}. The name must say what the file
+     * is: {@code .onnx}, or an archive ({@link #ARCHIVE}); the worker reads an archive by its content.
+     */
     static String safeFileName(String original) {
+        String name = reduced(original);
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (!(lower.endsWith(".onnx") || ARCHIVE.matcher(lower).matches()) || lower.indexOf('.') == 0) {
+            throw new InvalidModelFileException(original, "is not a .onnx file or a .zip, .tar, .tar.gz or .tgz archive");
+        }
+        return name;
+    }
+
+    /** The calibration samples' file name, reduced as {@link #safeFileName}: an archive ({@link #ARCHIVE}). */
+    static String safeCalibrationName(String original) {
+        String name = reduced(original);
+        if (!ARCHIVE.matcher(name.toLowerCase(Locale.ROOT)).matches() || name.indexOf('.') == 0) {
+            throw new InvalidModelFileException(original,
+                    "is not a .zip, .tar, .tar.gz or .tgz archive of calibration samples");
+        }
+        return name;
+    }
+
+    private static String reduced(String original) {
         String name = original == null ? "" : original.replace('\\', '/');
         name = name.substring(name.lastIndexOf('/') + 1).replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^[.]+", "");
         if (name.length() > MAX_FILE_NAME) {
             name = name.substring(name.length() - MAX_FILE_NAME);
-        }
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (!(lower.endsWith(".onnx") || lower.endsWith(".zip") || lower.endsWith(".tar")) || lower.indexOf('.') == 0) {
-            throw new InvalidModelFileException(original, "is not a .onnx file or a .zip/.tar archive");
         }
         return name;
     }

@@ -143,7 +143,14 @@ class JobTextParts {
 
     /** The checked parts streamed to {@code jobs/{id}/input/<part>/<name>}, each within its limit. */
     record Stored(JobMessage.InputFile calibrationText, JobMessage.InputFile evaluationText,
-                  JobMessage.InputFile tokenizer) {}
+                  JobMessage.InputFile tokenizer) {
+
+        static final Stored NONE = new Stored(null, null, null);
+
+        boolean any() {
+            return calibrationText != null || evaluationText != null || tokenizer != null;
+        }
+    }
 
     /**
      * @throws com.modelpress.storage.ArtifactTooLargeException when a part grew beyond its limit since it was checked

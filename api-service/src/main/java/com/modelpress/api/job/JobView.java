@@ -10,7 +10,8 @@ import java.util.UUID;
  * A job as the API shows it (and as webhooks carry it, under {@code data}).
  *
  * @param owner   who submitted it (the owner of the API key)
- * @param attempt deliveries of the job message a worker started; 0 while none has
+ * @param attempt the attempt a worker last started: 1 for the first, one more for each retry the API published (at
+ *                most {@link com.modelpress.contracts.job.Topology#JOB_ATTEMPT_LIMIT}); 0 while none has
  * @param error   nullable: why the job failed (or why its last attempt failed, while it waits for another)
  * @param modelKind     nullable until the job succeeded: what the engine recognised ({@code decoder-lm},
  *                      {@code encoder}, {@code vision}, {@code other})

@@ -3,7 +3,9 @@ package com.modelpress.api.problem;
 import com.modelpress.api.artifact.ArtifactNotFoundException;
 import com.modelpress.api.artifact.RangeNotSatisfiableException;
 import com.modelpress.api.job.ActiveJobLimitException;
+import com.modelpress.api.job.EventStreamLimitException;
 import com.modelpress.api.job.IdempotencyConflictException;
+import com.modelpress.api.job.JobActiveException;
 import com.modelpress.api.job.IllegalJobTransitionException;
 import com.modelpress.api.job.InvalidCompressionRequestException;
 import com.modelpress.api.job.InvalidCursorException;
@@ -131,6 +133,21 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<Object> activeJobLimit(ActiveJobLimitException e, WebRequest request) {
         return problem(e, HttpStatus.TOO_MANY_REQUESTS, "too_many_active_jobs", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> jobActive(JobActiveException e, WebRequest request) {
+        return problem(e, HttpStatus.CONFLICT, "job_active", request);
+    }
+
+    @ExceptionHandler
+    ResponseEntity<Object> eventStreamLimit(EventStreamLimitException e, WebRequest request) {
+        HttpStatus status = e.perKey() ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.SERVICE_UNAVAILABLE;
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfter().toSeconds()));
+        return handleExceptionInternal(e, withCode(body, e.perKey() ? "too_many_event_streams" : "event_streams_unavailable"),
+                headers, status, request);
     }
 
     @ExceptionHandler

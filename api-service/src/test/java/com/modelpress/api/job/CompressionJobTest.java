@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CompressionJobTest {
 
     private final CompressionJob job = new CompressionJob(UUID.randomUUID(), "alice", "int4", "{}", "{}", null,
-            "h".repeat(64), "jobs/x/input/m.onnx", "m.onnx", "s".repeat(64), 10);
+            "h".repeat(64), "jobs/x/input/m.onnx", "m.onnx", "s".repeat(64), 10, null, null, null);
 
     @Test
     void runsThroughEvaluationToSuccessStampingEachState() {
@@ -48,7 +48,7 @@ class CompressionJobTest {
         assertThat(job.requestCancel()).isTrue();
 
         CompressionJob running = new CompressionJob(UUID.randomUUID(), "alice", "fp16", "{}", "{}", null,
-                "h".repeat(64), "k", "m.onnx", "s".repeat(64), 1);
+                "h".repeat(64), "k", "m.onnx", "s".repeat(64), 1, null, null, null);
         running.markRunning(1);
         assertThat(running.requestCancel()).isFalse();
         assertThat(running.status()).isEqualTo(JobStatus.CANCELLING);
@@ -70,12 +70,49 @@ class CompressionJobTest {
     @Test
     void retryableFailureQueuesTheJobAgainWithTheReason() {
         job.markRunning(1);
-        job.markAttemptFailed("worker_crashed", "exit 137");
+        assertThat(job.markAttemptFailed("worker_crashed", "exit 137", 3)).isTrue();
         assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
         assertThat(job.errorCode()).isEqualTo("worker_crashed");
         assertThatThrownBy(() -> job.markRunning(1)).isInstanceOf(IllegalJobTransitionException.class);
         job.markRunning(2);
         job.markSucceeded("{}", null);
         assertThat(job.errorCode()).isNull();
+    }
+
+    @Test
+    void retryableFailureOfTheLastAttemptFailsTheJob() {
+        for (int attempt = 1; attempt < 3; attempt++) {
+            job.markRunning(attempt);
+            assertThat(job.markAttemptFailed("internal_error", "disk full", 3)).as("attempt %d", attempt).isTrue();
+        }
+        job.markRunning(3);
+
+        assertThat(job.markAttemptFailed("internal_error", "disk full", 3)).isFalse();
+
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.errorCode()).isEqualTo("internal_error");
+        assertThat(job.errorMessage()).isEqualTo("disk full (attempt 3 of 3: giving up)");
+        assertThat(job.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void lostWorkerOnTheLastAttemptIsAPoisonMessage() {
+        job.markRunning(2);
+
+        assertThat(job.markAttemptFailed("worker_lost", "attempt 2 stopped without a result", 2)).isFalse();
+
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.errorCode()).isEqualTo("poison_message");
+        assertThat(job.errorMessage()).startsWith("attempt 2 stopped without a result").endsWith("(attempt 2 of 2: giving up)");
+    }
+
+    @Test
+    void aQueuedJobCannotFailAnAttemptAgain() {
+        job.markRunning(1);
+        job.markAttemptFailed("worker_lost", "lost", 5);
+
+        assertThatThrownBy(() -> job.markAttemptFailed("worker_lost", "lost", 5))
+                .isInstanceOf(IllegalJobTransitionException.class);
+        assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
     }
 }

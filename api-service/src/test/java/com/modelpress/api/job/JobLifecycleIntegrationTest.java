@@ -7,6 +7,7 @@ import com.modelpress.api.support.TestServices;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.contracts.job.Topology;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.listener.MessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
@@ -208,15 +209,19 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
     }
 
     @Test
-    void retryableFailureRequeuesTheJobAndTheNextAttemptCanSucceed() throws Exception {
+    void retryableFailurePublishesTheNextAttemptWhichCanSucceed() throws Exception {
         UUID id = submit();
-        worker.awaitJob(id);
+        assertThat(worker.awaitJob(id).job().attempt()).isEqualTo(1);
         worker.publish(started(id, 1, 1));
         worker.publish(new JobEvent.Failed(id, 1, 2, Instant.now(), "worker_crashed", "child JVM died", true));
         JsonNode waiting = awaitStatus(id, "QUEUED");
         assertThat(waiting.get("attempt").asInt()).isEqualTo(1);
         assertThat(waiting.get("error").get("code").asString()).isEqualTo("worker_crashed");
 
+        SimulatedWorker.Received retry = worker.awaitJob(id);
+        assertThat(retry.job().attempt()).as("the API publishes the next attempt itself").isEqualTo(2);
+        assertThat(retry.job().inputKey()).isEqualTo(jdbc.sql("select input_key from jobs where id = :id")
+                .param("id", id).query(String.class).single());
         worker.publish(started(id, 2, 1));
         JsonNode second = awaitStatus(id, "RUNNING");
         assertThat(second.get("attempt").asInt()).isEqualTo(2);
@@ -225,6 +230,56 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
                 SimulatedWorker.report("int4", "00", out.sha256())));
         JsonNode done = awaitStatus(id, "SUCCEEDED");
         assertThat(done.get("error").isNull()).isTrue();
+    }
+
+    @Test
+    void retryableFailuresStopAtTheAttemptLimitAndTheJobFails() throws Exception {
+        UUID id = submit();
+        for (int attempt = 1; attempt <= Topology.JOB_ATTEMPT_LIMIT; attempt++) {
+            assertThat(worker.awaitJob(id).job().attempt()).isEqualTo(attempt);
+            worker.publish(started(id, attempt, 1));
+            // retryable every time, as a worker that does not count attempts would report it
+            worker.publish(new JobEvent.Failed(id, attempt, 2, Instant.now(), "internal_error", "disk full", true));
+            if (attempt < Topology.JOB_ATTEMPT_LIMIT) {
+                awaitStatus(id, "QUEUED");
+            }
+        }
+
+        JsonNode failed = awaitStatus(id, "FAILED");
+        assertThat(failed.get("attempt").asInt()).isEqualTo(Topology.JOB_ATTEMPT_LIMIT);
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("internal_error");
+        assertThat(failed.get("error").get("message").asString()).isEqualTo("disk full (attempt %d of %d: giving up)"
+                .formatted(Topology.JOB_ATTEMPT_LIMIT, Topology.JOB_ATTEMPT_LIMIT));
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.sql("select count(*) from outbox where published_at is null")
+                .query(Long.class).single() == 0);
+        assertThat(worker.poll(500)).as("no attempt after the last").isNull();
+    }
+
+    @Test
+    void attemptWhoseWorkerWasLostIsRetriedOnceHoweverOftenItIsReportedAndEndsAsPoisonAtTheLimit() throws Exception {
+        UUID id = submit();
+        worker.awaitJob(id);
+        worker.publish(started(id, 1, 1));
+        awaitStatus(id, "RUNNING");
+        JobEvent.Failed lost = new JobEvent.Failed(id, 1, JobEvent.ABANDONED_SEQUENCE, Instant.now(),
+                JobEvent.WORKER_LOST, "attempt 1 stopped without a result", true);
+        // every redelivery of attempt 1 reports the same event
+        worker.publish(lost);
+        worker.publish(lost);
+        assertThat(worker.awaitJob(id).job().attempt()).isEqualTo(2);
+        for (int attempt = 2; attempt <= Topology.JOB_ATTEMPT_LIMIT; attempt++) {
+            if (attempt > 2) {
+                assertThat(worker.awaitJob(id).job().attempt()).isEqualTo(attempt);
+            }
+            worker.publish(started(id, attempt, 1));
+            worker.publish(new JobEvent.Failed(id, attempt, JobEvent.ABANDONED_SEQUENCE, Instant.now(),
+                    JobEvent.WORKER_LOST, "attempt %d stopped without a result".formatted(attempt), true));
+        }
+
+        JsonNode failed = awaitStatus(id, "FAILED");
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("poison_message");
+        assertThat(countEvents(id)).isEqualTo(2L * Topology.JOB_ATTEMPT_LIMIT);
+        assertThat(worker.poll(500)).as("no attempt after the last").isNull();
     }
 
     @Test

@@ -22,8 +22,9 @@ class ProblemResponsesIntegrationTest extends ApiIntegrationTest {
     void unknownRoutesAndMethods() {
         assertProblem(api.get("/api/v1/nothing-here"), 404, "not_found");
         assertProblem(api.get("/"), 404, "not_found");
-        assertProblem(api.send("DELETE", "/api/v1/jobs/" + UUID.randomUUID(), MediaType.TEXT_PLAIN, new byte[0]),
+        assertProblem(api.send("PATCH", "/api/v1/jobs/" + UUID.randomUUID(), MediaType.TEXT_PLAIN, new byte[0]),
                 405, "method_not_allowed");
+        assertProblem(api.delete("/api/v1/jobs/" + UUID.randomUUID()), 404, "job_not_found");
         assertProblem(api.send("PUT", "/api/v1/jobs", MediaType.APPLICATION_JSON, "{}".getBytes()),
                 405, "method_not_allowed");
     }

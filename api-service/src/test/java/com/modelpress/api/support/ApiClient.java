@@ -89,6 +89,12 @@ public final class ApiClient {
                 response.getStatusCode().value(), response.getHeaders(), response.getBody().readAllBytes(), json));
     }
 
+    public Response delete(String path) {
+        return http.delete().uri(base + path)
+                .exchange((request, response) -> new Response(response.getStatusCode().value(),
+                        response.getHeaders(), response.getBody().readAllBytes(), json));
+    }
+
     public Response send(String method, String path, MediaType contentType, byte[] body) {
         return http.method(org.springframework.http.HttpMethod.valueOf(method)).uri(base + path)
                 .contentType(contentType).body(body)

@@ -37,9 +37,12 @@ public final class SimulatedWorker implements AutoCloseable {
     private final JsonMapper json;
     private final ArtifactStore store;
     private final String cancelQueue;
+    private final ConnectionFactory connectionFactory;
+    private com.rabbitmq.client.Channel events;
 
     public SimulatedWorker(ConnectionFactory connectionFactory, JsonMapper json, ArtifactStore store) {
         this.rabbit = new RabbitTemplate(connectionFactory);
+        this.connectionFactory = connectionFactory;
         this.json = json;
         this.store = store;
         this.cancelQueue = rabbit.execute(channel -> {
@@ -90,9 +93,21 @@ public final class SimulatedWorker implements AutoCloseable {
         publishRaw(json.writeValueAsBytes(event));
     }
 
-    public void publishRaw(byte[] body) {
-        Message message = MessageBuilder.withBody(body).setContentType(MessageProperties.CONTENT_TYPE_JSON).build();
-        rabbit.send(Topology.EVENTS_EXCHANGE, Topology.EVENTS_ROUTING_KEY, message);
+    /**
+     * Publishes on a channel of its own, as a worker's attempt does: messages of one channel reach the queue in the
+     * order they were sent (the template's cached channels, shared with the API's own publishers, would not keep it).
+     */
+    public synchronized void publishRaw(byte[] body) {
+        try {
+            if (events == null) {
+                events = connectionFactory.createConnection().createChannel(false);
+            }
+            events.basicPublish(Topology.EVENTS_EXCHANGE, Topology.EVENTS_ROUTING_KEY,
+                    new com.rabbitmq.client.AMQP.BasicProperties.Builder().contentType(MessageProperties.CONTENT_TYPE_JSON)
+                            .build(), body);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Stores an output the way a worker does, under {@code jobs/{jobId}/attempt-{n}/{name}}. */
@@ -120,7 +135,14 @@ public final class SimulatedWorker implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (events != null) {
+            try {
+                events.close();
+            } catch (IOException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("could not close the events channel", e);
+            }
+        }
         rabbit.execute(channel -> channel.queueDelete(cancelQueue));
     }
 }

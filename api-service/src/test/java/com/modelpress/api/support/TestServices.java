@@ -33,6 +33,11 @@ public final class TestServices {
     /** Webhooks: receivers in the test JVM listen on loopback over http; retries come quickly, timeouts early. */
     public static final String WEBHOOK_REQUEST_TIMEOUT = "1s";
     public static final int WEBHOOK_MAX_ATTEMPTS = 5;
+    /** Small SSE caps, so that tests reach them with a few streams; a short lifetime, so that one is seen to end. */
+    public static final int MAX_EVENT_STREAMS_PER_KEY = 2;
+    public static final int MAX_EVENT_STREAMS = 5;
+    public static final java.time.Duration FINISHED_JOB_TTL = java.time.Duration.ofHours(1);
+    public static final java.time.Duration EVENT_STREAM_TIMEOUT = java.time.Duration.ofSeconds(20);
 
     private TestServices() {
     }
@@ -72,6 +77,13 @@ public final class TestServices {
         registry.add("modelpress.outbox.max-attempts", () -> OUTBOX_MAX_ATTEMPTS);
         registry.add("modelpress.outbox.max-message-size", () -> OUTBOX_MAX_MESSAGE_SIZE);
         registry.add("modelpress.api.event-poll-interval", () -> "100ms");
+        registry.add("modelpress.api.max-event-streams-per-key", () -> MAX_EVENT_STREAMS_PER_KEY);
+        registry.add("modelpress.api.max-event-streams", () -> MAX_EVENT_STREAMS);
+        registry.add("modelpress.api.event-stream-timeout", () -> EVENT_STREAM_TIMEOUT.toMillis() + "ms");
+        registry.add("modelpress.api.event-stream-keep-alive", () -> "1s");
+        // long enough that no other test's job expires; the retention test dates its jobs back
+        registry.add("modelpress.api.retention.finished-job-ttl", () -> FINISHED_JOB_TTL.toSeconds() + "s");
+        registry.add("modelpress.api.retention.sweep-interval", () -> "500ms");
         registry.add("modelpress.api.auth.admin-key", () -> ADMIN_KEY);
         registry.add("modelpress.api.limits.max-active-jobs-per-owner", () -> MAX_ACTIVE_JOBS);
         registry.add("modelpress.api.limits.requests-per-second", () -> "2");

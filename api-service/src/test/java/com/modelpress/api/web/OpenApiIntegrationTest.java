@@ -17,7 +17,7 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
         JsonNode paths = api.get("/v3/api-docs").json().get("paths");
         Map<String, Set<String>> expected = Map.ofEntries(
                 Map.entry("/api/v1/jobs", Set.of("get", "post")),
-                Map.entry("/api/v1/jobs/{id}", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}", Set.of("get", "delete")),
                 Map.entry("/api/v1/jobs/{id}/cancel", Set.of("post")),
                 Map.entry("/api/v1/jobs/{id}/events", Set.of("get")),
                 Map.entry("/api/v1/jobs/{id}/report", Set.of("get")),

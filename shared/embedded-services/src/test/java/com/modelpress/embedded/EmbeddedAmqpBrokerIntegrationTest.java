@@ -74,6 +74,33 @@ class EmbeddedAmqpBrokerIntegrationTest {
         }
     }
 
+    /** What a worker relies on to tell a job that a killed worker left behind: the message comes back redelivered. */
+    @Test
+    void messageOfAConsumerWhoseConnectionClosesComesBackMarkedRedelivered() throws Exception {
+        try (EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(folder.resolve("broker"), 0);
+             Connection connection = connect(broker)) {
+            Channel channel = connection.createChannel();
+            declareTopology(channel);
+            channel.basicPublish("jobs", "job", MessageProperties.PERSISTENT_BASIC, bytes("job-1"));
+            try (Connection dying = connect(broker)) {
+                Channel unacked = dying.createChannel();
+                GetResponse taken = null;
+                for (int attempt = 0; attempt < 100 && taken == null; attempt++) {
+                    taken = unacked.basicGet("jobs", false);
+                    if (taken == null) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertThat(taken).as("the message, taken without an ack").isNotNull();
+                assertThat(taken.getEnvelope().isRedeliver()).isFalse();
+            } // closed without an ack, as the connection of a killed worker is
+
+            GetResponse again = poll(channel, "jobs");
+            assertThat(new String(again.getBody(), StandardCharsets.UTF_8)).isEqualTo("job-1");
+            assertThat(again.getEnvelope().isRedeliver()).isTrue();
+        }
+    }
+
     @Test
     void fanoutReachesEveryBoundQueue() throws Exception {
         try (EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(folder.resolve("broker"), 0);

@@ -9,23 +9,23 @@ import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.listener.api.ChannelAwareMessageListener;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Takes job messages one at a time (manual acks, prefetch 1) and settles each exactly once: acked after a
- * confirmed terminal event, requeued for another attempt, or rejected into the dead-letter queue. A message
- * that is not a job (not JSON, no job id) is dead-lettered without any event, since there is no job to report
- * on. Nothing a message brings can stop the listener. Each attempt runs in a {@code modelpress.worker.attempt}
- * observation (a span with the job id and attempt while tracing is on).
+ * confirmed terminal event, requeued when that event was not confirmed, or rejected into the dead-letter queue. A
+ * message that is not a job (not JSON, no job id) is dead-lettered without any event, since there is no job to report
+ * on. A redelivered message (the broker's {@code redelivered} flag: an earlier consumer took it and never settled it)
+ * is not run again but reported lost ({@link JobRunner#abandoned}), so that the API counts the attempt and publishes
+ * the next; the attempt number is the message's own ({@link JobMessage#attempt()}), never a broker header. Nothing a
+ * message brings can stop the listener. Each attempt runs in a {@code modelpress.worker.attempt} observation (a
+ * span with the job id and attempt while tracing is on).
  */
 class JobListener implements ChannelAwareMessageListener {
 
     private static final Logger log = LoggerFactory.getLogger(JobListener.class);
-    /** Set by quorum queues on redelivery: how often the message was returned before. */
-    static final String DELIVERY_COUNT = "x-delivery-count";
     static final String ATTEMPT_OBSERVATION = "modelpress.worker.attempt";
     static final String JOB_ID = "modelpress.job.id";
 
@@ -45,7 +45,13 @@ class JobListener implements ChannelAwareMessageListener {
         Disposition disposition;
         try {
             JobMessage job = parse(message);
-            disposition = job == null ? Disposition.DEAD_LETTER : run(job, attempt(message.getMessageProperties()));
+            if (job == null) {
+                disposition = Disposition.DEAD_LETTER;
+            } else if (Boolean.TRUE.equals(message.getMessageProperties().getRedelivered())) {
+                disposition = runner.abandoned(job, job.attempt());
+            } else {
+                disposition = run(job, job.attempt());
+            }
         } catch (Throwable e) { // the listener boundary: nothing may take the worker down
             log.error("job message {} could not be handled; requeueing it", message.getMessageProperties().getMessageId(), e);
             disposition = Disposition.REQUEUE;
@@ -75,12 +81,6 @@ class JobListener implements ChannelAwareMessageListener {
                     e.getOriginalMessage());
         }
         return null;
-    }
-
-    /** 1 for the first delivery; quorum queues count earlier returns in {@value #DELIVERY_COUNT}. */
-    static int attempt(MessageProperties properties) {
-        Object count = properties.getHeaders().get(DELIVERY_COUNT);
-        return count instanceof Number n ? Math.toIntExact(n.longValue()) + 1 : 1;
     }
 
     private static void settle(Channel channel, long tag, Disposition disposition) {

@@ -2,9 +2,15 @@ package com.modelpress.worker.run;
 
 /** What becomes of the job message once an attempt is over. */
 public enum Disposition {
-    /** The job reached a terminal event the broker confirmed: remove the message. */
+    /**
+     * The attempt reached a terminal event the broker confirmed (a retryable failure too: the API publishes the next
+     * attempt): remove the message.
+     */
     ACK,
-    /** Try again: the attempt failed in a way another attempt may not, or its terminal event was not confirmed. */
+    /**
+     * The attempt's terminal event was not confirmed: return the message. Its redelivery is reported as a lost attempt
+     * ({@link JobRunner#abandoned}), never run again under the same attempt number.
+     */
     REQUEUE,
     /** Give up: the message goes to the dead-letter queue. */
     DEAD_LETTER

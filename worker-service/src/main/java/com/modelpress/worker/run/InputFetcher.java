@@ -102,7 +102,7 @@ final class InputFetcher {
         }
         ArchiveExtractor.Format format = ArchiveExtractor.sniff(download);
         if (format == null) {
-            throw new InvalidArchiveException("the calibration samples are not a .zip or .tar archive");
+            throw new InvalidArchiveException("the calibration samples are not a .zip, .tar or gzip-compressed .tar archive");
         }
         Path samples = Files.createDirectories(folder.resolve("calibration"));
         extractor.extract(download, format, samples);

@@ -41,6 +41,11 @@ import java.util.stream.Stream;
  * default in a child JVM with a heap limit. The attempt may take {@link WorkerProperties#maxJobDuration()} from its
  * start. A crash or out-of-memory of the engine fails the attempt, not the worker (see {@code engineFailed}).
  *
+ * <p>Attempts are numbered by the API, which counts them in the job's row ({@link JobMessage#attempt()}): an attempt
+ * that may succeed when tried again ends with a retryable {@code Failed} event and its message is acknowledged all the
+ * same; the API then publishes the next attempt, or ends the job once it has had {@link Topology#JOB_ATTEMPT_LIMIT}.
+ * Nothing here depends on what the broker counts, so the limits hold on any broker.
+ *
  * <p>Cancellation is honoured at every progress callback, while the engine's child runs (it is stopped) and
  * between steps (after the download, after the compression, after the upload); a cancelled attempt deletes what
  * it stored.
@@ -66,7 +71,6 @@ public final class JobRunner {
     private final CancelledJobs cancelled;
     private final ScheduledExecutorService heartbeats;
     private final Engine engine;
-    private final CrashCounts crashes = new CrashCounts(10_000);
     private final Clock clock;
     private final MeterRegistry meters;
     private final ExecutionProvider executionProvider;
@@ -93,7 +97,7 @@ public final class JobRunner {
      * Never throws for anything the job brings: every failure ends in a terminal event.
      *
      * @param job     a job message with a job id
-     * @param attempt 1 for the first delivery
+     * @param attempt the message's {@link JobMessage#attempt()}
      */
     public Disposition run(JobMessage job, int attempt) {
         Timer.Sample sample = Timer.start(meters);
@@ -101,15 +105,34 @@ public final class JobRunner {
         Outcome outcome = cancelled.isCancelled(job.jobId())
                 ? finish(events, JobEvent.Cancelled::new, "cancelled", Disposition.ACK)
                 : runStarted(job, events);
-        if (outcome.disposition() != Disposition.REQUEUE) {
-            crashes.forget(job.jobId());
-        }
         sample.stop(meters.timer("modelpress.worker.job.duration", "outcome", outcome.name()));
         log.info("job {} attempt {}: {} → {}", job.jobId(), attempt, outcome.name(), outcome.disposition());
         return outcome.disposition();
     }
 
     private record Outcome(String name, Disposition disposition) {}
+
+    /**
+     * The broker redelivered attempt {@code attempt}'s message: a consumer took it before and never settled it (its
+     * worker died, was stopped past its grace period, or lost its connection), so that run's end is unknown. The
+     * attempt is not run again under the same number (its events would collide with the lost run's): it is reported
+     * lost with a retryable {@code Failed} event of code {@value JobEvent#WORKER_LOST} and sequence
+     * {@value JobEvent#ABANDONED_SEQUENCE}, and the API, which counts attempts, publishes the next one or ends the job
+     * ({@code poison_message}) after {@link Topology#JOB_ATTEMPT_LIMIT}. Every redelivery of the attempt reports the
+     * same event, which the API applies once; an attempt that had in fact ended changes nothing.
+     *
+     * @return {@link Disposition#ACK} once the report is confirmed, else {@link Disposition#REQUEUE}
+     */
+    public Disposition abandoned(JobMessage job, int attempt) {
+        JobEvent.Failed lost = new JobEvent.Failed(job.jobId(), attempt, JobEvent.ABANDONED_SEQUENCE, clock.instant(),
+                JobEvent.WORKER_LOST, "attempt %d stopped without a result: its worker was lost (killed, crashed or "
+                        .formatted(attempt) + "disconnected) before it settled the job", true);
+        meters.counter("modelpress.worker.jobs", "outcome", JobEvent.WORKER_LOST).increment();
+        boolean confirmed = publisher.publish(lost);
+        log.warn("job {} attempt {} was redelivered: an earlier consumer never settled it; reported lost{}", job.jobId(),
+                attempt, confirmed ? "" : ", but the report was not confirmed: requeueing it");
+        return confirmed ? Disposition.ACK : Disposition.REQUEUE;
+    }
 
     private Outcome runStarted(JobMessage job, AttemptEvents events) {
         int attempt = events.attempt();
@@ -179,11 +202,11 @@ public final class JobRunner {
         if (jvmShuttingDown()) {
             return handBack(events, reason);
         }
-        boolean last = attempt >= Topology.JOBS_DELIVERY_LIMIT;
-        String message = reason
-                + (last ? " (attempt %d of %d: giving up)".formatted(attempt, Topology.JOBS_DELIVERY_LIMIT) : "");
+        boolean last = attempt >= Topology.JOB_ATTEMPT_LIMIT;
+        String message = reason + " (attempt %d of %d: %s)".formatted(attempt, Topology.JOB_ATTEMPT_LIMIT,
+                last ? "giving up" : "trying again");
         return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at,
-                "internal_error", message, !last), "internal_error", last ? Disposition.DEAD_LETTER : Disposition.REQUEUE);
+                "internal_error", message, !last), "internal_error", Disposition.ACK);
     }
 
     /** Absolute paths of folders, that is of this worker's file system: a user gets the file's name, not where it was. */
@@ -211,8 +234,8 @@ public final class JobRunner {
 
     /**
      * A timeout ends the job. A crash or an out-of-memory fails the attempt: the job is tried again until it has
-     * had {@link WorkerProperties#maxCrashAttempts()} attempts (by the broker's count, or this worker's count of
-     * the job's crashes when that is higher), and then ends with the same code.
+     * had {@link WorkerProperties#maxCrashAttempts()} attempts (the API's count, {@link JobMessage#attempt()}), and
+     * then ends with the same code.
      */
     private Outcome engineFailed(JobMessage job, AttemptEvents events, String prefix, EngineFailureException e) {
         String code = e.kind().code();
@@ -222,7 +245,7 @@ public final class JobRunner {
             return fail(events, prefix, code, "the job ran longer than max-job-duration (%s); %s"
                     .formatted(describe(properties.maxJobDuration()), e.getMessage()));
         }
-        int crashes = Math.max(events.attempt(), this.crashes.record(job.jobId()));
+        int crashes = events.attempt();
         int limit = properties.maxCrashAttempts();
         log.warn("job {} attempt {} failed ({}, {} of {} such attempts): {}", job.jobId(), events.attempt(), code,
                 crashes, limit, e.getMessage());
@@ -232,7 +255,7 @@ public final class JobRunner {
         deleteArtifacts(prefix);
         String message = "%s (attempt %d of %d: trying again)".formatted(clientMessage(e.getMessage()), crashes, limit);
         return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, code, message, true),
-                code, Disposition.REQUEUE);
+                code, Disposition.ACK);
     }
 
     /** "2h", "90s", "1h30m" */
@@ -253,14 +276,14 @@ public final class JobRunner {
     /**
      * The JVM is shutting down (SIGTERM): ONNX Runtime's own shutdown hook releases its environment at once, so an
      * attempt that was running fails for that reason, not for anything the job brought. It is handed back: a
-     * retryable failure, and the message goes back to the queue for another worker.
+     * retryable failure, for which the API publishes the next attempt (another worker takes it).
      */
     private Outcome handBack(AttemptEvents events, String cause) {
         log.info("job {} attempt {} stopped by the worker's shutdown ({}); handing it back", events.jobId(),
                 events.attempt(), cause);
         return finish(events, (jobId, a, sequence, at) -> new JobEvent.Failed(jobId, a, sequence, at, WORKER_SHUTDOWN,
                 "the worker shut down during the attempt; the job goes back to the queue", true),
-                WORKER_SHUTDOWN, Disposition.REQUEUE);
+                WORKER_SHUTDOWN, Disposition.ACK);
     }
 
     /** Whether JVM shutdown has begun: a shutdown hook can no longer be registered then. */
@@ -275,7 +298,10 @@ public final class JobRunner {
         }
     }
 
-    /** An unconfirmed terminal event must not be lost: the message is requeued and the job tried again. */
+    /**
+     * An unconfirmed terminal event must not be lost: the message is requeued, and its redelivery reports the attempt
+     * lost ({@link #abandoned}), so the API decides what comes next whether or not the terminal event reached it.
+     */
     private Outcome finish(AttemptEvents events, AttemptEvents.Factory terminal, String name, Disposition disposition) {
         meters.counter("modelpress.worker.jobs", "outcome", name).increment();
         if (events.finish(terminal)) {

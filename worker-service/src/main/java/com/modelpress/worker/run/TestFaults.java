@@ -20,6 +20,8 @@ import java.time.Duration;
  *       interface, a segmentation fault in native code like a crash inside ONNX Runtime would be. The JVM's signal
  *       handler writes its fatal error report ({@code -XX:ErrorFile}) and the process dies.</li>
  *   <li>{@code hang}: reports progress once, then sleeps forever, like a stuck native call.</li>
+ *   <li>{@code engine-error}: throws an {@link java.io.IOException}, like a disk that fails under the engine: the
+ *       attempt ends {@code internal_error}, retryable, every time.</li>
  * </ul>
  */
 final class TestFaults {
@@ -28,6 +30,7 @@ final class TestFaults {
     static final String METADATA_KEY = "modelpress.test-fault";
     static final String NATIVE_CRASH = "native-crash";
     static final String HANG = "hang";
+    static final String ENGINE_ERROR = "engine-error";
 
     private TestFaults() {
     }
@@ -52,7 +55,9 @@ final class TestFaults {
                     Thread.sleep(Duration.ofHours(1));
                 }
             }
-            default -> throw new IllegalArgumentException("unknown test fault '%s'; known: %s, %s".formatted(fault, NATIVE_CRASH, HANG));
+            case ENGINE_ERROR -> throw new java.io.IOException("test fault: the engine's disk failed");
+            default -> throw new IllegalArgumentException("unknown test fault '%s'; known: %s, %s, %s"
+                    .formatted(fault, NATIVE_CRASH, HANG, ENGINE_ERROR));
         }
     }
 }

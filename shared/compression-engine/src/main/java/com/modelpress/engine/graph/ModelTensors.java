@@ -5,12 +5,17 @@ import ai.onnx.proto.OnnxMl.FunctionProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.SparseTensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
-/** Visits and rewrites every dense tensor of a model: initializers and tensor attributes, in all subgraphs. */
+/**
+ * Visits and rewrites every tensor of a model that can hold data, or point to external data: initializers, sparse
+ * initializers (their {@code values} and {@code indices}), tensor and sparse-tensor attributes, in all subgraphs and
+ * functions. Whatever is checked or rewritten through this class is so for every such tensor alike.
+ */
 final class ModelTensors {
 
     private ModelTensors() {
@@ -25,7 +30,17 @@ final class ModelTensors {
 
     private static void forEach(GraphProto graph, Consumer<TensorProto> visitor) {
         graph.getInitializerList().forEach(visitor);
+        graph.getSparseInitializerList().forEach(sparse -> forEach(sparse, visitor));
         graph.getNodeList().forEach(node -> forEach(node, visitor));
+    }
+
+    private static void forEach(SparseTensorProto sparse, Consumer<TensorProto> visitor) {
+        if (sparse.hasValues()) {
+            visitor.accept(sparse.getValues());
+        }
+        if (sparse.hasIndices()) {
+            visitor.accept(sparse.getIndices());
+        }
     }
 
     private static void forEach(NodeProto node, Consumer<TensorProto> visitor) {
@@ -34,6 +49,10 @@ final class ModelTensors {
                 visitor.accept(attribute.getT());
             }
             attribute.getTensorsList().forEach(visitor);
+            if (attribute.hasSparseTensor()) {
+                forEach(attribute.getSparseTensor(), visitor);
+            }
+            attribute.getSparseTensorsList().forEach(sparse -> forEach(sparse, visitor));
             if (attribute.hasG()) {
                 forEach(attribute.getG(), visitor);
             }
@@ -60,8 +79,22 @@ final class ModelTensors {
         for (int i = 0; i < builder.getInitializerCount(); i++) {
             builder.setInitializer(i, mapper.apply(builder.getInitializer(i)));
         }
+        for (int i = 0; i < builder.getSparseInitializerCount(); i++) {
+            builder.setSparseInitializer(i, map(builder.getSparseInitializer(i), mapper));
+        }
         for (int i = 0; i < builder.getNodeCount(); i++) {
             builder.setNode(i, map(builder.getNode(i), mapper));
+        }
+        return builder.build();
+    }
+
+    private static SparseTensorProto map(SparseTensorProto sparse, UnaryOperator<TensorProto> mapper) {
+        SparseTensorProto.Builder builder = sparse.toBuilder();
+        if (sparse.hasValues()) {
+            builder.setValues(mapper.apply(sparse.getValues()));
+        }
+        if (sparse.hasIndices()) {
+            builder.setIndices(mapper.apply(sparse.getIndices()));
         }
         return builder.build();
     }
@@ -73,7 +106,8 @@ final class ModelTensors {
         NodeProto.Builder builder = node.toBuilder();
         for (int i = 0; i < builder.getAttributeCount(); i++) {
             AttributeProto attribute = builder.getAttribute(i);
-            if (!attribute.hasT() && attribute.getTensorsCount() == 0 && !attribute.hasG() && attribute.getGraphsCount() == 0) {
+            if (!attribute.hasT() && attribute.getTensorsCount() == 0 && !attribute.hasSparseTensor()
+                    && attribute.getSparseTensorsCount() == 0 && !attribute.hasG() && attribute.getGraphsCount() == 0) {
                 continue;
             }
             AttributeProto.Builder changed = attribute.toBuilder();
@@ -82,6 +116,12 @@ final class ModelTensors {
             }
             for (int t = 0; t < changed.getTensorsCount(); t++) {
                 changed.setTensors(t, mapper.apply(changed.getTensors(t)));
+            }
+            if (attribute.hasSparseTensor()) {
+                changed.setSparseTensor(map(attribute.getSparseTensor(), mapper));
+            }
+            for (int t = 0; t < changed.getSparseTensorsCount(); t++) {
+                changed.setSparseTensors(t, map(changed.getSparseTensors(t), mapper));
             }
             if (attribute.hasG()) {
                 changed.setG(map(attribute.getG(), mapper));

@@ -215,6 +215,22 @@ public final class HostileCorpus {
                 ModelDefect.EXTERNAL_DATA, dir -> folder(dir, external(dir, "w.bin", 1, K * N * 4, true))));
         cases.add(refusedEverywhere("external-offset-overflow", "offset + length of W's data overflow 64 bits",
                 ModelDefect.EXTERNAL_DATA, dir -> folder(dir, external(dir, "w.bin", Long.MAX_VALUE - 8, K * N * 4, true))));
+        // sparse tensors hold TensorProtos too: their external data gets the same confinement
+        cases.add(refusedEverywhere("sparse-external-dot-dot", "a sparse initializer whose values are in ../secret.bin",
+                ModelDefect.EXTERNAL_DATA, dir -> folder(dir, withSparseInitializer(dir,
+                        externalTensor("S", DataType.FLOAT, "../secret.bin", 8), plainIndices("S_indices")))));
+        cases.add(refusedEverywhere("sparse-external-absolute-path",
+                "a sparse initializer whose indices are in /etc/passwd", ModelDefect.EXTERNAL_DATA,
+                dir -> folder(dir, withSparseInitializer(dir, plainValues("S"),
+                        externalTensor("S_indices", DataType.INT64, "/etc/passwd", 16)))));
+        cases.add(refusedEverywhere("sparse-attribute-external-dot-dot",
+                "a Constant node's sparse_value whose values are in ../../secret.bin", ModelDefect.EXTERNAL_DATA,
+                dir -> folder(dir, OnnxFixtures.write(withExtraNode(NodeProto.newBuilder().setName("sparse-constant")
+                        .setOpType("Constant").addOutput("C").addAttribute(AttributeProto.newBuilder()
+                                .setName("sparse_value").setType(AttributeProto.AttributeType.SPARSE_TENSOR)
+                                .setSparseTensor(sparse(externalTensor("C", DataType.FLOAT, "../../secret.bin", 8),
+                                        plainIndices("C_indices"))))
+                        .build()), dir.resolve("model.onnx")))));
         // ---- archives
         cases.add(archive("zip-traversal", "a zip whose entry is ../../evil.onnx",
                 dir -> zip(dir.resolve("model.zip"), Map.of("../../evil.onnx", good().toByteArray()), Map.of()),
@@ -342,6 +358,38 @@ public final class HostileCorpus {
                 .addExternalData(entry("location", location))
                 .addExternalData(entry("offset", Long.toString(offset)))
                 .addExternalData(entry("length", Long.toString(length))));
+    }
+
+    /** The good model with an unused sparse initializer of dense shape [K, N] holding two values. */
+    private static Path withSparseInitializer(Path dir, TensorProto values, TensorProto indices) {
+        ModelProto model = good().toBuilder().setGraph(good().getGraph().toBuilder()
+                .addSparseInitializer(sparse(values, indices))).build();
+        return OnnxFixtures.write(model, dir.resolve("model.onnx"));
+    }
+
+    private static ai.onnx.proto.OnnxMl.SparseTensorProto sparse(TensorProto values, TensorProto indices) {
+        return ai.onnx.proto.OnnxMl.SparseTensorProto.newBuilder().setValues(values).setIndices(indices)
+                .addDims(K).addDims(N).build();
+    }
+
+    /** Two elements of {@code type} whose {@code bytes} are in the external file {@code location}. */
+    private static TensorProto externalTensor(String name, DataType type, String location, long bytes) {
+        return TensorProto.newBuilder().setName(name).setDataType(type.getNumber()).addDims(2)
+                .setDataLocation(DataLocation.EXTERNAL)
+                .addExternalData(entry("location", location))
+                .addExternalData(entry("offset", "0"))
+                .addExternalData(entry("length", Long.toString(bytes)))
+                .build();
+    }
+
+    private static TensorProto plainValues(String name) {
+        return TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT_VALUE).addDims(2)
+                .addFloatData(1).addFloatData(2).build();
+    }
+
+    private static TensorProto plainIndices(String name) {
+        return TensorProto.newBuilder().setName(name).setDataType(DataType.INT64_VALUE).addDims(2)
+                .addInt64Data(3).addInt64Data(40).build();
     }
 
     private static StringStringEntryProto entry(String key, String value) {

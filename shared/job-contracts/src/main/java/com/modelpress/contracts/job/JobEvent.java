@@ -11,7 +11,10 @@ import java.util.UUID;
 /**
  * What a worker reports about one attempt at a job. {@code jobId + attempt + sequence} identifies an event:
  * the API applies each at most once, so a redelivered event changes nothing. {@code sequence} starts at 1
- * and grows by one per event within an attempt.
+ * and grows by one per event within an attempt. Sequence {@value #ABANDONED_SEQUENCE} is kept for one event: the
+ * {@link Failed} with code {@value #WORKER_LOST} a worker publishes when the broker redelivers an attempt's message
+ * that an earlier consumer took and never settled (it died, or its connection broke); every redelivery of that
+ * attempt reports the same event, so the API applies it once.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -25,9 +28,15 @@ public sealed interface JobEvent {
 
     int SCHEMA_VERSION = 1;
 
+    /** The sequence number of the {@value #WORKER_LOST} report of an attempt; a run's own events start at 1. */
+    long ABANDONED_SEQUENCE = 0;
+
+    /** {@code code} of a retryable {@link Failed}: the attempt's worker stopped without settling its message. */
+    String WORKER_LOST = "worker_lost";
+
     UUID jobId();
 
-    /** 1 for the first delivery of the job message, 2 for the first redelivery, … */
+    /** The {@link JobMessage#attempt()} of the job message the worker ran: counted by the API, 1 for the first. */
     int attempt();
 
     long sequence();
@@ -63,7 +72,8 @@ public sealed interface JobEvent {
      *
      * @param code      stable machine-readable reason, e.g. {@code invalid_model}, {@code unsupported_model},
      *                  {@code internal_error}
-     * @param retryable true when another attempt might succeed (the message is requeued)
+     * @param retryable true when another attempt might succeed: the API then publishes the job's next attempt, or ends
+     *                  the job when it has had {@link Topology#JOB_ATTEMPT_LIMIT} attempts
      */
     record Failed(UUID jobId, int attempt, long sequence, Instant at, String code, String message, boolean retryable)
             implements JobEvent {}

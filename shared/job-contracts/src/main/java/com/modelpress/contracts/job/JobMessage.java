@@ -23,14 +23,25 @@ import java.util.UUID;
  * @param calibrationText   nullable: a UTF-8 text to calibrate on, through {@code tokenizer}
  * @param evaluationText    nullable: a UTF-8 text to evaluate on, through {@code tokenizer}
  * @param tokenizer         nullable: the model's Hugging Face {@code tokenizer.json}; set whenever a text is
+ * @param attempt           which attempt at the job this message asks for: 1 for the message of the submit, one more
+ *                          for each retry the API publishes. The API counts attempts in the job's row in PostgreSQL, so
+ *                          the number holds on any broker; a worker reports the attempt's events under it. 0 (absent, a
+ *                          message of an API that did not number attempts) is read as 1
  */
 public record JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
                          CompressionRequest request, Instant submittedAt, String calibrationKey,
                          String calibrationSha256, InputFile calibrationText, InputFile evaluationText,
-                         InputFile tokenizer) {
+                         InputFile tokenizer, int attempt) {
 
     /** Unchanged by the text parts: fields added, a worker that does not know them sees a job without texts. */
     public static final int SCHEMA_VERSION = 1;
+
+    public JobMessage {
+        if (attempt < 0) {
+            throw new IllegalArgumentException("attempt must not be negative, was " + attempt);
+        }
+        attempt = Math.max(1, attempt);
+    }
 
     /**
      * A file the user uploaded with the job, beside the model.
@@ -41,17 +52,31 @@ public record JobMessage(int schemaVersion, UUID jobId, String inputKey, String 
      */
     public record InputFile(String key, String name, String sha256) {}
 
-    /** A job without text parts. */
+    /** The first attempt at a job with text parts. */
     public JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
                       CompressionRequest request, Instant submittedAt, String calibrationKey,
-                      String calibrationSha256) {
+                      String calibrationSha256, InputFile calibrationText, InputFile evaluationText, InputFile tokenizer) {
         this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, calibrationKey,
-                calibrationSha256, null, null, null);
+                calibrationSha256, calibrationText, evaluationText, tokenizer, 1);
     }
 
-    /** A job without uploaded calibration samples. */
+    /** The first attempt at a job without uploaded calibration samples. */
     public JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
                       CompressionRequest request, Instant submittedAt) {
-        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, null, null);
+        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, null, null, null, null, null,
+                1);
+    }
+
+    /** The first attempt at a job without text parts. */
+    public JobMessage(int schemaVersion, UUID jobId, String inputKey, String inputName, String inputSha256,
+                      CompressionRequest request, Instant submittedAt, String calibrationKey, String calibrationSha256) {
+        this(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt, calibrationKey,
+                calibrationSha256, null, null, null, 1);
+    }
+
+    /** The same job, for attempt {@code next}. */
+    public JobMessage forAttempt(int next) {
+        return new JobMessage(schemaVersion, jobId, inputKey, inputName, inputSha256, request, submittedAt,
+                calibrationKey, calibrationSha256, calibrationText, evaluationText, tokenizer, next);
     }
 }

@@ -14,8 +14,18 @@ public final class Topology {
     /** Where poison job messages go. */
     public static final String JOBS_DEAD_LETTER_EXCHANGE = "modelpress.jobs.dlx";
     public static final String JOBS_DEAD_LETTER_QUEUE = "modelpress.jobs.dead";
-    /** Deliveries of one job message before it is dead-lettered. */
+    /**
+     * Returns of one job message to RabbitMQ's quorum queue before it is dead-lettered (its {@code delivery-limit}).
+     * A backstop only: a worker that gets a redelivered job message reports the attempt lost and settles it, so that
+     * the API counts the attempt (see {@link #JOB_ATTEMPT_LIMIT}); brokers without delivery limits (the embedded
+     * one of {@code modelpress serve}) rely on that count alone.
+     */
     public static final int JOBS_DELIVERY_LIMIT = 5;
+    /**
+     * Attempts at one job, counted by the API in the job's row in PostgreSQL: a retryable failure of this attempt (or
+     * a later one) ends the job {@code FAILED}; an attempt whose worker was lost ends it with {@code poison_message}.
+     */
+    public static final int JOB_ATTEMPT_LIMIT = 5;
 
     /** Direct exchange workers publish {@link JobEvent}s to (with publisher confirms). */
     public static final String EVENTS_EXCHANGE = "modelpress.events";

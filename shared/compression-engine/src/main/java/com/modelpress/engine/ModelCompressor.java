@@ -2,7 +2,6 @@ package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.StepTiming;
-import com.modelpress.engine.evaluation.ActivationStatistics;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.graph.ModelRewriter;
@@ -12,6 +11,7 @@ import com.modelpress.engine.quant.WeightPass;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
 import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
+import com.modelpress.engine.evaluation.OrtMatrixProducts;
 import com.modelpress.engine.evaluation.ReferenceBands;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
@@ -97,10 +97,35 @@ public final class ModelCompressor {
         List<String> calibrationNotes = new ArrayList<>();
         boolean calibrated = method instanceof CompressionMethod.Int4 int4 ? int4.calibrated()
                 : method instanceof CompressionMethod.Auto auto && auto.options().roundingUsesCalibration();
-        if (calibrated && calibration.enabled()) {
-            moments = calibrate(source, progress, calibrationNotes);
-            start = lap(timings, "calibrate", start);
+        GroupedCalibration grouped = null;
+        OrtMatrixProducts products = null;
+        try {
+            if (calibrated && calibration.enabled()) {
+                grouped = GroupedCalibration.plan(source, method.options(),
+                        calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
+                products = new OrtMatrixProducts(evaluation.executionProvider());
+                if (method instanceof CompressionMethod.Auto) {
+                    moments = grouped.all();
+                    calibrationNotes.addAll(grouped.notes());
+                    start = lap(timings, "calibrate", start);
+                }
+            }
+            return compress(input, output, method, progress, source, inputSha, timings, start, moments, grouped,
+                    products, calibrationNotes);
+        } finally {
+            if (products != null) {
+                products.close();
+            }
+            if (grouped != null) {
+                grouped.close();
+            }
         }
+    }
+
+    private FidelityReport compress(Path input, Path output, CompressionMethod method, ProgressListener progress,
+                                    OnnxModel source, String inputSha, List<StepTiming> timings, long start,
+                                    Map<String, double[]> moments, GroupedCalibration grouped,
+                                    OrtMatrixProducts products, List<String> calibrationNotes) throws IOException {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
@@ -119,14 +144,30 @@ public final class ModelCompressor {
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
             finalPass = search.pass(choice.assignment(), choice.rest(), moments);
             autoLosses = search.measuredLoss();
+        } else if (grouped != null) {
+            // calibration in groups, interleaved with the compression of the weights that read them
+            finalPass = Compression.passFor(method, grouped, products);
         } else {
             finalPass = Compression.passFor(method, moments);
         }
         // with sensitivity, the decoded values of every rewritten weight are kept aside to score each tensor alone
         DecodedValues decoded = measureSensitivity ? new DecodedValues(output.toAbsolutePath().getParent()) : null;
         try {
-            outcome = new Compression(method.id(), method.options(), finalPass, progress).run(source, output, decoded);
-            start = lap(timings, "compress+write", start);
+            Compression compression = new Compression(method.id(), method.options(), finalPass, progress);
+            if (grouped != null && !(method instanceof CompressionMethod.Auto)) {
+                compression.inGraphOrder();
+                long calibrationStart = grouped.nanos();
+                outcome = compression.run(source, output, decoded);
+                long now = System.nanoTime();
+                long calibrating = grouped.nanos() - calibrationStart;
+                timings.add(new StepTiming("calibrate", calibrating / 1_000_000));
+                timings.add(new StepTiming("compress+write", (now - start - calibrating) / 1_000_000));
+                start = now;
+                calibrationNotes.addAll(grouped.notes());
+            } else {
+                outcome = compression.run(source, output, decoded);
+                start = lap(timings, "compress+write", start);
+            }
             String outputSha = sha256(output);
 
             EvaluationResult result;
@@ -218,43 +259,6 @@ public final class ModelCompressor {
                 .formatted(ranked.size(), ranked.size() - rewritten, rewritten));
         ranked.sort(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
         return ranked;
-    }
-
-    /** {@code XᵀX} of the activation input of every MatMul/Gemm whose weight is constant. */
-    private Map<String, double[]> calibrate(OnnxModel source, ProgressListener progress, List<String> notes)
-            throws IOException {
-        Set<String> activations = new LinkedHashSet<>();
-        for (Weight weight : new ModelRewriter(source, null).weights()) {
-            if (MatMulWeights.isRightHandSide(weight)) {
-                weight.uses().forEach(use -> activations.add(use.node().getInput(0)));
-            }
-        }
-        Map<String, ActivationStatistics.SecondMoment> statistics =
-                ActivationStatistics.collect(source, activations, calibration, progress);
-        Map<String, double[]> moments = new HashMap<>();
-        // with fewer rows than features XᵀX is singular: compensation would overfit the calibration samples
-        statistics.forEach((name, moment) -> {
-            if (moment.rows() >= moment.features()) {
-                moments.put(name, moment.xtx());
-            }
-        });
-        if (moments.size() < statistics.size()) {
-            notes.add("%d MatMul inputs saw fewer calibration rows than features; their weights use plain rounding"
-                    .formatted(statistics.size() - moments.size()));
-        }
-        if (!statistics.isEmpty()) {
-            long rows = statistics.values().stream().mapToLong(ActivationStatistics.SecondMoment::rows).max().orElse(0);
-            notes.add(calibration.dir() == null
-                    ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"
-                            .formatted(calibration.samples(), calibration.seed(), rows)
-                    : "calibrated on the samples in %s (%d activation rows)".formatted(calibration.dir(), rows));
-            statistics.entrySet().stream()
-                    .max(java.util.Comparator.comparingDouble(e -> Math.max(-e.getValue().min(), e.getValue().max())))
-                    .ifPresent(widest -> notes.add(String.format(java.util.Locale.ROOT,
-                            "widest calibration activation range: %s in [%.3g, %.3g]", widest.getKey(),
-                            widest.getValue().min(), widest.getValue().max())));
-        }
-        return moments;
     }
 
     private static long lap(List<StepTiming> timings, String step, long start) {

@@ -19,17 +19,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * MatMul and Gemm weights become {@code MatMulNBits}; lookup tables become 4-bit rows ({@link GatherInt4});
- * other weights with a known output channel (Conv) fall back to int8. Stateless apart from its settings.
+ * other weights with a known output channel (Conv) fall back to int8. Not thread-safe: remembers the last Hessian
+ * it factored; one instance per compression.
  */
 public final class Int4Pass implements WeightPass {
 
     private final int blockSize;
     private final boolean symmetric;
     private final String rounding;
-    private final Map<String, double[]> inputMoments;
+    private final Function<String, double[]> inputMoments;
+    private final MatrixProducts products;
+    /** The last Hessian factored, by identity: the q/k/v (or gate/up) weights reading one input share it. */
+    private java.lang.ref.WeakReference<double[]> factoredMoments = new java.lang.ref.WeakReference<>(null);
+    private Gptq.Factor factor;
 
     /**
      * @param inputMoments {@code XᵀX} of calibration activations by tensor name (row-major {@code [K, K]}); a
@@ -42,10 +48,22 @@ public final class Int4Pass implements WeightPass {
 
     /** @param rounding {@code gptq}, {@code aware}, {@code search} or {@code rtn} (see CompressionOptions) */
     public Int4Pass(int blockSize, boolean symmetric, String rounding, Map<String, double[]> inputMoments) {
+        this(blockSize, symmetric, rounding, Map.copyOf(inputMoments)::get, MatrixProducts.JAVA);
+    }
+
+    /**
+     * @param inputMoments {@code XᵀX} by activation name (row-major {@code [K, K]}), null when not calibrated;
+     *                     asked once per weight in visiting order (calibration in groups can compute them on
+     *                     demand), never modified
+     * @param products     the matrix products GPTQ runs on
+     */
+    public Int4Pass(int blockSize, boolean symmetric, String rounding, Function<String, double[]> inputMoments,
+                    MatrixProducts products) {
         this.blockSize = blockSize;
         this.symmetric = symmetric;
         this.rounding = rounding;
-        this.inputMoments = Map.copyOf(inputMoments);
+        this.inputMoments = inputMoments;
+        this.products = products;
     }
 
     @Override
@@ -79,7 +97,12 @@ public final class Int4Pass implements WeightPass {
             packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, true, null, decoded);
             how = " RTN";
         } else if (moments != null && rounding.equals("gptq")) {
-            packed = Gptq.quantize(w, k, n, blockSize, symmetric, moments, decoded);
+            if (moments != factoredMoments.get()) {
+                factor = null;
+                factor = Gptq.factor(moments, k, products);
+                factoredMoments = new java.lang.ref.WeakReference<>(moments);
+            }
+            packed = Gptq.quantize(w, k, n, blockSize, symmetric, factor, decoded, products);
             how = " GPTQ";
         } else if (moments != null) {
             double[] importance = new double[k];
@@ -121,13 +144,20 @@ public final class Int4Pass implements WeightPass {
                 compressed, sqnr, null);
     }
 
-    /** Sum of the calibration moments of every consumer's activation input, or null when any is missing. */
+    /**
+     * The calibration moments of the consumers' activation input (the array itself when there is one input, so
+     * weights sharing it share its factorization), their sum for several, or null when any is missing.
+     */
     private double[] inputMoments(Weight weight, int k) {
+        List<String> activations = weight.uses().stream().map(u -> u.node().getInput(0)).distinct().toList();
         double[] sum = null;
-        for (String input : weight.uses().stream().map(u -> u.node().getInput(0)).distinct().toList()) {
-            double[] moments = inputMoments.get(input);
+        for (String input : activations) {
+            double[] moments = inputMoments.apply(input);
             if (moments == null || moments.length != k * k) {
                 return null;
+            }
+            if (activations.size() == 1) {
+                return moments;
             }
             if (sum == null) {
                 sum = moments.clone();

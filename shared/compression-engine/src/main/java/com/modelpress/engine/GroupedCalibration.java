@@ -1,0 +1,223 @@
+package com.modelpress.engine;
+
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.engine.evaluation.ActivationStatistics;
+import com.modelpress.engine.evaluation.CalibrationSettings;
+import com.modelpress.engine.graph.ModelRewriter;
+import com.modelpress.engine.graph.Nodes;
+import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.quant.MatMulWeights;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * GPTQ's calibration statistics in groups that fit a memory budget: the activation inputs of the MatMul/Gemm
+ * weights to compress are cut, in the order the compression visits the weights (graph order), into groups whose
+ * {@code XᵀX} sums ({@code 8·K²} bytes each) fit {@link CalibrationSettings#memoryBudget()}. A group is computed
+ * when the first of its weights asks for its statistics and dropped when the compression moves on to the next group
+ * (statistics a later group's weights still read stay until then). Each group runs only the layers after the
+ * previous one ({@link ActivationStatistics.Groups}), so the model runs about once in all.
+ *
+ * <p>Not thread-safe; one instance per compression. Close it to delete the calibration's scratch files.
+ */
+final class GroupedCalibration implements Function<String, double[]>, AutoCloseable {
+
+    private final OnnxModel source;
+    private final CalibrationSettings settings;
+    private final ProgressListener progress;
+    private final List<List<String>> groups;
+    private final Map<String, Integer> groupOf;
+    private final Map<String, Integer> lastGroup;
+    private final Map<String, double[]> moments = new HashMap<>();
+    private final Map<String, ActivationStatistics.SecondMoment> seen = new LinkedHashMap<>();
+    private final long largestGroupBytes;
+    private ActivationStatistics.Groups statistics;
+    private int computed = -1;
+    private int tooFewRows;
+    private boolean keepAll;
+    private long nanos;
+
+    private GroupedCalibration(OnnxModel source, CalibrationSettings settings, ProgressListener progress,
+                               List<List<String>> groups, Map<String, Integer> groupOf, Map<String, Integer> lastGroup,
+                               long largestGroupBytes) {
+        this.source = source;
+        this.settings = settings;
+        this.progress = progress;
+        this.groups = groups;
+        this.groupOf = groupOf;
+        this.lastGroup = lastGroup;
+        this.largestGroupBytes = largestGroupBytes;
+    }
+
+    /**
+     * Plans the groups for the weights {@code options} lets a pass see, in {@code weights} order (the order
+     * {@link ModelRewriter#inGraphOrder()} visits them).
+     */
+    static GroupedCalibration plan(OnnxModel source, CompressionOptions options, CalibrationSettings settings,
+                                   ProgressListener progress) {
+        long budget = settings.memoryBudget();
+        List<List<String>> groups = new ArrayList<>();
+        Map<String, Integer> groupOf = new HashMap<>();
+        Map<String, Integer> lastGroup = new HashMap<>();
+        List<String> current = new ArrayList<>();
+        long currentBytes = 0;
+        long largest = 0;
+        // only main-graph values can be observed; weights inside subgraphs are compressed without calibration
+        Set<String> observable = new java.util.HashSet<>();
+        source.proto().getGraph().getInputList().forEach(input -> observable.add(input.getName()));
+        source.proto().getGraph().getNodeList().forEach(node -> observable.addAll(node.getOutputList()));
+        for (Weight weight : new ModelRewriter(source, null).inGraphOrder().weights()) {
+            if (!MatMulWeights.isRightHandSide(weight) || !Compression.eligible(weight, options)
+                    || !weight.uses().stream().allMatch(use -> observable.contains(use.node().getInput(0)))) {
+                continue;
+            }
+            long[] dims = weight.dims();
+            boolean transB = weight.uses().getFirst().node().getOpType().equals("Gemm")
+                    && Nodes.intAttribute(weight.uses().getFirst().node(), "transB", 0) == 1;
+            long k = transB ? dims[1] : dims[0];
+            Set<String> fresh = new LinkedHashSet<>();
+            for (Weight.Use use : weight.uses()) {
+                String activation = use.node().getInput(0);
+                if (!groupOf.containsKey(activation)) {
+                    fresh.add(activation);
+                }
+            }
+            long bytes = 8 * k * k * fresh.size();
+            if (!current.isEmpty() && currentBytes + bytes > budget) {
+                groups.add(current);
+                largest = Math.max(largest, currentBytes);
+                current = new ArrayList<>();
+                currentBytes = 0;
+            }
+            for (String activation : fresh) {
+                groupOf.put(activation, groups.size());
+                current.add(activation);
+            }
+            currentBytes += bytes;
+            for (Weight.Use use : weight.uses()) {
+                lastGroup.put(use.node().getInput(0), groups.size());
+            }
+        }
+        if (!current.isEmpty()) {
+            groups.add(current);
+            largest = Math.max(largest, currentBytes);
+        }
+        return new GroupedCalibration(source, settings, progress, groups, groupOf, lastGroup, largest);
+    }
+
+    /** All groups at once, as one map (for {@code auto}, which compresses the model many times over). */
+    Map<String, double[]> all() {
+        keepAll = true;
+        if (!groups.isEmpty()) {
+            apply(groups.getLast().getFirst());
+        }
+        return new HashMap<>(moments);
+    }
+
+    /**
+     * @return the {@code XᵀX} of {@code activation}, or null when it is not observed, ONNX Runtime does not produce it,
+     *         or it saw fewer calibration rows than it has features (its {@code XᵀX} is singular: compensation would
+     *         overfit the calibration samples)
+     */
+    @Override
+    public double[] apply(String activation) {
+        Integer group = groupOf.get(activation);
+        if (group == null) {
+            return null;
+        }
+        try {
+            while (computed < group) {
+                advance();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return moments.get(activation);
+    }
+
+    private void advance() throws IOException {
+        long started = System.nanoTime();
+        try {
+            step();
+        } finally {
+            nanos += System.nanoTime() - started;
+        }
+    }
+
+    /** Time spent computing statistics so far, in nanoseconds. */
+    long nanos() {
+        return nanos;
+    }
+
+    private void step() throws IOException {
+        if (statistics == null) {
+            statistics = ActivationStatistics.Groups.open(source, groups, settings, progress);
+        }
+        int next = computed + 1;
+        if (!keepAll) {
+            moments.keySet().removeIf(name -> lastGroup.getOrDefault(name, -1) < next);
+        }
+        Map<String, ActivationStatistics.SecondMoment> group = statistics.next();
+        computed = next;
+        group.forEach((name, moment) -> {
+            seen.put(name, new ActivationStatistics.SecondMoment(moment.features(), null, moment.rows(), moment.min(),
+                    moment.max()));
+            if (moment.rows() >= moment.features()) {
+                moments.put(name, moment.xtx());
+            } else {
+                tooFewRows++;
+            }
+        });
+    }
+
+    /** Number of groups planned. */
+    int groupCount() {
+        return groups.size();
+    }
+
+    /** Remarks for the report, once the statistics were used. */
+    List<String> notes() {
+        List<String> notes = new ArrayList<>();
+        if (seen.isEmpty()) {
+            return notes;
+        }
+        long rows = seen.values().stream().mapToLong(ActivationStatistics.SecondMoment::rows).max().orElse(0);
+        notes.add(settings.dir() == null
+                ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"
+                        .formatted(settings.samples(), settings.seed(), rows)
+                : "calibrated on the samples in %s (%d activation rows)".formatted(settings.dir(), rows));
+        notes.add(String.format(Locale.ROOT,
+                "calibration: XᵀX of %d MatMul inputs computed by ONNX Runtime (%s) in %d group%s within a %d MB budget"
+                        + " (largest group %d MB)", seen.size(), settings.executionProvider().name(), groups.size(),
+                groups.size() == 1 ? "" : "s", settings.memoryBudget() >> 20, largestGroupBytes >> 20));
+        if (tooFewRows > 0) {
+            notes.add("%d MatMul inputs saw fewer calibration rows than features; their weights use plain rounding"
+                    .formatted(tooFewRows));
+        }
+        seen.entrySet().stream()
+                .max(java.util.Comparator.comparingDouble(e -> Math.max(-e.getValue().min(), e.getValue().max())))
+                .ifPresent(widest -> notes.add(String.format(Locale.ROOT,
+                        "widest calibration activation range: %s in [%.3g, %.3g]", widest.getKey(),
+                        widest.getValue().min(), widest.getValue().max())));
+        return notes;
+    }
+
+    @Override
+    public void close() throws IOException {
+        moments.clear();
+        if (statistics != null) {
+            statistics.close();
+        }
+    }
+}

@@ -143,6 +143,12 @@ final class CompressCommand implements Callable<Integer> {
                     + "calibration off (default: ${DEFAULT-VALUE}).")
     int calibrationSamples = CalibrationSettings.DEFAULT_SAMPLES;
 
+    @Option(names = "--calibration-memory", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "int4 with GPTQ: memory for the calibration statistics held at once (8·K² bytes per MatMul "
+                    + "input of K features), e.g. 512m or 2g; inputs are calibrated and their weights quantized in "
+                    + "groups that fit. Default: a quarter of the JVM's maximum heap.")
+    Long calibrationMemory;
+
     @Option(names = "--sensitivity", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored; "
                     + "one scoring run per tensor) into the report; --no-sensitivity skips it (default: on).")
@@ -169,7 +175,9 @@ final class CompressCommand implements Callable<Integer> {
         }
         FidelityReport result;
         try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
-            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation));
+            CalibrationSettings calibration = calibration(evaluation);
+            ModelCompressor compressor = new ModelCompressor(evaluation,
+                    calibrationMemory == null ? calibration : calibration.withMemory(calibrationMemory));
             result = (sensitivity ? compressor.measuringSensitivity() : compressor).compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {
             // a model that was written but not measured must not look like a finished result

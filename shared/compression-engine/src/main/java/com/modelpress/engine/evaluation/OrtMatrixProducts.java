@@ -42,6 +42,8 @@ public final class OrtMatrixProducts implements MatrixProducts, AutoCloseable {
         try {
             options = new OrtSession.SessionOptions();
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            // products alternate with Java work on the same cores: idle ONNX Runtime threads must not spin
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             if (provider == ExecutionProvider.CUDA) {
                 options.addCUDA(0);
             }

@@ -7,8 +7,9 @@ import java.util.stream.IntStream;
  * Error-compensating 4-bit rounding (GPTQ, Frantar et al. 2022) for a {@code [K, N]} weight: rows along K are
  * quantized in order, and each row's rounding error is carried onto the rows not yet quantized, weighted by the
  * inverse Hessian {@code H = XᵀX} of the layer's calibration inputs — so the layer's output on that data changes
- * as little as possible, not just its weights. Block scales and zero points are chosen (with
- * {@link BlockQuantizer}'s search) when a block's first row is reached, from the already-compensated values.
+ * as little as possible, not just its weights. Block scales and zero points are chosen (a short
+ * search over shrunk ranges, {@link #choose}) when a block's first row is reached, from the already-compensated
+ * values.
  *
  * <p>Formulation. With {@code H + λI = R·Rᵀ}, {@code R} upper triangular (a Cholesky factorization of the
  * index-reversed matrix), GPTQ's usual factor {@code U} ({@code UᵀU = (H + λI)⁻¹}) is {@code R⁻¹}, and its
@@ -137,7 +138,7 @@ final class Gptq {
                 int from = t * chunk;
                 int to = Math.min(n, from + chunk);
                 if (from < to) {
-                    batch(w, dead, c, k, n, start, rows, from, to, blockSize, blocks, symmetric, current, errors,
+                    batch(w, dead, c, k, n, start, rows, from, to, blockSize, symmetric, current, errors,
                             decoded, matrix, states[t]);
                 }
             });
@@ -146,26 +147,168 @@ final class Gptq {
         return matrix.build();
     }
 
-    /** Per-thread scratch: the current block's codes of each column of the thread's range. */
+    /** Range shrink factors tried per block: compensation absorbs the rest, so a short grid suffices. */
+    private static final float[] SHRINK = {1f, 0.95f, 0.9f, 0.85f, 0.8f, 0.7f};
+    /** 1.5·2²³: adding and subtracting it rounds a float of magnitude below 2²² to the nearest integer, ties to even. */
+    private static final float ROUND = 12582912f;
+
+    /**
+     * The block's code for one value vector {@code x[0 .. len)}: what {@link #chooseBlock} picks for one column.
+     * For tests and the reference algorithm.
+     */
+    static BlockQuantizer.BlockCode choose(float[] x, int len, boolean symmetric) {
+        float[][] rows = new float[len][1];
+        for (int j = 0; j < len; j++) {
+            rows[j][0] = x[j];
+        }
+        ColumnState state = new ColumnState(1, Math.max(len, 1));
+        chooseBlock(rows, len, 1, symmetric, state);
+        return new BlockQuantizer.BlockCode(state.scale[0], (int) state.zero[0]);
+    }
+
+    /**
+     * Each column's code for the block {@code x[0 .. len)[0 .. width)} into {@code state.scale/inverse/zero}: the
+     * range (symmetric: ±max|x|, asymmetric: [min, max] with 0 inside) shrunk by the factor of {@link #SHRINK} with
+     * the smallest squared error, then the scale refitted by least squares for the codes it gives. A shorter search
+     * than {@link BlockQuantizer#choose}, since GPTQ's compensation does most of the work; it runs for all columns
+     * at once so that every loop is over contiguous columns.
+     */
+    private static void chooseBlock(float[][] x, int len, int width, boolean symmetric, ColumnState state) {
+        float[] min = state.min;
+        float[] max = state.max;
+        java.util.Arrays.fill(min, 0, width, 0f);
+        java.util.Arrays.fill(max, 0, width, 0f);
+        for (int u = 0; u < len; u++) {
+            float[] row = x[u];
+            for (int col = 0; col < width; col++) {
+                min[col] = Math.min(min[col], row[col]);
+                max[col] = Math.max(max[col], row[col]);
+            }
+        }
+        float[] best = state.best;
+        java.util.Arrays.fill(best, 0, width, Float.MAX_VALUE);
+        float[] scale = state.candidateScale;
+        float[] inverse = state.candidateInverse;
+        float[] zero = state.candidateZero;
+        float[] error = state.error;
+        for (float shrink : SHRINK) {
+            for (int col = 0; col < width; col++) {
+                float lo = min[col];
+                float hi = max[col];
+                float s;
+                float z;
+                if (symmetric) {
+                    s = Math.max(-lo, hi) * shrink / 7f;
+                    z = 8f;
+                } else {
+                    s = (hi - lo) * shrink / 15f;
+                    z = s > 0 ? Math.max(0f, Math.min(15f, ((-lo * shrink / s) + ROUND) - ROUND)) : 8f;
+                }
+                if (!(s > 0)) {
+                    s = 1f;
+                    z = 8f;
+                }
+                scale[col] = s;
+                inverse[col] = 1f / s;
+                zero[col] = z;
+                error[col] = 0f;
+            }
+            accumulateError(x, len, width, scale, inverse, zero, error);
+            for (int col = 0; col < width; col++) {
+                if (error[col] < best[col]) {
+                    best[col] = error[col];
+                    state.scale[col] = scale[col];
+                    state.inverse[col] = inverse[col];
+                    state.zero[col] = zero[col];
+                }
+            }
+        }
+        // least-squares scale for the chosen codes, kept where it lowers the error
+        float[] numerator = state.numerator;
+        float[] denominator = state.denominator;
+        java.util.Arrays.fill(numerator, 0, width, 0f);
+        java.util.Arrays.fill(denominator, 0, width, 0f);
+        for (int u = 0; u < len; u++) {
+            float[] row = x[u];
+            for (int col = 0; col < width; col++) {
+                float code = Math.max(0f, Math.min(15f, ((row[col] * state.inverse[col] + ROUND) - ROUND) + state.zero[col]))
+                        - state.zero[col];
+                numerator[col] += row[col] * code;
+                denominator[col] += code * code;
+            }
+        }
+        for (int col = 0; col < width; col++) {
+            float refitted = denominator[col] > 0 && numerator[col] > 0 ? numerator[col] / denominator[col] : state.scale[col];
+            scale[col] = refitted;
+            inverse[col] = 1f / refitted;
+            zero[col] = state.zero[col];
+            error[col] = 0f;
+        }
+        accumulateError(x, len, width, scale, inverse, zero, error);
+        for (int col = 0; col < width; col++) {
+            if (error[col] < best[col]) {
+                state.scale[col] = scale[col];
+                state.inverse[col] = inverse[col];
+            }
+        }
+    }
+
+    /** Adds each column's squared rounding error under the given codes to {@code error}. */
+    private static void accumulateError(float[][] x, int len, int width, float[] scale, float[] inverse, float[] zero,
+                                        float[] error) {
+        for (int u = 0; u < len; u++) {
+            float[] row = x[u];
+            for (int col = 0; col < width; col++) {
+                float q = Math.max(0f, Math.min(15f, ((row[col] * inverse[col] + ROUND) - ROUND) + zero[col]));
+                float e = row[col] - (q - zero[col]) * scale[col];
+                error[col] += e * e;
+            }
+        }
+    }
+
+    /** Per-thread scratch for a range of columns: the current block's values, codes and search state. */
     private static final class ColumnState {
-        final BlockQuantizer.BlockCode[] codes;
-        final int[][] q;
-        final float[] x;
         final float[][] compensation;
+        final byte[][] codes;
+        final float[] scale;
+        final float[] inverse;
+        final float[] zero;
+        final float[] min;
+        final float[] max;
+        final float[] best;
+        final float[] candidateScale;
+        final float[] candidateInverse;
+        final float[] candidateZero;
+        final float[] error;
+        final float[] numerator;
+        final float[] denominator;
+        final int[] block;
 
         ColumnState(int width, int blockSize) {
             compensation = new float[blockSize][width];
-            codes = new BlockQuantizer.BlockCode[width];
-            q = new int[width][blockSize];
-            x = new float[blockSize];
+            codes = new byte[blockSize][width];
+            scale = new float[width];
+            inverse = new float[width];
+            zero = new float[width];
+            min = new float[width];
+            max = new float[width];
+            best = new float[width];
+            candidateScale = new float[width];
+            candidateInverse = new float[width];
+            candidateZero = new float[width];
+            error = new float[width];
+            numerator = new float[width];
+            denominator = new float[width];
+            block = new int[blockSize];
         }
     }
 
     /** Rows {@code start .. start + rows} of columns {@code from .. to}, one row after the other. */
     private static void batch(float[] w, boolean[] dead, float[] c, int k, int n, int start, int rows, int from, int to,
-                              int blockSize, int blocks, boolean symmetric, float[] current, float[] errors,
+                              int blockSize, boolean symmetric, float[] current, float[] errors,
                               float[] decoded, PackedMatrix matrix, ColumnState state) {
         int width = to - from;
+        float[][] x = state.compensation;
         for (int t = 0; t < rows; t++) {
             int i = start + t;
             int block = i / blockSize;
@@ -175,11 +318,16 @@ final class Gptq {
                 int len = Math.min(blockSize, k - i);
                 // the block's rows as GPTQ's row-by-row updates leave them when the block is reached: the errors of
                 // the rows before it carried over optimally (a forward substitution over the block), not just summed
-                float[][] z = state.compensation;
                 for (int u = 0; u < len; u++) {
                     int source = (t + u) * n + from;
-                    for (int col = 0; col < width; col++) {
-                        z[u][col] = current[source + col] - (dead[i + u] ? 0f : w[(i + u) * n + from + col]);
+                    int original = (i + u) * n + from;
+                    float[] target = x[u];
+                    if (dead[i + u]) {
+                        System.arraycopy(current, source, target, 0, width);
+                    } else {
+                        for (int col = 0; col < width; col++) {
+                            target[col] = current[source + col] - w[original + col];
+                        }
                     }
                     int coefficients = (i + u) * k + i;
                     for (int v = 0; v < u; v++) {
@@ -187,29 +335,40 @@ final class Gptq {
                         if (factor == 0) {
                             continue;
                         }
-                        float[] earlier = z[v];
-                        float[] target = z[u];
+                        float[] earlier = x[v];
                         for (int col = 0; col < width; col++) {
                             target[col] -= factor * earlier[col];
                         }
                     }
                 }
-                for (int col = 0; col < width; col++) {
-                    for (int j = 0; j < blockSize; j++) {
-                        state.x[j] = j < len ? (dead[i + j] ? 0f : w[(i + j) * n + from + col]) + z[j][col] : 0f;
+                for (int u = len - 1; u >= 0; u--) {
+                    // back to values (earlier rows' compensation is still needed above, so from the last row up)
+                    if (!dead[i + u]) {
+                        int original = (i + u) * n + from;
+                        float[] target = x[u];
+                        for (int col = 0; col < width; col++) {
+                            target[col] += w[original + col];
+                        }
                     }
-                    state.codes[col] = BlockQuantizer.choose(state.x, len, symmetric);
-                    java.util.Arrays.fill(state.q[col], state.codes[col].zeroPoint());
                 }
+                chooseBlock(x, len, width, symmetric, state);
             }
+            byte[] codes = state.codes[within];
+            int decodedRow = i * n + from;
             for (int col = 0; col < width; col++) {
-                int x = row + from + col;
-                BlockQuantizer.BlockCode code = state.codes[col];
-                int q = BlockQuantizer.quantize(current[x], code.scale(), code.zeroPoint());
-                state.q[col][within] = q;
-                float dequantized = (q - code.zeroPoint()) * code.scale();
-                decoded[i * n + from + col] = dequantized;
-                errors[x] = (dead[i] ? 0f : w[i * n + from + col]) - dequantized;
+                float z = state.zero[col];
+                float q = Math.max(0f, Math.min(15f, ((current[row + from + col] * state.inverse[col] + ROUND) - ROUND) + z));
+                codes[col] = (byte) q;
+                decoded[decodedRow + col] = (q - z) * state.scale[col];
+            }
+            if (dead[i]) {
+                for (int col = 0; col < width; col++) {
+                    errors[row + from + col] = -decoded[decodedRow + col];
+                }
+            } else {
+                for (int col = 0; col < width; col++) {
+                    errors[row + from + col] = w[decodedRow + col] - decoded[decodedRow + col];
+                }
             }
             for (int u = t + 1; u < rows; u++) {
                 float factor = c[(start + u) * k + i];
@@ -222,8 +381,13 @@ final class Gptq {
                 }
             }
             if (within == blockSize - 1 || i == k - 1) {
+                int len = within + 1;
                 for (int col = 0; col < width; col++) {
-                    matrix.put(from + col, block, state.codes[col], state.q[col]);
+                    int zeroPoint = (int) state.zero[col];
+                    for (int j = 0; j < blockSize; j++) {
+                        state.block[j] = j < len ? state.codes[j][col] : zeroPoint;
+                    }
+                    matrix.put(from + col, block, new BlockQuantizer.BlockCode(state.scale[col], zeroPoint), state.block);
                 }
             }
         }

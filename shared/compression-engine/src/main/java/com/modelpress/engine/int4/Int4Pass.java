@@ -70,7 +70,7 @@ public final class Int4Pass implements WeightPass {
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
         if (Int8Encodings.isGatherTable(weight) && scope.usesAvailable(weight)) {
             if (GatherInt4.supports(weight, blockSize, scope)) {
-                return GatherInt4.encode(weight, values, blockSize, scope);
+                return GatherInt4.encode(weight, values, blockSize, rounding.equals("rtn"), scope);
             }
             return Int8Encodings.gatherRows(weight, values, scope, "int8");
         }

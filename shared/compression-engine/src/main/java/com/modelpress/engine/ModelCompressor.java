@@ -90,7 +90,8 @@ public final class ModelCompressor {
         long start = System.nanoTime();
         progress.onProgress("read", 0);
         OnnxModel source = OnnxModel.read(input);
-        String inputSha = sha256(source.file());
+        // the input's digest is only needed for the report: computed beside the compression
+        java.util.concurrent.CompletableFuture<String> inputSha = digestBeside(source.file());
         start = lap(timings, "read", start);
 
         Map<String, double[]> moments = Map.of();
@@ -123,7 +124,8 @@ public final class ModelCompressor {
     }
 
     private FidelityReport compress(Path input, Path output, CompressionMethod method, ProgressListener progress,
-                                    OnnxModel source, String inputSha, List<StepTiming> timings, long start,
+                                    OnnxModel source, java.util.concurrent.CompletableFuture<String> inputSha,
+                                    List<StepTiming> timings, long start,
                                     Map<String, double[]> moments, GroupedCalibration grouped,
                                     OrtMatrixProducts products, List<String> calibrationNotes) throws IOException {
         Compression.Outcome outcome;
@@ -168,7 +170,7 @@ public final class ModelCompressor {
                 outcome = compression.run(source, output, decoded);
                 start = lap(timings, "compress+write", start);
             }
-            String outputSha = sha256(output);
+            java.util.concurrent.CompletableFuture<String> outputSha = digestBeside(output);
 
             EvaluationResult result;
             try {
@@ -199,7 +201,7 @@ public final class ModelCompressor {
                         sensitivityNotes);
                 start = lap(timings, "sensitivity", start);
             }
-            return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
+            return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), digest(inputSha), digest(outputSha),
                     outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                     result.info(), evaluation.seed(), result.sessionOptions(),
                     new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
@@ -265,6 +267,30 @@ public final class ModelCompressor {
         long now = System.nanoTime();
         timings.add(new StepTiming(step, (now - start) / 1_000_000));
         return now;
+    }
+
+    /** {@link #sha256} of {@code file} on a thread of its own (not the common pool, which the passes use). */
+    private static java.util.concurrent.CompletableFuture<String> digestBeside(Path file) {
+        java.util.concurrent.CompletableFuture<String> sha = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().name("modelpress-sha256").daemon().start(() -> {
+            try {
+                sha.complete(sha256(file));
+            } catch (IOException | RuntimeException e) {
+                sha.completeExceptionally(e);
+            }
+        });
+        return sha;
+    }
+
+    private static String digest(java.util.concurrent.CompletableFuture<String> sha) throws IOException {
+        try {
+            return sha.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
     }
 
     /** SHA-256 of a file, streamed, as lowercase hex. */

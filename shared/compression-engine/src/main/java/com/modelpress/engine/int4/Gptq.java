@@ -29,6 +29,8 @@ final class Gptq {
     static final double DAMPENING = 0.01;
     /** Rows per lazy batch; a multiple of every block size. */
     static final int LAZY_ROWS = 128;
+    /** Columns processed together inside a lazy batch: its rows of them (128 KB) stay in the core's cache. */
+    static final int TILE = 256;
     /** Columns per panel of the blocked Cholesky factorization. */
     static final int PANEL = 256;
 
@@ -110,7 +112,7 @@ final class Gptq {
         int chunk = (n + threads - 1) / threads;
         ColumnState[] states = new ColumnState[threads];
         for (int t = 0; t < threads; t++) {
-            states[t] = new ColumnState(Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk), blockSize);
+            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize);
         }
         for (int r0 = 0; r0 < k; r0 += LAZY_ROWS) {
             int r1 = Math.min(k, r0 + LAZY_ROWS);
@@ -138,8 +140,11 @@ final class Gptq {
                 int from = t * chunk;
                 int to = Math.min(n, from + chunk);
                 if (from < to) {
-                    batch(w, dead, c, k, n, start, rows, from, to, blockSize, symmetric, current, errors,
-                            decoded, matrix, states[t]);
+                    // tiles of columns, so that the batch's rows of a tile stay in cache while errors are carried
+                    for (int tile = from; tile < to; tile += TILE) {
+                        batch(w, dead, c, k, n, start, rows, tile, Math.min(to, tile + TILE), blockSize, symmetric,
+                                current, errors, decoded, matrix, states[t]);
+                    }
                 }
             });
             delta.put(r0 * n, errors, 0, rows * n);

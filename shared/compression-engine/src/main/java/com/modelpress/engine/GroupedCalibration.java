@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -74,7 +75,7 @@ final class GroupedCalibration implements Function<String, double[]>, AutoClosea
         long currentBytes = 0;
         long largest = 0;
         // only main-graph values can be observed; weights inside subgraphs are compressed without calibration
-        Set<String> observable = new java.util.HashSet<>();
+        Set<String> observable = new HashSet<>();
         source.proto().getGraph().getInputList().forEach(input -> observable.add(input.getName()));
         source.proto().getGraph().getNodeList().forEach(node -> observable.addAll(node.getOutputList()));
         for (Weight weight : new ModelRewriter(source, null).inGraphOrder().weights()) {

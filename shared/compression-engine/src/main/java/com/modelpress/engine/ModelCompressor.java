@@ -4,9 +4,6 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.StepTiming;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationResult;
-import com.modelpress.engine.graph.ModelRewriter;
-import com.modelpress.engine.graph.Weight;
-import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.quant.WeightPass;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
@@ -26,10 +23,9 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import java.util.HexFormat;
 import java.util.List;
@@ -91,7 +87,7 @@ public final class ModelCompressor {
         progress.onProgress("read", 0);
         OnnxModel source = OnnxModel.read(input);
         // the input's digest is only needed for the report: computed beside the compression
-        java.util.concurrent.CompletableFuture<String> inputSha = digestBeside(source.file());
+        CompletableFuture<String> inputSha = digestBeside(source.file());
         start = lap(timings, "read", start);
 
         Map<String, double[]> moments = Map.of();
@@ -124,7 +120,7 @@ public final class ModelCompressor {
     }
 
     private FidelityReport compress(Path input, Path output, CompressionMethod method, ProgressListener progress,
-                                    OnnxModel source, java.util.concurrent.CompletableFuture<String> inputSha,
+                                    OnnxModel source, CompletableFuture<String> inputSha,
                                     List<StepTiming> timings, long start,
                                     Map<String, double[]> moments, GroupedCalibration grouped,
                                     OrtMatrixProducts products, List<String> calibrationNotes) throws IOException {
@@ -170,7 +166,7 @@ public final class ModelCompressor {
                 outcome = compression.run(source, output, decoded);
                 start = lap(timings, "compress+write", start);
             }
-            java.util.concurrent.CompletableFuture<String> outputSha = digestBeside(output);
+            CompletableFuture<String> outputSha = digestBeside(output);
 
             EvaluationResult result;
             try {
@@ -270,8 +266,8 @@ public final class ModelCompressor {
     }
 
     /** {@link #sha256} of {@code file} on a thread of its own (not the common pool, which the passes use). */
-    private static java.util.concurrent.CompletableFuture<String> digestBeside(Path file) {
-        java.util.concurrent.CompletableFuture<String> sha = new java.util.concurrent.CompletableFuture<>();
+    private static CompletableFuture<String> digestBeside(Path file) {
+        CompletableFuture<String> sha = new CompletableFuture<>();
         Thread.ofPlatform().name("modelpress-sha256").daemon().start(() -> {
             try {
                 sha.complete(sha256(file));
@@ -282,10 +278,10 @@ public final class ModelCompressor {
         return sha;
     }
 
-    private static String digest(java.util.concurrent.CompletableFuture<String> sha) throws IOException {
+    private static String digest(CompletableFuture<String> sha) throws IOException {
         try {
             return sha.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }

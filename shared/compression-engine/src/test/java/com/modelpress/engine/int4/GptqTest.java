@@ -24,11 +24,14 @@ class GptqTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) (random.nextGaussian() * 0.05);
         }
-        for (boolean symmetric : new boolean[]{false, true}) {
+        int[][] cases = {{32, 0}, {32, 1}, {16, 0}, {128, 0}};
+        for (int[] c : cases) {
+            int blockSize = c[0];
+            boolean symmetric = c[1] == 1;
             float[] expected = new float[w.length];
-            rowByRow(w, k, n, 32, symmetric, h, expected);
+            rowByRow(w, k, n, blockSize, symmetric, h, expected);
             float[] actual = new float[w.length];
-            MatMulNBitsWeights packed = Gptq.quantize(w, k, n, 32, symmetric, h, actual);
+            MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, symmetric, h, actual);
 
             assertThat(packed.dequantize()).containsExactly(actual);
             int same = 0;
@@ -36,7 +39,7 @@ class GptqTest {
                 same += Math.abs(expected[i] - actual[i]) <= 1e-6f ? 1 : 0;
             }
             // float32 against double: a code at a rounding boundary may flip, the layer error may not move
-            assertThat((double) same / w.length).as("equal decoded weights").isGreaterThan(0.98);
+            assertThat((double) same / w.length).as("equal decoded weights, block %d", blockSize).isGreaterThan(0.98);
             double reference = outputError(x, w, expected, 900, k, n);
             assertThat(outputError(x, w, actual, 900, k, n)).isCloseTo(reference, within(0.005 * reference));
             for (int col = 0; col < n; col++) {

@@ -24,6 +24,9 @@ final class BenchmarksDoc {
             scored the same way as a reference.
             - **throughput** times compression of all-MiniLM-L6-v2 next to merely copying the file and parsing \
             and re-serialising its protobuf.
+            - **llm-scale** compresses a synthetic multi-GB decoder to int4 with GPTQ in a child JVM with a fixed \
+            heap: time, peak resident set, MB/s per engine step.
+            - **rtn-speed** times 4-bit round-to-nearest as a whole process against ONNX Runtime's quantizer.
             """;
 
     private BenchmarksDoc() {

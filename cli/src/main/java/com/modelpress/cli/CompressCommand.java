@@ -178,6 +178,12 @@ final class CompressCommand implements Callable<Integer> {
                     + ") or lines (encoders, default all) to use.")
     Integer calibrationSamples;
 
+    @Option(names = "--calibration-memory", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "int4 with GPTQ: memory for the calibration statistics held at once (8·K² bytes per MatMul "
+                    + "input of K features), e.g. 512m or 2g; inputs are calibrated and their weights quantized in "
+                    + "groups that fit. Default: a quarter of the JVM's maximum heap.")
+    Long calibrationMemory;
+
     @Option(names = "--sensitivity", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored; "
                     + "one scoring run per tensor) into the report; --no-sensitivity skips it (default: on).")
@@ -206,7 +212,9 @@ final class CompressCommand implements Callable<Integer> {
         }
         FidelityReport result;
         try (ProgressLine progress = ProgressLine.on(spec.commandLine().getErr())) {
-            ModelCompressor compressor = new ModelCompressor(evaluation, calibration(evaluation, texts.calibration()))
+            CalibrationSettings calibration = calibration(evaluation, texts.calibration());
+            ModelCompressor compressor = new ModelCompressor(evaluation,
+                    calibrationMemory == null ? calibration : calibration.withMemory(calibrationMemory))
                     .withHead(lmHead);
             result = (sensitivity ? compressor.measuringSensitivity() : compressor).compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {

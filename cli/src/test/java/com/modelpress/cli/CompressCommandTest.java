@@ -67,6 +67,23 @@ class CompressCommandTest {
     }
 
     @Test
+    void calibrationMemoryIsASizeAndReachesTheReport() {
+        Path reportFile = dir.resolve("budget.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("budget.onnx").toString(),
+                "--report", reportFile.toString(), "--samples", "1", "--latency-runs", "0", "--no-sensitivity",
+                "--calibration-samples", "64", "--calibration-memory", "3m");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(JsonMapper.builder().build().readTree(reportFile).get("notes").toString())
+                .contains("within a 3 MB budget");
+
+        CliRun bad = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("bad.onnx").toString(),
+                "--calibration-memory", "lots");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("'lots' is not a size");
+    }
+
+    @Test
     void writesTheReportNextToTheOutputByDefault() {
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int8", "-o", dir.resolve("small.onnx").toString(),
                 "--samples", "1", "--latency-runs", "0", "--seed", "11");

@@ -14,6 +14,7 @@ import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.int4.Int4Pass;
+import com.modelpress.engine.int4.MatrixProducts;
 import com.modelpress.engine.int8.Int8Pass;
 import com.modelpress.engine.quant.WeightPass;
 
@@ -26,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The compression step alone: reads a model, applies a method to every eligible weight and writes the result.
@@ -53,6 +55,7 @@ final class Compression {
     private final CompressionOptions options;
     private final WeightPass pass;
     private final ProgressListener progress;
+    private boolean graphOrder;
 
     /**
      * @param methodId     for notes
@@ -76,14 +79,29 @@ final class Compression {
     }
 
     static WeightPass passFor(CompressionMethod method, Map<String, double[]> inputMoments) {
+        return passFor(method, Map.copyOf(inputMoments)::get, MatrixProducts.JAVA);
+    }
+
+    /**
+     * @param inputMoments calibration {@code XᵀX} by activation name, asked for in visiting order; null when absent
+     * @param products     where GPTQ's matrix products run
+     */
+    static WeightPass passFor(CompressionMethod method, Function<String, double[]> inputMoments, MatrixProducts products) {
         return switch (method) {
             case CompressionMethod.Fp16 ignored -> new Fp16Pass();
             case CompressionMethod.Int8 ignored -> new Int8Pass();
             case CompressionMethod.Int8Dynamic ignored -> new DynamicInt8Pass();
-            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric(), int4.options().roundingOrDefault(), inputMoments);
+            case CompressionMethod.Int4 int4 -> new Int4Pass(int4.blockSize(), int4.symmetric(),
+                    int4.options().roundingOrDefault(), inputMoments, products);
             case CompressionMethod.Auto auto -> throw new IllegalArgumentException(
                     "auto assigns a method per tensor; it has no single pass");
         };
+    }
+
+    /** Visits the main graph's weights in the order the graph reads them (for calibration in groups). */
+    Compression inGraphOrder() {
+        this.graphOrder = true;
+        return this;
     }
 
     Outcome run(OnnxModel source, Path output) throws IOException {
@@ -106,7 +124,11 @@ final class Compression {
         ModelProto rewritten;
         long written;
         try (ScratchSpace scratch = new ScratchSpace(output.toAbsolutePath().getParent())) {
-            rewritten = new ModelRewriter(source, scratch).onDecoded(decoded).rewrite((weight, scope) -> {
+            ModelRewriter rewriter = new ModelRewriter(source, scratch).onDecoded(decoded);
+            if (graphOrder) {
+                rewriter.inGraphOrder();
+            }
+            rewritten = rewriter.rewrite((weight, scope) -> {
                 long elements = weight.elements();
                 int type = weight.tensor().getDataType();
                 if (elements < minElements) {

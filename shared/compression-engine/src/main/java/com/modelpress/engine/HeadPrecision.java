@@ -41,7 +41,8 @@ import java.util.Set;
  * i.e. the head is compressed as far as it is not clearly more sensitive per byte than the rest of the model. The
  * numbers and the choice go into the report's notes.
  *
- * <p>Costs one extra compression and three evaluations. Applies to {@code int4} only (at 8 bits the head's damage is
+ * <p>Costs one extra compression (and, with calibration in several groups, computing the statistics again for the
+ * final one) and three evaluations. Applies to {@code int4} only (at 8 bits the head's damage is
  * below what the evaluation resolves). Not thread-safe; one instance per compression.
  */
 final class HeadPrecision {
@@ -141,9 +142,10 @@ final class HeadPrecision {
             return choice.pass();
         }
         Path rest = scratch.resolve("head-kept.onnx");
+        // in graph order, as the final compression: calibration in groups computes the statistics in that order
         Compression.Outcome restOutcome = new Compression(method.id(), method.options(),
                 (weight, values, scope) -> weight.name().equals(head.name()) ? WeightPass.kept(weight, "head: measured apart")
-                        : methodPass.apply(weight, values, scope), ProgressListener.NONE).run(source, rest);
+                        : methodPass.apply(weight, values, scope), ProgressListener.NONE).inGraphOrder().run(source, rest);
         if (restOutcome.nothingToCompress()) {
             return choice.pass();
         }

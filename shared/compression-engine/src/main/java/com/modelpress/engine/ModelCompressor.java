@@ -2,16 +2,13 @@ package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.StepTiming;
-import com.modelpress.engine.evaluation.ActivationStatistics;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationResult;
-import com.modelpress.engine.graph.ModelRewriter;
-import com.modelpress.engine.graph.Weight;
-import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.quant.WeightPass;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
 import com.modelpress.engine.evaluation.OnnxRuntimeInfo;
+import com.modelpress.engine.evaluation.OrtMatrixProducts;
 import com.modelpress.engine.evaluation.ReferenceBands;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
@@ -26,10 +23,9 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import java.util.HexFormat;
 import java.util.List;
@@ -119,7 +115,8 @@ public final class ModelCompressor {
         long start = System.nanoTime();
         progress.onProgress("read", 0);
         OnnxModel source = OnnxModel.read(input);
-        String inputSha = sha256(source.file());
+        // the input's digest is only needed for the report: computed beside the compression
+        CompletableFuture<String> inputSha = digestBeside(source.file());
         start = lap(timings, "read", start);
 
         Map<String, double[]> moments = Map.of();
@@ -127,14 +124,41 @@ public final class ModelCompressor {
         boolean calibrated = method instanceof CompressionMethod.Int4 int4 ? int4.calibrated()
                 : method instanceof CompressionMethod.Auto auto && auto.options().roundingUsesCalibration();
         FidelityReport.TextInfo calibrationText = null;
-        if (calibrated && calibration.enabled()) {
-            moments = calibrate(source, progress, calibrationNotes);
-            start = lap(timings, "calibrate", start);
-            calibrationText = calibration.textInfo(input).orElse(null);
-        } else if (calibration.text() != null) {
-            calibrationNotes.add("the calibration text %s was not used: %s does not calibrate"
-                    .formatted(calibration.text().file(), method.id()));
+        GroupedCalibration grouped = null;
+        OrtMatrixProducts products = null;
+        try {
+            if (calibrated && calibration.enabled()) {
+                grouped = GroupedCalibration.plan(source, method.options(),
+                        calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
+                products = new OrtMatrixProducts(evaluation.executionProvider());
+                calibrationText = calibration.textInfo(input).orElse(null);
+                if (method instanceof CompressionMethod.Auto) {
+                    moments = grouped.all();
+                    calibrationNotes.addAll(grouped.notes());
+                    start = lap(timings, "calibrate", start);
+                }
+            } else if (calibration.text() != null) {
+                calibrationNotes.add("the calibration text %s was not used: %s does not calibrate"
+                        .formatted(calibration.text().file(), method.id()));
+            }
+            return compress(input, output, method, progress, source, inputSha, timings, start, moments, grouped,
+                    products, calibrationNotes, calibrationText);
+        } finally {
+            if (products != null) {
+                products.close();
+            }
+            if (grouped != null) {
+                grouped.close();
+            }
         }
+    }
+
+    private FidelityReport compress(Path input, Path output, CompressionMethod method, ProgressListener progress,
+                                    OnnxModel source, CompletableFuture<String> inputSha,
+                                    List<StepTiming> timings, long start,
+                                    Map<String, double[]> moments, GroupedCalibration grouped,
+                                    OrtMatrixProducts products, List<String> calibrationNotes,
+                                    FidelityReport.TextInfo calibrationText) throws IOException {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
@@ -153,13 +177,20 @@ public final class ModelCompressor {
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
             finalPass = search.pass(choice.assignment(), choice.rest(), moments);
             autoLosses = search.measuredLoss();
+        } else if (grouped != null) {
+            // calibration in groups, interleaved with the compression of the weights that read them
+            finalPass = Compression.passFor(method, grouped, products);
         } else {
             finalPass = Compression.passFor(method, moments);
         }
+        // calibration in groups runs inside the steps below; its time is taken out of them and reported on its own
+        boolean interleaved = grouped != null && !(method instanceof CompressionMethod.Auto);
+        int calibrateStep = timings.size();
         if (method instanceof CompressionMethod.Int4) {
             // an LM head's precision is measured, not assumed (see HeadPrecision)
             java.util.Optional<com.modelpress.engine.graph.Weight> lmHead = HeadPrecision.find(source, method);
             if (lmHead.isPresent()) {
+                long calibrating = interleaved ? grouped.nanos() : 0;
                 Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-head-");
                 try {
                     finalPass = HeadPrecision.choose(lmHead.get(), this.head, source, input, scratch, method, finalPass,
@@ -167,15 +198,25 @@ public final class ModelCompressor {
                 } finally {
                     ScratchSpace.deleteTree(scratch);
                 }
-                start = lap(timings, "head precision", start);
+                start = lap(timings, "head precision", start, interleaved ? grouped.nanos() - calibrating : 0);
             }
         }
         // with sensitivity, the decoded values of every rewritten weight are kept aside to score each tensor alone
         DecodedValues decoded = measureSensitivity ? new DecodedValues(output.toAbsolutePath().getParent()) : null;
         try {
-            outcome = new Compression(method.id(), method.options(), finalPass, progress).run(source, output, decoded);
-            start = lap(timings, "compress+write", start);
-            String outputSha = sha256(output);
+            Compression compression = new Compression(method.id(), method.options(), finalPass, progress);
+            if (interleaved) {
+                compression.inGraphOrder();
+                long calibrating = grouped.nanos();
+                outcome = compression.run(source, output, decoded);
+                start = lap(timings, "compress+write", start, grouped.nanos() - calibrating);
+                timings.add(calibrateStep, new StepTiming("calibrate", grouped.nanos() / 1_000_000));
+                calibrationNotes.addAll(grouped.notes());
+            } else {
+                outcome = compression.run(source, output, decoded);
+                start = lap(timings, "compress+write", start);
+            }
+            CompletableFuture<String> outputSha = digestBeside(output);
 
             EvaluationResult result;
             try {
@@ -206,7 +247,7 @@ public final class ModelCompressor {
                         sensitivityNotes);
                 start = lap(timings, "sensitivity", start);
             }
-            return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), inputSha, outputSha,
+            return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), digest(inputSha), digest(outputSha),
                     outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                     result.info(), evaluation.seed(), result.sessionOptions(),
                     new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
@@ -271,51 +312,39 @@ public final class ModelCompressor {
         return ranked;
     }
 
-    /** {@code XᵀX} of the activation input of every MatMul/Gemm whose weight is constant. */
-    private Map<String, double[]> calibrate(OnnxModel source, ProgressListener progress, List<String> notes)
-            throws IOException {
-        Set<String> activations = new LinkedHashSet<>();
-        for (Weight weight : new ModelRewriter(source, null).weights()) {
-            if (MatMulWeights.isRightHandSide(weight) || MatMulWeights.isTiedTable(weight)) {
-                weight.uses().stream().filter(use -> !MatMulWeights.isTableGather(use))
-                        .forEach(use -> activations.add(use.node().getInput(0)));
-            }
-        }
-        Map<String, ActivationStatistics.SecondMoment> statistics =
-                ActivationStatistics.collect(source, activations, calibration, progress);
-        Map<String, double[]> moments = new HashMap<>();
-        // with fewer rows than features XᵀX is singular: compensation would overfit the calibration samples
-        statistics.forEach((name, moment) -> {
-            if (moment.rows() >= moment.features()) {
-                moments.put(name, moment.xtx());
-            }
-        });
-        if (moments.size() < statistics.size()) {
-            notes.add("%d MatMul inputs saw fewer calibration rows than features; their weights use plain rounding"
-                    .formatted(statistics.size() - moments.size()));
-        }
-        if (!statistics.isEmpty()) {
-            long rows = statistics.values().stream().mapToLong(ActivationStatistics.SecondMoment::rows).max().orElse(0);
-            notes.add(calibration.text() != null
-                    ? "calibrated on the text %s (sha256 %s…, %d activation rows)".formatted(calibration.text().file(),
-                            calibration.text().sha256().substring(0, 12), rows)
-                    : calibration.dir() == null
-                    ? "calibrated on %d synthesised samples (seed %d, %d activation rows), none of them used for evaluation"
-                            .formatted(calibration.samples(), calibration.seed(), rows)
-                    : "calibrated on the samples in %s (%d activation rows)".formatted(calibration.dir(), rows));
-            statistics.entrySet().stream()
-                    .max(java.util.Comparator.comparingDouble(e -> Math.max(-e.getValue().min(), e.getValue().max())))
-                    .ifPresent(widest -> notes.add(String.format(java.util.Locale.ROOT,
-                            "widest calibration activation range: %s in [%.3g, %.3g]", widest.getKey(),
-                            widest.getValue().min(), widest.getValue().max())));
-        }
-        return moments;
+    private static long lap(List<StepTiming> timings, String step, long start) {
+        return lap(timings, step, start, 0);
     }
 
-    private static long lap(List<StepTiming> timings, String step, long start) {
+    /** A step that took from {@code start} until now, less {@code elsewhere} nanoseconds counted in another step. */
+    private static long lap(List<StepTiming> timings, String step, long start, long elsewhere) {
         long now = System.nanoTime();
-        timings.add(new StepTiming(step, (now - start) / 1_000_000));
+        timings.add(new StepTiming(step, (now - start - elsewhere) / 1_000_000));
         return now;
+    }
+
+    /** {@link #sha256} of {@code file} on a thread of its own (not the common pool, which the passes use). */
+    private static CompletableFuture<String> digestBeside(Path file) {
+        CompletableFuture<String> sha = new CompletableFuture<>();
+        Thread.ofPlatform().name("modelpress-sha256").daemon().start(() -> {
+            try {
+                sha.complete(sha256(file));
+            } catch (IOException | RuntimeException e) {
+                sha.completeExceptionally(e);
+            }
+        });
+        return sha;
+    }
+
+    private static String digest(CompletableFuture<String> sha) throws IOException {
+        try {
+            return sha.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
     }
 
     /** SHA-256 of a file, streamed, as lowercase hex. */

@@ -2,22 +2,36 @@ package com.modelpress.engine.evaluation;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import com.modelpress.contracts.FidelityReport;
 
 /**
- * Where calibration activations come from. Calibration samples are never the evaluation samples: synthesised
- * ones use their own seed, a calibration folder is a different folder from {@code --inputs}, and a calibration
- * text must not be the evaluation text ({@link com.modelpress.engine.ModelCompressor} refuses equal digests).
+ * Where calibration activations come from, where they are computed and how much memory their statistics may take.
+ * Calibration samples are never the evaluation samples: synthesised ones use their own seed, a calibration folder
+ * is a different folder from {@code --inputs}, and a calibration text must not be the evaluation text
+ * ({@link com.modelpress.engine.ModelCompressor} refuses equal digests).
  *
- * @param samples number of synthesised samples (ignored when {@code dir} is set); with {@code text}, the most windows
- *                (decoders) or lines (encoders) to take from it, 0 for the default ({@value #DEFAULT_SAMPLES} windows,
- *                every line); 0 without either disables calibration
- * @param seed    seed for synthesised samples
- * @param dir     nullable: a folder in the {@code --inputs} layout (one sub-folder per sample of {@code .npy} files)
- * @param text    nullable: a text tokenized with the model's tokenizer; decoders read it as prefill windows of
- *                {@code context} tokens, encoders one sample per line
- * @param context tokens per window for decoders
+ * @param samples           number of synthesised samples (ignored when {@code dir} is set); with {@code text}, the
+ *                          most windows (decoders) or lines (encoders) to take from it, 0 for the default
+ *                          ({@value #DEFAULT_SAMPLES} windows, every line); 0 without either disables calibration
+ * @param seed              seed for synthesised samples
+ * @param dir               nullable: a folder in the {@code --inputs} layout (one sub-folder per sample of {@code .npy}
+ *                          files)
+ * @param text              nullable: a text tokenized with the model's tokenizer; decoders read it as prefill windows
+ *                          of {@code context} tokens, encoders one sample per line
+ * @param context           tokens per window for decoders
+ * @param executionProvider where the calibration graph runs; never null
+ * @param sessionConfig     ONNX Runtime session config entries for the calibration sessions
+ * @param memoryBytes       budget for the {@code XᵀX} sums held at once (8·K² bytes per observed tensor): MatMul
+ *                          inputs are observed and their weights quantized in groups that fit; 0 = a quarter of the
+ *                          JVM's maximum heap
  */
-public record CalibrationSettings(int samples, long seed, Path dir, TokenizedText text, int context) {
+public record CalibrationSettings(int samples, long seed, Path dir, TokenizedText text, int context,
+                                  ExecutionProvider executionProvider, Map<String, String> sessionConfig,
+                                  long memoryBytes) {
 
     public static final int DEFAULT_SAMPLES = 64;
 
@@ -31,15 +45,27 @@ public record CalibrationSettings(int samples, long seed, Path dir, TokenizedTex
         if (context < 2) {
             throw new IllegalArgumentException("a calibration window needs at least 2 tokens, was " + context);
         }
+        if (memoryBytes < 0) {
+            throw new IllegalArgumentException("calibration memory must not be negative, was " + memoryBytes);
+        }
+        if (executionProvider == null) {
+            throw new IllegalArgumentException("executionProvider must not be null");
+        }
+        sessionConfig = Map.copyOf(sessionConfig);
     }
 
+    /** On CPU, with the default memory budget. */
     public CalibrationSettings(int samples, long seed, Path dir) {
-        this(samples, seed, dir, null, EvaluationSettings.DEFAULT_CONTEXT);
+        this(samples, seed, dir, null, EvaluationSettings.DEFAULT_CONTEXT, ExecutionProvider.CPU, Map.of(), 0);
     }
 
-    /** Calibration on up to {@code windows} windows (or lines) of {@code text}; 0 for the default. */
+    /**
+     * Calibration on up to {@code windows} windows (or lines) of {@code text}, 0 for the default; on CPU, with the
+     * default memory budget.
+     */
     public static CalibrationSettings onText(TokenizedText text, int windows, int context) {
-        return new CalibrationSettings(windows, 0, null, java.util.Objects.requireNonNull(text, "text"), context);
+        return new CalibrationSettings(windows, 0, null, Objects.requireNonNull(text, "text"), context,
+                ExecutionProvider.CPU, Map.of(), 0);
     }
 
     /** Synthesised calibration that never shares a sample with an evaluation seeded with {@code evaluationSeed}. */
@@ -61,12 +87,11 @@ public record CalibrationSettings(int samples, long seed, Path dir, TokenizedTex
      *
      * @throws com.modelpress.engine.InvalidModelException when the model file is not ONNX
      */
-    public java.util.Optional<com.modelpress.contracts.FidelityReport.TextInfo> textInfo(java.nio.file.Path model) {
-        return text == null ? java.util.Optional.empty()
-                : java.util.Optional.of(textInfo(GraphFacts.read(model).structure()));
+    public Optional<FidelityReport.TextInfo> textInfo(Path model) {
+        return text == null ? Optional.empty() : Optional.of(textInfo(GraphFacts.read(model).structure()));
     }
 
-    private com.modelpress.contracts.FidelityReport.TextInfo textInfo(ModelStructure structure) {
+    private FidelityReport.TextInfo textInfo(ModelStructure structure) {
         return TextSamples.info(structure, text, context, 0, textSamples(structure));
     }
 
@@ -81,5 +106,20 @@ public record CalibrationSettings(int samples, long seed, Path dir, TokenizedTex
             return TextSamples.of(inputs, facts, text, context, 0, textSamples(facts.structure()));
         }
         return dir == null ? SyntheticInputs.synthesise(inputs, facts, samples, seed) : SampleFolders.load(dir, inputs);
+    }
+
+    /** These settings running on {@code provider} with {@code config} entries (the evaluation's). */
+    public CalibrationSettings on(ExecutionProvider provider, Map<String, String> config) {
+        return new CalibrationSettings(samples, seed, dir, text, context, provider, config, memoryBytes);
+    }
+
+    /** These settings with a budget of {@code bytes} for the statistics held at once (0 = the default). */
+    public CalibrationSettings withMemory(long bytes) {
+        return new CalibrationSettings(samples, seed, dir, text, context, executionProvider, sessionConfig, bytes);
+    }
+
+    /** The budget in bytes: {@link #memoryBytes()}, or a quarter of the maximum heap when that is 0. */
+    public long memoryBudget() {
+        return memoryBytes > 0 ? memoryBytes : Runtime.getRuntime().maxMemory() / 4;
     }
 }

@@ -39,6 +39,7 @@ public final class ModelRewriter {
     private final Map<String, Long> requiredDomains = new LinkedHashMap<>();
     private final int opset;
     private DecodedValuesListener decodedValuesListener;
+    private boolean graphOrder;
 
     public ModelRewriter(OnnxModel source, ScratchSpace scratch) {
         this.source = source;
@@ -55,6 +56,15 @@ public final class ModelRewriter {
         return this;
     }
 
+    /**
+     * Visits (and lists) the main graph's weights in the order the graph first reads them, rather than in
+     * initializer order: layer after layer, as calibration in groups computes their statistics.
+     */
+    public ModelRewriter inGraphOrder() {
+        this.graphOrder = true;
+        return this;
+    }
+
     DecodedValuesListener decodedValuesListener() {
         return decodedValuesListener;
     }
@@ -67,7 +77,7 @@ public final class ModelRewriter {
     }
 
     private void collectWeights(GraphProto graph, List<Weight> into) {
-        into.addAll(weightsOf(graph, new HashMap<>()));
+        into.addAll(ordered(graph, weightsOf(graph, new HashMap<>())));
         for (NodeProto node : graph.getNodeList()) {
             for (AttributeProto attribute : node.getAttributeList()) {
                 if (attribute.hasG()) {
@@ -102,7 +112,7 @@ public final class ModelRewriter {
             nodes.add(rewriteSubgraphs(node, visitor));
         }
         Map<String, Integer> constantNodes = new HashMap<>();
-        List<Weight> weights = weightsOf(graph, constantNodes);
+        List<Weight> weights = ordered(graph, weightsOf(graph, constantNodes));
         RewriteScope scope = new RewriteScope(this, graph, constantNodes, graph == source.proto().getGraph());
         for (Weight weight : weights) {
             visitor.visit(weight, scope);
@@ -131,6 +141,35 @@ public final class ModelRewriter {
             builder.setAttribute(i, changed);
         }
         return builder.build();
+    }
+
+    /** The main graph's weights by {@link #position} when {@link #inGraphOrder()} was asked for (stable). */
+    private List<Weight> ordered(GraphProto graph, List<Weight> weights) {
+        if (!graphOrder || graph != source.proto().getGraph()) {
+            return weights;
+        }
+        List<Weight> sorted = new ArrayList<>(weights);
+        sorted.sort(java.util.Comparator.comparingInt(ModelRewriter::position));
+        return sorted;
+    }
+
+    /**
+     * Where a weight comes in graph order: its first reader other than a row lookup ({@code Gather} of it as data),
+     * else its first reader. A table tied to an LM head thus comes at the head's product, where the activation
+     * calibration observes for it is computed, not at the embedding lookup at the start of the graph.
+     */
+    private static int position(Weight weight) {
+        int first = Integer.MAX_VALUE;
+        for (Weight.Use use : weight.uses()) {
+            NodeProto node = use.node();
+            boolean lookup = node.getOpType().equals("Gather") && node.getDomain().isEmpty() && use.inputIndex() == 0
+                    && !use.transposed();
+            if (!lookup) {
+                return use.nodeIndex();
+            }
+            first = Math.min(first, use.nodeIndex());
+        }
+        return first;
     }
 
     /** The weights of one graph: its initializers and its {@code Constant} nodes holding a tensor. */

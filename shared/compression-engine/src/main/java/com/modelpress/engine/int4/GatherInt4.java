@@ -39,6 +39,11 @@ final class GatherInt4 {
     }
 
     static TensorReport encode(Weight weight, float[] values, int blockSize, RewriteScope scope) {
+        return encode(weight, values, blockSize, false, scope);
+    }
+
+    /** @param roundToNearest each block's plain min/max range instead of the searched one (rounding {@code rtn}) */
+    static TensorReport encode(Weight weight, float[] values, int blockSize, boolean roundToNearest, RewriteScope scope) {
         int v = Math.toIntExact(weight.dims()[0]);
         int d = Math.toIntExact(weight.dims()[1]);
         int blocks = d / blockSize;
@@ -54,7 +59,7 @@ final class GatherInt4 {
             for (int b = 0; b < blocks; b++) {
                 int start = row * d + b * blockSize;
                 System.arraycopy(values, start, block, 0, blockSize);
-                float[] fit = fit(block);
+                float[] fit = roundToNearest ? minMax(block) : fit(block);
                 float scale = fit[0];
                 float offset = fit[1];
                 scales[row * blocks + b] = scale;
@@ -138,6 +143,17 @@ final class GatherInt4 {
         long compressed = packed.length + 4L * scales.length;
         return new TensorReport(weight.name(), "int4", "Gather+4-bit rows (fp16 scale/offset)", 4, blockSize,
                 values.length, weight.storedBytes(), compressed, Sqnr.decibels(values, decoded), null);
+    }
+
+    /** Scale and offset mapping the block's [min, max] onto the 16 codes, both rounded to float16 as stored. */
+    static float[] minMax(float[] x) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (float value : x) {
+            min = Math.min(min, value);
+            max = Math.max(max, value);
+        }
+        return max == min ? new float[]{1f, half(min)} : new float[]{half((max - min) / 15f), half(min)};
     }
 
     /** Scale and offset for one block, both already rounded to float16 as they will be stored. */

@@ -1,13 +1,29 @@
 package com.modelpress.engine.int4;
 
+import ai.onnx.proto.OnnxMl.TensorProto;
+import com.modelpress.engine.graph.TensorCodec;
+
+import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 /**
  * Error-compensating 4-bit rounding (GPTQ, Frantar et al. 2022) for a {@code [K, N]} weight: rows along K are
- * quantized in order, and each row's rounding error is pushed onto the rows not yet quantized, weighted by
- * the inverse Hessian {@code H = XᵀX} of the layer's calibration inputs — so the layer's output on that data
- * changes as little as possible, not just its weights. Block scales and zero points are chosen (with
- * {@link BlockQuantizer}'s search) when a block's first row is reached, from the already-compensated values.
+ * quantized in order, and each row's rounding error is carried onto the rows not yet quantized, weighted by the
+ * inverse Hessian {@code H = XᵀX} of the layer's calibration inputs — so the layer's output on that data changes
+ * as little as possible, not just its weights. Block scales and zero points are chosen (a short
+ * search over shrunk ranges, {@link #choose}) when a block's first row is reached, from the already-compensated
+ * values; each scale is rounded to the float type it is stored in (float16 in float16 graphs) before the block's
+ * codes are chosen, so the codes and the carried errors are those of the scale the kernel decodes with.
+ *
+ * <p>Formulation. With {@code H + λI = R·Rᵀ}, {@code R} upper triangular (a Cholesky factorization of the
+ * index-reversed matrix), GPTQ's usual factor {@code U} ({@code UᵀU = (H + λI)⁻¹}) is {@code R⁻¹}, and its
+ * row-by-row updates add up to {@code w̃ᵢ = wᵢ + Σ_{j<i} (R_ji / R_ii)·(wⱼ − qⱼ)}: each row is the original row
+ * plus a weighted sum of the rounding errors of the rows before it. No inverse is formed. When a block's codes
+ * are chosen, its rows must look as the row-by-row updates leave them at that point, which is a forward
+ * substitution over the block with the same coefficients. Rows are processed in
+ * lazy batches of {@value #LAZY_ROWS} rows: the contribution of all earlier batches is one matrix product
+ * ({@link MatrixProducts}, ONNX Runtime's GEMM in the engine), only the rows inside a batch are updated one by one.
+ * The factorization is blocked the same way. Everything is float32, as in the reference implementation.
  *
  * <p>Stateless; thread-safe. Columns are independent once the Hessian is factored and run in parallel.
  */
@@ -15,189 +31,544 @@ final class Gptq {
 
     /** Dampening added to the Hessian's diagonal, as a fraction of its mean: keeps it positive definite. */
     static final double DAMPENING = 0.01;
+    /**
+     * Rows per lazy batch (at least one block: block sizes are powers of two). 64 balances the rows updated one by one
+     * in Java against the products: about 20 % less CPU than 128 or 32 on a 2048×5632 weight.
+     */
+    static final int LAZY_ROWS = 64;
+    /** Columns processed together inside a lazy batch: its rows of them stay in the core's cache. */
+    static final int TILE = 256;
+    /** Columns per panel of the blocked Cholesky factorization. */
+    static final int PANEL = 256;
 
     private Gptq() {
     }
 
     /**
-     * @param w       row-major {@code [k, n]}, not modified
-     * @param xtx     row-major {@code [k, k]} sum of {@code xᵀx} over calibration rows
-     * @param decoded receives the dequantized {@code [k, n]} matrix
+     * The factored Hessian of one activation, reusable for every weight that reads it.
+     *
+     * @param k           features
+     * @param coefficients row-major {@code [k, k]}: {@code R_ji / R_ii} at {@code [i, j]} for {@code j < i}; the
+     *                    rest is scratch
+     * @param dead        inputs that never vary ({@code H_ii = 0}): their weights cannot matter and are zeroed
+     * @param dampening   the fraction of the mean diagonal that made the factorization succeed
      */
+    record Factor(int k, float[] coefficients, boolean[] dead, double dampening) {}
+
+    /** {@link #quantize(float[], int, int, int, boolean, double[], int, float[])} with float32 scales. */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, double[] xtx,
                                        float[] decoded) {
-        return quantize(w, k, n, blockSize, symmetric, xtx, ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE, decoded);
+        return quantize(w, k, n, blockSize, symmetric, xtx, TensorProto.DataType.FLOAT_VALUE, decoded);
     }
 
-    /** @param scaleType the ONNX float type scales are stored in; each scale is rounded to it before codes are chosen */
+    /** {@link #quantize(float[], int, int, int, boolean, Factor, int, float[], MatrixProducts)} in plain Java. */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, double[] xtx,
                                        int scaleType, float[] decoded) {
-        float[] work = w.clone();
-        double[] h = xtx.clone();
+        return quantize(w, k, n, blockSize, symmetric, factor(xtx, k, MatrixProducts.JAVA), scaleType, decoded,
+                MatrixProducts.JAVA);
+    }
+
+    /**
+     * @param xtx row-major {@code [k, k]} sum of {@code xᵀx} over calibration rows; not modified
+     * @throws ArithmeticException when even heavy dampening leaves the matrix indefinite (NaN or infinite sums)
+     */
+    static Factor factor(double[] xtx, int k, MatrixProducts products) {
+        boolean[] dead = new boolean[k];
+        double mean = 0;
         for (int i = 0; i < k; i++) {
-            if (h[i * k + i] == 0) {
-                // an input that never varies: its weights cannot matter; keep the factorization well defined
-                h[i * k + i] = 1;
-                for (int col = 0; col < n; col++) {
-                    work[i * n + col] = 0;
+            double diagonal = xtx[i * k + i];
+            dead[i] = diagonal == 0;
+            mean += dead[i] ? 1 : diagonal;
+        }
+        mean /= k;
+        float[] a = new float[Math.multiplyExact(k, k)];
+        for (double damp = DAMPENING; damp < 1e3; damp *= 10) {
+            // the index-reversed matrix: its lower Cholesky factor, reversed back, is R with H = R·Rᵀ
+            IntStream.range(0, k).parallel().forEach(i -> {
+                int row = (k - 1 - i) * k;
+                int source = i * k;
+                for (int j = 0; j < k; j++) {
+                    a[row + k - 1 - j] = (float) xtx[source + j];
                 }
+            });
+            for (int i = 0; i < k; i++) {
+                int r = (k - 1 - i) * k + (k - 1 - i);
+                a[r] = (float) ((dead[i] ? 1 : xtx[i * k + i]) + damp * mean);
+            }
+            if (choleskyInPlace(a, k, products)) {
+                toCoefficients(a, k);
+                return new Factor(k, a, dead, damp);
             }
         }
-        double[] u = upperCholeskyOfInverse(h, k);
+        throw new ArithmeticException("Hessian of size " + k + " is not positive definite even with heavy dampening");
+    }
+
+    /**
+     * @param w         row-major {@code [k, n]}, not modified
+     * @param scaleType the ONNX float type scales are stored in; each scale is rounded to it before codes are chosen
+     * @param decoded   receives the dequantized {@code [k, n]} matrix
+     */
+    static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, Factor factor,
+                                       int scaleType, float[] decoded, MatrixProducts products) {
+        int lazy = Math.max(LAZY_ROWS, blockSize);
+        if (factor.k() != k || lazy % blockSize != 0) {
+            throw new IllegalArgumentException("factor of size %d for k = %d, block size %d".formatted(factor.k(), k, blockSize));
+        }
+        float[] c = factor.coefficients();
+        boolean[] dead = factor.dead();
         int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
         PackedMatrix matrix = new PackedMatrix(k, n, blockSize, symmetric);
+        FloatBuffer delta = products.allocate(Math.multiplyExact(k, n));
+        FloatBuffer left = products.allocate(Math.multiplyExact(lazy, k));
+        FloatBuffer product = products.allocate(Math.multiplyExact(lazy, n));
+        float[] current = new float[Math.multiplyExact(lazy, n)];
+        float[] earlier = new float[Math.multiplyExact(lazy, n)];
+        float[] errors = new float[Math.multiplyExact(lazy, n)];
         int threads = Math.max(1, Math.min(n, Runtime.getRuntime().availableProcessors()));
         int chunk = (n + threads - 1) / threads;
-        IntStream.range(0, threads).parallel().forEach(t -> {
-            int from = t * chunk;
-            int to = Math.min(n, from + chunk);
-            if (from < to) {
-                quantizeColumns(work, k, n, from, to, blockSize, blocks, symmetric, scaleType, u, matrix, decoded);
+        ColumnState[] states = new ColumnState[threads];
+        for (int t = 0; t < threads; t++) {
+            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize);
+        }
+        for (int r0 = 0; r0 < k; r0 += lazy) {
+            int r1 = Math.min(k, r0 + lazy);
+            int rows = r1 - r0;
+            for (int i = r0; i < r1; i++) {
+                if (dead[i]) {
+                    java.util.Arrays.fill(current, (i - r0) * n, (i - r0 + 1) * n, 0f);
+                } else {
+                    System.arraycopy(w, i * n, current, (i - r0) * n, n);
+                }
             }
-        });
+            if (r0 > 0) {
+                // the errors of every earlier batch, at once: current += C[r0:r1, 0:r0] · Δ[0:r0, :]
+                for (int i = r0; i < r1; i++) {
+                    left.put((i - r0) * r0, c, i * k, r0);
+                }
+                products.multiply(left.slice(0, rows * r0), delta.slice(0, r0 * n), product.slice(0, rows * n), rows, r0, n);
+                product.get(0, earlier, 0, rows * n);
+                for (int x = 0; x < rows * n; x++) {
+                    current[x] += earlier[x];
+                }
+            }
+            final int start = r0;
+            IntStream.range(0, threads).parallel().forEach(t -> {
+                int from = t * chunk;
+                int to = Math.min(n, from + chunk);
+                if (from < to) {
+                    // tiles of columns, so that the batch's rows of a tile stay in cache while errors are carried
+                    for (int tile = from; tile < to; tile += TILE) {
+                        batch(w, dead, c, k, n, start, rows, tile, Math.min(to, tile + TILE), blockSize, symmetric,
+                                scaleType, current, errors, decoded, matrix, states[t]);
+                    }
+                }
+            });
+            delta.put(r0 * n, errors, 0, rows * n);
+        }
         return matrix.build();
     }
 
-    private static void quantizeColumns(float[] w, int k, int n, int from, int to, int blockSize, int blocks,
-                                        boolean symmetric, int scaleType, double[] u, PackedMatrix matrix,
-                                        float[] decoded) {
-        int width = to - from;
-        BlockQuantizer.BlockCode[] codes = new BlockQuantizer.BlockCode[width];
-        int[][] q = new int[width][blockSize];
-        double[] error = new double[width];
-        float[] x = new float[blockSize];
-        for (int i = 0; i < k; i++) {
-            int block = i / blockSize;
-            int within = i % blockSize;
-            if (within == 0) {
-                int len = Math.min(blockSize, k - i);
-                for (int c = 0; c < width; c++) {
-                    for (int j = 0; j < blockSize; j++) {
-                        x[j] = j < len ? w[(i + j) * n + from + c] : 0f;
-                    }
-                    codes[c] = BlockQuantizer.stored(BlockQuantizer.choose(x, len, symmetric), scaleType);
-                    java.util.Arrays.fill(q[c], codes[c].zeroPoint());
+    /** Range shrink factors tried per block: compensation absorbs the rest, so a short grid suffices. */
+    private static final float[] SHRINK = {1f, 0.95f, 0.9f, 0.85f, 0.8f, 0.7f};
+    /** 1.5·2²³: adding and subtracting it rounds a float of magnitude below 2²² to the nearest integer, ties to even. */
+    private static final float ROUND = 12582912f;
+
+    /** {@link #choose(float[], int, boolean, int)} with a float32 scale. */
+    static BlockQuantizer.BlockCode choose(float[] x, int len, boolean symmetric) {
+        return choose(x, len, symmetric, TensorProto.DataType.FLOAT_VALUE);
+    }
+
+    /**
+     * The block's code for one value vector {@code x[0 .. len)}: what {@link #chooseBlock} picks for one column, its
+     * scale already rounded to {@code scaleType}. For tests and the reference algorithm.
+     */
+    static BlockQuantizer.BlockCode choose(float[] x, int len, boolean symmetric, int scaleType) {
+        float[][] rows = new float[len][1];
+        for (int j = 0; j < len; j++) {
+            rows[j][0] = x[j];
+        }
+        ColumnState state = new ColumnState(1, Math.max(len, 1));
+        chooseBlock(rows, len, 1, symmetric, scaleType, state);
+        return new BlockQuantizer.BlockCode(state.scale[0], (int) state.zero[0]);
+    }
+
+    /**
+     * Each column's code for the block {@code x[0 .. len)[0 .. width)} into {@code state.scale/inverse/zero}: the
+     * range (symmetric: ±max|x|, asymmetric: [min, max] with 0 inside) shrunk by the factor of {@link #SHRINK} with
+     * the smallest squared error, then the scale refitted by least squares for the codes it gives. Every candidate
+     * scale is rounded to {@code scaleType} (the type it is stored in) before its codes and error are computed, so
+     * the search compares what the kernel will decode. A shorter search than {@link BlockQuantizer#choose}, since
+     * GPTQ's compensation does most of the work; it runs for all columns at once so that every loop is over
+     * contiguous columns.
+     */
+    private static void chooseBlock(float[][] x, int len, int width, boolean symmetric, int scaleType,
+                                    ColumnState state) {
+        boolean rounded = scaleType != TensorProto.DataType.FLOAT_VALUE;
+        float[] min = state.min;
+        float[] max = state.max;
+        java.util.Arrays.fill(min, 0, width, 0f);
+        java.util.Arrays.fill(max, 0, width, 0f);
+        for (int u = 0; u < len; u++) {
+            float[] row = x[u];
+            for (int col = 0; col < width; col++) {
+                min[col] = Math.min(min[col], row[col]);
+                max[col] = Math.max(max[col], row[col]);
+            }
+        }
+        float[] best = state.best;
+        java.util.Arrays.fill(best, 0, width, Float.MAX_VALUE);
+        float[] scale = state.candidateScale;
+        float[] inverse = state.candidateInverse;
+        float[] zero = state.candidateZero;
+        float[] error = state.error;
+        for (float shrink : SHRINK) {
+            for (int col = 0; col < width; col++) {
+                float lo = min[col];
+                float hi = max[col];
+                float s = symmetric ? Math.max(-lo, hi) * shrink / 7f : (hi - lo) * shrink / 15f;
+                if (rounded) {
+                    s = TensorCodec.roundTo(scaleType, s);
+                }
+                float z = symmetric ? 8f
+                        : s > 0 ? Math.max(0f, Math.min(15f, ((-lo * shrink / s) + ROUND) - ROUND)) : 8f;
+                // a zero range, or a scale below the stored type's smallest: every code is the zero point
+                if (!(s > 0) || Float.isInfinite(s)) {
+                    s = 1f;
+                    z = 8f;
+                }
+                scale[col] = s;
+                inverse[col] = 1f / s;
+                zero[col] = z;
+                error[col] = 0f;
+            }
+            accumulateError(x, len, width, scale, inverse, zero, error);
+            for (int col = 0; col < width; col++) {
+                if (error[col] < best[col]) {
+                    best[col] = error[col];
+                    state.scale[col] = scale[col];
+                    state.inverse[col] = inverse[col];
+                    state.zero[col] = zero[col];
                 }
             }
-            double pivot = u[i * k + i];
-            int row = i * n;
-            for (int c = 0; c < width; c++) {
-                float value = w[row + from + c];
-                int code = BlockQuantizer.quantize(value, codes[c].scale(), codes[c].zeroPoint());
-                q[c][within] = code;
-                float dequantized = (code - codes[c].zeroPoint()) * codes[c].scale();
-                decoded[row + from + c] = dequantized;
-                error[c] = (value - dequantized) / pivot;
+        }
+        // least-squares scale for the chosen codes, kept where it lowers the error
+        float[] numerator = state.numerator;
+        float[] denominator = state.denominator;
+        java.util.Arrays.fill(numerator, 0, width, 0f);
+        java.util.Arrays.fill(denominator, 0, width, 0f);
+        for (int u = 0; u < len; u++) {
+            float[] row = x[u];
+            for (int col = 0; col < width; col++) {
+                float code = Math.max(0f, Math.min(15f, ((row[col] * state.inverse[col] + ROUND) - ROUND) + state.zero[col]))
+                        - state.zero[col];
+                numerator[col] += row[col] * code;
+                denominator[col] += code * code;
             }
-            for (int j = i + 1; j < k; j++) {
-                double factor = u[i * k + j];
+        }
+        for (int col = 0; col < width; col++) {
+            float refitted = denominator[col] > 0 && numerator[col] > 0 ? numerator[col] / denominator[col] : state.scale[col];
+            if (rounded) {
+                refitted = TensorCodec.roundTo(scaleType, refitted);
+            }
+            if (!(refitted > 0) || Float.isInfinite(refitted)) {
+                refitted = state.scale[col];
+            }
+            scale[col] = refitted;
+            inverse[col] = 1f / refitted;
+            zero[col] = state.zero[col];
+            error[col] = 0f;
+        }
+        accumulateError(x, len, width, scale, inverse, zero, error);
+        for (int col = 0; col < width; col++) {
+            if (error[col] < best[col]) {
+                state.scale[col] = scale[col];
+                state.inverse[col] = inverse[col];
+            }
+        }
+    }
+
+    /** Adds each column's squared rounding error under the given codes to {@code error}. */
+    private static void accumulateError(float[][] x, int len, int width, float[] scale, float[] inverse, float[] zero,
+                                        float[] error) {
+        for (int u = 0; u < len; u++) {
+            float[] row = x[u];
+            for (int col = 0; col < width; col++) {
+                float q = Math.max(0f, Math.min(15f, ((row[col] * inverse[col] + ROUND) - ROUND) + zero[col]));
+                float e = row[col] - (q - zero[col]) * scale[col];
+                error[col] += e * e;
+            }
+        }
+    }
+
+    /** Per-thread scratch for a range of columns: the current block's values, codes and search state. */
+    private static final class ColumnState {
+        final float[][] compensation;
+        final byte[][] codes;
+        final float[] scale;
+        final float[] inverse;
+        final float[] zero;
+        final float[] min;
+        final float[] max;
+        final float[] best;
+        final float[] candidateScale;
+        final float[] candidateInverse;
+        final float[] candidateZero;
+        final float[] error;
+        final float[] numerator;
+        final float[] denominator;
+        final int[] block;
+
+        ColumnState(int width, int blockSize) {
+            compensation = new float[blockSize][width];
+            codes = new byte[blockSize][width];
+            scale = new float[width];
+            inverse = new float[width];
+            zero = new float[width];
+            min = new float[width];
+            max = new float[width];
+            best = new float[width];
+            candidateScale = new float[width];
+            candidateInverse = new float[width];
+            candidateZero = new float[width];
+            error = new float[width];
+            numerator = new float[width];
+            denominator = new float[width];
+            block = new int[blockSize];
+        }
+    }
+
+    /** Rows {@code start .. start + rows} of columns {@code from .. to}, one row after the other. */
+    private static void batch(float[] w, boolean[] dead, float[] c, int k, int n, int start, int rows, int from, int to,
+                              int blockSize, boolean symmetric, int scaleType, float[] current, float[] errors,
+                              float[] decoded, PackedMatrix matrix, ColumnState state) {
+        int width = to - from;
+        float[][] x = state.compensation;
+        for (int t = 0; t < rows; t++) {
+            int i = start + t;
+            int block = i / blockSize;
+            int within = i % blockSize;
+            int row = t * n;
+            if (within == 0) {
+                int len = Math.min(blockSize, k - i);
+                // the block's rows as GPTQ's row-by-row updates leave them when the block is reached: the errors of
+                // the rows before it carried over optimally (a forward substitution over the block), not just summed
+                for (int u = 0; u < len; u++) {
+                    int source = (t + u) * n + from;
+                    int original = (i + u) * n + from;
+                    float[] target = x[u];
+                    if (dead[i + u]) {
+                        System.arraycopy(current, source, target, 0, width);
+                    } else {
+                        for (int col = 0; col < width; col++) {
+                            target[col] = current[source + col] - w[original + col];
+                        }
+                    }
+                    int coefficients = (i + u) * k + i;
+                    for (int v = 0; v < u; v++) {
+                        float factor = c[coefficients + v];
+                        if (factor == 0) {
+                            continue;
+                        }
+                        float[] earlier = x[v];
+                        for (int col = 0; col < width; col++) {
+                            target[col] -= factor * earlier[col];
+                        }
+                    }
+                }
+                for (int u = len - 1; u >= 0; u--) {
+                    // back to values (earlier rows' compensation is still needed above, so from the last row up)
+                    if (!dead[i + u]) {
+                        int original = (i + u) * n + from;
+                        float[] target = x[u];
+                        for (int col = 0; col < width; col++) {
+                            target[col] += w[original + col];
+                        }
+                    }
+                }
+                chooseBlock(x, len, width, symmetric, scaleType, state);
+            }
+            byte[] codes = state.codes[within];
+            int decodedRow = i * n + from;
+            for (int col = 0; col < width; col++) {
+                float z = state.zero[col];
+                float q = Math.max(0f, Math.min(15f, ((current[row + from + col] * state.inverse[col] + ROUND) - ROUND) + z));
+                codes[col] = (byte) q;
+                decoded[decodedRow + col] = (q - z) * state.scale[col];
+            }
+            if (dead[i]) {
+                for (int col = 0; col < width; col++) {
+                    errors[row + from + col] = -decoded[decodedRow + col];
+                }
+            } else {
+                for (int col = 0; col < width; col++) {
+                    errors[row + from + col] = w[decodedRow + col] - decoded[decodedRow + col];
+                }
+            }
+            for (int u = t + 1; u < rows; u++) {
+                float factor = c[(start + u) * k + i];
                 if (factor == 0) {
                     continue;
                 }
-                int target = j * n + from;
-                for (int c = 0; c < width; c++) {
-                    w[target + c] -= (float) (factor * error[c]);
+                int target = u * n;
+                for (int col = from; col < to; col++) {
+                    current[target + col] += factor * errors[row + col];
                 }
             }
             if (within == blockSize - 1 || i == k - 1) {
-                for (int c = 0; c < width; c++) {
-                    matrix.put(from + c, block, codes[c], q[c]);
+                int len = within + 1;
+                for (int col = 0; col < width; col++) {
+                    int zeroPoint = (int) state.zero[col];
+                    for (int j = 0; j < blockSize; j++) {
+                        state.block[j] = j < len ? state.codes[j][col] : zeroPoint;
+                    }
+                    matrix.put(from + col, block, new BlockQuantizer.BlockCode(state.scale[col], zeroPoint), state.block);
                 }
             }
         }
     }
 
     /**
-     * {@code U} with {@code UᵀU = (H + λI)⁻¹}, row-major {@code [k, k]}, upper triangular. Raises the dampening
-     * until the Cholesky factorizations succeed.
+     * Blocked right-looking Cholesky of the lower triangle of {@code a} (row-major {@code [k, k]}), in place:
+     * panels of {@value #PANEL} columns, the diagonal block in double, the panel below it and the trailing update
+     * as matrix products.
+     *
+     * @return false when a pivot is not positive (the matrix is not positive definite)
      */
-    static double[] upperCholeskyOfInverse(double[] h, int k) {
-        double mean = 0;
-        for (int i = 0; i < k; i++) {
-            mean += h[i * k + i];
-        }
-        mean /= k;
-        for (double damp = DAMPENING; damp < 1e3; damp *= 10) {
-            double[] damped = h.clone();
-            for (int i = 0; i < k; i++) {
-                damped[i * k + i] += damp * mean;
-            }
-            double[] lower = cholesky(damped, k);
-            if (lower == null) {
-                continue;
-            }
-            double[] inverse = inverseFromCholesky(lower, k);
-            double[] lowerOfInverse = cholesky(inverse, k);
-            if (lowerOfInverse == null) {
-                continue;
-            }
-            double[] upper = new double[k * k];
-            for (int r = 0; r < k; r++) {
-                for (int c = 0; c <= r; c++) {
-                    upper[c * k + r] = lowerOfInverse[r * k + c];
+    static boolean choleskyInPlace(float[] a, int k, MatrixProducts products) {
+        FloatBuffer panel = products.allocate(Math.multiplyExact(Math.max(1, k - Math.min(k, PANEL)), PANEL));
+        FloatBuffer right = products.allocate(PANEL * PANEL);
+        FloatBuffer out = products.allocate(Math.multiplyExact(Math.max(1, k - Math.min(k, PANEL)), PANEL));
+        for (int p0 = 0; p0 < k; p0 += PANEL) {
+            int p1 = Math.min(k, p0 + PANEL);
+            int width = p1 - p0;
+            double[] diagonal = new double[width * width];
+            for (int r = 0; r < width; r++) {
+                for (int s = 0; s <= r; s++) {
+                    diagonal[r * width + s] = a[(p0 + r) * k + p0 + s];
                 }
             }
-            return upper;
+            if (!choleskyInPlace(diagonal, width)) {
+                return false;
+            }
+            for (int r = 0; r < width; r++) {
+                for (int s = 0; s <= r; s++) {
+                    a[(p0 + r) * k + p0 + s] = (float) diagonal[r * width + s];
+                }
+            }
+            int m = k - p1;
+            if (m == 0) {
+                break;
+            }
+            // A21 ← A21 · L11⁻ᵀ, as a product with the explicit inverse's transpose
+            double[] inverse = lowerInverse(diagonal, width);
+            for (int r = 0; r < width; r++) {
+                for (int s = 0; s < width; s++) {
+                    right.put(r * width + s, (float) inverse[s * width + r]);
+                }
+            }
+            for (int r = 0; r < m; r++) {
+                panel.put(r * width, a, (p1 + r) * k + p0, width);
+            }
+            products.multiply(panel.slice(0, m * width), right.slice(0, width * width), out.slice(0, m * width), m, width, width);
+            for (int r = 0; r < m; r++) {
+                out.get(r * width, a, (p1 + r) * k + p0, width);
+            }
+            FloatBuffer solved = out;
+            out = panel;
+            panel = solved;
+            // A22 ← A22 − A21·A21ᵀ, lower triangle only: one column panel of A22 at a time
+            for (int s0 = 0; s0 < m; s0 += PANEL) {
+                int s1 = Math.min(m, s0 + PANEL);
+                int h = s1 - s0;
+                for (int r = 0; r < width; r++) {
+                    for (int s = 0; s < h; s++) {
+                        right.put(r * h + s, panel.get((s0 + s) * width + r));
+                    }
+                }
+                int below = m - s0;
+                products.multiply(panel.slice(s0 * width, below * width), right.slice(0, width * h),
+                        out.slice(0, below * h), below, width, h);
+                for (int r = 0; r < below; r++) {
+                    int row = (p1 + s0 + r) * k + p1 + s0;
+                    int limit = Math.min(h, r + 1);
+                    for (int s = 0; s < limit; s++) {
+                        a[row + s] -= out.get(r * h + s);
+                    }
+                }
+            }
         }
-        throw new ArithmeticException("Hessian of size " + k + " is not positive definite even with heavy dampening");
+        return true;
     }
 
-    /** Lower-triangular {@code L} with {@code LLᵀ = a}, or null when {@code a} is not positive definite. */
-    static double[] cholesky(double[] a, int k) {
-        double[] l = new double[k * k];
+    /** Unblocked lower Cholesky of a small dense {@code [k, k]} matrix, in place; false when not positive definite. */
+    private static boolean choleskyInPlace(double[] l, int k) {
         for (int j = 0; j < k; j++) {
-            double sum = a[j * k + j];
+            double sum = l[j * k + j];
             for (int p = 0; p < j; p++) {
                 sum -= l[j * k + p] * l[j * k + p];
             }
-            if (!(sum > 0)) {
-                return null;
+            if (!(sum > 0) || Double.isInfinite(sum)) {
+                return false;
             }
-            double diagonal = Math.sqrt(sum);
-            l[j * k + j] = diagonal;
-            final int column = j;
-            IntStream.range(j + 1, k).parallel().forEach(i -> {
-                double s = a[i * k + column];
-                int ri = i * k;
-                int rj = column * k;
-                for (int p = 0; p < column; p++) {
-                    s -= l[ri + p] * l[rj + p];
+            double d = Math.sqrt(sum);
+            l[j * k + j] = d;
+            for (int i = j + 1; i < k; i++) {
+                double s = l[i * k + j];
+                for (int p = 0; p < j; p++) {
+                    s -= l[i * k + p] * l[j * k + p];
                 }
-                l[ri + column] = s / diagonal;
-            });
+                l[i * k + j] = s / d;
+            }
         }
-        return l;
+        return true;
     }
 
-    /** {@code (LLᵀ)⁻¹} from the lower Cholesky factor, row-major, symmetric. */
-    static double[] inverseFromCholesky(double[] l, int k) {
-        // t = (L⁻¹)ᵀ, upper triangular, filled row by row so that every inner loop reads contiguous memory
-        double[] t = new double[k * k];
-        IntStream.range(0, k).parallel().forEach(j -> {
-            int row = j * k;
-            for (int i = j; i < k; i++) {
-                double s = i == j ? 1 : 0;
-                int li = i * k;
-                for (int p = j; p < i; p++) {
-                    s -= l[li + p] * t[row + p];
-                }
-                t[row + i] = s / l[li + i];
-            }
-        });
-        // (LLᵀ)⁻¹ = L⁻ᵀL⁻¹ = t tᵀ
-        double[] result = new double[k * k];
-        IntStream.range(0, k).parallel().forEach(r -> {
-            int rowR = r * k;
-            for (int c = r; c < k; c++) {
-                int rowC = c * k;
+    /** The inverse of a lower-triangular {@code [k, k]} matrix (lower triangle of {@code l}), row-major. */
+    private static double[] lowerInverse(double[] l, int k) {
+        double[] inverse = new double[k * k];
+        for (int j = 0; j < k; j++) {
+            inverse[j * k + j] = 1 / l[j * k + j];
+            for (int i = j + 1; i < k; i++) {
                 double s = 0;
-                for (int p = c; p < k; p++) {
-                    s += t[rowR + p] * t[rowC + p];
+                for (int p = j; p < i; p++) {
+                    s -= l[i * k + p] * inverse[p * k + j];
                 }
-                result[rowR + c] = s;
-                result[rowC + r] = s;
+                inverse[i * k + j] = s / l[i * k + i];
+            }
+        }
+        return inverse;
+    }
+
+    /**
+     * Turns the lower Cholesky factor {@code L} of the index-reversed matrix into the coefficients: with
+     * {@code R_ji = L[k-1-j][k-1-i]}, entry {@code [i, j]} ({@code j < i}) becomes {@code R_ji / R_ii}. The map
+     * {@code (i, j) → (k-1-j, k-1-i)} pairs up the strict lower triangle, so it is done by swapping.
+     */
+    private static void toCoefficients(float[] a, int k) {
+        float[] diagonal = new float[k];
+        for (int i = 0; i < k; i++) {
+            diagonal[i] = a[(k - 1 - i) * k + (k - 1 - i)];
+        }
+        IntStream.range(1, k).parallel().forEach(i -> {
+            for (int j = 0; j < i; j++) {
+                int pi = k - 1 - j;
+                int pj = k - 1 - i;
+                // each pair once: the one with the smaller (row, column) in row-major order swaps
+                if (i * k + j < pi * k + pj) {
+                    int x = i * k + j;
+                    int y = pi * k + pj;
+                    float t = a[x];
+                    a[x] = a[y];
+                    a[y] = t;
+                }
             }
         });
-        return result;
+        IntStream.range(1, k).parallel().forEach(i -> {
+            float scale = 1 / diagonal[i];
+            int row = i * k;
+            for (int j = 0; j < i; j++) {
+                a[row + j] *= scale;
+            }
+        });
     }
 }

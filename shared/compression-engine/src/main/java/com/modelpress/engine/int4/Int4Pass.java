@@ -11,22 +11,28 @@ import com.modelpress.engine.quant.NBitsEncodings;
 import com.modelpress.engine.quant.Sqnr;
 import com.modelpress.engine.quant.WeightPass;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * MatMul and Gemm weights become {@code MatMulNBits}, lookup tables read as float16 {@code GatherBlockQuantized} on
  * 4-bit rows, and a table tied to an LM head both, on one stored copy ({@link NBitsEncodings}); scales are in the type
  * the weight is read as (float16 in float16 graphs). Float32 lookup tables, and tables those kernels cannot serve,
  * use the engine's own 4-bit decode ({@link GatherInt4}); other weights with a known output channel (Conv) fall back
- * to int8. Stateless apart from its settings.
+ * to int8. Not thread-safe: remembers the last Hessian it factored; one instance per compression.
  */
 public final class Int4Pass implements WeightPass {
 
     private final int blockSize;
     private final boolean symmetric;
     private final String rounding;
-    private final Map<String, double[]> inputMoments;
+    private final Function<String, double[]> inputMoments;
+    private final MatrixProducts products;
+    /** The last Hessian factored, by identity: the q/k/v (or gate/up) weights reading one input share it. */
+    private java.lang.ref.WeakReference<double[]> factoredMoments = new java.lang.ref.WeakReference<>(null);
+    private Gptq.Factor factor;
 
     /**
      * @param inputMoments {@code XᵀX} of calibration activations by tensor name (row-major {@code [K, K]}); a
@@ -39,10 +45,22 @@ public final class Int4Pass implements WeightPass {
 
     /** @param rounding {@code gptq}, {@code aware}, {@code search} or {@code rtn} (see CompressionOptions) */
     public Int4Pass(int blockSize, boolean symmetric, String rounding, Map<String, double[]> inputMoments) {
+        this(blockSize, symmetric, rounding, Map.copyOf(inputMoments)::get, MatrixProducts.JAVA);
+    }
+
+    /**
+     * @param inputMoments {@code XᵀX} by activation name (row-major {@code [K, K]}), null when not calibrated;
+     *                     asked once per weight in visiting order (calibration in groups can compute them on
+     *                     demand), never modified
+     * @param products     the matrix products GPTQ runs on
+     */
+    public Int4Pass(int blockSize, boolean symmetric, String rounding, Function<String, double[]> inputMoments,
+                    MatrixProducts products) {
         this.blockSize = blockSize;
         this.symmetric = symmetric;
         this.rounding = rounding;
-        this.inputMoments = Map.copyOf(inputMoments);
+        this.inputMoments = inputMoments;
+        this.products = products;
     }
 
     @Override
@@ -54,7 +72,7 @@ public final class Int4Pass implements WeightPass {
                 // float32 tables (encoders) keep the engine's own decode: its free float offset per block measured
                 // better than GatherBlockQuantized's integer zero point on MiniLM (cosine 0.9892 at 16.1 % against
                 // 0.9881 at 16.3 %)
-                return GatherInt4.encode(weight, values, blockSize, scope);
+                return GatherInt4.encode(weight, values, blockSize, rounding.equals("rtn"), scope);
             }
             if (table || tied || MatMulWeights.isRightHandSide(weight)) {
                 MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
@@ -66,7 +84,7 @@ public final class Int4Pass implements WeightPass {
                             .formatted(blockSize));
                 }
                 if (GatherInt4.supports(weight, blockSize, scope)) {
-                    return GatherInt4.encode(weight, values, blockSize, scope);
+                    return GatherInt4.encode(weight, values, blockSize, rounding.equals("rtn"), scope);
                 }
                 return Int8Encodings.gatherRows(weight, values, scope, "int8");
             }
@@ -95,7 +113,12 @@ public final class Int4Pass implements WeightPass {
             packed = BlockQuantizer.quantize(w, k, n, blockSize, symmetric, true, null, scaleType, decoded);
             how = " RTN";
         } else if (moments != null && rounding.equals("gptq")) {
-            packed = Gptq.quantize(w, k, n, blockSize, symmetric, moments, scaleType, decoded);
+            if (moments != factoredMoments.get()) {
+                factor = null;
+                factor = Gptq.factor(moments, k, products);
+                factoredMoments = new java.lang.ref.WeakReference<>(moments);
+            }
+            packed = Gptq.quantize(w, k, n, blockSize, symmetric, factor, scaleType, decoded, products);
             how = " GPTQ";
         } else if (moments != null) {
             double[] importance = new double[k];
@@ -116,14 +139,22 @@ public final class Int4Pass implements WeightPass {
                 nbits.storedBytes(TensorCodec.elementSize(scaleType)), Sqnr.decibels(w, decoded), null);
     }
 
-    /** Sum of the calibration moments of every consumer's activation input, or null when any is missing. */
+    /**
+     * The calibration moments of the consumers' activation input (the array itself when there is one input, so
+     * weights sharing it share its factorization), their sum for several, or null when any is missing.
+     */
     private double[] inputMoments(Weight weight, int k) {
+        // a tied table's row lookups read no activation: only its products count
+        List<String> activations = weight.uses().stream().filter(u -> !MatMulWeights.isTableGather(u))
+                .map(u -> u.node().getInput(0)).distinct().toList();
         double[] sum = null;
-        for (String input : weight.uses().stream().filter(u -> !MatMulWeights.isTableGather(u))
-                .map(u -> u.node().getInput(0)).distinct().toList()) {
-            double[] moments = inputMoments.get(input);
+        for (String input : activations) {
+            double[] moments = inputMoments.apply(input);
             if (moments == null || moments.length != k * k) {
                 return null;
+            }
+            if (activations.size() == 1) {
+                return moments;
             }
             if (sum == null) {
                 sum = moments.clone();

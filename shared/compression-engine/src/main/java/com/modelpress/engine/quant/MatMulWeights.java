@@ -110,6 +110,12 @@ public final class MatMulWeights {
         return new Matrix(k, n, transpose(values, n, k));
     }
 
+    /** The reduction length {@code K} of the products reading the weight; requires what {@link #asMatrix} requires. */
+    public static int k(Weight weight) {
+        long[] dims = weight.dims();
+        return Math.toIntExact(storedTransposed(weight) ? dims[1] : dims[0]);
+    }
+
     /** Undoes {@link #asMatrix}: {@code [K, N]} values back in the weight's own layout. */
     public static float[] inWeightLayout(Weight weight, float[] matrix) {
         if (!storedTransposed(weight)) {

@@ -1,5 +1,6 @@
 package com.modelpress.cli;
 
+import com.modelpress.testfaults.TestFaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -50,12 +51,12 @@ class ServeAttemptLimitIntegrationTest {
                 new PrintWriter(new StringWriter()), Map.of(
                         "modelpress.worker.latency-runs", "0",
                         "modelpress.worker.work-dir", dir.resolve("work").toString(),
-                        // the engine's child honours the job's test fault (no production configuration sets this)
+                        // the engine's child runs with the fault agent, so the job's test fault takes effect
                         "modelpress.worker.sandbox.java-options",
-                        "-Dmodelpress.sandbox.test-faults=true -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+                        TestFaults.javaOption() + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
              HttpClient http = HttpClient.newHttpClient()) {
             CliRun submit = CliRun.of("submit", model.toString(), "--method", "int8", "--samples", "1",
-                    "--metadata", "modelpress.test-fault=engine-error", "--server", server, "--api-key", KEY);
+                    "--metadata", TestFaults.METADATA_KEY + "=" + TestFaults.ENGINE_ERROR, "--server", server, "--api-key", KEY);
             assertThat(submit.exitCode()).as(submit.err()).isZero();
             String id = submit.out().lines().findFirst().orElseThrow().strip();
 

@@ -4,7 +4,7 @@ import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.storage.FilesystemArtifactStore;
 import com.modelpress.storage.StoredArtifact;
-import com.modelpress.worker.run.HostileArchives;
+import com.modelpress.worker.input.HostileArchives;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;

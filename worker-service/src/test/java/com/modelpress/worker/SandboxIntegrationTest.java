@@ -5,10 +5,13 @@ import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.contracts.job.Topology;
 import com.modelpress.storage.StoredArtifact;
-import com.modelpress.worker.run.SandboxChild;
+import com.modelpress.testfaults.TestFaults;
+import com.modelpress.worker.sandbox.SandboxChild;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -35,12 +38,17 @@ import static org.assertj.core.api.Assertions.assertThat;
         "modelpress.worker.max-job-duration=" + SandboxIntegrationTest.MAX_JOB_SECONDS + "s",
         "modelpress.worker.max-crash-attempts=2",
         "modelpress.worker.sandbox.max-heap=64m",
-        "modelpress.worker.sandbox.stop-grace=2s",
-        "modelpress.worker.sandbox.java-options=-Dmodelpress.sandbox.test-faults=true -XX:+UseSerialGC -XX:TieredStopAtLevel=1"})
+        "modelpress.worker.sandbox.stop-grace=2s"})
 class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
 
     static final int MAX_JOB_SECONDS = 20;
-    private static final String FAULT = "modelpress.test-fault";
+
+    /** The child runs with the fault agent, so a job's {@link TestFaults#METADATA_KEY} entry takes effect. */
+    @DynamicPropertySource
+    static void faultAgent(DynamicPropertyRegistry registry) {
+        registry.add("modelpress.worker.sandbox.java-options",
+                () -> TestFaults.javaOption() + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    }
 
     @AfterEach
     void noEngineLeftRunning() {
@@ -69,7 +77,7 @@ class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
     void nativeCrashFailsTheAttemptNotTheWorkerAndEndsTheJobAfterMaxCrashAttempts() throws IOException {
         UUID crashing = UUID.randomUUID();
         JobMessage job = withFault(job(crashing, storeInput(crashing, "model.onnx", OnnxModels.matMul(16, 16, 2)),
-                "model.onnx", "int8", null), "native-crash");
+                "model.onnx", "int8", null), TestFaults.NATIVE_CRASH);
         submit(job);
 
         JobEvent.Failed first = failed(awaitTerminal(crashing), "worker_crashed");
@@ -114,7 +122,7 @@ class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
     void hangPastMaxJobDurationIsKilledAndFailsWithJobTimeout() throws IOException {
         UUID jobId = UUID.randomUUID();
         submit(withFault(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 4)), "model.onnx", "int8", null),
-                "hang"));
+                TestFaults.HANG));
         List<JobEvent> running = awaitEvent(jobId, e -> e instanceof JobEvent.Progress p && p.step().equals("read"));
         ProcessHandle child = engineChildren(jobId).getFirst();
 
@@ -135,7 +143,7 @@ class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
     void cancelKillsTheChildJvm() throws Exception {
         UUID jobId = UUID.randomUUID();
         submit(withFault(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 5)), "model.onnx", "int8", null),
-                "hang"));
+                TestFaults.HANG));
         awaitEvent(jobId, e -> e instanceof JobEvent.Progress p && p.step().equals("read"));
         ProcessHandle child = engineChildren(jobId).getFirst();
         assertThat(child.isAlive()).isTrue();
@@ -161,7 +169,7 @@ class SandboxIntegrationTest extends WorkerIntegrationTestSupport {
 
     private static JobMessage withFault(JobMessage job, String fault) {
         Map<String, String> metadata = new HashMap<>(job.request().metadata());
-        metadata.put(FAULT, fault);
+        metadata.put(TestFaults.METADATA_KEY, fault);
         CompressionRequest request = job.request();
         return new JobMessage(job.schemaVersion(), job.jobId(), job.inputKey(), job.inputName(), job.inputSha256(),
                 new CompressionRequest(request.method(), request.options(), request.target(), request.evaluation(), metadata),

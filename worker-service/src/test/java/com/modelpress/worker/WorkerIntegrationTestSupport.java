@@ -8,7 +8,7 @@ import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.contracts.job.Topology;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
-import com.modelpress.worker.run.CancelledJobs;
+import com.modelpress.worker.attempt.CancelledJobs;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.amqp.core.AmqpAdmin;
 import org.springframework.amqp.core.Message;

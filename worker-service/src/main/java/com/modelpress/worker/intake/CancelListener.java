@@ -1,7 +1,7 @@
 package com.modelpress.worker.intake;
 
 import com.modelpress.contracts.job.CancelMessage;
-import com.modelpress.worker.run.CancelledJobs;
+import com.modelpress.worker.attempt.CancelledJobs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;

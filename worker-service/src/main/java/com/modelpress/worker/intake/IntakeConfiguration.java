@@ -2,8 +2,8 @@ package com.modelpress.worker.intake;
 
 import com.modelpress.contracts.job.Topology;
 import com.modelpress.worker.WorkerProperties;
-import com.modelpress.worker.run.CancelledJobs;
-import com.modelpress.worker.run.JobRunner;
+import com.modelpress.worker.attempt.CancelledJobs;
+import com.modelpress.worker.attempt.JobRunner;
 import org.springframework.amqp.core.AcknowledgeMode;
 import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;

@@ -1,8 +1,8 @@
 package com.modelpress.worker.intake;
 
 import com.modelpress.contracts.job.JobMessage;
-import com.modelpress.worker.run.Disposition;
-import com.modelpress.worker.run.JobRunner;
+import com.modelpress.worker.attempt.Disposition;
+import com.modelpress.worker.attempt.JobRunner;
 import com.rabbitmq.client.Channel;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;

@@ -66,6 +66,7 @@ public record DeclaredInputs(Map<String, List<Long>> shapes, Map<String, Long> d
         checkCount("evaluation.dims", dims.size(), problems);
         checkCount("evaluation.values", values.size(), problems);
         long declared = 0;
+        int before = problems.size();
         for (Map.Entry<String, List<Long>> shape : shapes.entrySet()) {
             String field = "evaluation.shapes." + echo(shape.getKey());
             checkName(field, shape.getKey(), problems);
@@ -92,10 +93,12 @@ public record DeclaredInputs(Map<String, List<Long>> shapes, Map<String, Long> d
             }
             declared = Math.min(declared + elements, Long.MAX_VALUE / 2);
         }
-        if (declared > MAX_ELEMENTS) {
+        // a shape already refused says enough: the sum would only repeat it
+        boolean refused = problems.size() > before;
+        if (!refused && declared > MAX_ELEMENTS) {
             problems.add(new Problem("evaluation.shapes", "the declared inputs of one sample hold %d elements, more than %d"
                     .formatted(declared, MAX_ELEMENTS)));
-        } else if (declared * Math.max(samples, 1) > MAX_TOTAL_ELEMENTS) {
+        } else if (!refused && declared * Math.max(samples, 1) > MAX_TOTAL_ELEMENTS) {
             problems.add(new Problem("evaluation.shapes", "%d samples of %d declared elements are more than %d elements"
                     .formatted(samples, declared, MAX_TOTAL_ELEMENTS)));
         }

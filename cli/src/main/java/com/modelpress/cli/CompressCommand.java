@@ -1,6 +1,7 @@
 package com.modelpress.cli;
 
 import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.DeclaredInputs;
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
@@ -97,6 +98,21 @@ final class CompressCommand implements Callable<Integer> {
                     + "(decoder LMs) or lines (encoders) of the text (default: "
                     + EvaluationSettings.DEFAULT_TEXT_WINDOWS + "); ignored with --inputs.")
     Integer samples;
+
+    @Option(names = "--shape", paramLabel = "NAME=AxB",
+            description = "Synthesised samples (evaluation and calibration): the shape of input NAME, e.g. input=2x512 "
+                    + "(NAME=scalar for rank 0); repeatable.")
+    List<String> shapes = new ArrayList<>();
+
+    @Option(names = "--dim", paramLabel = "SYMBOL=N",
+            description = "Synthesised samples: the size of the symbolic dimension SYMBOL in every input, e.g. batch=2; "
+                    + "repeatable.")
+    List<String> dims = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "NAME=VALUE",
+            description = "Synthesised samples: every element of input NAME is VALUE, e.g. sr=16000 for a scalar rate; "
+                    + "repeatable.")
+    List<String> values = new ArrayList<>();
 
     @Option(names = "--eval-text", paramLabel = "FILE",
             description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
@@ -337,8 +353,10 @@ final class CompressCommand implements Callable<Integer> {
         try {
             EvaluationSettings settings = new EvaluationSettings(samples == null ? DEFAULTS.samples() : samples, seed,
                     inputsDir, latencyRuns, sessionConfig).withDecodeSteps(decodeSteps);
-            return text == null ? settings
+            settings = text == null ? settings
                     : settings.onText(text, samples == null ? EvaluationSettings.DEFAULT_TEXT_WINDOWS : samples, context);
+            DeclaredInputs declared = DeclaredInputs.parse(shapes, dims, values);
+            return declared.isEmpty() ? settings : settings.withInputs(declared);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

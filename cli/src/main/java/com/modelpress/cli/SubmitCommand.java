@@ -2,6 +2,7 @@ package com.modelpress.cli;
 
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.DeclaredInputs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -103,6 +104,21 @@ final class SubmitCommand implements Callable<Integer> {
                     + "only (server default: 32).")
     Integer decodeSteps;
 
+    @Option(names = "--shape", paramLabel = "NAME=AxB",
+            description = "Synthesised samples (evaluation and calibration): the shape of input NAME, e.g. input=2x512 "
+                    + "(NAME=scalar for rank 0); repeatable.")
+    List<String> shapes = new java.util.ArrayList<>();
+
+    @Option(names = "--dim", paramLabel = "SYMBOL=N",
+            description = "Synthesised samples: the size of the symbolic dimension SYMBOL in every input, e.g. batch=2; "
+                    + "repeatable.")
+    List<String> dims = new java.util.ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "NAME=VALUE",
+            description = "Synthesised samples: every element of input NAME is VALUE, e.g. sr=16000 for a scalar rate; "
+                    + "repeatable.")
+    List<String> values = new java.util.ArrayList<>();
+
     @Option(names = "--head", paramLabel = "MODE",
             description = "int4: precision of an LM head: measured (default), int4, int8 or kept.")
     String head;
@@ -156,12 +172,25 @@ final class SubmitCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--webhook-event needs --webhook");
         }
         boolean target = minCosine != null || maxKl != null || maxPplIncrease != null;
-        boolean evaluation = samples != null || seed != null || noSensitivity || context != null || decodeSteps != null;
+        DeclaredInputs declared;
+        try {
+            declared = DeclaredInputs.parse(shapes, dims, values);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        List<DeclaredInputs.Problem> problems = declared.problems(samples == null
+                ? CompressionRequest.EvaluationSpec.DEFAULT_SAMPLES : samples);
+        if (!problems.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), String.join("; ",
+                    problems.stream().map(DeclaredInputs.Problem::toString).toList()));
+        }
+        boolean evaluation = samples != null || seed != null || noSensitivity || context != null || decodeSteps != null
+                || !declared.isEmpty();
         CompressionRequest request = new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding, head),
                 target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null,
-                        context, decodeSteps) : null,
+                        context, decodeSteps, declared.shapes(), declared.dims(), declared.values()) : null,
                 metadata, webhook == null ? null : new CompressionRequest.Webhook(webhook, webhookEvents));
         ApiClient client = server.client();
         JobView job;

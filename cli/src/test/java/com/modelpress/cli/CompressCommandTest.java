@@ -67,6 +67,34 @@ class CompressCommandTest {
     }
 
     @Test
+    void aRecurrentModelNeedsItsInputsDeclaredAndSaysHow() {
+        Path vad = com.modelpress.engine.testing.OnnxFixtures.write(
+                com.modelpress.engine.testing.RecurrentFixtures.voiceActivityDetector(2), dir.resolve("vad.onnx"));
+        Path output = dir.resolve("vad-int8.onnx");
+        CliRun refused = CliRun.of("compress", vad.toString(), "-m", "int8", "-o", output.toString(), "--samples", "2",
+                "--latency-runs", "0", "--no-sensitivity");
+        assertThat(refused.exitCode()).as(refused.err()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(refused.err()).contains("input float32[?,?] fed as [1,1]", "--shape NAME=AxB", "--set NAME=VALUE",
+                "--dim SYMBOL=N", "[synthesised_inputs_rejected]");
+        assertThat(output).doesNotExist();
+
+        CliRun declared = CliRun.of("compress", vad.toString(), "-m", "int8", "-o", output.toString(), "--samples", "2",
+                "--latency-runs", "0", "--no-sensitivity", "--shape", "input=2x512", "--dim", "batch=2", "--set", "sr=16000");
+        assertThat(declared.exitCode()).as(declared.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(dir.resolve("vad-int8.report.json"));
+        assertThat(report.at("/evaluation/description").toString()).contains("sr int64 []: every element 16000 (declared)");
+        assertThat(report.at("/outputs/0/cosineMean").asDouble()).isGreaterThan(0.99);
+
+        CliRun unknown = CliRun.of("compress", vad.toString(), "-m", "int8", "-o", output.toString(), "--set", "rate=8000");
+        assertThat(unknown.exitCode()).as(unknown.err()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(unknown.err()).contains("--set rate (evaluation.values) names no input of the model; its inputs are "
+                + "input, state, sr");
+        CliRun malformed = CliRun.of("compress", vad.toString(), "-m", "int8", "-o", output.toString(), "--dim", "batch");
+        assertThat(malformed.exitCode()).as(malformed.err()).isEqualTo(ExitCode.USAGE);
+        assertThat(malformed.err()).contains("--dim batch: expected SYMBOL=SIZE");
+    }
+
+    @Test
     void calibrationMemoryIsASizeAndReachesTheReport() {
         Path reportFile = dir.resolve("budget.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("budget.onnx").toString(),

@@ -97,6 +97,30 @@ class RestClientCommandsTest {
         assertThat(request.path("metadata").path("pipeline").asString()).isEqualTo("nightly-42");
         assertThat(new String(api.uploadedBody, 0, 2000, StandardCharsets.ISO_8859_1))
                 .contains("filename=\"model %22x%22.onnx\"");
+        // nothing declared: the request has no declaration members, and hashes as it did before they existed
+        assertThat(request.path("evaluation").has("shapes")).isFalse();
+        assertThat(request.path("evaluation").has("values")).isFalse();
+    }
+
+    @Test
+    void submitSendsDeclaredShapesDimsAndValues() {
+        CliRun result = run("submit", model.toString(), "-m", "int8", "--shape", "input=2x512", "--shape", "sr=scalar",
+                "--dim", "batch=2", "--set", "sr=16000");
+
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(ExitCode.OK);
+        JsonNode evaluation = ApiClient.JSON.readTree(new String(api.uploadedParts().get("request"),
+                StandardCharsets.UTF_8)).path("evaluation");
+        assertThat(evaluation.path("shapes").path("input").toString()).isEqualTo("[2,512]");
+        assertThat(evaluation.path("shapes").path("sr").toString()).isEqualTo("[]");
+        assertThat(evaluation.path("dims").path("batch").asLong()).isEqualTo(2);
+        assertThat(evaluation.path("values").path("sr").asDouble()).isEqualTo(16000);
+
+        CliRun bad = run("submit", model.toString(), "-m", "int8", "--shape", "input=2xlots");
+        assertThat(bad.exitCode()).as(bad.err()).isEqualTo(ExitCode.USAGE);
+        assertThat(bad.err()).contains("--shape input=2xlots: 'lots' is not a whole number");
+        CliRun huge = run("submit", model.toString(), "-m", "int8", "--shape", "input=1000000x1000000");
+        assertThat(huge.exitCode()).as(huge.err()).isEqualTo(ExitCode.USAGE);
+        assertThat(huge.err()).contains("evaluation.shapes.input 1000000x1000000 holds more than 16777216 elements");
     }
 
     @Test

@@ -106,6 +106,10 @@ final class CompressionRequestRules {
             violations.add(violation("evaluation.decodeSteps", "must be between 0 and %d, not %d".formatted(MAX_DECODE_STEPS,
                     decodeSteps)));
         }
+        // declared shapes, dimensions and values of synthesised inputs: bounded so no request makes a worker allocate
+        // more than DeclaredInputs.MAX_TOTAL_ELEMENTS elements of inputs; checked against the model by the engine
+        request.evaluation().declaredInputs().problems(request.evaluation().samplesOrDefault())
+                .forEach(problem -> violations.add(violation(problem.field(), problem.message())));
         checkMetadata(request.metadata(), violations);
         if (!violations.isEmpty()) {
             throw new InvalidCompressionRequestException(violations);

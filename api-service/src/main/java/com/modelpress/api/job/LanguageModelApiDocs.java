@@ -1,6 +1,7 @@
 package com.modelpress.api.job;
 
 import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.DeclaredInputs;
 import io.swagger.v3.oas.models.media.Schema;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -39,6 +40,7 @@ class LanguageModelApiDocs {
             describe(schemas, "EvaluationSpec", "decodeSteps", "Decoder LMs with a KV cache: decode steps after each "
                     + "prefill window, each model feeding its own present back as past (default 32); 0 scores the "
                     + "prefill only", BigDecimal.ZERO, BigDecimal.valueOf(CompressionRequestRules.MAX_DECODE_STEPS));
+            describeDeclaredInputs(schemas);
             Schema<?> head = property(schemas, "CompressionOptions", "head");
             if (head != null) {
                 head.setDescription("int4: precision of a language model's head (the matrix producing its logits): "
@@ -48,6 +50,23 @@ class LanguageModelApiDocs {
                 values.setEnum(java.util.List.copyOf(CompressionOptions.HEADS));
             }
         };
+    }
+
+    /** The members that declare synthesised inputs, with the bounds {@link DeclaredInputs#problems} enforces. */
+    @SuppressWarnings("rawtypes")
+    private static void describeDeclaredInputs(Map<String, Schema> schemas) {
+        String bounds = " At most %d entries; names of 1 to %d characters. Synthesised inputs may hold at most %d elements "
+                .formatted(DeclaredInputs.MAX_ENTRIES, DeclaredInputs.MAX_NAME_LENGTH, DeclaredInputs.MAX_ELEMENTS)
+                + "per sample and %d over all samples.".formatted(DeclaredInputs.MAX_TOTAL_ELEMENTS);
+        describe(schemas, "EvaluationSpec", "shapes", "Synthesised evaluation and calibration inputs: input name → "
+                + "its dimension sizes, e.g. {\"input\": [2, 512]} ([] for a scalar); replaces the signature's unknown "
+                + "sizes. Each size 0 to " + DeclaredInputs.MAX_ELEMENTS + ", at most " + DeclaredInputs.MAX_RANK
+                + " dimensions; fixed dimensions of the model must match." + bounds, null, null);
+        describe(schemas, "EvaluationSpec", "dims", "Synthesised inputs: symbolic dimension name → its size in every "
+                + "input, e.g. {\"batch\": 2}; 0 to " + DeclaredInputs.MAX_ELEMENTS + "." + bounds, null, null);
+        describe(schemas, "EvaluationSpec", "values", "Synthesised inputs: input name → the value of every element, "
+                + "e.g. {\"sr\": 16000} for a scalar rate; finite, whole numbers for integer inputs, non-zero is "
+                + "true for bool inputs." + bounds, null, null);
     }
 
     /** @param minimum nullable; @param maximum nullable */

@@ -49,6 +49,27 @@ class CompressionRequestRulesTest {
                                 "target.minCosine", "evaluation.samples", "metadata"));
     }
 
+    @Test
+    void declaredInputsAreBoundedAndEachProblemNamesItsField() {
+        CompressionRequest bad = new CompressionRequest("int8", null, null, new CompressionRequest.EvaluationSpec(16, null,
+                null, null, null, Map.of("input", List.of(4096L, 4097L), "state", List.of(2L, -1L)),
+                Map.of("batch", 1L << 30), Map.of("sr", Double.POSITIVE_INFINITY)), null);
+        assertThatThrownBy(() -> CompressionRequestRules.check(bad))
+                .isInstanceOfSatisfying(InvalidCompressionRequestException.class, e -> assertThat(e.violations())
+                        .extracting(InvalidCompressionRequestException.Violation::field)
+                        .containsExactlyInAnyOrder("evaluation.shapes.input", "evaluation.shapes.state",
+                                "evaluation.dims.batch", "evaluation.values.sr"));
+        // 16 samples of 2x512 plus a 2x2x128 state and a scalar are well within the bounds
+        CompressionRequest vad = new CompressionRequest("int8", null, null, new CompressionRequest.EvaluationSpec(16, null,
+                null, null, null, Map.of("input", List.of(2L, 512L), "sr", List.of()), Map.of("batch", 2L),
+                Map.of("sr", 16000d)), null);
+        assertThatCode(() -> CompressionRequestRules.check(vad)).doesNotThrowAnyException();
+        // many samples of a large declared input add up
+        CompressionRequest many = new CompressionRequest("int8", null, null, new CompressionRequest.EvaluationSpec(1024,
+                null, null, null, null, Map.of("input", List.of(1L << 20)), null, null), null);
+        assertThatThrownBy(() -> CompressionRequestRules.check(many)).hasMessageContaining("evaluation.shapes");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {16, 32, 64, 128})
     void acceptsEachBlockSize(int blockSize) {

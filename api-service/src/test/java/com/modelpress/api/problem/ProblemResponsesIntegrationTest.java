@@ -65,6 +65,12 @@ class ProblemResponsesIntegrationTest extends ApiIntegrationTest {
 
         assertProblem(api.submit(MODEL, "model.onnx", "{\"method\":\"auto\"}", null),
                 422, "validation_failed");
+        // synthesised inputs are bounded: no request may make a worker allocate a 10^12-element tensor
+        JsonNode huge = assertProblem(api.submit(MODEL, "model.onnx", """
+                {"method":"int8","evaluation":{"shapes":{"input":[1000000,1000000]},"dims":{"batch":-1},
+                 "values":{"sr":null}}}""", null), 422, "validation_failed");
+        assertThat(huge.get("errors").valueStream().map(e -> e.get("field").asString()).toList())
+                .containsExactlyInAnyOrder("evaluation.shapes.input", "evaluation.dims.batch", "evaluation.values.sr");
         assertProblem(api.submit(MODEL, "model.bin", VALID, null), 422, "invalid_model_file");
         assertProblem(api.submit(new byte[0], "model.onnx", VALID, null), 422, "invalid_model_file");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isZero();

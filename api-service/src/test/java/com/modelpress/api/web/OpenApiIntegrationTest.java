@@ -52,6 +52,10 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
         assertThat(paths.get("/api/v1/webhooks").get("post").get("responses").propertyNames()).contains("201", "422");
         assertThat(paths.get("/api/v1/webhooks/{id}").get("get").get("responses").propertyNames()).contains("404");
         JsonNode document = api.withKey(null).get("/v3/api-docs").json();
+        JsonNode evaluation = document.get("components").get("schemas").get("EvaluationSpec").get("properties");
+        assertThat(evaluation.get("shapes").get("description").asString()).contains("[2, 512]", "16777216");
+        assertThat(evaluation.get("dims").get("description").asString()).contains("symbolic dimension");
+        assertThat(evaluation.get("values").get("description").asString()).contains("16000");
         JsonNode scheme = document.get("components").get("securitySchemes").get("apiKey");
         assertThat(scheme.get("type").asString()).isEqualTo("http");
         assertThat(scheme.get("scheme").asString()).isEqualTo("bearer");

@@ -129,7 +129,8 @@ public final class ModelCompressor {
         try {
             if (calibrated && calibration.enabled()) {
                 grouped = GroupedCalibration.plan(source, method.options(),
-                        calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
+                        calibration.on(evaluation.executionProvider(), evaluation.sessionConfig())
+                                .withInputs(evaluation.inputs()), progress);
                 products = new OrtMatrixProducts(evaluation.executionProvider());
                 calibrationText = calibration.textInfo(input).orElse(null);
                 if (method instanceof CompressionMethod.Auto) {

@@ -41,7 +41,10 @@ public enum ModelDefect {
     /** ONNX Runtime has no kernel for an operator (unknown op, unknown domain, unsupported opset). */
     UNSUPPORTED_OPERATOR("unsupported_operator"),
     /** ONNX Runtime refused to load the model for another reason (type or shape errors, IR version). */
-    RUNTIME_REJECTED("runtime_rejected");
+    RUNTIME_REJECTED("runtime_rejected"),
+    /** The model loads but fails on the inputs the engine synthesised from its signature: they must be declared
+     *  ({@code --shape}, {@code --dim}, {@code --set}; {@code evaluation.shapes}, {@code dims}, {@code values}). */
+    SYNTHESISED_INPUTS_REJECTED("synthesised_inputs_rejected");
 
     private final String code;
 

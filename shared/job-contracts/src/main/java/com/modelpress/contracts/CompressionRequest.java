@@ -89,10 +89,24 @@ public record CompressionRequest(
      * @param decodeSteps decoder LMs with a KV cache: decode steps after each prefill window, each model feeding its own
      *                    {@code present} back as {@code past}; 0 scores the prefill only (nullable: the engine's
      *                    default, 32)
+     * @param shapes      synthesised inputs: input name → dimension sizes (see {@link DeclaredInputs}); empty for none
+     *                    (left out of the JSON then, so that requests without declarations hash as they always did)
+     * @param dims        synthesised inputs: symbolic dimension name → size; empty for none
+     * @param values      synthesised inputs: input name → the value of every element; empty for none
      */
-    public record EvaluationSpec(Integer samples, Long seed, Boolean sensitivity, Integer context, Integer decodeSteps) {
+    public record EvaluationSpec(Integer samples, Long seed, Boolean sensitivity, Integer context, Integer decodeSteps,
+                                 @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, List<Long>> shapes,
+                                 @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Long> dims,
+                                 @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Double> values) {
         public static final int DEFAULT_SAMPLES = 8;
         public static final long DEFAULT_SEED = 7;
+
+        public EvaluationSpec {
+            DeclaredInputs declared = new DeclaredInputs(shapes, dims, values);
+            shapes = declared.shapes();
+            dims = declared.dims();
+            values = declared.values();
+        }
 
         public EvaluationSpec(Integer samples, Long seed) {
             this(samples, seed, null);
@@ -102,10 +116,18 @@ public record CompressionRequest(
             this(samples, seed, sensitivity, null, null);
         }
 
+        public EvaluationSpec(Integer samples, Long seed, Boolean sensitivity, Integer context, Integer decodeSteps) {
+            this(samples, seed, sensitivity, context, decodeSteps, null, null, null);
+        }
+
         public static EvaluationSpec defaults() {
             return new EvaluationSpec(null, null, null);
         }
 
+        /** The declared shapes, dimensions and values of synthesised inputs. */
+        public DeclaredInputs declaredInputs() {
+            return new DeclaredInputs(shapes, dims, values);
+        }
 
         public boolean sensitivityOrDefault() {
             return sensitivity == null || sensitivity;

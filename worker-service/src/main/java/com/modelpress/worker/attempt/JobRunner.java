@@ -367,8 +367,17 @@ public final class JobRunner {
             throw new InvalidRequestException("evaluation.decodeSteps must be between 0 and %d, was %d"
                     .formatted(MAX_DECODE_STEPS, spec.decodeSteps()));
         }
+        com.modelpress.contracts.DeclaredInputs declared = spec.declaredInputs();
+        List<com.modelpress.contracts.DeclaredInputs.Problem> problems = declared.problems(samples);
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(String.join("; ", problems.stream().map(Object::toString).toList()));
+        }
+        if (!declared.isEmpty() && job.evaluationText() != null) {
+            throw new InvalidRequestException("evaluation.shapes, evaluation.dims and evaluation.values shape synthesised "
+                    + "samples; a job with an evaluation text is scored on the text");
+        }
         return new EvaluationSettings(samples, spec.seedOrDefault(), null, properties.latencyRuns(), Map.of(),
-                executionProvider);
+                executionProvider).withInputs(declared);
     }
 
     private void deleteArtifacts(String prefix) {

@@ -68,7 +68,8 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
 
     /**
      * The engine, set up for this task: calibrated on the job's samples or calibration text if it brought either,
-     * scored on its evaluation text if it brought one, with the request's decode steps and LM head precision,
+     * scored on its evaluation text if it brought one, synthesising samples with the request's declared shapes,
+     * dimensions and values otherwise, with the request's decode steps and LM head precision,
      * measuring sensitivity unless the request turned it off. Reads and tokenizes the texts.
      *
      * @throws com.modelpress.tokenizer.UnsupportedTokenizerException when the job's tokenizer.json cannot be used
@@ -80,7 +81,7 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
         int context = spec.context() == null ? EvaluationSettings.DEFAULT_CONTEXT : spec.context();
         EvaluationSettings evaluation = new EvaluationSettings(samples, seed, null, latencyRuns, Map.of(),
                 executionProvider).withDecodeSteps(spec.decodeSteps() == null ? EvaluationSettings.DEFAULT_DECODE_STEPS
-                : spec.decodeSteps());
+                : spec.decodeSteps()).withInputs(spec.declaredInputs());
         CalibrationSettings calibrationSettings = calibration == null ? CalibrationSettings.synthesised(seed)
                 : new CalibrationSettings(0, 0, calibration);
         if (texts != null) {

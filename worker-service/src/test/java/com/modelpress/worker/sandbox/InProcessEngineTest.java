@@ -48,4 +48,29 @@ class InProcessEngineTest {
                     assertThat(e.getMessage()).contains("during read");
                 });
     }
+
+    @Test
+    void carriesTheRequestsDeclaredInputsToTheEngine() throws Exception {
+        Path model = com.modelpress.engine.testing.OnnxFixtures.write(
+                com.modelpress.engine.testing.RecurrentFixtures.voiceActivityDetector(5), dir.resolve("vad.onnx"));
+        CompressionRequest request = new CompressionRequest("int8", CompressionOptions.defaults(), null,
+                new CompressionRequest.EvaluationSpec(1, null, false, null, null,
+                        Map.of("input", java.util.List.of(2L, 512L)), Map.of("batch", 2L), Map.of("sr", 16000d)), Map.of());
+        EngineTask task = new EngineTask(UUID.randomUUID(), model, dir.resolve("vad-int8.onnx"), null, request, 1, 7, 0,
+                Duration.ofMinutes(1));
+        // the child JVM reads the task as JSON: the declarations must survive the trip
+        EngineTask child = SandboxProtocol.JSON.readValue(SandboxProtocol.JSON.writeValueAsString(task), EngineTask.class);
+        assertThat(child.request().evaluation().declaredInputs()).isEqualTo(request.evaluation().declaredInputs());
+        EngineProgress quiet = new EngineProgress() {
+            @Override
+            public void onProgress(String step, double fraction) {
+            }
+
+            @Override
+            public void checkCancelled(String during) {
+            }
+        };
+        assertThat(new InProcessEngine(Clock.systemUTC()).run(child, dir, Instant.now().plus(Duration.ofMinutes(5)), quiet)
+                .worstCosineMean()).isGreaterThan(0.99);
+    }
 }

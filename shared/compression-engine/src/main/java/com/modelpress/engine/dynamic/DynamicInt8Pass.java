@@ -46,11 +46,7 @@ public final class DynamicInt8Pass implements WeightPass {
         if (scope.opset() >= 11 && MatMulWeights.isRightHandSide(weight) && scope.usesAvailable(weight)) {
             return dynamicMatMul(weight, values, scope);
         }
-        Optional<Integer> axis = Int8Encodings.outputChannelAxis(weight);
-        if (axis.isPresent()) {
-            return Int8Encodings.dequantizeLinear(weight, values, axis.get(), scope, "int8");
-        }
-        return WeightPass.kept(weight, "not a MatMul, Gemm, Conv or Gather weight");
+        return Int8Encodings.perChannel(weight, values, scope, "int8");
     }
 
     private static TensorReport dynamicMatMul(Weight weight, float[] values, RewriteScope scope) {

@@ -19,6 +19,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.google.protobuf.ByteString;
 import com.modelpress.engine.ProgressListener;
+import com.modelpress.engine.ModelDefect;
 import com.modelpress.engine.UnsupportedModelException;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
@@ -103,6 +104,8 @@ public final class ActivationStatistics {
         private final ProgressListener progress;
         private final List<Plan> plans;
         private final List<Sample> samples;
+        /** Nullable: what to tell the user when the model fails on synthesised samples. */
+        private final String failureHint;
         private final Map<String, InputSpec> inputs;
         private final String maskInput;
         private final Path scratchDirectory;
@@ -119,6 +122,7 @@ public final class ActivationStatistics {
             this.progress = progress;
             this.plans = plans;
             this.samples = samples.samples();
+            this.failureHint = samples.failureHint();
             this.inputs = inputs;
             this.maskInput = maskInput;
             this.scratchDirectory = scratchDirectory;
@@ -143,7 +147,10 @@ public final class ActivationStatistics {
                     .filter(name -> name.toLowerCase(Locale.ROOT).contains("attention_mask"))
                     .filter(name -> inputs.get(name).rank() == 2)
                     .findFirst().orElse(null);
-            List<Plan> plans = Plan.of(graph, groups, mask);
+            long opset = source.proto().getOpsetImportList().stream()
+                    .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
+                    .mapToLong(ai.onnx.proto.OnnxMl.OperatorSetIdProto::getVersion).max().orElse(1);
+            List<Plan> plans = Plan.of(graph, groups, mask, opset);
             Path scratch = Files.createTempDirectory("modelpress-calibration-");
             try {
                 return new Groups(source, plans, settings, progress, samples, inputs, mask, scratch);
@@ -208,7 +215,9 @@ public final class ActivationStatistics {
                     }
                 }
             } catch (OrtException e) {
-                throw new UnsupportedModelException("ONNX Runtime failed while calibrating: " + e.getMessage(), e);
+                String problem = "ONNX Runtime failed while calibrating: " + e.getMessage();
+                throw failureHint == null ? new UnsupportedModelException(problem, e)
+                        : new UnsupportedModelException(ModelDefect.SYNTHESISED_INPUTS_REJECTED, problem + "; " + failureHint, e);
             } finally {
                 external.values().forEach(OnnxTensor::close);
             }
@@ -422,7 +431,8 @@ public final class ActivationStatistics {
     private record Plan(List<NodeProto> nodes, Set<String> initializers, Set<String> modelInputs, Set<String> forwardIn,
                         Set<String> forwardOut, Map<String, Integer> lastReader, Map<String, Observed> observed) {
 
-        static List<Plan> of(GraphProto graph, List<? extends Collection<String>> groups, String mask) {
+        /** @param opset the model's default-domain opset, which the added nodes are written for */
+        static List<Plan> of(GraphProto graph, List<? extends Collection<String>> groups, String mask, long opset) {
             Map<String, Integer> producer = new HashMap<>();
             List<Set<String>> reads = new ArrayList<>();
             for (int i = 0; i < graph.getNodeCount(); i++) {
@@ -446,7 +456,7 @@ public final class ActivationStatistics {
             graph.getInitializerList().forEach(t -> initializerNames.add(t.getName()));
             Set<String> graphInputs = new HashSet<>();
             graph.getInputList().forEach(i -> graphInputs.add(i.getName()));
-            Names names = new Names(graph);
+            Names names = new Names(graph, opset);
 
             boolean[] computed = new boolean[graph.getNodeCount()];
             List<Set<String>> forwardIn = new ArrayList<>();
@@ -566,8 +576,7 @@ public final class ActivationStatistics {
         String shape = names.fresh(base + "/shape");
         nodes.add(node("Shape", List.of(cast), List.of(shape), names));
         String last = names.fresh(base + "/features");
-        nodes.add(node("Slice", List.of(shape, constant(nodes, names, base + "/minus_one", -1),
-                constant(nodes, names, base + "/end", Long.MAX_VALUE)), List.of(last), names));
+        nodes.add(slice(nodes, names, base, shape, -1, Long.MAX_VALUE, last));
         String rowsShape = names.fresh(base + "/rows_shape");
         nodes.add(node("Concat", List.of(constant(nodes, names, base + "/all", -1), last), List.of(rowsShape), names,
                 intAttribute("axis", 0)));
@@ -646,13 +655,26 @@ public final class ActivationStatistics {
         return out;
     }
 
+    /**
+     * {@code input[start:end]} of a 1-D tensor: Slice with inputs from opset 10, with attributes before (the only
+     * form those opsets know).
+     */
+    private static NodeProto slice(List<NodeProto> nodes, Names names, String base, String input, long start, long end,
+                                   String output) {
+        if (names.opset < 10) {
+            return node("Slice", List.of(input), List.of(output), names, intsAttribute("starts", start),
+                    intsAttribute("ends", end));
+        }
+        return node("Slice", List.of(input, constant(nodes, names, base + "/start", start),
+                constant(nodes, names, base + "/end", end)), List.of(output), names);
+    }
+
     /** The first dimension of {@code value}, as a one-element int64 tensor. */
     private static String first(List<NodeProto> nodes, Names names, String base, String value) {
         String shape = names.fresh(base + "_shape");
         nodes.add(node("Shape", List.of(value), List.of(shape), names));
         String out = names.fresh(base + "_first");
-        nodes.add(node("Slice", List.of(shape, constant(nodes, names, base + "_zero", 0), constant(nodes, names, base + "_one", 1)),
-                List.of(out), names));
+        nodes.add(slice(nodes, names, base, shape, 0, 1, out));
         return out;
     }
 
@@ -790,11 +812,13 @@ public final class ActivationStatistics {
         };
     }
 
-    /** Fresh names that collide with nothing in the model. Not thread-safe. */
+    /** Fresh names that collide with nothing in the model, and the opset the added nodes are written for. Not thread-safe. */
     private static final class Names {
         private final Set<String> taken = new HashSet<>();
+        private final long opset;
 
-        Names(GraphProto graph) {
+        Names(GraphProto graph, long opset) {
+            this.opset = opset;
             collect(graph);
         }
 

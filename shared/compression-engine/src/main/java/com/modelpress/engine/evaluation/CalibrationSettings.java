@@ -28,14 +28,23 @@ import com.modelpress.contracts.FidelityReport;
  * @param memoryBytes       budget for the {@code XᵀX} sums held at once (8·K² bytes per observed tensor): MatMul
  *                          inputs are observed and their weights quantized in groups that fit; 0 = a quarter of the
  *                          JVM's maximum heap
+ * @param inputs            shapes, symbolic dimensions and values of synthesised samples; never null
  */
 public record CalibrationSettings(int samples, long seed, Path dir, TokenizedText text, int context,
                                   ExecutionProvider executionProvider, Map<String, String> sessionConfig,
-                                  long memoryBytes) {
+                                  long memoryBytes, com.modelpress.contracts.DeclaredInputs inputs) {
 
     public static final int DEFAULT_SAMPLES = 64;
 
+    /** Settings without declared inputs. */
+    public CalibrationSettings(int samples, long seed, Path dir, TokenizedText text, int context,
+                               ExecutionProvider executionProvider, Map<String, String> sessionConfig, long memoryBytes) {
+        this(samples, seed, dir, text, context, executionProvider, sessionConfig, memoryBytes,
+                com.modelpress.contracts.DeclaredInputs.NONE);
+    }
+
     public CalibrationSettings {
+        inputs = inputs == null ? com.modelpress.contracts.DeclaredInputs.NONE : inputs;
         if (samples < 0) {
             throw new IllegalArgumentException("calibration samples must not be negative, was " + samples);
         }
@@ -105,17 +114,30 @@ public record CalibrationSettings(int samples, long seed, Path dir, TokenizedTex
         if (text != null) {
             return TextSamples.of(inputs, facts, text, context, 0, textSamples(facts.structure()));
         }
-        return dir == null ? SyntheticInputs.synthesise(inputs, facts, samples, seed) : SampleFolders.load(dir, inputs);
+        return dir == null ? SyntheticInputs.synthesise(inputs, facts, samples, seed, this.inputs)
+                : SampleFolders.load(dir, inputs);
     }
 
     /** These settings running on {@code provider} with {@code config} entries (the evaluation's). */
     public CalibrationSettings on(ExecutionProvider provider, Map<String, String> config) {
-        return new CalibrationSettings(samples, seed, dir, text, context, provider, config, memoryBytes);
+        return new CalibrationSettings(samples, seed, dir, text, context, provider, config, memoryBytes, inputs);
     }
 
     /** These settings with a budget of {@code bytes} for the statistics held at once (0 = the default). */
     public CalibrationSettings withMemory(long bytes) {
-        return new CalibrationSettings(samples, seed, dir, text, context, executionProvider, sessionConfig, bytes);
+        return new CalibrationSettings(samples, seed, dir, text, context, executionProvider, sessionConfig, bytes, inputs);
+    }
+
+    /**
+     * These settings synthesising samples with the declared shapes, dimensions and values (the evaluation's, unless
+     * these settings have declarations of their own); unchanged for a folder or a text, which need none.
+     */
+    public CalibrationSettings withInputs(com.modelpress.contracts.DeclaredInputs declared) {
+        if (dir != null || text != null || !inputs.isEmpty()) {
+            return this;
+        }
+        return new CalibrationSettings(samples, seed, dir, text, context, executionProvider, sessionConfig, memoryBytes,
+                declared);
     }
 
     /** The budget in bytes: {@link #memoryBytes()}, or a quarter of the maximum heap when that is 0. */

@@ -1,5 +1,7 @@
 package com.modelpress.engine.evaluation;
 
+import com.modelpress.contracts.DeclaredInputs;
+
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -19,10 +21,12 @@ import java.util.Map;
  *                       synthesised samples; excludes {@code inputsDir}
  * @param context        tokens per prefill window of a decoder LM on text, at least 2
  * @param decodeSteps    decode steps a decoder LM with a KV cache runs after each prefill window, 0 for none
+ * @param inputs         shapes, symbolic dimensions and values of synthesised inputs (evaluation and calibration);
+ *                       {@link DeclaredInputs#NONE} for none, and only then with {@code inputsDir} or {@code text}
  */
 public record EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns,
                                  Map<String, String> sessionConfig, ExecutionProvider executionProvider,
-                                 TokenizedText text, int context, int decodeSteps) {
+                                 TokenizedText text, int context, int decodeSteps, DeclaredInputs inputs) {
 
     /** Tokens per prefill window on text unless asked otherwise. */
     public static final int DEFAULT_CONTEXT = 128;
@@ -41,6 +45,13 @@ public record EvaluationSettings(int samples, long seed, Path inputsDir, int lat
                               ExecutionProvider executionProvider) {
         this(samples, seed, inputsDir, latencyRuns, sessionConfig, executionProvider, null, DEFAULT_CONTEXT,
                 DEFAULT_DECODE_STEPS);
+    }
+
+    /** Settings without declared inputs. */
+    public EvaluationSettings(int samples, long seed, Path inputsDir, int latencyRuns, Map<String, String> sessionConfig,
+                              ExecutionProvider executionProvider, TokenizedText text, int context, int decodeSteps) {
+        this(samples, seed, inputsDir, latencyRuns, sessionConfig, executionProvider, text, context, decodeSteps,
+                DeclaredInputs.NONE);
     }
 
     public EvaluationSettings {
@@ -63,30 +74,53 @@ public record EvaluationSettings(int samples, long seed, Path inputsDir, int lat
         if (decodeSteps < 0) {
             throw new IllegalArgumentException("decode steps must not be negative, was " + decodeSteps);
         }
+        inputs = inputs == null ? DeclaredInputs.NONE : inputs;
+        if (!inputs.isEmpty() && (inputsDir != null || text != null)) {
+            throw new IllegalArgumentException("declared input shapes, dimensions and values (%s) shape synthesised "
+                    .formatted(inputs) + "samples; they do not combine with " + (inputsDir != null
+                    ? "a folder of samples" : "an evaluation text"));
+        }
+        java.util.List<DeclaredInputs.Problem> problems = inputs.problems(samples);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("declared inputs: " + String.join("; ",
+                    problems.stream().map(DeclaredInputs.Problem::toString).toList()));
+        }
     }
 
     /** These settings with latency not measured. */
     public EvaluationSettings withoutLatency() {
         return new EvaluationSettings(samples, seed, inputsDir, 0, sessionConfig, executionProvider, text, context,
-                decodeSteps);
+                decodeSteps, inputs);
     }
 
     /** These settings on another execution provider. */
     public EvaluationSettings withExecutionProvider(ExecutionProvider provider) {
         return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, provider, text, context,
-                decodeSteps);
+                decodeSteps, inputs);
     }
 
     /** These settings scoring up to {@code windows} windows of {@code text}, {@code context} tokens each. */
     public EvaluationSettings onText(TokenizedText text, int windows, int context) {
         return new EvaluationSettings(windows, seed, null, latencyRuns, sessionConfig, executionProvider,
-                java.util.Objects.requireNonNull(text, "text"), context, decodeSteps);
+                java.util.Objects.requireNonNull(text, "text"), context, decodeSteps, inputs);
     }
 
     /** These settings with {@code steps} decode steps after each prefill window of a decoder LM. */
     public EvaluationSettings withDecodeSteps(int steps) {
         return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, executionProvider, text,
-                context, steps);
+                context, steps, inputs);
+    }
+
+    /**
+     * These settings synthesising samples (for evaluation, and for calibration unless it has declarations of its own)
+     * with the declared shapes, dimensions and values.
+     *
+     * @throws IllegalArgumentException when a declaration breaks a rule of {@link DeclaredInputs#problems}, or the
+     *                                  samples come from a folder or a text
+     */
+    public EvaluationSettings withInputs(DeclaredInputs declared) {
+        return new EvaluationSettings(samples, seed, inputsDir, latencyRuns, sessionConfig, executionProvider, text,
+                context, decodeSteps, declared);
     }
 
     public static EvaluationSettings defaults() {

@@ -12,6 +12,7 @@ import com.modelpress.contracts.FidelityReport.EvaluationInfo;
 import com.modelpress.contracts.FidelityReport.Latency;
 import com.modelpress.contracts.FidelityReport.OutputFidelity;
 import com.modelpress.engine.InvalidModelException;
+import com.modelpress.engine.ModelDefect;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
 
@@ -256,7 +257,7 @@ public final class FidelityEvaluator {
         boolean userInputs = settings.inputsDir() != null;
         List<Map<String, OutputArray>> outputs = new ArrayList<>();
         for (Sample sample : samples.samples()) {
-            outputs.add(run(env, session, model, sample, names, userInputs));
+            outputs.add(run(env, session, model, sample, names, userInputs, samples.failureHint()));
             progress.advance();
         }
         return new OriginalRun(names, outputs, latency(env, session, model, samples, settings, progress), notes);
@@ -279,14 +280,19 @@ public final class FidelityEvaluator {
         }
         for (int index = 0; index < samples.samples().size(); index++) {
             Sample sample = samples.samples().get(index);
-            comparisons.add(index, sample, run(env, session, model, sample, comparisons.outputNames(), false));
+            comparisons.add(index, sample, run(env, session, model, sample, comparisons.outputNames(), false, null));
             progress.advance();
         }
         return latency(env, session, model, samples, settings, progress);
     }
 
+    /**
+     * @param failureHint nullable: for synthesised samples, what to tell the user when the model fails on them (the
+     *                    failure is then {@link ModelDefect#SYNTHESISED_INPUTS_REJECTED})
+     */
     private static Map<String, OutputArray> run(OrtEnvironment env, OrtSession session, Path model, Sample sample,
-                                                List<String> outputNames, boolean userInputs) throws OrtException {
+                                                List<String> outputNames, boolean userInputs, String failureHint)
+            throws OrtException {
         Map<String, OutputArray> outputs = new LinkedHashMap<>();
         try (Feeds feeds = Feeds.of(env, session, sample);
              OrtSession.Result result = session.run(feeds.tensors())) {
@@ -298,6 +304,9 @@ public final class FidelityEvaluator {
             }
         } catch (OrtException e) {
             String problem = model + " fails on sample " + sample.name() + ": " + e.getMessage();
+            if (failureHint != null) {
+                throw new UnsupportedModelException(ModelDefect.SYNTHESISED_INPUTS_REJECTED, problem + "; " + failureHint, e);
+            }
             throw userInputs ? new InvalidModelException("the given inputs do not fit the model: " + problem, e)
                     : new UnsupportedModelException(problem, e);
         }

@@ -46,7 +46,8 @@ final class NextTokenEvaluation {
             int continuation = facts.structure().hasCache() && facts.structure().isDecoder() ? settings.decodeSteps() + 1 : 1;
             return TextSamples.of(inputs, facts, settings.text(), settings.context(), continuation, settings.samples());
         }
-        return settings.inputsDir() == null ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed())
+        return settings.inputsDir() == null ? SyntheticInputs.synthesise(inputs, facts, settings.samples(), settings.seed(),
+                settings.inputs())
                 : SampleFolders.load(settings.inputsDir(), inputs);
     }
 

@@ -13,9 +13,11 @@ import java.util.List;
  * @param continuations for language models on text: per sample, the tokens that follow it in the text (the true
  *                      next tokens of the last position and of the decode steps); otherwise empty
  * @param text          nullable: the text the samples were cut from
+ * @param failureHint   nullable: for synthesised samples, what to tell a user whose model fails on them (the inputs,
+ *                      their declared and used shapes, and the options that declare them)
  */
 record Samples(List<Sample> samples, String source, List<String> description, List<long[]> continuations,
-               TextInfo text) {
+               TextInfo text, String failureHint) {
 
     Samples {
         samples = List.copyOf(samples);
@@ -24,6 +26,10 @@ record Samples(List<Sample> samples, String source, List<String> description, Li
         if (!continuations.isEmpty() && continuations.size() != samples.size()) {
             throw new IllegalArgumentException(continuations.size() + " continuations for " + samples.size() + " samples");
         }
+    }
+
+    Samples(List<Sample> samples, String source, List<String> description, List<long[]> continuations, TextInfo text) {
+        this(samples, source, description, continuations, text, null);
     }
 
     Samples(List<Sample> samples, String source, List<String> description) {

@@ -175,9 +175,13 @@ public final class ModelRewriter {
     /** The weights of one graph: its initializers and its {@code Constant} nodes holding a tensor. */
     private static List<Weight> weightsOf(GraphProto graph, Map<String, Integer> constantNodes) {
         Set<String> escaping = new HashSet<>();
-        graph.getOutputList().stream().map(ValueInfoProto::getName).forEach(escaping::add);
-        graph.getInputList().stream().map(ValueInfoProto::getName).forEach(escaping::add);
+        Map<String, String> boundaries = new HashMap<>();
+        graph.getOutputList().forEach(o -> boundaries.put(o.getName(), "a graph output"));
+        graph.getInputList().forEach(i -> boundaries.putIfAbsent(i.getName(),
+                "also a graph input, which a caller may override"));
+        escaping.addAll(boundaries.keySet());
         Map<String, List<Weight.Use>> uses = new HashMap<>();
+        Map<String, List<Weight.Use>> subgraphUses = new HashMap<>();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto node = graph.getNode(i);
             for (int slot = 0; slot < node.getInputCount(); slot++) {
@@ -185,15 +189,15 @@ public final class ModelRewriter {
             }
             for (AttributeProto attribute : node.getAttributeList()) {
                 if (attribute.hasG()) {
-                    collectReferences(attribute.getG(), escaping);
+                    collectReferences(attribute.getG(), escaping, subgraphUses);
                 }
-                attribute.getGraphsList().forEach(g -> collectReferences(g, escaping));
+                attribute.getGraphsList().forEach(g -> collectReferences(g, escaping, subgraphUses));
             }
         }
+        Map<String, TensorProto> constants = new HashMap<>();
+        graph.getInitializerList().forEach(t -> constants.put(t.getName(), t));
         List<Weight> weights = new ArrayList<>();
-        for (TensorProto initializer : graph.getInitializerList()) {
-            weights.add(weight(graph, initializer.getName(), initializer, uses, escaping));
-        }
+        List<Integer> constantIndices = new ArrayList<>();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto node = graph.getNode(i);
             if (!node.getOpType().equals("Constant") || !node.getDomain().isEmpty() || node.getOutputCount() != 1) {
@@ -201,11 +205,19 @@ public final class ModelRewriter {
             }
             for (AttributeProto attribute : node.getAttributeList()) {
                 if (attribute.getName().equals("value") && attribute.hasT()) {
-                    String name = node.getOutput(0);
-                    constantNodes.put(name, i);
-                    weights.add(weight(graph, name, attribute.getT().toBuilder().setName(name).build(), uses, escaping));
+                    constants.put(node.getOutput(0), attribute.getT());
+                    constantIndices.add(i);
                 }
             }
+        }
+        Graph scope = new Graph(graph, uses, subgraphUses, escaping, boundaries, constants);
+        for (TensorProto initializer : graph.getInitializerList()) {
+            weights.add(scope.weight(initializer.getName(), initializer));
+        }
+        for (int i : constantIndices) {
+            String name = graph.getNode(i).getOutput(0);
+            constantNodes.put(name, i);
+            weights.add(scope.weight(name, constants.get(name).toBuilder().setName(name).build()));
         }
         return weights;
     }
@@ -214,37 +226,176 @@ public final class ModelRewriter {
     private static final Set<Integer> FLOAT_TYPES = Set.of(TensorProto.DataType.FLOAT_VALUE,
             TensorProto.DataType.FLOAT16_VALUE, TensorProto.DataType.BFLOAT16_VALUE);
 
-    /**
-     * The weight {@code name} as its consumers see it: through a lone {@code Cast} between float types, and with
-     * {@code Transpose(perm=[1,0])} consumers of a 2-D weight replaced by their own consumers.
-     */
-    private static Weight weight(GraphProto graph, String name, TensorProto tensor, Map<String, List<Weight.Use>> uses,
-                                 Set<String> escaping) {
-        List<Weight.Use> direct = uses.getOrDefault(name, List.of());
-        Weight.Cast cast = null;
-        String value = name;
-        if (direct.size() == 1 && !escaping.contains(name) && FLOAT_TYPES.contains(tensor.getDataType())) {
-            NodeProto node = direct.getFirst().node();
-            int to = (int) Nodes.intAttribute(node, "to", 0);
-            if (node.getOpType().equals("Cast") && node.getDomain().isEmpty() && FLOAT_TYPES.contains(to)
-                    && node.getOutputCount() == 1 && !escaping.contains(node.getOutput(0))) {
-                cast = new Weight.Cast(direct.getFirst().nodeIndex(), to);
+    /** What {@link #weightsOf} learned about one graph, for presenting each weight. */
+    private record Graph(GraphProto graph, Map<String, List<Weight.Use>> uses, Map<String, List<Weight.Use>> subgraphUses,
+                         Set<String> escaping, Map<String, String> boundaries, Map<String, TensorProto> constants) {
+
+        /**
+         * The weight {@code name} as its consumers see it: through a chain of single-reader Identity, float Cast,
+         * constant-shape Reshape and Transpose nodes (see {@link Weight}), and with {@code Transpose(perm=[1,0])}
+         * consumers of a 2-D weight replaced by their own consumers.
+         */
+        Weight weight(String name, TensorProto tensor) {
+            String value = name;
+            long[] dims = tensor.getDimsList().stream().mapToLong(Long::longValue).toArray();
+            int type = tensor.getDataType();
+            Weight.Cast cast = null;
+            List<Integer> through = new ArrayList<>();
+            List<Weight.Permutation> permutations = new ArrayList<>();
+            while (FLOAT_TYPES.contains(tensor.getDataType())) {
+                List<Weight.Use> direct = uses.getOrDefault(value, List.of());
+                if (direct.size() != 1 || escaping.contains(value) || direct.getFirst().inputIndex() != 0) {
+                    break;
+                }
+                NodeProto node = direct.getFirst().node();
+                // a graph output must keep its producer: the chain stops before it
+                if (!node.getDomain().isEmpty() || node.getOutputCount() != 1 || boundaries.containsKey(node.getOutput(0))) {
+                    break;
+                }
+                long[] next = dims;
+                switch (node.getOpType()) {
+                    case "Identity" -> { }
+                    case "Cast" -> {
+                        int to = (int) Nodes.intAttribute(node, "to", 0);
+                        if (!FLOAT_TYPES.contains(to)) {
+                            next = null;
+                        } else {
+                            type = to;
+                            cast = new Weight.Cast(direct.getFirst().nodeIndex(), to);
+                        }
+                    }
+                    case "Reshape" -> next = reshaped(node, dims);
+                    case "Transpose" -> {
+                        int[] perm = permutation(node, dims.length);
+                        // a matrix transpose stays a transposed use: products and lookups then share one stored table
+                        if (perm == null || dims.length == 2 && perm[0] == 1) {
+                            next = null;
+                        } else {
+                            permutations.add(new Weight.Permutation(dims, perm));
+                            next = new long[dims.length];
+                            for (int axis = 0; axis < dims.length; axis++) {
+                                next[axis] = dims[perm[axis]];
+                            }
+                        }
+                    }
+                    default -> next = null;
+                }
+                if (next == null) {
+                    break;
+                }
+                dims = next;
+                through.add(direct.getFirst().nodeIndex());
                 value = node.getOutput(0);
-                direct = uses.getOrDefault(value, List.of());
             }
+            TensorProto presented = through.isEmpty() ? tensor
+                    : tensor.toBuilder().clearDims().addAllDims(java.util.Arrays.stream(dims).boxed().toList()).build();
+            List<Weight.Use> seen = new ArrayList<>();
+            for (Weight.Use use : uses.getOrDefault(value, List.of())) {
+                NodeProto node = use.node();
+                List<Weight.Use> transposed = dims.length == 2 && isMatrixTranspose(node)
+                        && !escaping.contains(node.getOutput(0)) ? uses.getOrDefault(node.getOutput(0), List.of()) : List.of();
+                if (transposed.isEmpty()) {
+                    seen.add(use);
+                } else {
+                    transposed.forEach(t -> seen.add(new Weight.Use(t.nodeIndex(), t.node(), t.inputIndex(), use.nodeIndex())));
+                }
+            }
+            return new Weight(value, presented, seen, escaping.contains(value), cast,
+                    new Weight.Chain(through, permutations), subgraphUses.getOrDefault(value, List.of()),
+                    boundaries.get(value));
         }
-        List<Weight.Use> seen = new ArrayList<>();
-        for (Weight.Use use : direct) {
-            NodeProto node = use.node();
-            List<Weight.Use> through = tensor.getDimsCount() == 2 && isMatrixTranspose(node)
-                    && !escaping.contains(node.getOutput(0)) ? uses.getOrDefault(node.getOutput(0), List.of()) : List.of();
-            if (through.isEmpty()) {
-                seen.add(use);
+
+        /** The output dims of a {@code Reshape} of {@code dims} to a constant shape, or null when not constant. */
+        private long[] reshaped(NodeProto node, long[] dims) {
+            long[] shape;
+            if (node.getInputCount() >= 2) {
+                TensorProto target = constants.get(node.getInput(1));
+                if (target == null || target.getDataType() != TensorProto.DataType.INT64_VALUE || target.getDimsCount() != 1
+                        || OnnxModel.isExternal(target)) {
+                    return null;
+                }
+                shape = int64Values(target);
             } else {
-                through.forEach(t -> seen.add(new Weight.Use(t.nodeIndex(), t.node(), t.inputIndex(), use.nodeIndex())));
+                shape = node.getAttributeList().stream().filter(a -> a.getName().equals("shape")).findFirst()
+                        .map(a -> a.getIntsList().stream().mapToLong(Long::longValue).toArray()).orElse(null);
             }
+            if (shape == null) {
+                return null;
+            }
+            boolean allowZero = Nodes.intAttribute(node, "allowzero", 0) == 1;
+            long elements = 1;
+            for (long dim : dims) {
+                elements *= dim;
+            }
+            long[] out = new long[shape.length];
+            int inferred = -1;
+            long known = 1;
+            for (int axis = 0; axis < shape.length; axis++) {
+                long size = shape[axis];
+                if (size == 0 && !allowZero) {
+                    if (axis >= dims.length) {
+                        return null;
+                    }
+                    size = dims[axis];
+                }
+                if (size == -1) {
+                    if (inferred >= 0) {
+                        return null;
+                    }
+                    inferred = axis;
+                    continue;
+                }
+                if (size < 0) {
+                    return null;
+                }
+                out[axis] = size;
+                known *= size;
+            }
+            if (inferred >= 0) {
+                if (known == 0 || elements % known != 0) {
+                    return null;
+                }
+                out[inferred] = elements / known;
+                known = elements;
+            }
+            return known == elements ? out : null;
         }
-        return new Weight(value, tensor, seen, escaping.contains(value), cast);
+
+        private static long[] int64Values(TensorProto tensor) {
+            if (tensor.hasRawData()) {
+                java.nio.LongBuffer longs = tensor.getRawData().asReadOnlyByteBuffer()
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+                long[] values = new long[longs.remaining()];
+                longs.get(values);
+                return values;
+            }
+            return tensor.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+        }
+
+        /** A Transpose node's permutation of {@code rank} axes (reversed when it has none), or null when malformed. */
+        private static int[] permutation(NodeProto node, int rank) {
+            int[] perm = new int[rank];
+            for (int axis = 0; axis < rank; axis++) {
+                perm[axis] = rank - 1 - axis;
+            }
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.getName().equals("perm")) {
+                    if (attribute.getIntsCount() != rank) {
+                        return null;
+                    }
+                    boolean[] seen = new boolean[rank];
+                    for (int axis = 0; axis < rank; axis++) {
+                        long from = attribute.getInts(axis);
+                        if (from < 0 || from >= rank || seen[(int) from]) {
+                            return null;
+                        }
+                        seen[(int) from] = true;
+                        perm[axis] = (int) from;
+                    }
+                }
+            }
+            return perm;
+        }
     }
 
     private static boolean isMatrixTranspose(NodeProto node) {
@@ -259,20 +410,26 @@ public final class ModelRewriter {
         return true; // no perm: reverses the axes, which for a matrix is [1, 0]
     }
 
-    /** Every name read inside a subgraph, nested ones included (over-approximates its outer-scope reads). */
-    private static void collectReferences(GraphProto graph, Set<String> into) {
-        for (NodeProto node : graph.getNodeList()) {
+    /**
+     * Every name read inside a subgraph, nested ones included (over-approximates its outer-scope reads), and the
+     * nodes that read each name.
+     */
+    private static void collectReferences(GraphProto graph, Set<String> into, Map<String, List<Weight.Use>> readers) {
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto node = graph.getNode(i);
             into.addAll(node.getInputList());
+            for (int slot = 0; slot < node.getInputCount(); slot++) {
+                readers.computeIfAbsent(node.getInput(slot), k -> new ArrayList<>()).add(new Weight.Use(i, node, slot));
+            }
             for (AttributeProto attribute : node.getAttributeList()) {
                 if (attribute.hasG()) {
-                    collectReferences(attribute.getG(), into);
+                    collectReferences(attribute.getG(), into, readers);
                 }
-                attribute.getGraphsList().forEach(g -> collectReferences(g, into));
+                attribute.getGraphsList().forEach(g -> collectReferences(g, into, readers));
             }
         }
         graph.getOutputList().stream().map(ValueInfoProto::getName).forEach(into::add);
     }
-
     OnnxModel source() {
         return source;
     }

@@ -50,7 +50,7 @@ public final class RewriteScope {
     public void decoded(Weight weight, float[] values) {
         DecodedValuesListener listener = model.decodedValuesListener();
         // only an initializer read as stored can be overridden in a session
-        if (listener == null || !mainGraph || constantNodes.containsKey(weight.name()) || weight.cast() != null) {
+        if (listener == null || !mainGraph || constantNodes.containsKey(weight.name()) || !weight.chain().isEmpty()) {
             return;
         }
         try {
@@ -80,8 +80,13 @@ public final class RewriteScope {
         return model.scratch().store(bytes);
     }
 
+    /** The weight's values as its consumers read them: in the presented layout, after the chain's transposes. */
     public float[] floats(Weight weight) throws IOException {
-        return model.source().floats(weight.tensor());
+        float[] values = model.source().floats(weight.tensor());
+        for (Weight.Permutation permutation : weight.chain().permutations()) {
+            values = permutation.apply(values);
+        }
+        return values;
     }
 
     /** True when none of the weight's consumers has been replaced by another pass. */
@@ -126,9 +131,7 @@ public final class RewriteScope {
         } else {
             removedInitializers.add(stored);
         }
-        if (weight.cast() != null) {
-            removedNodes.add(weight.cast().nodeIndex());
-        }
+        removedNodes.addAll(weight.chain().nodes());
     }
 
     boolean changed() {

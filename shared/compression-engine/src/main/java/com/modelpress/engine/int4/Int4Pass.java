@@ -13,7 +13,6 @@ import com.modelpress.engine.quant.WeightPass;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -89,11 +88,7 @@ public final class Int4Pass implements WeightPass {
                 return Int8Encodings.gatherRows(weight, values, scope, "int8");
             }
         }
-        Optional<Integer> axis = Int8Encodings.outputChannelAxis(weight);
-        if (axis.isPresent()) {
-            return Int8Encodings.dequantizeLinear(weight, values, axis.get(), scope, "int8");
-        }
-        return WeightPass.kept(weight, "not a MatMul, Gemm, Conv or Gather weight");
+        return Int8Encodings.perChannel(weight, values, scope, "int8");
     }
 
     /**

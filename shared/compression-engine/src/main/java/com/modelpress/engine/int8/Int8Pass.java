@@ -49,10 +49,6 @@ public final class Int8Pass implements WeightPass {
         if (table.isPresent()) {
             return table.get();
         }
-        Optional<Integer> axis = Int8Encodings.outputChannelAxis(weight);
-        if (axis.isPresent() && scope.opset() >= 10) {
-            return Int8Encodings.dequantizeLinear(weight, values, axis.get(), scope, method);
-        }
-        return WeightPass.kept(weight, "not a MatMul, Gemm, Conv or Gather weight");
+        return Int8Encodings.perChannel(weight, values, scope, method);
     }
 }

@@ -22,35 +22,18 @@ public final class Int8Encodings {
     }
 
     /**
-     * The axis whose slices feed separate outputs of the weight's consumers (MatMul B: last axis; Gemm B: by
-     * {@code transB}; Conv W: 0; ConvTranspose W: 1), or empty when the consumers disagree or are unknown.
+     * The axis whose slices feed separate outputs of the weight's consumers, in this scope and in subgraphs (MatMul B:
+     * last axis, MatMul A: its rows; Gemm B and A: by {@code transB}/{@code transA}; Conv W: 0; ConvTranspose W: 1;
+     * LSTM/GRU/RNN W and R: 1, the gate rows),
+     * or empty when the consumers disagree, are unknown, or the value may not be replaced ({@link Weight#boundary()}).
      */
     public static Optional<Integer> outputChannelAxis(Weight weight) {
+        if (weight.boundary() != null || !weight.isRead()) {
+            return Optional.empty();
+        }
         Integer axis = null;
-        int rank = weight.tensor().getDimsCount();
-        for (Weight.Use use : weight.uses()) {
-            NodeProto node = use.node();
-            Integer candidate = null;
-            if (!node.getDomain().isEmpty()) {
-                return Optional.empty();
-            }
-            if (use.transposed()) {
-                // the consumer reads the matrix transposed: its output channels are the weight's rows
-                Boolean transposed = MatMulWeights.readsTransposed(use);
-                candidate = transposed == null ? null : (transposed ? 0 : 1);
-                if (candidate == null || (axis != null && !axis.equals(candidate))) {
-                    return Optional.empty();
-                }
-                axis = candidate;
-                continue;
-            }
-            switch (node.getOpType()) {
-                case "MatMul" -> candidate = use.inputIndex() == 1 && rank >= 2 ? rank - 1 : null;
-                case "Gemm" -> candidate = use.inputIndex() == 1 ? (Nodes.intAttribute(node, "transB", 0) == 1 ? 0 : 1) : null;
-                case "Conv" -> candidate = use.inputIndex() == 1 ? 0 : null;
-                case "ConvTranspose" -> candidate = use.inputIndex() == 1 && Nodes.intAttribute(node, "group", 1) == 1 ? 1 : null;
-                default -> { }
-            }
+        for (Weight.Use use : readers(weight)) {
+            Integer candidate = axis(weight, use);
             if (candidate == null || (axis != null && !axis.equals(candidate))) {
                 return Optional.empty();
             }
@@ -60,9 +43,96 @@ public final class Int8Encodings {
     }
 
     /**
+     * Why {@link #outputChannelAxis} found no axis, in words true for this weight: the boundary it is, the readers
+     * that are not weight inputs, or the axes its readers disagree on.
+     */
+    public static String noAxisReason(Weight weight) {
+        if (weight.boundary() != null) {
+            return "the value is " + weight.boundary() + ", so it must stay as stored";
+        }
+        if (!weight.isRead()) {
+            return "not read by any node";
+        }
+        java.util.Set<String> others = new java.util.LinkedHashSet<>();
+        java.util.Set<String> axes = new java.util.LinkedHashSet<>();
+        for (Weight.Use use : readers(weight)) {
+            Integer candidate = axis(weight, use);
+            if (candidate == null) {
+                others.add(describe(use, weight));
+            } else {
+                axes.add("%s (axis %d)".formatted(describe(use, weight), candidate));
+            }
+        }
+        if (!others.isEmpty()) {
+            return "read by %s: not a weight input of MatMul, Gemm, Conv, ConvTranspose, Gather, LSTM, GRU or RNN"
+                    .formatted(String.join(", ", others));
+        }
+        return "its readers take output channels along different axes: " + String.join(", ", axes);
+    }
+
+    private static List<Weight.Use> readers(Weight weight) {
+        List<Weight.Use> all = new java.util.ArrayList<>(weight.uses());
+        all.addAll(weight.subgraphUses());
+        return all;
+    }
+
+    private static String describe(Weight.Use use, Weight weight) {
+        NodeProto node = use.node();
+        String op = node.getDomain().isEmpty() ? node.getOpType() : node.getDomain() + "::" + node.getOpType();
+        String where = weight.subgraphUses().contains(use) ? " in a subgraph" : "";
+        String shape = weight.tensor().getDimsCount() + "-D";
+        return use.transposed() ? "%s input %d through a Transpose%s".formatted(op, use.inputIndex(), where)
+                : "%s input %d%s (a %s tensor)".formatted(op, use.inputIndex(), where, shape);
+    }
+
+    /** The output-channel axis for one reader, or null when the reader is not one the encoding knows. */
+    private static Integer axis(Weight weight, Weight.Use use) {
+        NodeProto node = use.node();
+        int rank = weight.tensor().getDimsCount();
+        if (!node.getDomain().isEmpty()) {
+            return null;
+        }
+        if (use.transposed()) {
+            // the consumer reads the matrix transposed: its output channels are the weight's rows
+            Boolean transposed = MatMulWeights.readsTransposed(use);
+            return transposed == null ? null : (transposed ? 0 : 1);
+        }
+        int slot = use.inputIndex();
+        return switch (node.getOpType()) {
+            case "MatMul" -> rank < 2 ? null : slot == 1 ? rank - 1 : slot == 0 ? rank - 2 : null;
+            case "Gemm" -> rank != 2 ? null : slot == 1 ? (Nodes.intAttribute(node, "transB", 0) == 1 ? 0 : 1)
+                    : slot == 0 ? (Nodes.intAttribute(node, "transA", 0) == 1 ? 1 : 0) : null;
+            case "Conv" -> slot == 1 && rank >= 3 ? 0 : null;
+            // with groups, axis 1 holds each group's output channels: one scale serves the same channel of every group
+            case "ConvTranspose" -> slot == 1 && rank >= 3 ? 1 : null;
+            // W [dirs, gates·hidden, input] and R [dirs, gates·hidden, hidden]: one scale per gate row
+            case "LSTM", "GRU", "RNN" -> (slot == 1 || slot == 2) && rank == 3 ? 1 : null;
+            default -> null;
+        };
+    }
+
+    /** The oldest default-domain opset {@link #dequantizeLinear} decodes at: Mul broadcasts from opset 7. */
+    public static final int MIN_OPSET = 7;
+
+    /**
+     * {@link #dequantizeLinear} along the weight's {@link #outputChannelAxis}, or the weight kept with the reason that
+     * is true for it (the opset, a boundary, readers that take no weight, readers that disagree).
+     */
+    public static TensorReport perChannel(Weight weight, float[] values, RewriteScope scope, String method) {
+        if (scope.opset() < MIN_OPSET) {
+            return WeightPass.kept(weight, "the model's opset %d is older than %d, the first whose Mul broadcasts a scale"
+                    .formatted(scope.opset(), MIN_OPSET));
+        }
+        Optional<Integer> axis = outputChannelAxis(weight);
+        return axis.isPresent() ? dequantizeLinear(weight, values, axis.get(), scope, method)
+                : WeightPass.kept(weight, noAxisReason(weight));
+    }
+
+    /**
      * Replaces a float weight by per-channel int8 values decoded back under the same name and in its value type:
      * {@code DequantizeLinear(axis)} from opset 13 (float scales, which is all opsets below 19 accept, then a
-     * {@code Cast} for a float16 or bfloat16 value), {@code Cast + Mul} before.
+     * {@code Cast} for a float16 or bfloat16 value), {@code Cast + Mul} before (opset 7 on: Mul broadcasts from
+     * there). The decoded value keeps the weight's name in its own scope, so readers in subgraphs see it too.
      */
     public static TensorReport dequantizeLinear(Weight weight, float[] values, int axis, RewriteScope scope, String method) {
         long[] dims = weight.dims();

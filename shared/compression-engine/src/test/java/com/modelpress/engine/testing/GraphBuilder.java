@@ -95,6 +95,21 @@ final class GraphBuilder {
                 .addAllAttribute(attributes));
     }
 
+    /** Adds a {@code Constant} node holding seeded gaussian values (see {@link #gaussian}) and returns its output. */
+    String constant(String name, long... dims) {
+        opTo(name, "Constant", List.of(tensor("value", floatTensor(name, dims, gaussian(random, elements(dims))))));
+        return name;
+    }
+
+    /** Adds a {@code Constant} node holding an int64 vector and returns its output. */
+    String constantLongs(String name, long... values) {
+        TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(DataType.INT64_VALUE)
+                .addDims(values.length);
+        Arrays.stream(values).forEach(tensor::addInt64Data);
+        opTo(name, "Constant", List.of(tensor("value", tensor.build())));
+        return name;
+    }
+
     /** Adds a node as given (another domain, several outputs). */
     void addNode(NodeProto node) {
         graph.addNode(node);
@@ -114,10 +129,15 @@ final class GraphBuilder {
 
     /** Wraps a graph in a model: IR version 8, default-domain opset 17. */
     static ModelProto model(GraphProto graph) {
+        return model(graph, IR_VERSION, OPSET);
+    }
+
+    /** Wraps a graph in a model of the given IR version importing the given default-domain opset. */
+    static ModelProto model(GraphProto graph, long irVersion, long opset) {
         return ModelProto.newBuilder()
-                .setIrVersion(IR_VERSION)
+                .setIrVersion(irVersion)
                 .setProducerName("modelpress-test-fixtures")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setGraph(graph)
                 .build();
     }
@@ -126,6 +146,7 @@ final class GraphBuilder {
         TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
         for (Object dim : dims) {
             switch (dim) {
+                case String param when param.isEmpty() -> shape.addDimBuilder(); // unknown, unnamed
                 case String param -> shape.addDimBuilder().setDimParam(param);
                 case Number size -> shape.addDimBuilder().setDimValue(size.longValue());
                 default -> throw new IllegalArgumentException("dimension must be a number or a name: " + dim);
@@ -187,6 +208,11 @@ final class GraphBuilder {
 
     static AttributeProto integer(String name, long value) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeType.INT).setI(value).build();
+    }
+
+    static AttributeProto stringAttribute(String name, String value) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(value)).build();
     }
 
     static AttributeProto real(String name, float value) {

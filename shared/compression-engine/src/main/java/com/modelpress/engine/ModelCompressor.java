@@ -126,8 +126,16 @@ public final class ModelCompressor {
         FidelityReport.TextInfo calibrationText = null;
         GroupedCalibration grouped = null;
         OrtMatrixProducts products = null;
+        ConvCalibration convs = ConvCalibration.none();
         try {
-            if (calibrated && calibration.enabled()) {
+            if (method instanceof CompressionMethod.Int8 && calibration.enabled()) {
+                convs = ConvCalibration.collect(source, method.options(),
+                        calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
+                if (!convs.moments().isEmpty()) {
+                    calibrationNotes.addAll(convs.notes());
+                    start = lap(timings, "calibrate", start);
+                }
+            } else if (calibrated && calibration.enabled()) {
                 grouped = GroupedCalibration.plan(source, method.options(),
                         calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
                 products = new OrtMatrixProducts(evaluation.executionProvider());
@@ -142,7 +150,7 @@ public final class ModelCompressor {
                         .formatted(calibration.text().file(), method.id()));
             }
             return compress(input, output, method, progress, source, inputSha, timings, start, moments, grouped,
-                    products, calibrationNotes, calibrationText);
+                    products, calibrationNotes, calibrationText, convs);
         } finally {
             if (products != null) {
                 products.close();
@@ -158,7 +166,7 @@ public final class ModelCompressor {
                                     List<StepTiming> timings, long start,
                                     Map<String, double[]> moments, GroupedCalibration grouped,
                                     OrtMatrixProducts products, List<String> calibrationNotes,
-                                    FidelityReport.TextInfo calibrationText) throws IOException {
+                                    FidelityReport.TextInfo calibrationText, ConvCalibration convs) throws IOException {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
@@ -180,6 +188,9 @@ public final class ModelCompressor {
         } else if (grouped != null) {
             // calibration in groups, interleaved with the compression of the weights that read them
             finalPass = Compression.passFor(method, grouped, products);
+        } else if (!convs.moments().isEmpty()) {
+            // int8 with Conv kernels calibrated on their im2col patches
+            finalPass = new com.modelpress.engine.int8.Int8Pass(convs.moments()::get);
         } else {
             finalPass = Compression.passFor(method, moments);
         }

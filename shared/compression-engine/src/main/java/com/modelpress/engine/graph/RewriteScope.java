@@ -84,6 +84,26 @@ public final class RewriteScope {
         return model.source().floats(weight.tensor());
     }
 
+    /**
+     * The values of a float32 initializer of this graph (not a {@code Constant} node's), or null when there is none by
+     * that name.
+     */
+    public float[] initializerFloats(String name) {
+        for (TensorProto initializer : graph.getInitializerList()) {
+            if (initializer.getName().equals(name)) {
+                if (initializer.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+                    return null;
+                }
+                try {
+                    return model.source().floats(initializer);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return null;
+    }
+
     /** True when none of the weight's consumers has been replaced by another pass. */
     public boolean usesAvailable(Weight weight) {
         return weight.uses().stream().noneMatch(use -> replacedNodes.containsKey(use.nodeIndex()));

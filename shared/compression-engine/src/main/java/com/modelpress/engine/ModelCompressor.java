@@ -2,6 +2,7 @@ package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.StepTiming;
+import com.modelpress.contracts.FidelityVerdict;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.quant.WeightPass;
@@ -258,15 +259,18 @@ public final class ModelCompressor {
                         sensitivityNotes);
                 start = lap(timings, "sensitivity", start);
             }
+            FidelityVerdict verdict = FidelityVerdict.of(result.outputs(), result.languageModel());
+            List<String> verdictNotes = List.of("verdict %s (bands in FidelityVerdict): %s".formatted(verdict.level(),
+                    String.join("; ", verdict.basis())));
             return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), digest(inputSha), digest(outputSha),
                     outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                     result.info(), evaluation.seed(), result.sessionOptions(),
                     new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
-                    timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(), sensitivityNotes,
+                    timings, Stream.of(verdictNotes, calibrationNotes, outcome.notes(), result.notes(), sensitivityNotes,
                             result.languageModel() != null ? List.<String>of()
                                     : result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
                             .flatMap(List::stream).toList(), sensitivity, result.model(), result.languageModel(),
-                    calibrationText);
+                    calibrationText, verdict.level(), result.sentenceEmbeddings());
         } finally {
             if (decoded != null) {
                 decoded.close();

@@ -35,7 +35,8 @@ import java.util.Set;
  * on Maven Central, each scored by the engine on images of rendered text (Java2D, seeded: lines of words in several
  * fonts and sizes, normalized as PP-OCR normalizes its inputs), calibrated on other images of the same kind. Rows:
  * fp16; int8 with plain per-channel rounding (no calibration: the searched clipping alone); int8 with Conv kernels
- * rounded by GPTQ on their im2col patches and bias-corrected; and optionally {@code auto --min-sqnr}.
+ * rounded by GPTQ on their im2col patches and bias-corrected, with the default size floor and with kernels down to
+ * 128 elements compressed (depthwise kernels are small); and optionally {@code auto --min-sqnr}.
  *
  * <p>{@code bench/run cnn [--models det-v3,det-v4,rec-v3,rec-v4,cls] [--auto det-v3] [--min-sqnr 30] [--budget 5m]
  * [--calibration-images 16] [--eval-images 8] [--out docs/BENCHMARKS.md] [--work bench/target/cnn]}
@@ -111,6 +112,9 @@ public final class CnnBench {
                     input, CompressionMethod.of("int8", CompressionOptions.defaults()), work));
             rows.add(run(model, "int8, Conv GPTQ + bias correction", new ModelCompressor(settings, calibrated), input,
                     CompressionMethod.of("int8", CompressionOptions.defaults()), work));
+            rows.add(run(model, "int8, Conv GPTQ + bias correction, --min-elements 128", new ModelCompressor(settings,
+                    calibrated), input, CompressionMethod.of("int8", new CompressionOptions(null, null, List.of(), 128L)),
+                    work));
             if (auto.contains(model.id)) {
                 rows.add(run(model, "auto --min-sqnr %.0f".formatted(minSqnr), new ModelCompressor(settings, calibrated),
                         input, CompressionMethod.auto(CompressionOptions.defaults(),

@@ -129,14 +129,17 @@ public final class ModelCompressor {
         OrtMatrixProducts products = null;
         ConvCalibration convs = ConvCalibration.none();
         try {
-            if (method instanceof CompressionMethod.Int8 && calibration.enabled()) {
+            if ((method instanceof CompressionMethod.Int8 || method instanceof CompressionMethod.Auto)
+                    && calibration.enabled()) {
+                // Conv kernels are calibrated on their im2col patches (int8, and auto's int8 and int4 of them)
                 convs = ConvCalibration.collect(source, method.options(),
                         calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
                 if (!convs.moments().isEmpty()) {
                     calibrationNotes.addAll(convs.notes());
                     start = lap(timings, "calibrate", start);
                 }
-            } else if (calibrated && calibration.enabled()) {
+            }
+            if (calibrated && calibration.enabled()) {
                 grouped = GroupedCalibration.plan(source, method.options(),
                         calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
                 products = new OrtMatrixProducts(evaluation.executionProvider());
@@ -172,7 +175,7 @@ public final class ModelCompressor {
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
         if (method instanceof CompressionMethod.Auto auto) {
-            AutoSearch search = new AutoSearch(auto, evaluation, moments, progress);
+            AutoSearch search = new AutoSearch(auto, evaluation, moments, convs.moments(), progress);
             AutoSearch.Choice choice;
             Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-auto-");
             try {

@@ -85,9 +85,11 @@ final class CalibratedConv {
                     ByteString.copyFrom(TensorCodec.toFloatBytes(shifted)));
             NodeProto.Builder replaced = conv.toBuilder();
             if (conv.getInputCount() > 2) {
+                scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex());
                 replaced.setInput(2, name);
             } else {
                 replaced.addInput(name);
+                stored += 4L * channels;
             }
             List<TensorProto> initializers = new ArrayList<>(decode.initializers());
             initializers.add(biasTensor);
@@ -95,7 +97,6 @@ final class CalibratedConv {
             nodes.add(replaced.build());
             scope.replaceConsumers(weight, initializers, Map.of(use.nodeIndex(), nodes));
             encoding += ", bias corrected";
-            stored += 4L * channels;
         } else {
             scope.encode(weight, decode.initializers(), decode.nodes());
         }

@@ -44,7 +44,8 @@ import java.util.concurrent.Callable;
                 "For -o NAME.onnx the JSON report goes to NAME.report.json next to it, unless --report or "
                         + "--no-report says otherwise."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_BAD_MODEL})
+        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_BAD_MODEL,
+                ExitCode.HELP_COMPRESS_BELOW_GATE})
 final class CompressCommand implements Callable<Integer> {
 
     private static final EvaluationSettings DEFAULTS = EvaluationSettings.defaults();
@@ -150,22 +151,23 @@ final class CompressCommand implements Callable<Integer> {
     String head = "measured";
 
     @Option(names = "--min-cosine", paramLabel = "X",
-            description = "auto: the target — worst output's mean cosine on the evaluation samples, e.g. 0.995.")
+            description = "The worst output's mean cosine on the evaluation samples must reach this, e.g. 0.995: "
+                    + "auto's target; for every method a gate (a miss exits 6, model and report written).")
     Double minCosine;
 
     @Option(names = "--min-sqnr", paramLabel = "DB",
-            description = "auto: every output's SQNR must reach this many dB.")
+            description = "Every output's SQNR must reach this many dB: auto's target; for every method a gate.")
     Double minSqnr;
 
     @Option(names = "--max-kl", paramLabel = "K",
-            description = "auto: decoder LMs: the mean KL divergence of the next-token distributions (prefill and "
+            description = "Decoder LMs: the mean KL divergence of the next-token distributions (prefill and "
                     + "decode steps) must stay at or below this; other models: the KL divergence of every "
-                    + "logits/probabilities output.")
+                    + "logits/probabilities output. auto's target; for every method a gate.")
     Double maxKl;
 
     @Option(names = "--max-ppl-increase", paramLabel = "X",
-            description = "auto, decoder LMs with --eval-text: the perplexity on the text may grow by at most this "
-                    + "fraction, e.g. 0.01 for 1 %%.")
+            description = "Decoder LMs with --eval-text: the perplexity on the text may grow by at most this "
+                    + "fraction, e.g. 0.01 for 1 %%. auto's target; for every method a gate.")
     Double maxPplIncrease;
 
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -244,8 +246,25 @@ final class CompressCommand implements Callable<Integer> {
             writeReport(result, reportFile);
         }
         spec.commandLine().getOut().print(new ReportSummary(input, output, reportFile).render(result));
+        return gate(result);
+    }
+
+    /** The fidelity bounds as gates: a miss is said and exits {@link ExitCode#BELOW_GATE}, the files stay. */
+    private int gate(FidelityReport result) {
+        FidelityGates gates = gates();
+        if (!gates.any()) {
+            spec.commandLine().getOut().flush();
+            return ExitCode.OK;
+        }
+        FidelityGates.Verdict verdict = gates.judge(result);
+        spec.commandLine().getOut().println((verdict.met() ? "gates met: " : "BELOW THE GATES (exit 6; the model and "
+                + "report were written): ") + String.join(", ", verdict.measured()));
         spec.commandLine().getOut().flush();
-        return ExitCode.OK;
+        return verdict.met() ? ExitCode.OK : ExitCode.BELOW_GATE;
+    }
+
+    private FidelityGates gates() {
+        return new FidelityGates(minCosine, maxKl, maxPplIncrease, minSqnr);
     }
 
     private CompressionMethod method() {
@@ -264,10 +283,11 @@ final class CompressCommand implements Callable<Integer> {
                 return CompressionMethod.auto(options,
                         new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease), budget);
             }
-            if (minCosine != null || minSqnr != null || maxKl != null || maxPplIncrease != null) {
+            if (maxPplIncrease != null && evalText == null) {
                 throw new ParameterException(spec.commandLine(),
-                        "--min-cosine, --min-sqnr, --max-kl and --max-ppl-increase are targets of --method auto");
+                        "--max-ppl-increase needs --eval-text: perplexity is measured on text");
             }
+            gates().check(spec.commandLine());
             return CompressionMethod.of(method, options);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, method);

@@ -34,6 +34,8 @@ final class ExitCode {
     static final String HELP_REJECTED = "3:the server rejected the model or request (4xx; its problem is printed)";
     static final String HELP_JOB_FAILED = "4:the job failed";
     static final String HELP_JOB_CANCELLED = "5:the job was cancelled";
+    static final String HELP_COMPRESS_BELOW_GATE =
+            "6:model and report written, but a gate missed: --min-cosine, --min-sqnr, --max-kl or --max-ppl-increase";
     static final String HELP_BELOW_GATE = "6:the job succeeded but missed a gate: --min-cosine, --max-kl or --max-ppl-increase";
     static final String HELP_SERVER_ERROR = "7:server unreachable, HTTP error (429 too: retry later), or a download that does not match its digest";
     static final String HELP_BAD_SIGNATURE = "9:the webhook is not signed with the secret, or its timestamp is too far from now";

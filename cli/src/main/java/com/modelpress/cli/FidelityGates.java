@@ -18,8 +18,18 @@ import java.util.stream.Stream;
  * @param minCosine      the worst output's mean cosine must be at least this
  * @param maxKl          mean KL divergence at most this, in nats
  * @param maxPplIncrease perplexity may grow by at most this fraction ({@code 0.01} = 1 %)
+ * @param minSqnr        every output's SQNR must be at least this many dB
  */
-record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
+record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Double minSqnr) {
+
+    FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
+        this(minCosine, maxKl, maxPplIncrease, null);
+    }
+
+    /** True when any bound is set. */
+    boolean any() {
+        return minCosine != null || maxKl != null || maxPplIncrease != null || minSqnr != null;
+    }
 
     /**
      * @throws ParameterException for a bound outside its range (checked before any network call: exit 2)
@@ -27,6 +37,9 @@ record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
     void check(CommandLine commandLine) {
         if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
             throw new ParameterException(commandLine, "--min-cosine must lie in [-1, 1], not " + minCosine);
+        }
+        if (minSqnr != null && !Double.isFinite(minSqnr)) {
+            throw new ParameterException(commandLine, "--min-sqnr must be a number of dB, not " + minSqnr);
         }
         if (maxKl != null && !(maxKl > 0 && Double.isFinite(maxKl))) {
             throw new ParameterException(commandLine, "--max-kl must be a positive number of nats, not " + maxKl);
@@ -56,6 +69,14 @@ record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
         met &= cosineMet;
         measured.add("worst mean cosine %s%s".formatted(fixed(worst, 6),
                 minCosine == null ? "" : (cosineMet ? " >= " : " < ") + plain(minCosine)));
+        if (minSqnr != null) {
+            for (FidelityReport.OutputFidelity output : report.outputs()) {
+                boolean ok = output.sqnrDb() >= minSqnr;
+                met &= ok;
+                measured.add("SQNR of %s %s dB %s %s".formatted(output.name(), fixed(output.sqnrDb(), 1),
+                        ok ? ">=" : "<", plain(minSqnr)));
+            }
+        }
         if (maxKl != null) {
             FidelityReport.LanguageModelFidelity lm = report.languageModel();
             if (lm != null) {

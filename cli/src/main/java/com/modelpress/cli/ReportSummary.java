@@ -4,6 +4,7 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.OutputFidelity;
 import com.modelpress.contracts.FidelityReport.StepTiming;
 import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.contracts.FidelityVerdict;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ record ReportSummary(Path input, Path output, Path reportFile) {
     String render(FidelityReport report) {
         StringBuilder text = new StringBuilder();
         long totalMillis = report.timings().stream().mapToLong(StepTiming::millis).sum();
+        verdict(text, report);
         line(text, "%s: %s in %s", report.method(), input.getFileName(), duration(totalMillis));
         FidelityReport.Sizes sizes = report.sizes();
         List<List<String>> files = List.of(
@@ -64,6 +66,17 @@ record ReportSummary(Path input, Path output, Path reportFile) {
         }
         line(text, reportFile == null ? "report: not written (--no-report)" : "report: " + reportFile);
         return text.toString();
+    }
+
+    /**
+     * The verdict first, with what decided it: the worst output's (or next-token phase's) metrics against the bands of
+     * {@link FidelityVerdict}.
+     */
+    static void verdict(StringBuilder text, FidelityReport report) {
+        FidelityVerdict verdict = FidelityVerdict.of(report.outputs(), report.languageModel());
+        String decided = verdict.basis().stream().filter(b -> b.endsWith("→ " + report.verdict())).findFirst()
+                .orElse(String.join("; ", verdict.basis()));
+        line(text, "verdict: %s (%s)", report.verdict().toUpperCase(Locale.ROOT), decided);
     }
 
     /** One line on what the engine recognised, for language models. */

@@ -203,9 +203,46 @@ class CompressCommandTest {
         CliRun badBudget = CliRun.of("compress", model.toString(), "-m", "auto", "--min-cosine", "0.9", "--budget", "soon",
                 "-o", dir.resolve("x.onnx").toString());
         assertThat(badBudget.exitCode()).isEqualTo(2);
-        CliRun targetWithoutAuto = CliRun.of("compress", model.toString(), "-m", "int8", "--min-cosine", "0.9",
+        CliRun badGate = CliRun.of("compress", model.toString(), "-m", "int8", "--min-cosine", "1.5",
                 "-o", dir.resolve("x.onnx").toString());
-        assertThat(targetWithoutAuto.exitCode()).isEqualTo(2);
+        assertThat(badGate.exitCode()).isEqualTo(2);
+        assertThat(badGate.err()).contains("--min-cosine must lie in [-1, 1]");
+    }
+
+    @Test
+    void fidelityBoundsGateEveryMethodAndAMissKeepsTheModelAndReportAndExits6() throws IOException {
+        Path output = dir.resolve("gated.onnx");
+        Path reportFile = dir.resolve("gated.json");
+        CliRun missed = CliRun.of("compress", model.toString(), "-m", "int8", "-o", output.toString(),
+                "--report", reportFile.toString(), "--samples", "2", "--latency-runs", "0", "--no-sensitivity",
+                "--min-cosine", "0.9", "--min-sqnr", "200");
+
+        assertThat(missed.exitCode()).as(missed.err()).isEqualTo(ExitCode.BELOW_GATE);
+        assertThat(output).isRegularFile();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        double sqnr = report.at("/outputs/0/sqnrDb").asDouble();
+        assertThat(missed.out()).contains("BELOW THE GATES (exit 6; the model and report were written)")
+                .contains(String.format(Locale.ROOT, "SQNR of Y %.1f dB < 200", sqnr))
+                .containsPattern("worst mean cosine 0\\.\\d{6} >= 0\\.9");
+
+        CliRun met = CliRun.of("compress", model.toString(), "-m", "fp16", "-o", dir.resolve("fp16.onnx").toString(),
+                "--samples", "2", "--latency-runs", "0", "--no-sensitivity", "--min-cosine", "0.99", "--min-sqnr", "30");
+        assertThat(met.exitCode()).as(met.err()).isZero();
+        assertThat(met.out()).contains("gates met: ");
+    }
+
+    @Test
+    void theSummaryStartsWithTheVerdictAndTheReportCarriesIt() throws IOException {
+        Path reportFile = dir.resolve("verdict.json");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "fp16", "-o", dir.resolve("v.onnx").toString(),
+                "--report", reportFile.toString(), "--samples", "2", "--latency-runs", "0", "--no-sensitivity");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.get("verdict").asString()).isEqualTo("lossless");
+        assertThat(run.out().lines().findFirst().orElseThrow()).startsWith("verdict: LOSSLESS (Y: SQNR ")
+                .endsWith("→ lossless)");
+        assertThat(report.get("notes").toString()).contains("verdict lossless (bands in FidelityVerdict)");
     }
 
     @Test

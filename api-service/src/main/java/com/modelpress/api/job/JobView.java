@@ -13,6 +13,9 @@ import java.util.UUID;
  * @param attempt the attempt a worker last started: 1 for the first, one more for each retry the API published (at
  *                most {@link com.modelpress.contracts.job.Topology#JOB_ATTEMPT_LIMIT}); 0 while none has
  * @param error   nullable: why the job failed (or why its last attempt failed, while it waits for another)
+ * @param verdict nullable until the job succeeded: how close the compressed model stays, from the report's bands
+ *                ({@code lossless}, {@code close}, {@code degraded}, {@code broken}; see
+ *                {@link com.modelpress.contracts.FidelityVerdict}); null for jobs that succeeded before verdicts existed
  * @param modelKind     nullable until the job succeeded: what the engine recognised ({@code decoder-lm},
  *                      {@code encoder}, {@code vision}, {@code other})
  * @param languageModel nullable: the report's next-token numbers, for a decoder LM that succeeded
@@ -21,6 +24,7 @@ public record JobView(
         UUID id,
         String owner,
         JobStatus status,
+        String verdict,
         String method,
         CompressionRequest request,
         Input input,
@@ -75,6 +79,7 @@ public record JobView(
                 job.id(),
                 job.owner(),
                 job.status(),
+                job.metrics() == null ? null : job.metrics().verdict(),
                 job.method(),
                 json.readValue(job.request(), CompressionRequest.class),
                 new Input(job.inputName(), job.inputSizeBytes(), job.inputSha256()),

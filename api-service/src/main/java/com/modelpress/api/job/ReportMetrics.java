@@ -5,8 +5,8 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Embeddable;
 
 /**
- * The numbers of a job's fidelity report that have columns of their own (migration V8): what kind of model it is and,
- * for a decoder LM, its next-token fidelity (prefill unless the name says decode). Every component nullable: a job
+ * The numbers of a job's fidelity report that have columns of their own (migrations V8, V12): its verdict, what kind of
+ * model it is and, for a decoder LM, its next-token fidelity (prefill unless the name says decode). Every component nullable: a job
  * without a report has none, a model that is not a decoder LM only {@code modelKind}.
  *
  * @param modelKind            {@code decoder-lm}, {@code encoder}, {@code vision} or {@code other}
@@ -18,6 +18,8 @@ import jakarta.persistence.Embeddable;
  * @param decodeKlMean         mean KL over the decode steps
  * @param sameTop1             fraction of positions where both models' most likely token is the same
  * @param band                 the llama.cpp level the prefill's mean KL is within ({@code Q8_0}, {@code Q6_K}, …)
+ * @param verdict              {@code lossless}, {@code close}, {@code degraded} or {@code broken} (migration V12; see
+ *                             {@link com.modelpress.contracts.FidelityVerdict})
  */
 @Embeddable
 record ReportMetrics(
@@ -29,7 +31,8 @@ record ReportMetrics(
         @Column(name = "lm_kl_p99") Double klP99,
         @Column(name = "lm_decode_kl_mean") Double decodeKlMean,
         @Column(name = "lm_same_top1") Double sameTop1,
-        @Column(name = "lm_band") String band) {
+        @Column(name = "lm_band") String band,
+        @Column(name = "verdict") String verdict) {
 
     /** What {@code report} says; {@code null} components where it says nothing. */
     static ReportMetrics of(FidelityReport report) {
@@ -45,7 +48,8 @@ record ReportMetrics(
                 prefill == null ? null : prefill.klP99(),
                 decode == null ? null : decode.klMean(),
                 prefill == null ? null : prefill.sameTop1(),
-                prefill == null ? null : prefill.band());
+                prefill == null ? null : prefill.band(),
+                report.verdict());
     }
 
     /** True when the report had next-token metrics (a decoder LM). */

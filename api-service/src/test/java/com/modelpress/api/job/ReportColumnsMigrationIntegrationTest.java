@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * V8 on a database that already holds succeeded jobs: the language-model columns are filled from each report's JSON,
  * a report without a {@code languageModel} section leaves them null, a job without a report leaves every one null.
+ * V12 likewise fills {@code verdict} from reports that carry one.
  */
 class ReportColumnsMigrationIntegrationTest extends ApiIntegrationTest {
 
@@ -34,7 +35,7 @@ class ReportColumnsMigrationIntegrationTest extends ApiIntegrationTest {
                  "languageModel":{"prefill":{"perplexityOriginal":61.0,"perplexityCompressed":61.3,
                    "lnPerplexityRatio":0.0046,"klMean":0.0035,"klP99":0.017,"sameTop1":0.944,"band":"Q6_K"},
                    "decode":{"klMean":0.0036}}}""");
-        insertJob(encoder, "{\"method\":\"int8\",\"model\":{\"kind\":\"encoder\"}}");
+        insertJob(encoder, "{\"method\":\"int8\",\"model\":{\"kind\":\"encoder\"},\"verdict\":\"degraded\"}");
         insertJob(queued, null);
 
         flyway(null).migrate();
@@ -42,6 +43,7 @@ class ReportColumnsMigrationIntegrationTest extends ApiIntegrationTest {
         assertThat(row(decoder)).containsExactly("decoder-lm", 61.0, 61.3, 0.0046, 0.0035, 0.017, 0.0036, 0.944, "Q6_K");
         assertThat(row(encoder)).containsExactly("encoder", null, null, null, null, null, null, null, null);
         assertThat(row(queued)).containsOnlyNulls();
+        assertThat(verdicts(decoder, encoder, queued)).containsExactly("-", "degraded", "-");
         jdbc.sql("drop schema " + SCHEMA + " cascade").update();
     }
 
@@ -57,6 +59,15 @@ class ReportColumnsMigrationIntegrationTest extends ApiIntegrationTest {
                     }
                     return values;
                 }).single();
+    }
+
+    private List<String> verdicts(UUID... ids) {
+        List<String> verdicts = new java.util.ArrayList<>();
+        for (UUID id : ids) {
+            verdicts.add(jdbc.sql("select coalesce(verdict, '-') from %s.jobs where id = :id".formatted(SCHEMA))
+                    .param("id", id).query(String.class).single());
+        }
+        return verdicts;
     }
 
     private Flyway flyway(String target) {

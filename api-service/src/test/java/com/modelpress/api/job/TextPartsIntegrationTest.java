@@ -68,6 +68,7 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
         assertThat(view.at("/request/target/maxPplIncrease").asDouble()).isEqualTo(0.02);
         assertThat(view.at("/request/evaluation/context").asInt()).isEqualTo(64);
         assertThat(view.get("modelKind").isNull()).as("no report yet").isTrue();
+        assertThat(view.get("verdict").isNull()).as("no report yet").isTrue();
         assertThat(view.get("languageModel").isNull()).isTrue();
 
         // the same model and request with another evaluation text is another job, not a replay
@@ -150,6 +151,10 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
 
         JsonNode view = api.get("/api/v1/jobs/" + decoder).json();
         assertThat(view.get("modelKind").asString()).isEqualTo("decoder-lm");
+        // mean KL 0.0035 / 0.0037 with same top-1 94.4 % / 94 %: within Q4_K_M's band, so "close" (FidelityVerdict)
+        assertThat(view.get("verdict").asString()).isEqualTo("close");
+        assertThat(jdbc.sql("select verdict from jobs where id = :id").param("id", decoder).query(String.class).single())
+                .isEqualTo("close");
         JsonNode lm = view.get("languageModel");
         assertThat(lm.get("perplexityOriginal").asDouble()).isEqualTo(61.0);
         assertThat(lm.get("perplexityCompressed").asDouble()).isEqualTo(61.3);
@@ -201,7 +206,7 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
         assertThat(schemas.at("/EvaluationSpec/properties/decodeSteps/maximum").asInt()).isEqualTo(1024);
         assertThat(schemas.at("/CompressionOptions/properties/head/enum").valueStream().map(JsonNode::asString))
                 .containsExactly("measured", "int4", "int8", "kept");
-        assertThat(schemas.at("/JobView/properties").propertyNames()).contains("modelKind", "languageModel");
+        assertThat(schemas.at("/JobView/properties").propertyNames()).contains("verdict", "modelKind", "languageModel");
         assertThat(schemas.at("/LanguageModel/properties").propertyNames()).contains("perplexityOriginal",
                 "perplexityCompressed", "lnPerplexityRatio", "klMean", "klP99", "decodeKlMean", "sameTop1", "band");
     }

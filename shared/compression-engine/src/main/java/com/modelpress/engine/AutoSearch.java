@@ -1,6 +1,7 @@
 package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.evaluation.ActivationStatistics;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
@@ -63,6 +64,8 @@ final class AutoSearch {
     private final CompressionMethod.Auto auto;
     private final EvaluationSettings evaluation;
     private final Map<String, double[]> moments;
+    /** Im2col patch statistics of Conv kernels by {@code ActivationStatistics.convPatches} name; empty uncalibrated. */
+    private final Map<String, ActivationStatistics.SecondMoment> convPatches;
     private final ProgressListener progress;
     private final long deadline;
     private final List<String> trace = new ArrayList<>();
@@ -70,9 +73,16 @@ final class AutoSearch {
 
     AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
                ProgressListener progress) {
+        this(auto, evaluation, moments, Map.of(), progress);
+    }
+
+    /** @param convPatches Conv kernels' patch statistics: their int8 (also what int4 gives them) is calibrated */
+    AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
+               Map<String, ActivationStatistics.SecondMoment> convPatches, ProgressListener progress) {
         this.auto = auto;
         this.evaluation = evaluation.withoutLatency();
         this.moments = moments;
+        this.convPatches = Map.copyOf(convPatches);
         this.progress = progress;
         this.deadline = System.nanoTime() + auto.budget().toNanos();
     }
@@ -82,10 +92,10 @@ final class AutoSearch {
         Map<Level, WeightPass> passes = Map.of(
                 Level.INT4, new Int4Pass(auto.options().blockSizeOrDefault(), auto.options().symmetricOrDefault(),
                         auto.options().roundingOrDefault(), inputMoments),
-                Level.INT8, new Int8Pass(),
+                Level.INT8, new Int8Pass(convPatches::get),
                 Level.FP16, new Fp16Pass());
         return (Weight weight, float[] values, RewriteScope scope) -> {
-            Level level = assignment.getOrDefault(weight.name(), rest);
+            Level level = convAsInt8(weight, assignment.getOrDefault(weight.name(), rest));
             if (level == Level.FP32) {
                 return WeightPass.kept(weight, "auto: kept in float32");
             }
@@ -109,10 +119,7 @@ final class AutoSearch {
         Scored allInt8 = score(source, input, scratchDirectory, Map.of(), Level.INT8, Map.of(), "all int8");
         best = better(best, allInt8);
         if (!allInt8.meets) {
-            Scored allFp16 = score(source, input, scratchDirectory, Map.of(), Level.FP16, Map.of(), "all fp16");
-            best = better(best, allFp16);
-            Scored chosen = allFp16.meets ? allFp16 : best;
-            return new Choice(chosen.assignment, chosen.rest, chosen.meets, trace);
+            return fp16Where(source, input, scratchDirectory, order, best);
         }
         bestMeeting = allInt8;
         // bisection on how many of the most sensitive tensors move to int8 (the rest stay int4)
@@ -135,6 +142,45 @@ final class AutoSearch {
             trace.add("budget of %s used up; returning the smallest mix found that meets the target".formatted(auto.budget()));
         }
         return new Choice(bestMeeting.assignment, bestMeeting.rest, true, trace);
+    }
+
+    /**
+     * When even all-int8 misses: the most sensitive tensors in fp16 and the rest int8, the fewest fp16 tensors that meet
+     * the target found by bisection over the measured order; all fp16 when none does (the closest found if that
+     * misses too).
+     */
+    private Choice fp16Where(OnnxModel source, Path input, Path scratchDirectory, List<String> order, Scored best)
+            throws IOException {
+        Scored allFp16 = score(source, input, scratchDirectory, Map.of(), Level.FP16, Map.of(), "all fp16");
+        best = better(best, allFp16);
+        if (!allFp16.meets) {
+            return new Choice(best.assignment, best.rest, false, trace);
+        }
+        Scored bestMeeting = allFp16;
+        int low = 1;
+        int high = order.size();
+        while (low < high && !outOfTime()) {
+            int middle = (low + high) / 2;
+            Map<String, Level> assignment = new LinkedHashMap<>();
+            order.subList(0, middle).forEach(name -> assignment.put(name, Level.FP16));
+            Scored mixed = score(source, input, scratchDirectory, assignment, Level.INT8, Map.of(),
+                    "%d most sensitive of %d tensors in fp16, the rest int8".formatted(middle, order.size()));
+            if (mixed.meets) {
+                bestMeeting = mixed.bytes < bestMeeting.bytes ? mixed : bestMeeting;
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        return new Choice(bestMeeting.assignment, bestMeeting.rest, true, trace);
+    }
+
+    /**
+     * int4 of a Conv kernel is int8 anyway ({@link Int4Pass} falls back to it): with patch statistics it goes through
+     * {@link Int8Pass}, which calibrates it.
+     */
+    private Level convAsInt8(Weight weight, Level level) {
+        return level == Level.INT4 && !convPatches.isEmpty() && Int8Pass.calibrates(weight) ? Level.INT8 : level;
     }
 
     private record Scored(Map<String, Level> assignment, Level rest, double cosine, long bytes, boolean meets) {}

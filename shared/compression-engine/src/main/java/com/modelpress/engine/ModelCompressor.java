@@ -2,6 +2,7 @@ package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.FidelityReport.StepTiming;
+import com.modelpress.contracts.FidelityVerdict;
 import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.quant.WeightPass;
@@ -126,7 +127,18 @@ public final class ModelCompressor {
         FidelityReport.TextInfo calibrationText = null;
         GroupedCalibration grouped = null;
         OrtMatrixProducts products = null;
+        ConvCalibration convs = ConvCalibration.none();
         try {
+            if ((method instanceof CompressionMethod.Int8 || method instanceof CompressionMethod.Auto)
+                    && calibration.enabled()) {
+                // Conv kernels are calibrated on their im2col patches (int8, and auto's int8 and int4 of them)
+                convs = ConvCalibration.collect(source, method.options(),
+                        calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
+                if (!convs.moments().isEmpty()) {
+                    calibrationNotes.addAll(convs.notes());
+                    start = lap(timings, "calibrate", start);
+                }
+            }
             if (calibrated && calibration.enabled()) {
                 grouped = GroupedCalibration.plan(source, method.options(),
                         calibration.on(evaluation.executionProvider(), evaluation.sessionConfig())
@@ -143,7 +155,7 @@ public final class ModelCompressor {
                         .formatted(calibration.text().file(), method.id()));
             }
             return compress(input, output, method, progress, source, inputSha, timings, start, moments, grouped,
-                    products, calibrationNotes, calibrationText);
+                    products, calibrationNotes, calibrationText, convs);
         } finally {
             if (products != null) {
                 products.close();
@@ -159,12 +171,12 @@ public final class ModelCompressor {
                                     List<StepTiming> timings, long start,
                                     Map<String, double[]> moments, GroupedCalibration grouped,
                                     OrtMatrixProducts products, List<String> calibrationNotes,
-                                    FidelityReport.TextInfo calibrationText) throws IOException {
+                                    FidelityReport.TextInfo calibrationText, ConvCalibration convs) throws IOException {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
         if (method instanceof CompressionMethod.Auto auto) {
-            AutoSearch search = new AutoSearch(auto, evaluation, moments, progress);
+            AutoSearch search = new AutoSearch(auto, evaluation, moments, convs.moments(), progress);
             AutoSearch.Choice choice;
             Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-auto-");
             try {
@@ -181,6 +193,9 @@ public final class ModelCompressor {
         } else if (grouped != null) {
             // calibration in groups, interleaved with the compression of the weights that read them
             finalPass = Compression.passFor(method, grouped, products);
+        } else if (!convs.moments().isEmpty()) {
+            // int8 with Conv kernels calibrated on their im2col patches
+            finalPass = new com.modelpress.engine.int8.Int8Pass(convs.moments()::get);
         } else {
             finalPass = Compression.passFor(method, moments);
         }
@@ -248,15 +263,18 @@ public final class ModelCompressor {
                         sensitivityNotes);
                 start = lap(timings, "sensitivity", start);
             }
+            FidelityVerdict verdict = FidelityVerdict.of(result.outputs(), result.languageModel());
+            List<String> verdictNotes = List.of("verdict %s (bands in FidelityVerdict): %s".formatted(verdict.level(),
+                    String.join("; ", verdict.basis())));
             return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), digest(inputSha), digest(outputSha),
                     outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                     result.info(), evaluation.seed(), result.sessionOptions(),
                     new FidelityReport.Versions(VERSION, OnnxRuntimeInfo.version(), Runtime.version().toString()),
-                    timings, Stream.of(calibrationNotes, outcome.notes(), result.notes(), sensitivityNotes,
+                    timings, Stream.of(verdictNotes, calibrationNotes, outcome.notes(), result.notes(), sensitivityNotes,
                             result.languageModel() != null ? List.<String>of()
                                     : result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
                             .flatMap(List::stream).toList(), sensitivity, result.model(), result.languageModel(),
-                    calibrationText);
+                    calibrationText, verdict.level(), result.sentenceEmbeddings());
         } finally {
             if (decoded != null) {
                 decoded.close();

@@ -30,6 +30,11 @@ import java.util.Map;
  * @param model             nullable (reports written before it existed): what kind of model the engine recognised
  * @param languageModel     nullable: next-token fidelity, only for a recognised decoder LM
  * @param calibrationText   nullable: the text calibration ran on, when it ran on text
+ * @param verdict           {@code lossless}, {@code close}, {@code degraded} or {@code broken}: the bands of
+ *                          {@link FidelityVerdict} on the outputs (a decoder LM: its next-token metrics); derived from
+ *                          them when not given (reports written before it existed)
+ * @param sentenceEmbeddings nullable: for a text encoder's token-vector output, the cosine of attention-masked
+ *                          mean-pooled and first-token ([CLS]) sentence embeddings
  */
 public record FidelityReport(
         int schemaVersion,
@@ -52,9 +57,14 @@ public record FidelityReport(
         List<TensorSensitivity> sensitivity,
         ModelInfo model,
         LanguageModelFidelity languageModel,
-        TextInfo calibrationText) {
+        TextInfo calibrationText,
+        String verdict,
+        SentenceEmbeddingFidelity sentenceEmbeddings) {
 
-    /** Unchanged by {@code model}, {@code languageModel} and {@code calibrationText}: fields added, none changed meaning. */
+    /**
+     * Unchanged by {@code model}, {@code languageModel}, {@code calibrationText}, {@code verdict} and
+     * {@code sentenceEmbeddings}: fields added, none changed meaning.
+     */
     public static final int SCHEMA_VERSION = 1;
 
     public FidelityReport {
@@ -64,7 +74,38 @@ public record FidelityReport(
         timings = List.copyOf(timings);
         notes = List.copyOf(notes);
         sensitivity = sensitivity == null ? List.of() : List.copyOf(sensitivity);
+        if (verdict == null) {
+            verdict = FidelityVerdict.of(outputs, languageModel).level();
+        } else if (!FidelityVerdict.LEVELS.contains(verdict)) {
+            throw new IllegalArgumentException("verdict must be one of " + FidelityVerdict.LEVELS + ", not " + verdict);
+        }
     }
+
+    /** A report whose verdict is derived from its metrics, without sentence-embedding metrics. */
+    public FidelityReport(int schemaVersion, String method, CompressionOptions options, String inputSha256,
+                          String outputSha256, boolean nothingToCompress, Sizes sizes, double bitsPerWeight,
+                          List<OutputFidelity> outputs, List<TensorReport> tensors, Latency latency,
+                          EvaluationInfo evaluation, long seed, Map<String, String> sessionOptions, Versions versions,
+                          List<StepTiming> timings, List<String> notes, List<TensorSensitivity> sensitivity,
+                          ModelInfo model, LanguageModelFidelity languageModel, TextInfo calibrationText) {
+        this(schemaVersion, method, options, inputSha256, outputSha256, nothingToCompress, sizes, bitsPerWeight, outputs,
+                tensors, latency, evaluation, seed, sessionOptions, versions, timings, notes, sensitivity, model,
+                languageModel, calibrationText, null, null);
+    }
+
+    /**
+     * How close a text encoder's sentence embeddings stay, pooled from its token vectors as sentence-embedding models
+     * are used, over the evaluation samples (positions an {@code attention_mask} marks as padding left out).
+     *
+     * @param output              the {@code [batch, sequence, hidden]} output pooled
+     * @param sentences           sentence embeddings compared
+     * @param meanPooledCosineMean mean cosine of the attention-masked mean-pooled embeddings
+     * @param meanPooledCosineMin  the lowest of them
+     * @param clsCosineMean        mean cosine of the first-token ([CLS]) embeddings
+     * @param clsCosineMin         the lowest of them
+     */
+    public record SentenceEmbeddingFidelity(String output, int sentences, double meanPooledCosineMean,
+                                            double meanPooledCosineMin, double clsCosineMean, double clsCosineMin) {}
 
     /** A report without a sensitivity ranking. */
     public FidelityReport(int schemaVersion, String method, CompressionOptions options, String inputSha256,

@@ -21,6 +21,7 @@ import com.google.protobuf.ByteString;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.ModelDefect;
 import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
@@ -70,7 +71,26 @@ public final class ActivationStatistics {
      * @param min  smallest activation value seen
      * @param max  largest activation value seen
      */
-    public record SecondMoment(int features, double[] xtx, long rows, float min, float max) {}
+    public record SecondMoment(int features, double[] xtx, long rows, float min, float max, int groups, double[] sums) {
+        public SecondMoment(int features, double[] xtx, long rows, float min, float max) {
+            this(features, xtx, rows, min, max, 1, null);
+        }
+    }
+
+    /** Prefix of the names {@link #convPatches} makes. */
+    private static final String CONV_PATCHES = "modelpress-conv-patches:";
+
+    /**
+     * The name under which a {@link Groups} observes the im2col patches of a 2-D {@code Conv} (by its first output)
+     * instead of a tensor: the statistics are then per convolution group {@code g}, with {@code features} =
+     * input channels per group × kernel height × kernel width, {@code xtx} the {@code g} blocks {@code [features,
+     * features]} one after the other and {@code sums} the {@code g × features} column sums of the patches (their mean
+     * times {@code rows}), as the convolution reads them (zero padding included). Patches are extracted inside ONNX
+     * Runtime by a depthwise {@code Conv} with one-hot kernels, so only the sums come back to Java.
+     */
+    public static String convPatches(String convOutput) {
+        return CONV_PATCHES + convOutput;
+    }
 
     /**
      * All of {@code names} in one group.
@@ -147,7 +167,7 @@ public final class ActivationStatistics {
                     .filter(name -> name.toLowerCase(Locale.ROOT).contains("attention_mask"))
                     .filter(name -> inputs.get(name).rank() == 2)
                     .findFirst().orElse(null);
-            long opset = source.proto().getOpsetImportList().stream()
+            int opset = (int) source.proto().getOpsetImportList().stream()
                     .filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
                     .mapToLong(ai.onnx.proto.OnnxMl.OperatorSetIdProto::getVersion).max().orElse(1);
             List<Plan> plans = Plan.of(graph, groups, mask, opset);
@@ -207,7 +227,12 @@ public final class ActivationStatistics {
                 options.addExternalInitializers(new HashMap<String, OnnxTensorLike>(external));
                 try (OrtSession session = open(options, model)) {
                     Set<String> outputs = new LinkedHashSet<>();
-                    plan.observed().values().forEach(o -> outputs.addAll(List.of(o.xtx(), o.rows(), o.min(), o.max())));
+                    plan.observed().values().forEach(o -> {
+                        outputs.addAll(List.of(o.xtx(), o.rows(), o.min(), o.max()));
+                        if (o.sums() != null) {
+                            outputs.add(o.sums());
+                        }
+                    });
                     outputs.addAll(plan.forwardOut());
                     for (int s = 0; s < samples.size(); s++) {
                         runSample(session, plan, s, outputs, sums);
@@ -242,14 +267,18 @@ public final class ActivationStatistics {
                         OnnxTensor xtx = (OnnxTensor) result.get(o.xtx()).orElseThrow();
                         long[] shape = xtx.getInfo().getShape();
                         int k = Math.toIntExact(shape[shape.length - 1]);
+                        int g = shape.length == 3 ? Math.toIntExact(shape[0]) : 1;
                         long rows = Math.round(scalar(result.get(o.rows()).orElseThrow()));
-                        Sum sum = sums.computeIfAbsent(entry.getKey(), name -> new Sum(k));
-                        if (sum.features != k) {
+                        Sum sum = sums.computeIfAbsent(entry.getKey(), name -> new Sum(k, g, o.sums() != null));
+                        if (sum.features != k || sum.groups != g) {
                             throw new UnsupportedModelException("tensor '%s' has %d features on sample %s but %d before"
                                     .formatted(entry.getKey(), k, sample.name(), sum.features));
                         }
                         if (rows > 0) {
-                            sum.add(xtx.getFloatBuffer(), rows, (float) scalar(result.get(o.min()).orElseThrow()),
+                            FloatBuffer columnSums = o.sums() == null ? null
+                                    : ((OnnxTensor) result.get(o.sums()).orElseThrow()).getFloatBuffer();
+                            sum.add(xtx.getFloatBuffer(), columnSums, rows,
+                                    (float) scalar(result.get(o.min()).orElseThrow()),
                                     (float) scalar(result.get(o.max()).orElseThrow()));
                         }
                     }
@@ -352,7 +381,10 @@ public final class ActivationStatistics {
             graph.addAllNode(plan.nodes());
             plan.observed().values().forEach(o -> graph.addAllNode(o.nodes()));
             for (Observed o : plan.observed().values()) {
-                graph.addOutput(floatOutput(o.xtx(), 2));
+                graph.addOutput(floatOutput(o.xtx(), o.sums() == null ? 2 : 3));
+                if (o.sums() != null) {
+                    graph.addOutput(floatOutput(o.sums(), 2));
+                }
                 graph.addOutput(floatOutput(o.rows(), 0));
                 graph.addOutput(floatOutput(o.min(), 0));
                 graph.addOutput(floatOutput(o.max(), 0));
@@ -390,19 +422,28 @@ public final class ActivationStatistics {
     /** Running sums of one observed tensor. Not thread-safe. */
     private static final class Sum {
         private final int features;
+        private final int groups;
         private final double[] xtx;
+        private final double[] sums;
         private long rows;
         private float min = Float.POSITIVE_INFINITY;
         private float max = Float.NEGATIVE_INFINITY;
 
-        Sum(int features) {
+        Sum(int features, int groups, boolean withSums) {
             this.features = features;
-            this.xtx = new double[Math.multiplyExact(features, features)];
+            this.groups = groups;
+            this.xtx = new double[Math.multiplyExact(groups, Math.multiplyExact(features, features))];
+            this.sums = withSums ? new double[Math.multiplyExact(groups, features)] : null;
         }
 
-        void add(FloatBuffer product, long sampleRows, float sampleMin, float sampleMax) {
+        void add(FloatBuffer product, FloatBuffer columnSums, long sampleRows, float sampleMin, float sampleMax) {
             for (int i = 0; i < xtx.length; i++) {
                 xtx[i] += product.get(i);
+            }
+            if (sums != null) {
+                for (int i = 0; i < sums.length; i++) {
+                    sums[i] += columnSums.get(i);
+                }
             }
             rows += sampleRows;
             min = Math.min(min, sampleMin);
@@ -410,12 +451,131 @@ public final class ActivationStatistics {
         }
 
         SecondMoment moment() {
-            return new SecondMoment(features, xtx, rows, rows == 0 ? 0 : min, rows == 0 ? 0 : max);
+            return new SecondMoment(features, xtx, rows, rows == 0 ? 0 : min, rows == 0 ? 0 : max, groups, sums);
+        }
+    }
+
+    /**
+     * A 2-D convolution whose im2col patches are observed ({@link #convPatches}).
+     *
+     * @param input  the convolution's data input
+     * @param conv   the convolution node
+     * @param dims   its weight's shape {@code [M, C/group, kH, kW]}
+     */
+    private record ConvPatchSource(String input, NodeProto conv, long[] dims) {
+
+        /** The convolutions named by {@link #convPatches} in {@code groups} whose weight shape the graph states. */
+        static Map<String, ConvPatchSource> of(GraphProto graph, List<? extends Collection<String>> groups) {
+            Map<String, long[]> shapes = new HashMap<>();
+            graph.getInitializerList().forEach(t -> shapes.put(t.getName(), t.getDimsList().stream().mapToLong(Long::longValue).toArray()));
+            for (NodeProto node : graph.getNodeList()) {
+                if (node.getOpType().equals("Constant") && node.getOutputCount() == 1) {
+                    node.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT()).findFirst()
+                            .ifPresent(a -> shapes.put(node.getOutput(0), a.getT().getDimsList().stream().mapToLong(Long::longValue).toArray()));
+                }
+            }
+            Map<String, NodeProto> byOutput = new HashMap<>();
+            for (NodeProto node : graph.getNodeList()) {
+                if (node.getOpType().equals("Conv") && node.getDomain().isEmpty() && node.getInputCount() >= 2
+                        && node.getOutputCount() >= 1) {
+                    byOutput.put(convPatches(node.getOutput(0)), node);
+                }
+            }
+            Map<String, ConvPatchSource> sources = new HashMap<>();
+            for (Collection<String> group : groups) {
+                for (String name : group) {
+                    NodeProto conv = byOutput.get(name);
+                    long[] dims = conv == null ? null : shapes.get(conv.getInput(1));
+                    if (dims != null && dims.length == 4 && dims[0] > 0 && dims[1] > 0) {
+                        sources.put(name, new ConvPatchSource(conv.getInput(0), conv, dims));
+                    }
+                }
+            }
+            return sources;
+        }
+
+        /**
+         * The nodes: {@code Cast} to float, a depthwise {@code Conv} with one-hot kernels (the convolution's strides,
+         * pads, dilations and auto_pad) whose output channel {@code c·kH·kW + t} is input channel {@code c} at kernel
+         * tap {@code t}, rearranged to {@code [groups, rows, features]}; then per group {@code PᵀP}, the column sums,
+         * the row count and the range.
+         */
+        Observed observe(Names names, int opset) {
+            long group = Nodes.intAttribute(conv, "group", 1);
+            int perGroup = Math.toIntExact(dims[1]);
+            int kh = Math.toIntExact(dims[2]);
+            int kw = Math.toIntExact(dims[3]);
+            int taps = kh * kw;
+            int channels = Math.toIntExact(perGroup * group);
+            int features = perGroup * taps;
+            List<NodeProto> nodes = new ArrayList<>();
+            String base = "modelpress_calibration/" + conv.getOutput(0).replaceAll("[^A-Za-z0-9_.]", "_") + "/patches";
+            String cast = names.fresh(base + "/float");
+            nodes.add(node("Cast", List.of(input), List.of(cast), names, intAttribute("to", TensorProto.DataType.FLOAT_VALUE)));
+            String kernel = names.fresh(base + "/one_hot");
+            float[] oneHot = new float[channels * taps * taps];
+            for (int c = 0; c < channels; c++) {
+                for (int t = 0; t < taps; t++) {
+                    oneHot[(c * taps + t) * taps + t] = 1f;
+                }
+            }
+            nodes.add(node("Constant", List.of(), List.of(kernel), names, tensorAttribute(TensorProto.newBuilder()
+                    .setName(kernel).setDataType(TensorProto.DataType.FLOAT_VALUE)
+                    .addAllDims(List.of((long) channels * taps, 1L, (long) kh, (long) kw))
+                    .setRawData(ByteString.copyFrom(TensorCodec.toFloatBytes(oneHot))).build())));
+            String patches = names.fresh(base + "/im2col");
+            NodeProto.Builder extract = node("Conv", List.of(cast, kernel), List.of(patches), names,
+                    intAttribute("group", channels)).toBuilder();
+            for (AttributeProto attribute : conv.getAttributeList()) {
+                if (List.of("strides", "pads", "dilations", "auto_pad").contains(attribute.getName())) {
+                    extract.addAttribute(attribute);
+                }
+            }
+            extract.addAttribute(intsAttribute("kernel_shape", kh, kw));
+            nodes.add(extract.build());
+            String split = names.fresh(base + "/by_group");
+            nodes.add(node("Reshape", List.of(patches, constant(nodes, names, base + "/group_shape", 0, group, features, -1)),
+                    List.of(split), names));
+            String moved = names.fresh(base + "/group_first");
+            nodes.add(node("Transpose", List.of(split), List.of(moved), names, intsAttribute("perm", 1, 0, 3, 2)));
+            String used = names.fresh(base + "/rows");
+            nodes.add(node("Reshape", List.of(moved, constant(nodes, names, base + "/rows_shape", group, -1, features)),
+                    List.of(used), names));
+            String transposed = names.fresh(base + "/transposed");
+            nodes.add(node("Transpose", List.of(used), List.of(transposed), names, intsAttribute("perm", 0, 2, 1)));
+            String xtx = names.fresh(base + "/xtx");
+            nodes.add(node("MatMul", List.of(transposed, used), List.of(xtx), names));
+            String sums = names.fresh(base + "/sums");
+            if (opset >= 13) {
+                nodes.add(node("ReduceSum", List.of(used, constant(nodes, names, base + "/rows_axis", 1)), List.of(sums),
+                        names, intAttribute("keepdims", 0)));
+            } else {
+                nodes.add(node("ReduceSum", List.of(used), List.of(sums), names, intAttribute("keepdims", 0),
+                        intsAttribute("axes", 1)));
+            }
+            String shape = names.fresh(base + "/shape");
+            nodes.add(node("Shape", List.of(used), List.of(shape), names));
+            String count = names.fresh(base + "/count");
+            nodes.add(node("Slice", List.of(shape, constant(nodes, names, base + "/one", 1),
+                    constant(nodes, names, base + "/two", 2)), List.of(count), names));
+            String countFloat = names.fresh(base + "/count_float");
+            nodes.add(node("Cast", List.of(count), List.of(countFloat), names, intAttribute("to", TensorProto.DataType.FLOAT_VALUE)));
+            String rows = names.fresh(base + "/row_count");
+            nodes.add(node("ReduceSum", List.of(countFloat), List.of(rows), names, intAttribute("keepdims", 0)));
+            String min = names.fresh(base + "/min");
+            nodes.add(node("ReduceMin", List.of(used), List.of(min), names, intAttribute("keepdims", 0)));
+            String max = names.fresh(base + "/max");
+            nodes.add(node("ReduceMax", List.of(used), List.of(max), names, intAttribute("keepdims", 0)));
+            return new Observed(xtx, rows, min, max, sums, nodes);
         }
     }
 
     /** The value names of the nodes added for one observed tensor. */
-    private record Observed(String xtx, String rows, String min, String max, List<NodeProto> nodes) {}
+    private record Observed(String xtx, String rows, String min, String max, String sums, List<NodeProto> nodes) {
+        Observed(String xtx, String rows, String min, String max, List<NodeProto> nodes) {
+            this(xtx, rows, min, max, null, nodes);
+        }
+    }
 
     /**
      * What one group runs.
@@ -431,8 +591,7 @@ public final class ActivationStatistics {
     private record Plan(List<NodeProto> nodes, Set<String> initializers, Set<String> modelInputs, Set<String> forwardIn,
                         Set<String> forwardOut, Map<String, Integer> lastReader, Map<String, Observed> observed) {
 
-        /** @param opset the model's default-domain opset, which the added nodes are written for */
-        static List<Plan> of(GraphProto graph, List<? extends Collection<String>> groups, String mask, long opset) {
+        static List<Plan> of(GraphProto graph, List<? extends Collection<String>> groups, String mask, int opset) {
             Map<String, Integer> producer = new HashMap<>();
             List<Set<String>> reads = new ArrayList<>();
             for (int i = 0; i < graph.getNodeCount(); i++) {
@@ -464,14 +623,25 @@ public final class ActivationStatistics {
             List<Set<String>> initializersOf = new ArrayList<>();
             List<Set<String>> modelInputsOf = new ArrayList<>();
             List<Map<String, Observed>> observedOf = new ArrayList<>();
+            Map<String, ConvPatchSource> convs = ConvPatchSource.of(graph, groups);
             for (Collection<String> group : groups) {
-                List<String> targets = group.stream().distinct()
-                        .filter(name -> producer.containsKey(name) || (graphInputs.contains(name) && !initializerNames.contains(name)))
+                // what each target reads: itself, or for a convolution's patches the convolution's input
+                Map<String, String> tensorOf = new LinkedHashMap<>();
+                for (String name : group) {
+                    ConvPatchSource conv = convs.get(name);
+                    if (name.startsWith(CONV_PATCHES) && conv == null) {
+                        continue;
+                    }
+                    tensorOf.put(name, conv == null ? name : conv.input());
+                }
+                List<String> targets = tensorOf.keySet().stream()
+                        .filter(name -> producer.containsKey(tensorOf.get(name))
+                                || (graphInputs.contains(tensorOf.get(name)) && !initializerNames.contains(tensorOf.get(name))))
                         .toList();
                 boolean[] mine = new boolean[graph.getNodeCount()];
                 ArrayList<Integer> stack = new ArrayList<>();
                 for (String target : targets) {
-                    Integer p = producer.get(target);
+                    Integer p = producer.get(tensorOf.get(target));
                     if (p != null && !computed[p] && !mine[p]) {
                         mine[p] = true;
                         stack.add(p);
@@ -491,7 +661,8 @@ public final class ActivationStatistics {
                 Set<String> in = new LinkedHashSet<>();
                 Set<String> initializers = new LinkedHashSet<>();
                 Set<String> modelInputs = new LinkedHashSet<>();
-                Set<String> read = new LinkedHashSet<>(targets);
+                Set<String> read = new LinkedHashSet<>();
+                targets.forEach(target -> read.add(tensorOf.get(target)));
                 for (int i = 0; i < mine.length; i++) {
                     if (mine[i]) {
                         nodes.add(i);
@@ -509,10 +680,13 @@ public final class ActivationStatistics {
                     }
                 }
                 Map<String, Observed> observed = new LinkedHashMap<>();
+                boolean masked = false;
                 for (String target : targets) {
-                    observed.put(target, observe(target, mask, names));
+                    ConvPatchSource conv = convs.get(target);
+                    observed.put(target, conv == null ? observe(target, mask, names) : conv.observe(names, opset));
+                    masked |= conv == null;
                 }
-                if (mask != null && !observed.isEmpty()) {
+                if (mask != null && masked) {
                     modelInputs.add(mask);
                 }
                 for (int i : nodes) {

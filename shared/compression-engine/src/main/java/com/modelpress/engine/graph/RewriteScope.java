@@ -89,6 +89,66 @@ public final class RewriteScope {
         return values;
     }
 
+    /**
+     * The values of a float32 initializer of this graph (not a {@code Constant} node's), or null when there is none by
+     * that name.
+     */
+    public float[] initializerFloats(String name) {
+        for (TensorProto initializer : graph.getInitializerList()) {
+            if (initializer.getName().equals(name)) {
+                if (initializer.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+                    return null;
+                }
+                try {
+                    return model.source().floats(initializer);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Removes an initializer of this graph that only node {@code nodeIndex} reads (a pass replaced that node by one that
+     * reads another tensor), so it is not stored for nothing.
+     *
+     * @return false, changing nothing, when another node (or a subgraph), a graph input or a graph output names it
+     */
+    public boolean dropInitializerOnlyReadBy(String name, int nodeIndex) {
+        if (graph.getInputList().stream().anyMatch(v -> v.getName().equals(name))
+                || graph.getOutputList().stream().anyMatch(v -> v.getName().equals(name))
+                || graph.getInitializerList().stream().noneMatch(t -> t.getName().equals(name))) {
+            return false;
+        }
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (i != nodeIndex && reads(graph.getNode(i), name)) {
+                return false;
+            }
+        }
+        removedInitializers.add(name);
+        return true;
+    }
+
+    private static boolean reads(NodeProto node, String name) {
+        if (node.getInputList().contains(name)) {
+            return true;
+        }
+        for (var attribute : node.getAttributeList()) {
+            List<GraphProto> subgraphs = new ArrayList<>(attribute.getGraphsList());
+            if (attribute.hasG()) {
+                subgraphs.add(attribute.getG());
+            }
+            for (GraphProto subgraph : subgraphs) {
+                if (subgraph.getNodeList().stream().anyMatch(n -> reads(n, name))
+                        || subgraph.getOutputList().stream().anyMatch(v -> v.getName().equals(name))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** True when none of the weight's consumers has been replaced by another pass. */
     public boolean usesAvailable(Weight weight) {
         return weight.uses().stream().noneMatch(use -> replacedNodes.containsKey(use.nodeIndex()));

@@ -27,7 +27,7 @@ import java.util.stream.IntStream;
  *
  * <p>Stateless; thread-safe. Columns are independent once the Hessian is factored and run in parallel.
  */
-final class Gptq {
+public final class Gptq {
 
     /** Dampening added to the Hessian's diagonal, as a fraction of its mean: keeps it positive definite. */
     static final double DAMPENING = 0.01;
@@ -53,7 +53,7 @@ final class Gptq {
      * @param dead        inputs that never vary ({@code H_ii = 0}): their weights cannot matter and are zeroed
      * @param dampening   the fraction of the mean diagonal that made the factorization succeed
      */
-    record Factor(int k, float[] coefficients, boolean[] dead, double dampening) {}
+    public record Factor(int k, float[] coefficients, boolean[] dead, double dampening) {}
 
     /** {@link #quantize(float[], int, int, int, boolean, double[], int, float[])} with float32 scales. */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, double[] xtx,
@@ -72,7 +72,7 @@ final class Gptq {
      * @param xtx row-major {@code [k, k]} sum of {@code xᵀx} over calibration rows; not modified
      * @throws ArithmeticException when even heavy dampening leaves the matrix indefinite (NaN or infinite sums)
      */
-    static Factor factor(double[] xtx, int k, MatrixProducts products) {
+    public static Factor factor(double[] xtx, int k, MatrixProducts products) {
         boolean[] dead = new boolean[k];
         double mean = 0;
         for (int i = 0; i < k; i++) {

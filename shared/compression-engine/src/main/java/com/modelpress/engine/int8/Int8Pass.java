@@ -2,6 +2,7 @@ package com.modelpress.engine.int8;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.evaluation.ActivationStatistics;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Int8Encodings;
@@ -9,19 +10,57 @@ import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.quant.WeightPass;
 
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * In float32 graphs, lookup tables become int8 rows gathered then scaled, and weights of MatMul, Gemm and Conv int8
  * with one scale per output channel behind {@code DequantizeLinear}. Where the weight is read as float16 or bfloat16
  * (LLM graphs), matrix products and lookup tables become 8-bit blocks ({@link Int8Encodings#blocks}), scales in that
  * type; a table tied to an LM head becomes 8-bit blocks in every graph, stored once for both uses. Anything else is
- * kept. Stateless.
+ * kept. Conv kernels with calibration statistics are rounded with GPTQ and bias correction ({@link CalibratedConv}).
+ * Stateless.
  */
 public final class Int8Pass implements WeightPass {
 
+    private final Function<String, ActivationStatistics.SecondMoment> convPatches;
+
+    /** Without calibration: every weight rounded on its own. */
+    public Int8Pass() {
+        this(name -> null);
+    }
+
+    /**
+     * @param convPatches the im2col patch statistics by {@link ActivationStatistics#convPatches} name, null where
+     *                    absent: a Conv kernel with statistics is rounded by {@link CalibratedConv} (GPTQ and bias
+     *                    correction), the rest as without calibration
+     */
+    public Int8Pass(Function<String, ActivationStatistics.SecondMoment> convPatches) {
+        this.convPatches = convPatches;
+    }
+
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
+        if (scope.usesAvailable(weight) && CalibratedConv.applies(weight)) {
+            ActivationStatistics.SecondMoment moment = convPatches.apply(
+                    ActivationStatistics.convPatches(CalibratedConv.conv(weight)));
+            if (moment != null) {
+                Optional<TensorReport> calibrated = CalibratedConv.encode(weight, values, moment, scope, "int8");
+                if (calibrated.isPresent()) {
+                    return calibrated.get();
+                }
+            }
+        }
         return apply(weight, values, scope, "int8");
+    }
+
+    /** True when {@link #Int8Pass(Function)} would round this weight with calibration statistics. */
+    public static boolean calibrates(Weight weight) {
+        return CalibratedConv.applies(weight);
+    }
+
+    /** The statistics name {@link #Int8Pass(Function)} asks for to round {@code weight}. */
+    public static String statisticsName(Weight weight) {
+        return ActivationStatistics.convPatches(CalibratedConv.conv(weight));
     }
 
     /** The int8 treatment of tables and of weights read in a 16-bit type, or empty for the rest. */

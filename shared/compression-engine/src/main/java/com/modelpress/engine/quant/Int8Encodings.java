@@ -137,6 +137,30 @@ public final class Int8Encodings {
     public static TensorReport dequantizeLinear(Weight weight, float[] values, int axis, RewriteScope scope, String method) {
         long[] dims = weight.dims();
         Int8Channels q = Int8Channels.quantize(values, dims, axis);
+        ChannelDecode decode = channelDecode(weight, q, axis, scope);
+        scope.encode(weight, decode.initializers(), decode.nodes());
+        // no scope.decoded(...): ONNX Runtime's default optimizations turn DequantizeLinear+MatMul into an 8-bit
+        // MatMulNBits that also quantizes activations, so the decoded weight alone would understate the error
+        return new TensorReport(weight.name(), method, decode.encoding(), 8, null, values.length, weight.storedBytes(),
+                decode.storedBytes(), Sqnr.decibels(values, q.decoded()), null);
+    }
+
+    /**
+     * The tensors and nodes that decode per-channel int8 values back to a float value named like the weight.
+     *
+     * @param initializers the int8 values and the scales
+     * @param nodes        the decode, producing {@link Weight#name()} in the weight's value type
+     * @param encoding     how, for the report
+     * @param storedBytes  bytes of {@code initializers}
+     */
+    public record ChannelDecode(List<TensorProto> initializers, List<NodeProto> nodes, String encoding, long storedBytes) {}
+
+    /**
+     * {@code DequantizeLinear(axis)} from opset 13 (float scales, which is all opsets below 19 accept, then a
+     * {@code Cast} for a float16 or bfloat16 value), {@code Cast + Mul} before, for values already quantized.
+     */
+    public static ChannelDecode channelDecode(Weight weight, Int8Channels q, int axis, RewriteScope scope) {
+        long[] dims = weight.dims();
         String base = weight.name();
         String quantized = scope.fresh(base + "_int8");
         String scale = scope.fresh(base + "_scale");
@@ -172,12 +196,8 @@ public final class Int8Encodings {
                     Nodes.node("Mul", scope.fresh(base + "_scale_node"), List.of(cast, scale), List.of(base)));
             encoding = "Cast+Mul(axis=%d)".formatted(axis);
         }
-        scope.encode(weight, List.of(qTensor, scaleTensor), decode);
-        // no scope.decoded(...): ONNX Runtime's default optimizations turn DequantizeLinear+MatMul into an 8-bit
-        // MatMulNBits that also quantizes activations, so the decoded weight alone would understate the error
-        long compressed = q.values().length + 4L * q.scales().length;
-        return new TensorReport(weight.name(), method, encoding, 8, null, values.length, weight.storedBytes(),
-                compressed, Sqnr.decibels(values, q.decoded()), null);
+        return new ChannelDecode(List.of(qTensor, scaleTensor), decode, encoding,
+                q.values().length + 4L * q.scales().length);
     }
 
     /** Block length of {@link #blocks}: 32, as ONNX Runtime's own 8-bit quantizer uses for LLMs. */

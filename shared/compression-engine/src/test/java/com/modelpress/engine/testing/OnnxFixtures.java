@@ -86,6 +86,54 @@ public final class OnnxFixtures {
     }
 
     /**
+     * A BN-folded depthwise-separable CNN like a mobile detector's backbone and head: {@code X[batch,3,32,32]} → stem
+     * Conv 3×3 stride 2 (16 channels) → blocks of depthwise 3×3 (group = channels) + ReLU and pointwise 1×1 + ReLU
+     * (16 → 64 → 128 → 128 channels, the second block's depthwise with stride 2) → 1×1 Conv to one channel →
+     * {@code Sigmoid}: {@code Y[batch,1,8,8]}. Each kernel's output channels are scaled by a folded batch norm's
+     * {@code γ/σ} (log-normal, spread over about two decades, as BN folding leaves real CNNs) and the biases carry
+     * the folded {@code β − γμ/σ}, so per-channel ranges differ as much as in a real BN-folded model.
+     */
+    public static ModelProto depthwiseSeparableCnn(long seed) {
+        GraphBuilder g = new GraphBuilder("dw_cnn", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", 3, 32, 32);
+        String h = foldedConv(g, "stem", x, 3, 16, 3, 2, 1, true);
+        int[][] blocks = {{16, 64, 1}, {64, 128, 2}, {128, 128, 1}};
+        for (int b = 0; b < blocks.length; b++) {
+            int in = blocks[b][0];
+            h = foldedConv(g, "block" + b + "_dw", h, in, in, 3, blocks[b][2], in, true);
+            h = foldedConv(g, "block" + b + "_pw", h, in, blocks[b][1], 1, 1, 1, true);
+        }
+        String logits = foldedConv(g, "head", h, 128, 1, 1, 1, 1, false);
+        g.opTo("Y", "Sigmoid", List.of(), logits);
+        g.output("Y", DataType.FLOAT, "batch", 1, 8, 8);
+        return model(g.build());
+    }
+
+    /** One Conv with a batch norm folded into its kernel and bias, then ReLU when asked. */
+    private static String foldedConv(GraphBuilder g, String name, String input, int in, int out, int kernel, int stride,
+                                     int group, boolean relu) {
+        Random random = g.random();
+        int perGroup = in / group;
+        int taps = kernel * kernel;
+        float[] w = new float[out * perGroup * taps];
+        float[] bias = new float[out];
+        double fanIn = perGroup * taps;
+        for (int o = 0; o < out; o++) {
+            double fold = Math.exp(random.nextGaussian() * 1.0); // γ/σ of the folded batch norm
+            for (int i = 0; i < perGroup * taps; i++) {
+                w[o * perGroup * taps + i] = (float) (random.nextGaussian() * fold * Math.sqrt(2 / fanIn));
+            }
+            bias[o] = (float) (random.nextGaussian() * 0.5 * fold);
+        }
+        String weight = g.floats(name + ".weight", new long[]{out, perGroup, kernel, kernel}, w);
+        String b = g.floats(name + ".bias", new long[]{out}, bias);
+        int pad = kernel / 2;
+        String conv = g.op("Conv", List.of(ints("kernel_shape", kernel, kernel), ints("pads", pad, pad, pad, pad),
+                ints("strides", stride, stride), integer("group", group)), input, weight, b);
+        return relu ? g.op("Relu", conv) : conv;
+    }
+
+    /**
      * {@code Y[batch,sequence,dim] = Gather(embeddings[vocab,dim], input_ids[batch,sequence]) · W[dim,dim]};
      * {@code input_ids} is int64.
      */

@@ -1,0 +1,205 @@
+package com.modelpress.engine.int8;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.google.protobuf.ByteString;
+import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.evaluation.ActivationStatistics.SecondMoment;
+import com.modelpress.engine.graph.Nodes;
+import com.modelpress.engine.graph.RewriteScope;
+import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.int4.Gptq;
+import com.modelpress.engine.int4.MatrixProducts;
+import com.modelpress.engine.quant.Int8Channels;
+import com.modelpress.engine.quant.Int8Encodings;
+import com.modelpress.engine.quant.Sqnr;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+/**
+ * Int8 for a 2-D {@code Conv} weight calibrated on the im2col patches the convolution reads
+ * ({@link com.modelpress.engine.evaluation.ActivationStatistics#convPatches}): each output channel keeps its searched
+ * per-channel scale, and its codes are chosen with GPTQ on {@code H = PᵀP} of its convolution group's patches (each
+ * tap's rounding error carried onto the taps not yet rounded, so the channel's output on the calibration data moves
+ * as little as possible). Then the channel's expected output error {@code (W − Ŵ)·E[p]} is folded into the bias
+ * (bias correction, as in data-free quantization: depthwise kernels of 9 taps cannot average their errors away, and
+ * a BN-folded CNN's next layer amplifies a shifted mean). A channel keeps plain rounding where that scores better on
+ * the same statistics ({@code ΔᵀHΔ} less the part bias correction removes).
+ *
+ * <p>Stateless; thread-safe.
+ */
+final class CalibratedConv {
+
+    private CalibratedConv() {
+    }
+
+    /** True when the weight is the 2-D kernel of exactly one {@code Conv}, read as stored. */
+    static boolean applies(Weight weight) {
+        return !weight.escapes() && weight.cast() == null && weight.uses().size() == 1
+                && weight.tensor().getDimsCount() == 4 && weight.valueType() == DataType.FLOAT_VALUE
+                && weight.onlyUsedAs("Conv", 1) && !weight.uses().getFirst().transposed();
+    }
+
+    /** The {@link com.modelpress.engine.evaluation.ActivationStatistics#convPatches} name of the weight's Conv. */
+    static String conv(Weight weight) {
+        return weight.uses().getFirst().node().getOutput(0);
+    }
+
+    /**
+     * @param moment the patch statistics of the weight's convolution; empty result when they do not fit its shape
+     */
+    static Optional<TensorReport> encode(Weight weight, float[] values, SecondMoment moment, RewriteScope scope,
+                                         String method) {
+        long[] dims = weight.dims();
+        int channels = Math.toIntExact(dims[0]);
+        int features = Math.toIntExact(dims[1] * dims[2] * dims[3]);
+        int groups = moment.groups();
+        if (moment.features() != features || groups < 1 || channels % groups != 0 || moment.sums() == null
+                || moment.rows() < features) {
+            return Optional.empty();
+        }
+        Int8Channels plain = Int8Channels.quantize(values, dims, 0);
+        Rounded rounded = round(values, channels, features, groups, plain, moment);
+        Weight.Use use = weight.uses().getFirst();
+        NodeProto conv = use.node();
+        float[] bias = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()
+                ? scope.initializerFloats(conv.getInput(2)) : new float[channels];
+        boolean corrected = bias != null && bias.length == channels;
+        Int8Channels q = new Int8Channels(rounded.codes(), plain.scales(), rounded.decoded());
+        Int8Encodings.ChannelDecode decode = Int8Encodings.channelDecode(weight, q, 0, scope);
+        String encoding = decode.encoding() + " GPTQ on im2col patches";
+        long stored = decode.storedBytes();
+        if (corrected) {
+            float[] shifted = new float[channels];
+            for (int o = 0; o < channels; o++) {
+                shifted[o] = (float) (bias[o] + rounded.biasShift()[o]);
+            }
+            String name = scope.fresh(conv.getOutput(0) + "_corrected_bias");
+            TensorProto biasTensor = Nodes.tensor(name, DataType.FLOAT_VALUE, new long[]{channels},
+                    ByteString.copyFrom(TensorCodec.toFloatBytes(shifted)));
+            NodeProto.Builder replaced = conv.toBuilder();
+            if (conv.getInputCount() > 2) {
+                scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex());
+                replaced.setInput(2, name);
+            } else {
+                replaced.addInput(name);
+                stored += 4L * channels;
+            }
+            List<TensorProto> initializers = new ArrayList<>(decode.initializers());
+            initializers.add(biasTensor);
+            List<NodeProto> nodes = new ArrayList<>(decode.nodes());
+            nodes.add(replaced.build());
+            scope.replaceConsumers(weight, initializers, Map.of(use.nodeIndex(), nodes));
+            encoding += ", bias corrected";
+        } else {
+            scope.encode(weight, decode.initializers(), decode.nodes());
+        }
+        return Optional.of(new TensorReport(weight.name(), method, encoding, 8, null, values.length,
+                weight.storedBytes(), stored, Sqnr.decibels(values, rounded.decoded()), null));
+    }
+
+    /**
+     * @param codes       int8 codes, the weight's layout
+     * @param decoded     codes × scale
+     * @param biasShift   per output channel, {@code (W − Ŵ)·E[p]}
+     */
+    record Rounded(byte[] codes, float[] decoded, double[] biasShift) {}
+
+    /** GPTQ per output channel on its group's patch Hessian, the better of it and plain rounding per channel. */
+    static Rounded round(float[] w, int channels, int features, int groups, Int8Channels plain, SecondMoment moment) {
+        int perGroup = channels / groups;
+        byte[] codes = plain.values().clone();
+        float[] decoded = plain.decoded().clone();
+        double[] shift = new double[channels];
+        double[] xtx = moment.xtx();
+        double rows = moment.rows();
+        for (int g = 0; g < groups; g++) {
+            double[] h = java.util.Arrays.copyOfRange(xtx, g * features * features, (g + 1) * features * features);
+            double[] mean = new double[features];
+            for (int i = 0; i < features; i++) {
+                mean[i] = moment.sums()[g * features + i] / rows;
+            }
+            Gptq.Factor factor;
+            try {
+                factor = Gptq.factor(h, features, MatrixProducts.JAVA);
+            } catch (ArithmeticException e) {
+                factor = null; // NaN or infinite sums: plain rounding, corrected by the mean only
+            }
+            Gptq.Factor f = factor;
+            int group = g;
+            IntStream.range(group * perGroup, (group + 1) * perGroup).parallel().forEach(o -> {
+                int base = o * features;
+                float scale = plain.scales()[o];
+                float[] candidate = new float[features];
+                byte[] candidateCodes = new byte[features];
+                if (f != null) {
+                    compensate(w, base, features, scale, f, candidate, candidateCodes);
+                }
+                double plainError = outputError(w, base, decoded, base, features, h, mean, rows);
+                double gptqError = f == null ? Double.MAX_VALUE : outputError(w, base, candidate, 0, features, h, mean, rows);
+                if (gptqError < plainError) {
+                    System.arraycopy(candidate, 0, decoded, base, features);
+                    System.arraycopy(candidateCodes, 0, codes, base, features);
+                }
+                double s = 0;
+                for (int i = 0; i < features; i++) {
+                    s += mean[i] * (w[base + i] - decoded[base + i]);
+                }
+                shift[o] = s;
+            });
+        }
+        return new Rounded(codes, decoded, shift);
+    }
+
+    /**
+     * One channel's codes in tap order, each tap rounded from its value plus the carried errors of the taps before it
+     * ({@code x̃ᵢ = wᵢ + Σ_{j<i} c_ij·(wⱼ − q̂ⱼ)}, the coefficients of {@link Gptq#factor}).
+     */
+    private static void compensate(float[] w, int base, int features, float scale, Gptq.Factor factor, float[] decoded,
+                                   byte[] codes) {
+        float[] c = factor.coefficients();
+        double[] errors = new double[features];
+        for (int i = 0; i < features; i++) {
+            double x = w[base + i];
+            if (!factor.dead()[i]) {
+                int row = i * features;
+                for (int j = 0; j < i; j++) {
+                    x += c[row + j] * errors[j];
+                }
+            }
+            int q = (int) Math.max(-127, Math.min(127, Math.rint(x / scale)));
+            codes[i] = (byte) q;
+            decoded[i] = q * scale;
+            errors[i] = factor.dead()[i] ? 0 : w[base + i] - decoded[i];
+        }
+    }
+
+    /**
+     * The channel's squared output error summed over the calibration patches once its bias is corrected:
+     * {@code ΔᵀHΔ − rows·(Δ·μ)²}.
+     */
+    private static double outputError(float[] w, int base, float[] decoded, int from, int features, double[] h,
+                                      double[] mean, double rows) {
+        double[] delta = new double[features];
+        double shift = 0;
+        for (int i = 0; i < features; i++) {
+            delta[i] = w[base + i] - decoded[from + i];
+            shift += delta[i] * mean[i];
+        }
+        double error = 0;
+        for (int i = 0; i < features; i++) {
+            double row = 0;
+            for (int j = 0; j < features; j++) {
+                row += h[i * features + j] * delta[j];
+            }
+            error += delta[i] * row;
+        }
+        return error - rows * shift * shift;
+    }
+}

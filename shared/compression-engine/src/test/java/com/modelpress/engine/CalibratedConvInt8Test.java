@@ -1,0 +1,77 @@
+package com.modelpress.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.engine.evaluation.CalibrationSettings;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.testing.OnnxFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * {@code int8} on a BN-folded depthwise-separable CNN built in code: with calibration the Conv kernels are rounded
+ * with GPTQ on their im2col patches and their biases corrected, and the output moves clearly less than with plain
+ * per-channel rounding of the same kernels (measured by ONNX Runtime on the same evaluation samples).
+ */
+class CalibratedConvInt8Test {
+
+    private static final EvaluationSettings EVALUATION = new EvaluationSettings(8, 7, null, 0, Map.of());
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void calibratedRoundingOfConvKernelsBeatsPlainRoundingOnABnFoldedCnn() throws IOException {
+        Path input = OnnxFixtures.write(OnnxFixtures.depthwiseSeparableCnn(3), dir.resolve("cnn.onnx"));
+        CompressionMethod int8 = CompressionMethod.of("int8", CompressionOptions.defaults());
+
+        FidelityReport plain = new ModelCompressor(EVALUATION, CalibrationSettings.none())
+                .compress(input, dir.resolve("plain.onnx"), int8, ProgressListener.NONE);
+        FidelityReport calibrated = new ModelCompressor(EVALUATION, CalibrationSettings.synthesised(EVALUATION.seed()))
+                .compress(input, dir.resolve("calibrated.onnx"), int8, ProgressListener.NONE);
+
+        assertThat(plain.tensors()).noneMatch(t -> t.encoding() != null && t.encoding().contains("GPTQ"));
+        assertThat(calibrated.tensors().stream().filter(t -> t.method().equals("int8")))
+                .isNotEmpty()
+                .allMatch(t -> t.encoding().contains("GPTQ on im2col patches") && t.encoding().contains("bias corrected"));
+        assertThat(calibrated.notes()).anyMatch(n -> n.contains("im2col patch statistics of 4 Conv kernels"));
+        double plainSqnr = plain.outputs().getFirst().sqnrDb();
+        double calibratedSqnr = calibrated.outputs().getFirst().sqnrDb();
+        System.out.printf("int8 SQNR: plain %.2f dB, calibrated %.2f dB%n", plainSqnr, calibratedSqnr);
+        assertThat(calibratedSqnr).isGreaterThan(plainSqnr + 3);
+        // the corrected biases replace the originals, which are not stored any more
+        assertThat(calibrated.sizes().compressedBytes()).isLessThanOrEqualTo(plain.sizes().compressedBytes() + 512);
+        assertThat(com.modelpress.engine.graph.OnnxModel.read(dir.resolve("calibrated.onnx")).proto().getGraph()
+                .getInitializerList()).noneMatch(t -> t.getName().equals("block2_pw.bias"))
+                .anyMatch(t -> t.getName().equals("stem.bias"));
+    }
+
+    @Test
+    void autoCalibratesConvKernelsAndMovesOnlyTheTensorsThatNeedItToFp16() throws IOException {
+        Path input = OnnxFixtures.write(OnnxFixtures.depthwiseSeparableCnn(3), dir.resolve("cnn.onnx"));
+        ModelCompressor compressor = new ModelCompressor(EVALUATION, CalibrationSettings.synthesised(EVALUATION.seed()));
+
+        // plain int8 scores 24.6 dB here, calibrated int8 28.3 dB
+        FidelityReport int8 = compressor.compress(input, dir.resolve("auto27.onnx"), CompressionMethod.auto(
+                CompressionOptions.defaults(), new CompressionMethod.Goal(null, 27.0, null), Duration.ofMinutes(2)),
+                ProgressListener.NONE);
+        assertThat(int8.notes()).anyMatch(n -> n.contains("auto: target SQNR 27.0 dB met"));
+        assertThat(int8.tensors().stream().filter(t -> !t.method().equals("kept")))
+                .allMatch(t -> t.method().equals("int8") && t.encoding().contains("GPTQ on im2col patches"));
+
+        FidelityReport mixed = compressor.compress(input, dir.resolve("auto32.onnx"), CompressionMethod.auto(
+                CompressionOptions.defaults(), new CompressionMethod.Goal(null, 32.0, null), Duration.ofMinutes(2)),
+                ProgressListener.NONE);
+        System.out.println(String.join("\n", mixed.notes()));
+        assertThat(mixed.notes()).anyMatch(n -> n.contains("auto: target SQNR 32.0 dB met"));
+        assertThat(mixed.outputs().getFirst().sqnrDb()).isGreaterThanOrEqualTo(32.0);
+        assertThat(mixed.tensors()).anyMatch(t -> t.method().equals("fp16")).anyMatch(t -> t.method().equals("int8"));
+    }
+}

@@ -1,0 +1,60 @@
+package com.modelpress.engine.int4;
+
+import com.modelpress.engine.quant.NBitsEncodings;
+
+/**
+ * One {@code [K, N]} matrix quantized at any of the widths {@code MatMulNBits} takes (2, 4 or 8 bits) and any block
+ * size, always with GPTQ's error compensation ({@link Gptq}): with the calibration {@code XᵀX} of the activation the
+ * matrix multiplies, or, for lookup tables (which multiply nothing), with the identity, where GPTQ reduces to its
+ * per-block scale search. The Hessian is factored once, on first use, and reused for every width and block size.
+ *
+ * <p>Not thread-safe (the factor is cached); one instance per matrix.
+ */
+public final class WidthQuantizer {
+
+    private final int k;
+    private final double[] moments;
+    private final MatrixProducts products;
+    private Gptq.Factor factor;
+
+    /**
+     * @param moments nullable: row-major {@code [k, k]} {@code XᵀX}; null for the identity (no calibration data)
+     */
+    public WidthQuantizer(int k, double[] moments, MatrixProducts products) {
+        if (moments != null && moments.length != (long) k * k) {
+            throw new IllegalArgumentException("moments of %d values for k = %d".formatted(moments.length, k));
+        }
+        this.k = k;
+        this.moments = moments;
+        this.products = products;
+    }
+
+    /** True when GPTQ compensates with calibration activations (not the identity). */
+    public boolean calibrated() {
+        return moments != null;
+    }
+
+    /**
+     * @param w         row-major {@code [k, n]}, not modified
+     * @param bits      2, 4 or 8; 2 and 4 bits store a zero point per block, 8 bits is symmetric (the kernels'
+     *                  default zero point 128)
+     * @param scaleType the ONNX float type scales are stored in
+     * @param decoded   receives the dequantized {@code [k, n]} matrix
+     */
+    public NBitsEncodings.Packed quantize(float[] w, int n, int bits, int blockSize, int scaleType, float[] decoded) {
+        if (factor == null) {
+            factor = Gptq.factor(moments != null ? moments : identity(k), k, products);
+        }
+        MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, bits == 8, factor, scaleType, decoded, products,
+                bits);
+        return new NBitsEncodings.Packed(bits, blockSize, k, n, packed.packed(), packed.scales(), packed.zeroPoints());
+    }
+
+    private static double[] identity(int k) {
+        double[] identity = new double[Math.multiplyExact(k, k)];
+        for (int i = 0; i < k; i++) {
+            identity[i * k + i] = 1;
+        }
+        return identity;
+    }
+}

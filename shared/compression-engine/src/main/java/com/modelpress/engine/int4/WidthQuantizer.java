@@ -1,6 +1,11 @@
 package com.modelpress.engine.int4;
 
+import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.quant.NBitsEncodings;
+
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * One {@code [K, N]} matrix quantized at any of the widths {@code MatMulNBits} takes (2, 4 or 8 bits) and any block
@@ -48,6 +53,36 @@ public final class WidthQuantizer {
         MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, bits == 8, factor, scaleType, decoded, products,
                 bits);
         return new NBitsEncodings.Packed(bits, blockSize, k, n, packed.packed(), packed.scales(), packed.zeroPoints());
+    }
+
+    /**
+     * The calibration moments of the activation input of {@code weight}'s products (the array itself when there is one
+     * input, so weights sharing it share its factorization), their sum for several, or null when any is missing. A tied
+     * table's row lookups read no activation: only its products count.
+     *
+     * @param moments {@code XᵀX} by activation name; null when absent
+     */
+    public static double[] activationMoments(Weight weight, int k, Function<String, double[]> moments) {
+        List<String> activations = weight.uses().stream().filter(u -> !MatMulWeights.isTableGather(u))
+                .map(u -> u.node().getInput(0)).distinct().toList();
+        double[] sum = null;
+        for (String input : activations) {
+            double[] found = moments.apply(input);
+            if (found == null || found.length != (long) k * k) {
+                return null;
+            }
+            if (activations.size() == 1) {
+                return found;
+            }
+            if (sum == null) {
+                sum = found.clone();
+            } else {
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += found[i];
+                }
+            }
+        }
+        return sum;
     }
 
     private static double[] identity(int k) {

@@ -38,8 +38,10 @@ import java.util.Map;
  *   <li>Order tensors by measured loss per element and find, by bisection, the shortest prefix that must move
  *       to int8 for the target to hold; if even all-int8 misses, try fp16.</li>
  * </ol>
- * Time-boxed: when the budget runs out the best model found so far is returned, and the report says whether
- * it meets the target. Never ends empty.
+ * Bounded by a number of evaluations ({@link CompressionMethod.Auto#maxEvaluations()}), never by time, so the same
+ * inputs give the same model on any machine: when the budget runs out the best model found so far is returned, and
+ * the report says whether it meets the target. A wall-clock limit, when set, may only stop the search earlier, and
+ * {@link Choice#stoppedEarly()} then says so. Never ends empty.
  *
  * <p>Not thread-safe; one instance per compression.
  */
@@ -51,8 +53,11 @@ final class AutoSearch {
      * @param assignment level per tensor name; tensors not named use {@code rest}
      * @param targetMet  whether the chosen mix met the target
      * @param trace      one line per evaluated candidate, for the report
+     * @param evaluations model evaluations run
+     * @param stoppedEarly nullable: why the wall-clock limit stopped the search before it was done
      */
-    record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace) {}
+    record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace, int evaluations,
+                  String stoppedEarly) {}
 
     /** Measured losses, 1 − worst mean cosine with only that tensor in int4, by tensor name; empty when not measured. */
     private final Map<String, Double> measuredLoss = new LinkedHashMap<>();
@@ -67,7 +72,7 @@ final class AutoSearch {
     /** Im2col patch statistics of Conv kernels by {@code ActivationStatistics.convPatches} name; empty uncalibrated. */
     private final Map<String, ActivationStatistics.SecondMoment> convPatches;
     private final ProgressListener progress;
-    private final long deadline;
+    private final SearchBudget budget;
     private final List<String> trace = new ArrayList<>();
     private int candidates;
 
@@ -84,7 +89,7 @@ final class AutoSearch {
         this.moments = moments;
         this.convPatches = Map.copyOf(convPatches);
         this.progress = progress;
-        this.deadline = System.nanoTime() + auto.budget().toNanos();
+        this.budget = new SearchBudget(auto.maxEvaluations(), auto.timeLimit());
     }
 
     /** The pass that applies {@code assignment}; tensors at {@link Level#FP32} are kept. */
@@ -107,7 +112,7 @@ final class AutoSearch {
         List<Weight> tensors = candidates(source);
         Scored allInt4 = score(source, input, scratchDirectory, Map.of(), Level.INT4, moments, "all int4");
         if (allInt4.meets) {
-            return new Choice(Map.of(), Level.INT4, true, trace);
+            return choice(Map.of(), Level.INT4, true);
         }
         Scored best = allInt4;
         Scored bestMeeting = null;
@@ -116,8 +121,15 @@ final class AutoSearch {
                 .sorted(Comparator.comparingDouble((Weight w) -> lossPerElement.getOrDefault(w.name(), Double.MAX_VALUE)).reversed())
                 .map(Weight::name).toList();
 
+        if (budget.exhausted()) {
+            trace.add("auto: " + budget.describe() + " before all int8 was tried");
+            return choice(best.assignment, best.rest, false);
+        }
         Scored allInt8 = score(source, input, scratchDirectory, Map.of(), Level.INT8, Map.of(), "all int8");
         best = better(best, allInt8);
+        if (!allInt8.meets && budget.exhausted()) {
+            return choice(best.assignment, best.rest, false);
+        }
         if (!allInt8.meets) {
             return fp16Where(source, input, scratchDirectory, order, best);
         }
@@ -125,7 +137,7 @@ final class AutoSearch {
         // bisection on how many of the most sensitive tensors move to int8 (the rest stay int4)
         int low = 1;
         int high = order.size();
-        while (low < high && !outOfTime()) {
+        while (low < high && !budget.exhausted()) {
             int middle = (low + high) / 2;
             Map<String, Level> assignment = new LinkedHashMap<>();
             order.subList(0, middle).forEach(name -> assignment.put(name, Level.INT8));
@@ -138,10 +150,14 @@ final class AutoSearch {
                 low = middle + 1;
             }
         }
-        if (outOfTime()) {
-            trace.add("budget of %s used up; returning the smallest mix found that meets the target".formatted(auto.budget()));
+        if (low < high) {
+            trace.add("auto: %s; returning the smallest mix found that meets the target".formatted(budget.describe()));
         }
-        return new Choice(bestMeeting.assignment, bestMeeting.rest, true, trace);
+        return choice(bestMeeting.assignment, bestMeeting.rest, true);
+    }
+
+    private Choice choice(Map<String, Level> assignment, Level rest, boolean met) {
+        return new Choice(assignment, rest, met, trace, budget.evaluations(), budget.stoppedEarly());
     }
 
     /**
@@ -154,12 +170,12 @@ final class AutoSearch {
         Scored allFp16 = score(source, input, scratchDirectory, Map.of(), Level.FP16, Map.of(), "all fp16");
         best = better(best, allFp16);
         if (!allFp16.meets) {
-            return new Choice(best.assignment, best.rest, false, trace);
+            return choice(best.assignment, best.rest, false);
         }
         Scored bestMeeting = allFp16;
         int low = 1;
         int high = order.size();
-        while (low < high && !outOfTime()) {
+        while (low < high && !budget.exhausted()) {
             int middle = (low + high) / 2;
             Map<String, Level> assignment = new LinkedHashMap<>();
             order.subList(0, middle).forEach(name -> assignment.put(name, Level.FP16));
@@ -172,7 +188,7 @@ final class AutoSearch {
                 low = middle + 1;
             }
         }
-        return new Choice(bestMeeting.assignment, bestMeeting.rest, true, trace);
+        return choice(bestMeeting.assignment, bestMeeting.rest, true);
     }
 
     /**
@@ -189,10 +205,6 @@ final class AutoSearch {
         return b.cosine > a.cosine ? b : a;
     }
 
-    private boolean outOfTime() {
-        return System.nanoTime() > deadline;
-    }
-
     private Scored score(OnnxModel source, Path input, Path scratchDirectory, Map<String, Level> assignment, Level rest,
                          Map<String, double[]> inputMoments, String label) throws IOException {
         Path candidate = scratchDirectory.resolve("candidate-" + (++candidates) + ".onnx");
@@ -200,6 +212,7 @@ final class AutoSearch {
             Compression.Outcome outcome = new Compression("auto", auto.options(), pass(assignment, rest, inputMoments),
                     ProgressListener.NONE).run(source, candidate);
             EvaluationResult result = FidelityEvaluator.evaluate(input, candidate, evaluation, ProgressListener.NONE);
+            budget.spend(1);
             double cosine = FidelityReport.worstCosineMean(result.outputs());
             boolean meets = auto.goal().metBy(result);
             trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
@@ -218,9 +231,13 @@ final class AutoSearch {
         Map<String, Double> lossPerElement = new HashMap<>();
         List<String> losses = new ArrayList<>();
         for (Weight tensor : tensors.stream().sorted(Comparator.comparingLong(Weight::elements).reversed()).toList()) {
-            if (outOfTime()) {
-                trace.add("auto: budget ran out after measuring %d of %d tensors; the rest count as most sensitive"
-                        .formatted(lossPerElement.size(), tensors.size()));
+            // evaluations kept for all-int8, all-fp16 and the bisection after the measurements
+            int reserve = 2 + (32 - Integer.numberOfLeadingZeros(Math.max(1, tensors.size())));
+            if (budget.exhausted() || !budget.allows(reserve + 1)) {
+                trace.add("auto: %s after measuring %d of %d tensors; the rest count as most sensitive"
+                        .formatted(budget.exhausted() ? budget.describe()
+                                : "the budget of %d evaluations keeps %d for the search".formatted(budget.maxEvaluations(), reserve),
+                                lossPerElement.size(), tensors.size()));
                 break;
             }
             int before = trace.size();
@@ -251,9 +268,7 @@ final class AutoSearch {
     }
 
     private void reportProgress() {
-        long total = auto.budget().toNanos();
-        long left = Math.max(0, deadline - System.nanoTime());
-        progress.onProgress("auto", Math.min(1, 1 - (double) left / total));
+        progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / auto.maxEvaluations()));
     }
 
 }

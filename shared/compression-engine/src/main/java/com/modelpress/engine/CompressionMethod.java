@@ -49,11 +49,58 @@ public sealed interface CompressionMethod {
         return auto(options, new Goal(minCosine, null, null), budget);
     }
 
-    /** {@code auto} with any combination of cosine, SQNR and KL bounds. */
-    static CompressionMethod auto(CompressionOptions options, Goal goal, java.time.Duration budget) {
+    /**
+     * {@code auto} with any combination of cosine, SQNR and KL bounds, searched with at most
+     * {@value Auto#DEFAULT_MAX_EVALUATIONS} evaluations and stopped early when {@code timeLimit} runs out.
+     */
+    static CompressionMethod auto(CompressionOptions options, Goal goal, java.time.Duration timeLimit) {
+        return auto(options, goal, null, Auto.DEFAULT_MAX_EVALUATIONS, timeLimit);
+    }
+
+    /**
+     * {@code auto} with fidelity bounds, a size, or both.
+     *
+     * @param goal           nullable when {@code size} is set: no fidelity floor
+     * @param size           nullable: fit the model to a size, mixing 2, 4 and 8 bits per tensor
+     * @param maxEvaluations the most model evaluations the search may run: what bounds it, so that the same inputs
+     *                       give the same model on any machine
+     * @param timeLimit      nullable: a wall-clock limit that may stop the search earlier (the report then says so)
+     */
+    static Auto auto(CompressionOptions options, Goal goal, Size size, int maxEvaluations,
+                     java.time.Duration timeLimit) {
         CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
         return new Auto(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
-                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()), goal, budget);
+                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()), goal, size,
+                maxEvaluations, timeLimit);
+    }
+
+    /**
+     * A size for {@code auto} to fit the model in; when both are set, both hold.
+     *
+     * @param bytes         nullable: the most bytes of the model file plus its external data
+     * @param bitsPerWeight nullable: the most bits per weight over all weights (embeddings and head included), at least 2
+     */
+    record Size(com.modelpress.contracts.SizeTarget bytes, Double bitsPerWeight) {
+        public Size {
+            if (bytes == null && bitsPerWeight == null) {
+                throw new IllegalArgumentException("a size target needs a size or bits per weight");
+            }
+            if (bitsPerWeight != null && !(bitsPerWeight >= 2 && bitsPerWeight <= 32)) {
+                throw new IllegalArgumentException(("bits per weight must be between 2 (the narrowest width, 2-bit codes) "
+                        + "and 32, was %s").formatted(bitsPerWeight));
+            }
+        }
+
+        public String describe() {
+            java.util.List<String> parts = new java.util.ArrayList<>();
+            if (bytes != null) {
+                parts.add("size " + bytes.text());
+            }
+            if (bitsPerWeight != null) {
+                parts.add(String.format(java.util.Locale.ROOT, "%.3g bits per weight", bitsPerWeight));
+            }
+            return String.join(", ", parts);
+        }
     }
 
     /**
@@ -131,6 +178,52 @@ public sealed interface CompressionMethod {
             return true;
         }
 
+        /**
+         * One line per bound that {@code result} does not meet, with the measured value and the gap; empty when every
+         * bound holds (see {@link #metBy(com.modelpress.engine.evaluation.EvaluationResult)}).
+         */
+        public java.util.List<String> missedBy(com.modelpress.engine.evaluation.EvaluationResult result) {
+            java.util.List<String> missed = new java.util.ArrayList<>();
+            java.util.Locale root = java.util.Locale.ROOT;
+            var outputs = result.outputs();
+            if (minCosine != null) {
+                double worst = com.modelpress.contracts.FidelityReport.worstCosineMean(outputs);
+                if (worst < minCosine) {
+                    missed.add(String.format(root, "cosine %.5f < %.5f (by %.2g)", worst, minCosine, minCosine - worst));
+                }
+            }
+            if (minSqnrDb != null) {
+                double worst = outputs.stream().mapToDouble(o -> o.sqnrDb()).min().orElse(Double.POSITIVE_INFINITY);
+                if (worst < minSqnrDb) {
+                    missed.add(String.format(root, "SQNR %.2f dB < %.2f dB (by %.2f dB)", worst, minSqnrDb, minSqnrDb - worst));
+                }
+            }
+            var lm = result.languageModel();
+            if (maxKl != null) {
+                double kl = lm != null
+                        ? java.util.stream.Stream.of(lm.prefill(), lm.decode()).filter(java.util.Objects::nonNull)
+                                .mapToDouble(phase -> phase.klMean()).max().orElse(Double.NaN)
+                        : outputs.stream().filter(o -> o.klDivergence() != null).mapToDouble(o -> o.klDivergence()).max()
+                                .orElse(Double.NaN);
+                if (Double.isNaN(kl)) {
+                    missed.add("KL: not measured (no logits output)");
+                } else if (kl > maxKl) {
+                    missed.add(String.format(root, "KL %.5f > %.5f (by %.2g, %.2f times the bound)", kl, maxKl, kl - maxKl,
+                            kl / maxKl));
+                }
+            }
+            if (maxPplIncrease != null) {
+                Double ratio = lm == null || lm.prefill() == null ? null : lm.prefill().lnPerplexityRatio();
+                if (ratio == null) {
+                    missed.add("perplexity: not measured (needs an evaluation text)");
+                } else if (Math.exp(ratio) - 1 > maxPplIncrease) {
+                    missed.add(String.format(root, "perplexity +%.2f %% > +%.2f %%", 100 * (Math.exp(ratio) - 1),
+                            100 * maxPplIncrease));
+                }
+            }
+            return missed;
+        }
+
         public String describe() {
             java.util.List<String> parts = new java.util.ArrayList<>();
             if (minCosine != null) {
@@ -170,12 +263,29 @@ public sealed interface CompressionMethod {
         }
     }
 
-    /** See {@link #auto}. {@code options} apply to the int4 tensors of the mix. */
-    record Auto(CompressionOptions options, Goal goal, java.time.Duration budget) implements CompressionMethod {
+    /**
+     * See {@link #auto}. {@code options} apply to the int4 tensors of the mix.
+     *
+     * @param goal           nullable when {@code size} is set
+     * @param size           nullable: no size target
+     * @param maxEvaluations at least 1: the search's budget, counted in model evaluations
+     * @param timeLimit      nullable: no wall-clock limit; else positive
+     */
+    record Auto(CompressionOptions options, Goal goal, Size size, int maxEvaluations, java.time.Duration timeLimit)
+            implements CompressionMethod {
+
+        /** Evaluations an {@code auto} search may run unless told otherwise. */
+        public static final int DEFAULT_MAX_EVALUATIONS = 1024;
+
         public Auto {
-            java.util.Objects.requireNonNull(goal, "goal");
-            if (budget == null || budget.isNegative() || budget.isZero()) {
-                throw new IllegalArgumentException("the search budget must be positive, was " + budget);
+            if (goal == null && size == null) {
+                throw new IllegalArgumentException("auto needs a target: a fidelity bound, a size, or both");
+            }
+            if (maxEvaluations < 1) {
+                throw new IllegalArgumentException("the search budget must be at least 1 evaluation, was " + maxEvaluations);
+            }
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("the search's time limit must be positive, was " + timeLimit);
             }
             if (!Int4.BLOCK_SIZES.contains(options.blockSizeOrDefault())) {
                 throw new IllegalArgumentException("block size %d is not supported; use one of %s"
@@ -186,6 +296,18 @@ public sealed interface CompressionMethod {
 
         public String id() {
             return "auto";
+        }
+
+        /** The target as users wrote it: the size and the fidelity bounds. */
+        public String describe() {
+            java.util.List<String> parts = new java.util.ArrayList<>();
+            if (size != null) {
+                parts.add(size.describe());
+            }
+            if (goal != null) {
+                parts.add(goal.describe());
+            }
+            return String.join(", ", parts);
         }
     }
 

@@ -228,7 +228,7 @@ final class HeadPrecision {
     }
 
     /** The largest KL divergence of a distribution output, or 1 − the worst mean cosine when there is none. */
-    private static double damage(List<OutputFidelity> outputs) {
+    static double damage(List<OutputFidelity> outputs) {
         return outputs.stream().filter(o -> o.klDivergence() != null).mapToDouble(OutputFidelity::klDivergence).max()
                 .orElse(1 - FidelityReport.worstCosineMean(outputs));
     }

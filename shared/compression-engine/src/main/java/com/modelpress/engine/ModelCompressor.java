@@ -13,6 +13,7 @@ import com.modelpress.engine.evaluation.OrtMatrixProducts;
 import com.modelpress.engine.evaluation.ReferenceBands;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
+import com.modelpress.engine.int4.MatrixProducts;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,6 +119,10 @@ public final class ModelCompressor {
         OnnxModel source = OnnxModel.read(input);
         // the input's digest is only needed for the report: computed beside the compression
         CompletableFuture<String> inputSha = digestBeside(source.file());
+        if (method instanceof CompressionMethod.Auto auto && auto.size() != null) {
+            // an unreachable size is refused before any calibration or measurement
+            SizeFit.check(source, auto);
+        }
         start = lap(timings, "read", start);
 
         Map<String, double[]> moments = Map.of();
@@ -175,7 +180,12 @@ public final class ModelCompressor {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
-        if (method instanceof CompressionMethod.Auto auto) {
+        SizeFit sizeFit = null;
+        AutoSearch.Choice autoChoice = null;
+        if (method instanceof CompressionMethod.Auto auto && auto.size() != null) {
+            sizeFit = new SizeFit(auto, moments::get, products != null ? products : MatrixProducts.JAVA);
+            finalPass = null;
+        } else if (method instanceof CompressionMethod.Auto auto) {
             AutoSearch search = new AutoSearch(auto, evaluation, moments, convs.moments(), progress);
             AutoSearch.Choice choice;
             Path scratch = Files.createTempDirectory(output.toAbsolutePath().getParent(), ".modelpress-auto-");
@@ -186,8 +196,9 @@ public final class ModelCompressor {
             }
             start = lap(timings, "auto search", start);
             calibrationNotes.addAll(choice.trace());
-            calibrationNotes.add("auto: target %s %s".formatted(auto.goal().describe(),
+            calibrationNotes.add("auto: target %s %s".formatted(auto.describe(),
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
+            autoChoice = choice;
             finalPass = search.pass(choice.assignment(), choice.rest(), moments);
             autoLosses = search.measuredLoss();
         } else if (grouped != null) {
@@ -219,9 +230,16 @@ public final class ModelCompressor {
         }
         // with sensitivity, the decoded values of every rewritten weight are kept aside to score each tensor alone
         DecodedValues decoded = measureSensitivity ? new DecodedValues(output.toAbsolutePath().getParent()) : null;
+        SizeFit.Result fitted = null;
         try {
             Compression compression = new Compression(method.id(), method.options(), finalPass, progress);
-            if (interleaved) {
+            if (sizeFit != null) {
+                fitted = sizeFit.fit(source, input, output, measuring(), decoded, progress);
+                outcome = fitted.outcome();
+                finalPass = fitted.pass();
+                calibrationNotes.addAll(fitted.notes());
+                start = lap(timings, "auto size fit", start);
+            } else if (interleaved) {
                 compression.inGraphOrder();
                 long calibrating = grouped.nanos();
                 outcome = compression.run(source, output, decoded);
@@ -266,6 +284,8 @@ public final class ModelCompressor {
             FidelityVerdict verdict = FidelityVerdict.of(result.outputs(), result.languageModel());
             List<String> verdictNotes = List.of("verdict %s (bands in FidelityVerdict): %s".formatted(verdict.level(),
                     String.join("; ", verdict.basis())));
+            FidelityReport.AutoOutcome autoOutcome = method instanceof CompressionMethod.Auto auto
+                    ? AutoOutcomes.of(auto, result, autoChoice, fitted, compressedBytes, bitsPerWeight) : null;
             return new FidelityReport(FidelityReport.SCHEMA_VERSION, method.id(), method.options(), digest(inputSha), digest(outputSha),
                     outcome.nothingToCompress(), sizes, bitsPerWeight, result.outputs(), outcome.tensors(), result.latency(),
                     result.info(), evaluation.seed(), result.sessionOptions(),
@@ -274,7 +294,7 @@ public final class ModelCompressor {
                             result.languageModel() != null ? List.<String>of()
                                     : result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
                             .flatMap(List::stream).toList(), sensitivity, result.model(), result.languageModel(),
-                    calibrationText, verdict.level(), result.sentenceEmbeddings());
+                    calibrationText, verdict.level(), result.sentenceEmbeddings(), autoOutcome);
         } finally {
             if (decoded != null) {
                 decoded.close();
@@ -329,6 +349,19 @@ public final class ModelCompressor {
                 .formatted(ranked.size(), ranked.size() - rewritten, rewritten));
         ranked.sort(java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
         return ranked;
+    }
+
+    /**
+     * The samples {@code auto} measures per-tensor damage on when fitting a size: a few of the calibration windows (or
+     * samples), prefill only, never the evaluation samples.
+     */
+    private EvaluationSettings measuring() {
+        EvaluationSettings base = new EvaluationSettings(SizeFit.MEASURE_WINDOWS, calibration.seed(), calibration.dir(), 0,
+                evaluation.sessionConfig(), evaluation.executionProvider());
+        if (calibration.text() != null) {
+            base = base.onText(calibration.text(), SizeFit.MEASURE_WINDOWS, calibration.context());
+        }
+        return base.withDecodeSteps(0);
     }
 
     private static long lap(List<StepTiming> timings, String step, long start) {

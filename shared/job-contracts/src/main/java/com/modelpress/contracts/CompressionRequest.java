@@ -53,7 +53,9 @@ public record CompressionRequest(
     }
 
     /**
-     * A fidelity target for {@code auto}; every bound that is set must hold. Nullable components.
+     * A target for {@code auto}: fidelity bounds (every bound that is set must hold: the smallest model that meets them),
+     * a size to fit in (the most faithful model at or under it), or both (the size always holds; the bounds are met or
+     * the report says by how much they were missed). Nullable components.
      *
      * @param minCosine the worst output's mean cosine must be at least this
      * @param minSqnrDb the worst output's SQNR must be at least this many dB
@@ -61,8 +63,13 @@ public record CompressionRequest(
      *                  must be at most this; other models: the KL divergence of every logits/probabilities output
      * @param maxPplIncrease decoder LMs evaluated on an {@code evaluationText}: the perplexity on it may grow by at most
      *                  this fraction ({@code 0.01} = 1 %)
+     * @param size      the most bytes the compressed model (file plus external data) may take, as {@link SizeTarget}
+     *                  reads it: {@code "1.5GB"}, {@code "750MiB"}, {@code "1500000"} or {@code "0.25x"} of the original
+     * @param bitsPerWeight the most bits per weight over all weights (embeddings and head included), at least 2
      */
-    public record Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
+    public record Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String size,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Double bitsPerWeight) {
 
         public Target(Double minCosine) {
             this(minCosine, null, null);
@@ -72,9 +79,23 @@ public record CompressionRequest(
             this(minCosine, minSqnrDb, maxKl, null);
         }
 
-        /** True when no bound is set. */
+        public Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
+            this(minCosine, minSqnrDb, maxKl, maxPplIncrease, null, null);
+        }
+
+        /** True when no bound and no size is set. */
         public boolean empty() {
-            return minCosine == null && minSqnrDb == null && maxKl == null && maxPplIncrease == null;
+            return !hasFidelityBound() && !hasSize();
+        }
+
+        /** True when a cosine, SQNR, KL or perplexity bound is set. */
+        public boolean hasFidelityBound() {
+            return minCosine != null || minSqnrDb != null || maxKl != null || maxPplIncrease != null;
+        }
+
+        /** True when a size or bits per weight is set. */
+        public boolean hasSize() {
+            return size != null || bitsPerWeight != null;
         }
     }
 

@@ -35,6 +35,7 @@ import java.util.Map;
  *                          them when not given (reports written before it existed)
  * @param sentenceEmbeddings nullable: for a text encoder's token-vector output, the cosine of attention-masked
  *                          mean-pooled and first-token ([CLS]) sentence embeddings
+ * @param auto              nullable: only for {@code auto}, what it searched for, whether it got there and what it chose
  */
 public record FidelityReport(
         int schemaVersion,
@@ -59,7 +60,9 @@ public record FidelityReport(
         LanguageModelFidelity languageModel,
         TextInfo calibrationText,
         String verdict,
-        SentenceEmbeddingFidelity sentenceEmbeddings) {
+        SentenceEmbeddingFidelity sentenceEmbeddings,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        AutoOutcome auto) {
 
     /**
      * Unchanged by {@code model}, {@code languageModel}, {@code calibrationText}, {@code verdict} and
@@ -81,7 +84,7 @@ public record FidelityReport(
         }
     }
 
-    /** A report whose verdict is derived from its metrics, without sentence-embedding metrics. */
+    /** A report whose verdict is derived from its metrics, without sentence-embedding metrics or an auto outcome. */
     public FidelityReport(int schemaVersion, String method, CompressionOptions options, String inputSha256,
                           String outputSha256, boolean nothingToCompress, Sizes sizes, double bitsPerWeight,
                           List<OutputFidelity> outputs, List<TensorReport> tensors, Latency latency,
@@ -90,7 +93,7 @@ public record FidelityReport(
                           ModelInfo model, LanguageModelFidelity languageModel, TextInfo calibrationText) {
         this(schemaVersion, method, options, inputSha256, outputSha256, nothingToCompress, sizes, bitsPerWeight, outputs,
                 tensors, latency, evaluation, seed, sessionOptions, versions, timings, notes, sensitivity, model,
-                languageModel, calibrationText, null, null);
+                languageModel, calibrationText, null, null, null);
     }
 
     /**
@@ -106,6 +109,65 @@ public record FidelityReport(
      */
     public record SentenceEmbeddingFidelity(String output, int sentences, double meanPooledCosineMean,
                                             double meanPooledCosineMin, double clsCosineMean, double clsCosineMin) {}
+
+    /**
+     * What {@code auto} was asked for and what it reached. Deterministic: the search is bounded by a number of
+     * evaluations, so the same inputs give the same model on any machine; only a wall-clock limit can stop it earlier,
+     * and {@code stoppedEarly} then says so.
+     *
+     * @param target          the target as asked, e.g. {@code size 2.5MB, KL 0.0100}
+     * @param targetMet       whether every part of the target holds on the evaluation samples (a size always does)
+     * @param missedBy        one line per bound that does not hold, with the measured value and the gap; empty when met
+     * @param evaluations     model evaluations the search ran (sensitivity measurements included)
+     * @param maxEvaluations  the most it could run
+     * @param stoppedEarly    nullable: why the search stopped before it was done (the wall-clock limit)
+     * @param fit             nullable: for a size target, the per-tensor widths and the size-against-fidelity curve
+     */
+    public record AutoOutcome(String target, boolean targetMet, List<String> missedBy, int evaluations,
+                              int maxEvaluations, String stoppedEarly, SizeFit fit) {
+        public AutoOutcome {
+            missedBy = missedBy == null ? List.of() : List.copyOf(missedBy);
+        }
+    }
+
+    /**
+     * A model fitted to a size by mixing bit widths per tensor.
+     *
+     * @param targetBytes         the most bytes the model file plus external data may take
+     * @param targetBitsPerWeight nullable: the bits per weight asked for
+     * @param bytes               the model's bytes as written, external data included
+     * @param metric              what damage is: {@code kl} (mean KL of the next-token distributions or of the logits)
+     *                            or {@code 1-cosine} (the worst output's mean cosine)
+     * @param predicted           the damage predicted from the per-tensor measurements (their sum)
+     * @param measured            nullable: the damage measured on the evaluation samples, for the chosen model
+     * @param widths              the width chosen per tensor, with its bytes and measured damage, largest tensor first
+     * @param curve               the planner's candidates from the 2-bit floor to the size asked for: size against
+     *                            predicted damage, and measured damage where a candidate was evaluated end to end
+     */
+    public record SizeFit(long targetBytes, Double targetBitsPerWeight, long bytes, String metric, double predicted,
+                          Double measured, List<TensorWidth> widths, List<CurvePoint> curve) {
+        public SizeFit {
+            widths = List.copyOf(widths);
+            curve = List.copyOf(curve);
+        }
+    }
+
+    /**
+     * @param name      the tensor
+     * @param bits      2, 4, 8, or 16 (kept in 16 bits)
+     * @param blockSize nullable: elements per scale (16-bit: none)
+     * @param bytes     bytes stored for it (codes, scales, zero points)
+     * @param damage    the damage measured with only this tensor at this width, on calibration data
+     */
+    public record TensorWidth(String name, int bits, Integer blockSize, long bytes, double damage) {}
+
+    /**
+     * @param bytes         predicted bytes of the model at this point
+     * @param bitsPerWeight predicted bits per weight
+     * @param predicted     the predicted damage
+     * @param measured      nullable: measured on the evaluation samples when this candidate was evaluated
+     */
+    public record CurvePoint(long bytes, double bitsPerWeight, double predicted, Double measured) {}
 
     /** A report without a sensitivity ranking. */
     public FidelityReport(int schemaVersion, String method, CompressionOptions options, String inputSha256,

@@ -110,6 +110,20 @@ public final class Gptq {
      */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, Factor factor,
                                        int scaleType, float[] decoded, MatrixProducts products) {
+        return quantize(w, k, n, blockSize, symmetric, factor, scaleType, decoded, products, 4);
+    }
+
+    /**
+     * As {@link #quantize(float[], int, int, int, boolean, Factor, int, float[], MatrixProducts)} with codes of
+     * {@code bits} bits: {@code 0 .. 2^bits − 1}, symmetric around {@code 2^(bits−1)}.
+     *
+     * @param bits 2, 4 or 8
+     */
+    static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, Factor factor,
+                                       int scaleType, float[] decoded, MatrixProducts products, int bits) {
+        if (bits != 2 && bits != 4 && bits != 8) {
+            throw new IllegalArgumentException("bits must be 2, 4 or 8, not " + bits);
+        }
         int lazy = Math.max(LAZY_ROWS, blockSize);
         if (factor.k() != k || lazy % blockSize != 0) {
             throw new IllegalArgumentException("factor of size %d for k = %d, block size %d".formatted(factor.k(), k, blockSize));
@@ -117,7 +131,7 @@ public final class Gptq {
         float[] c = factor.coefficients();
         boolean[] dead = factor.dead();
         int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
-        PackedMatrix matrix = new PackedMatrix(k, n, blockSize, symmetric);
+        PackedMatrix matrix = new PackedMatrix(k, n, blockSize, symmetric, bits);
         FloatBuffer delta = products.allocate(Math.multiplyExact(k, n));
         FloatBuffer left = products.allocate(Math.multiplyExact(lazy, k));
         FloatBuffer product = products.allocate(Math.multiplyExact(lazy, n));
@@ -128,7 +142,7 @@ public final class Gptq {
         int chunk = (n + threads - 1) / threads;
         ColumnState[] states = new ColumnState[threads];
         for (int t = 0; t < threads; t++) {
-            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize);
+            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize, bits);
         }
         for (int r0 = 0; r0 < k; r0 += lazy) {
             int r1 = Math.min(k, r0 + lazy);
@@ -204,6 +218,8 @@ public final class Gptq {
     private static void chooseBlock(float[][] x, int len, int width, boolean symmetric, int scaleType,
                                     ColumnState state) {
         boolean rounded = scaleType != TensorProto.DataType.FLOAT_VALUE;
+        float maxCode = state.maxCode;
+        float mid = state.mid;
         float[] min = state.min;
         float[] max = state.max;
         java.util.Arrays.fill(min, 0, width, 0f);
@@ -225,23 +241,23 @@ public final class Gptq {
             for (int col = 0; col < width; col++) {
                 float lo = min[col];
                 float hi = max[col];
-                float s = symmetric ? Math.max(-lo, hi) * shrink / 7f : (hi - lo) * shrink / 15f;
+                float s = symmetric ? Math.max(-lo, hi) * shrink / (mid - 1f) : (hi - lo) * shrink / maxCode;
                 if (rounded) {
                     s = TensorCodec.roundTo(scaleType, s);
                 }
-                float z = symmetric ? 8f
-                        : s > 0 ? Math.max(0f, Math.min(15f, ((-lo * shrink / s) + ROUND) - ROUND)) : 8f;
+                float z = symmetric ? mid
+                        : s > 0 ? Math.max(0f, Math.min(maxCode, ((-lo * shrink / s) + ROUND) - ROUND)) : mid;
                 // a zero range, or a scale below the stored type's smallest: every code is the zero point
                 if (!(s > 0) || Float.isInfinite(s)) {
                     s = 1f;
-                    z = 8f;
+                    z = mid;
                 }
                 scale[col] = s;
                 inverse[col] = 1f / s;
                 zero[col] = z;
                 error[col] = 0f;
             }
-            accumulateError(x, len, width, scale, inverse, zero, error);
+            accumulateError(x, len, width, scale, inverse, zero, error, maxCode);
             for (int col = 0; col < width; col++) {
                 if (error[col] < best[col]) {
                     best[col] = error[col];
@@ -259,7 +275,7 @@ public final class Gptq {
         for (int u = 0; u < len; u++) {
             float[] row = x[u];
             for (int col = 0; col < width; col++) {
-                float code = Math.max(0f, Math.min(15f, ((row[col] * state.inverse[col] + ROUND) - ROUND) + state.zero[col]))
+                float code = Math.max(0f, Math.min(maxCode, ((row[col] * state.inverse[col] + ROUND) - ROUND) + state.zero[col]))
                         - state.zero[col];
                 numerator[col] += row[col] * code;
                 denominator[col] += code * code;
@@ -278,7 +294,7 @@ public final class Gptq {
             zero[col] = state.zero[col];
             error[col] = 0f;
         }
-        accumulateError(x, len, width, scale, inverse, zero, error);
+        accumulateError(x, len, width, scale, inverse, zero, error, maxCode);
         for (int col = 0; col < width; col++) {
             if (error[col] < best[col]) {
                 state.scale[col] = scale[col];
@@ -289,11 +305,11 @@ public final class Gptq {
 
     /** Adds each column's squared rounding error under the given codes to {@code error}. */
     private static void accumulateError(float[][] x, int len, int width, float[] scale, float[] inverse, float[] zero,
-                                        float[] error) {
+                                        float[] error, float maxCode) {
         for (int u = 0; u < len; u++) {
             float[] row = x[u];
             for (int col = 0; col < width; col++) {
-                float q = Math.max(0f, Math.min(15f, ((row[col] * inverse[col] + ROUND) - ROUND) + zero[col]));
+                float q = Math.max(0f, Math.min(maxCode, ((row[col] * inverse[col] + ROUND) - ROUND) + zero[col]));
                 float e = row[col] - (q - zero[col]) * scale[col];
                 error[col] += e * e;
             }
@@ -317,8 +333,18 @@ public final class Gptq {
         final float[] numerator;
         final float[] denominator;
         final int[] block;
+        /** The largest code, {@code 2^bits − 1}. */
+        final float maxCode;
+        /** The symmetric (default) zero point, {@code 2^(bits−1)}. */
+        final float mid;
 
         ColumnState(int width, int blockSize) {
+            this(width, blockSize, 4);
+        }
+
+        ColumnState(int width, int blockSize, int bits) {
+            maxCode = (1 << bits) - 1;
+            mid = 1 << (bits - 1);
             compensation = new float[blockSize][width];
             codes = new byte[blockSize][width];
             scale = new float[width];
@@ -391,7 +417,7 @@ public final class Gptq {
             int decodedRow = i * n + from;
             for (int col = 0; col < width; col++) {
                 float z = state.zero[col];
-                float q = Math.max(0f, Math.min(15f, ((current[row + from + col] * state.inverse[col] + ROUND) - ROUND) + z));
+                float q = Math.max(0f, Math.min(state.maxCode, ((current[row + from + col] * state.inverse[col] + ROUND) - ROUND) + z));
                 codes[col] = (byte) q;
                 decoded[decodedRow + col] = (q - z) * state.scale[col];
             }
@@ -419,7 +445,7 @@ public final class Gptq {
                 for (int col = 0; col < width; col++) {
                     int zeroPoint = (int) state.zero[col];
                     for (int j = 0; j < blockSize; j++) {
-                        state.block[j] = j < len ? state.codes[j][col] : zeroPoint;
+                        state.block[j] = j < len ? state.codes[j][col] & 0xff : zeroPoint;
                     }
                     matrix.put(from + col, block, new BlockQuantizer.BlockCode(state.scale[col], zeroPoint), state.block);
                 }

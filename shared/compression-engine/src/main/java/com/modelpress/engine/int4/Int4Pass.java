@@ -11,7 +11,6 @@ import com.modelpress.engine.quant.NBitsEncodings;
 import com.modelpress.engine.quant.Sqnr;
 import com.modelpress.engine.quant.WeightPass;
 
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -101,7 +100,8 @@ public final class Int4Pass implements WeightPass {
         float[] w = matrix.values();
         int scaleType = weight.valueType();
         float[] decoded = new float[w.length];
-        double[] moments = table || rounding.equals("rtn") || rounding.equals("search") ? null : inputMoments(weight, k);
+        double[] moments = table || rounding.equals("rtn") || rounding.equals("search") ? null
+                : WidthQuantizer.activationMoments(weight, k, inputMoments);
         MatMulNBitsWeights packed;
         String how;
         if (rounding.equals("rtn")) {
@@ -132,33 +132,5 @@ public final class Int4Pass implements WeightPass {
         scope.decoded(weight, MatMulWeights.inWeightLayout(weight, decoded));
         return new TensorReport(weight.name(), "int4", encoding, 4, blockSize, w.length, weight.storedBytes(),
                 nbits.storedBytes(TensorCodec.elementSize(scaleType)), Sqnr.decibels(w, decoded), null);
-    }
-
-    /**
-     * The calibration moments of the consumers' activation input (the array itself when there is one input, so
-     * weights sharing it share its factorization), their sum for several, or null when any is missing.
-     */
-    private double[] inputMoments(Weight weight, int k) {
-        // a tied table's row lookups read no activation: only its products count
-        List<String> activations = weight.uses().stream().filter(u -> !MatMulWeights.isTableGather(u))
-                .map(u -> u.node().getInput(0)).distinct().toList();
-        double[] sum = null;
-        for (String input : activations) {
-            double[] moments = inputMoments.apply(input);
-            if (moments == null || moments.length != k * k) {
-                return null;
-            }
-            if (activations.size() == 1) {
-                return moments;
-            }
-            if (sum == null) {
-                sum = moments.clone();
-            } else {
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += moments[i];
-                }
-            }
-        }
-        return sum;
     }
 }

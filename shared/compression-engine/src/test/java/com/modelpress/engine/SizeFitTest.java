@@ -1,0 +1,131 @@
+package com.modelpress.engine;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.SizeTarget;
+import com.modelpress.engine.evaluation.CalibrationSettings;
+import com.modelpress.engine.evaluation.EvaluationSettings;
+import com.modelpress.engine.testing.CachedDecoderFixtures;
+import com.modelpress.engine.testing.OnnxFixtures;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code auto} with a size on a small decoder built in code (KV cache, tied embedding and head): the written model is
+ * at or under the size, mixes widths, runs in ONNX Runtime, and the same inputs give the same model.
+ */
+class SizeFitTest {
+
+    static final EvaluationSettings EVALUATION = new EvaluationSettings(4, 7, null, 0, Map.of()).withDecodeSteps(2);
+
+    @TempDir
+    Path dir;
+
+    Path input;
+    long originalBytes;
+
+    @BeforeEach
+    void writeTheDecoder() throws IOException {
+        input = OnnxFixtures.write(CachedDecoderFixtures.decoder(CachedDecoderFixtures.Shape.small().tiedEmbeddings(), 3),
+                dir.resolve("decoder.onnx"));
+        originalBytes = Files.size(input);
+    }
+
+    @Test
+    void theModelIsAtOrUnderTheSizeMixesWidthsAndRunsInOnnxRuntime() throws IOException, OrtException {
+        long target = (long) (originalBytes * 0.15);
+        Path output = dir.resolve("fit.onnx");
+        FidelityReport report = compress(size(target + "B", null), output);
+
+        long written = Files.size(output) + (Files.exists(dir.resolve("fit.onnx.data")) ? Files.size(dir.resolve("fit.onnx.data")) : 0);
+        assertThat(written).isLessThanOrEqualTo(target).isEqualTo(report.sizes().compressedBytes());
+        FidelityReport.AutoOutcome auto = report.auto();
+        assertThat(auto.targetMet()).isTrue();
+        assertThat(auto.missedBy()).isEmpty();
+        assertThat(auto.evaluations()).isPositive().isLessThanOrEqualTo(auto.maxEvaluations());
+        assertThat(auto.stoppedEarly()).isNull();
+        FidelityReport.SizeFit fit = auto.fit();
+        assertThat(fit.metric()).isEqualTo("kl");
+        assertThat(fit.bytes()).isEqualTo(written);
+        assertThat(fit.measured()).isNotNull().isPositive();
+        // at 0.15 of fp32 (4.8 bits per weight) neither all-2-bit nor all-8-bit fits: the widths are mixed
+        assertThat(fit.widths()).extracting(FidelityReport.TensorWidth::bits).contains(2).containsAnyOf(4, 8);
+        assertThat(fit.curve()).hasSizeGreaterThan(2)
+                .isSortedAccordingTo(java.util.Comparator.comparingLong(FidelityReport.CurvePoint::bytes));
+        assertThat(fit.curve().getFirst().predicted()).isGreaterThanOrEqualTo(fit.curve().getLast().predicted());
+        assertThat(report.tensors()).extracting(FidelityReport.TensorReport::method).contains("int2");
+        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(output.toString(), new OrtSession.SessionOptions())) {
+            assertThat(session.getOutputNames()).contains("logits");
+        }
+    }
+
+    @Test
+    void aBitsPerWeightTargetHolds() throws IOException {
+        FidelityReport report = compress(size(null, 3.0), dir.resolve("bpw.onnx"));
+        assertThat(report.bitsPerWeight()).isLessThanOrEqualTo(3.0).isGreaterThan(2.0);
+        assertThat(report.auto().targetMet()).isTrue();
+    }
+
+    @Test
+    void theSameInputsGiveTheSameModel() throws IOException {
+        CompressionMethod.Auto method = size("0.2x", null);
+        FidelityReport first = compress(method, dir.resolve("a.onnx"));
+        FidelityReport second = compress(method, dir.resolve("b.onnx"));
+        assertThat(second.outputSha256()).isEqualTo(first.outputSha256());
+        assertThat(second.auto().fit().widths()).isEqualTo(first.auto().fit().widths());
+    }
+
+    @Test
+    void aFidelityFloorGivenWithTheSizeIsReportedWhenMissed() throws IOException {
+        CompressionMethod.Auto method = CompressionMethod.auto(CompressionOptions.defaults(),
+                new CompressionMethod.Goal(null, null, 1e-9), new CompressionMethod.Size(SizeTarget.parse("0.2x"), null),
+                CompressionMethod.Auto.DEFAULT_MAX_EVALUATIONS, null);
+        FidelityReport report = compress(method, dir.resolve("floor.onnx"));
+        assertThat(report.sizes().compressedBytes()).isLessThanOrEqualTo((long) (originalBytes * 0.2));
+        assertThat(report.auto().targetMet()).isFalse();
+        assertThat(report.auto().missedBy()).singleElement().asString().startsWith("KL ").contains("times the bound");
+    }
+
+    @Test
+    void aSizeBelowTheTwoBitFloorIsRefusedBeforeAnyWork() {
+        Path output = dir.resolve("tiny.onnx");
+        assertThatThrownBy(() -> compress(size((originalBytes / 40) + "B", null), output))
+                .isInstanceOf(SizeTargetException.class)
+                .hasMessageContaining("the smallest it can be made is about")
+                .hasMessageContaining("2 bits");
+        assertThat(output).doesNotExist();
+    }
+
+    @Test
+    void aSmallEvaluationBudgetMeasuresFewerWidths() throws IOException {
+        CompressionMethod.Auto method = CompressionMethod.auto(CompressionOptions.defaults(), null,
+                new CompressionMethod.Size(SizeTarget.parse("0.2x"), null), 40, null);
+        FidelityReport report = compress(method, dir.resolve("budget.onnx"));
+        assertThat(report.auto().evaluations()).isLessThanOrEqualTo(40);
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("evaluations"));
+        assertThat(report.sizes().compressedBytes()).isLessThanOrEqualTo((long) (originalBytes * 0.2));
+    }
+
+    private static CompressionMethod.Auto size(String bytes, Double bitsPerWeight) {
+        return CompressionMethod.auto(CompressionOptions.defaults(), null,
+                new CompressionMethod.Size(bytes == null ? null : SizeTarget.parse(bytes), bitsPerWeight),
+                CompressionMethod.Auto.DEFAULT_MAX_EVALUATIONS, null);
+    }
+
+    private FidelityReport compress(CompressionMethod method, Path output) throws IOException {
+        return new ModelCompressor(EVALUATION, new CalibrationSettings(8, 11, null)).compress(input, output, method,
+                ProgressListener.NONE);
+    }
+}

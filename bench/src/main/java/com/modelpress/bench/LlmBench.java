@@ -29,9 +29,10 @@ import java.util.Set;
  * compressed file scored by the engine's evaluator on the same windows of {@code eval.txt}: perplexity, ln(PPL
  * ratio), KL of next-token distributions at prefill and over decode steps, same top-1; sizes against the original
  * file and bits per weight counted the same way for every row ({@link StoredWeights}). Calibration (GPTQ, auto) runs
- * on {@code cal.txt}.
+ * on {@code cal.txt}. {@code bf16} is tinylm's fp32 export with its weights rounded to bfloat16 in code
+ * ({@link Bf16Decoder}).
  *
- * <p>Usage: {@code bench/run llm [--models fp16,fp32] [--tinylm ../shared/models/tinylm] [--windows 24]
+ * <p>Usage: {@code bench/run llm [--models fp16,fp32,bf16] [--tinylm ../shared/models/tinylm] [--windows 24]
  * [--context 128] [--decode-steps 32] [--auto-kl 0.002,0.005] [--auto-budget 240] [--python PYTHON]
  * [--work bench/target/llm] [--out docs/BENCHMARKS.md]}. Without a Python that has {@code onnxruntime} and
  * {@code onnx} (and {@code torch} for HQQ) the ONNX Runtime rows are left out, said so on the console and in the
@@ -42,12 +43,13 @@ public final class LlmBench {
     private static final Set<String> OPTIONS = Set.of("models", "tinylm", "windows", "context", "decode-steps", "auto-kl",
             "auto-budget", "python", "work", "out");
     private static final String EMBEDDING = "m.model.embed_tokens.weight";
+    private static final List<String> DEFAULT_MODELS = List.of("fp16", "fp32");
 
     private LlmBench() {
     }
 
     /** One row the engine produces: a method, its options and the head's precision. */
-    private record Ours(String label, CompressionMethod method, ModelCompressor.Head head, boolean fp32Only) {}
+    private record Ours(String label, CompressionMethod method, ModelCompressor.Head head, boolean fp16Not) {}
 
     /** One row ONNX Runtime's quantizer produces: the script's arguments after INPUT OUTPUT. */
     private record Theirs(String label, String file, List<String> arguments) {}
@@ -61,7 +63,7 @@ public final class LlmBench {
             System.exit(2);
             return;
         }
-        List<String> models = arguments.list("models", List.of("fp16", "fp32"));
+        List<String> models = arguments.list("models", DEFAULT_MODELS);
         Path tinylm = arguments.path("tinylm", Path.of("../shared/models/tinylm"));
         int windows = arguments.positiveInt("windows", 24);
         int context = arguments.positiveInt("context", 128);
@@ -112,16 +114,23 @@ public final class LlmBench {
                         + "Runtime's the whole Python process.%n",
                 windows, context, decodeSteps));
         for (String id : models) {
-            String file = switch (id) {
-                case "fp16" -> "model-fp16.onnx";
-                case "fp32" -> "model.onnx";
-                default -> throw new IllegalArgumentException("--models takes fp16 and/or fp32, not " + id);
+            Path original = switch (id) {
+                case "fp16" -> tinylm.resolve("model-fp16.onnx");
+                case "fp32" -> tinylm.resolve("model.onnx");
+                case "bf16" -> Bf16Decoder.write(tinylm.resolve("model.onnx"), work.resolve("model-bf16.onnx"));
+                default -> throw new IllegalArgumentException("--models takes fp16, fp32 and/or bf16, not " + id);
             };
-            Path original = tinylm.resolve(file);
-            body.append(table(id, original, work, evaluation, calibration, autoKl, autoBudget, quantizer));
+            // ONNX Runtime's quantizer takes MatMul weights that are initializers: a bf16 weight read through Cast
+            // is not one, so it would leave the model as it is
+            body.append(table(id, original, work, evaluation, calibration, autoKl, autoBudget,
+                    id.equals("bf16") ? OrtQuantizer.unavailable(python, "not run on bf16: its weights are read "
+                            + "through Cast, which MatMulNBitsQuantizer does not quantize") : quantizer));
         }
         System.out.println(body);
-        BenchmarksDoc.writeSection(out, "llm", "Decoder LM: tinylm against ONNX Runtime's quantizer", body.toString());
+        // the default run owns the section; a run on other models gets its own, so that it does not replace it
+        String section = models.equals(DEFAULT_MODELS) ? "llm" : "llm-" + String.join("-", models);
+        BenchmarksDoc.writeSection(out, section, "Decoder LM: tinylm (" + String.join(", ", models)
+                + ") against ONNX Runtime's quantizer", body.toString());
         System.err.println("wrote " + out);
     }
 
@@ -133,7 +142,7 @@ public final class LlmBench {
         StringBuilder rows = new StringBuilder();
         Double[] pplOriginal = {null};
         for (Ours row : ours(autoKl, autoBudget)) {
-            if (row.fp32Only() && !id.equals("fp32")) {
+            if (row.fp16Not() && id.equals("fp16")) {
                 continue;
             }
             Path output = work.resolve(id + "-" + slug(row.label()) + ".onnx");
@@ -145,7 +154,9 @@ public final class LlmBench {
             pplOriginal[0] = report.languageModel().prefill().perplexityOriginal();
             rows.append(row(row.label(), output, originalBytes, originalElements, report.languageModel(), seconds));
         }
-        if (quantizer.available()) {
+        if (!quantizer.available()) {
+            rows.append("| ONNX Runtime's quantizer | not run: %s | | | | | | | | | |%n".formatted(quantizer.problem()));
+        } else {
             for (Theirs row : theirs()) {
                 Path output = work.resolve(id + "-ort-" + row.file() + ".onnx");
                 System.err.printf(Locale.ROOT, "%s: ONNX Runtime %s%n", id, row.label());
@@ -177,7 +188,8 @@ public final class LlmBench {
     private static List<Ours> ours(List<Double> autoKl, Duration autoBudget) {
         List<Ours> rows = new ArrayList<>();
         CompressionOptions defaults = CompressionOptions.defaults();
-        List<String> keepEmbedding = List.of(EMBEDDING);
+        // the bf16 variant stores the table as EMBEDDING_bf16, read through a Cast named EMBEDDING
+        List<String> keepEmbedding = List.of(EMBEDDING, EMBEDDING + "_bf16");
         rows.add(new Ours("fp16", CompressionMethod.of("fp16", defaults), ModelCompressor.Head.MEASURED, true));
         rows.add(new Ours("int8 (embedding int8 too)", CompressionMethod.of("int8", defaults),
                 ModelCompressor.Head.MEASURED, false));

@@ -23,6 +23,10 @@ record OrtQuantizer(String python, String versions, String problem) {
         return problem == null;
     }
 
+    static OrtQuantizer unavailable(String python, String problem) {
+        return new OrtQuantizer(python, null, problem);
+    }
+
     /** Runs the script's {@code --versions}; a missing interpreter or module makes an unavailable quantizer. */
     static OrtQuantizer probe(String python) {
         try {

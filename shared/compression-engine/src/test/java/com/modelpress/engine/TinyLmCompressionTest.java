@@ -68,11 +68,11 @@ class TinyLmCompressionTest {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
             // model file,      method, max size vs the file, max KL mean, min same top-1 (measured: 0.260 / 3.2e-4 /
-            // 98.4 %, 0.541 / 8.9e-5 / 100 %, 0.168 / 0.0120 / 90.2 %, 0.303 / 0.0116 / 90.2 %)
+            // 98.4 %, 0.541 / 8.9e-5 / 100 %, 0.168 / 0.0120 / 90.2 %, 0.299 / 0.0116 / 90.2 %)
             "model.onnx,        int8,   0.27,                 0.0006,      0.96",
             "model-fp16.onnx,   int8,   0.55,                 0.0002,      0.97",
             "model.onnx,        int4,   0.18,                 0.02,        0.85",
-            "model-fp16.onnx,   int4,   0.31,                 0.02,        0.85"})
+            "model-fp16.onnx,   int4,   0.30,                 0.02,        0.85"})
     void compressesAndKeepsNextTokenDistributions(String file, String method, double maxRatio, double maxKl,
                                                   double minSameTop1) throws IOException, OrtException {
         Path original = tinylm.resolve(file);

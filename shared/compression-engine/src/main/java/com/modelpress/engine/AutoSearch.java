@@ -50,8 +50,10 @@ final class AutoSearch {
      * @param assignment level per tensor name; tensors not named use {@code rest}
      * @param targetMet  whether the chosen mix met the target
      * @param trace      one line per evaluated candidate, for the report
+     * @param candidates every mix scored (not the one-tensor sensitivity runs), in order, the chosen one marked
      */
-    record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace) {}
+    record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace,
+                  List<FidelityReport.AutoCandidate> candidates) {}
 
     /** Measured losses, 1 − worst mean cosine with only that tensor in int4, by tensor name; empty when not measured. */
     private final Map<String, Double> measuredLoss = new LinkedHashMap<>();
@@ -66,6 +68,7 @@ final class AutoSearch {
     private final ProgressListener progress;
     private final long deadline;
     private final List<String> trace = new ArrayList<>();
+    private final List<Scored> scored = new ArrayList<>();
     private int candidates;
 
     AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
@@ -97,7 +100,7 @@ final class AutoSearch {
         List<Weight> tensors = candidates(source);
         Scored allInt4 = score(source, input, scratchDirectory, Map.of(), Level.INT4, moments, "all int4");
         if (allInt4.meets) {
-            return new Choice(Map.of(), Level.INT4, true, trace);
+            return choice(allInt4);
         }
         Scored best = allInt4;
         Scored bestMeeting = null;
@@ -111,8 +114,7 @@ final class AutoSearch {
         if (!allInt8.meets) {
             Scored allFp16 = score(source, input, scratchDirectory, Map.of(), Level.FP16, Map.of(), "all fp16");
             best = better(best, allFp16);
-            Scored chosen = allFp16.meets ? allFp16 : best;
-            return new Choice(chosen.assignment, chosen.rest, chosen.meets, trace);
+            return choice(allFp16.meets ? allFp16 : best);
         }
         bestMeeting = allInt8;
         // bisection on how many of the most sensitive tensors move to int8 (the rest stay int4)
@@ -134,10 +136,18 @@ final class AutoSearch {
         if (outOfTime()) {
             trace.add("budget of %s used up; returning the smallest mix found that meets the target".formatted(auto.budget()));
         }
-        return new Choice(bestMeeting.assignment, bestMeeting.rest, true, trace);
+        return choice(bestMeeting);
     }
 
-    private record Scored(Map<String, Level> assignment, Level rest, double cosine, long bytes, boolean meets) {}
+    private Choice choice(Scored chosen) {
+        List<FidelityReport.AutoCandidate> tried = scored.stream()
+                .map(s -> new FidelityReport.AutoCandidate(s.label, s.bytes, s.ratio, s.cosine, s.klMean, s.meets, s == chosen))
+                .toList();
+        return new Choice(chosen.assignment, chosen.rest, chosen.meets, trace, tried);
+    }
+
+    private record Scored(Map<String, Level> assignment, Level rest, double cosine, long bytes, boolean meets,
+                          String label, double ratio, Double klMean) {}
 
     private static Scored better(Scored a, Scored b) {
         return b.cosine > a.cosine ? b : a;
@@ -156,10 +166,15 @@ final class AutoSearch {
             EvaluationResult result = FidelityEvaluator.evaluate(input, candidate, evaluation, ProgressListener.NONE);
             double cosine = FidelityReport.worstCosineMean(result.outputs());
             boolean meets = auto.goal().metBy(result);
+            double ratio = (double) outcome.compressedBytes() / outcome.originalBytes();
             trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
-                    (double) outcome.compressedBytes() / outcome.originalBytes(), meets ? " (meets the target)" : ""));
+                    ratio, meets ? " (meets the target)" : ""));
             reportProgress();
-            return new Scored(Map.copyOf(assignment), rest, cosine, outcome.compressedBytes(), meets);
+            Double klMean = result.languageModel() == null ? null : result.languageModel().prefill().klMean();
+            Scored tried = new Scored(Map.copyOf(assignment), rest, cosine, outcome.compressedBytes(), meets, label,
+                    ratio, klMean);
+            scored.add(tried);
+            return tried;
         } finally {
             Files.deleteIfExists(candidate);
             Files.deleteIfExists(candidate.resolveSibling(candidate.getFileName() + ".data"));
@@ -181,6 +196,7 @@ final class AutoSearch {
             Scored alone = score(source, input, scratchDirectory, Map.of(tensor.name(), Level.INT4), Level.FP32, Map.of(),
                     "only " + tensor.name() + " in int4");
             trace.remove(before); // one summary line instead of one per tensor
+            scored.removeLast(); // a measurement, not a candidate
             lossPerElement.put(tensor.name(), (1 - alone.cosine) / tensor.elements());
             measuredLoss.put(tensor.name(), 1 - alone.cosine);
             losses.add(String.format(Locale.ROOT, "%s %.2e", tensor.name(), 1 - alone.cosine));

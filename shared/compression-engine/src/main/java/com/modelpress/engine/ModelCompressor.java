@@ -162,6 +162,7 @@ public final class ModelCompressor {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
+        List<FidelityReport.AutoCandidate> autoCandidates = List.of();
         if (method instanceof CompressionMethod.Auto auto) {
             AutoSearch search = new AutoSearch(auto, evaluation, moments, progress);
             AutoSearch.Choice choice;
@@ -177,6 +178,7 @@ public final class ModelCompressor {
                     choice.targetMet() ? "met" : "NOT met; this is the closest model found"));
             finalPass = search.pass(choice.assignment(), choice.rest(), moments);
             autoLosses = search.measuredLoss();
+            autoCandidates = choice.candidates();
         } else if (grouped != null) {
             // calibration in groups, interleaved with the compression of the weights that read them
             finalPass = Compression.passFor(method, grouped, products);
@@ -255,7 +257,7 @@ public final class ModelCompressor {
                             result.languageModel() != null ? List.<String>of()
                                     : result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
                             .flatMap(List::stream).toList(), sensitivity, result.model(), result.languageModel(),
-                    calibrationText);
+                    calibrationText, autoCandidates);
         } finally {
             if (decoded != null) {
                 decoded.close();

@@ -34,7 +34,7 @@ final class CandidateChart {
             double high = candidates.stream().mapToDouble(AutoCandidate::cosine).max().orElse(1);
             double pad = Math.max(1e-4, (high - low) * 0.1);
             y0 = low - pad;
-            y1 = Math.min(1, high + pad);
+            y1 = high + pad;
             if (y1 <= y0) {
                 y1 = y0 + 1e-3;
             }

@@ -54,7 +54,7 @@ public final class HtmlReport {
             table.facts th{color:var(--muted);font-weight:500;white-space:nowrap}
             table.facts td{word-break:break-all}
             .scroll{overflow-x:auto;max-width:100%}
-            .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:14px}
+            .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
             figure{margin:8px 0 14px}figcaption{font-size:13px;color:var(--muted);margin-top:2px;word-break:break-all}
             svg.chart{width:100%;height:auto;display:block;font-family:inherit}
             svg .axis{stroke:#7a8291;stroke-width:1}svg .grid{stroke:#e6e8ed;stroke-width:1}

@@ -34,13 +34,13 @@ final class CandidateChart {
             double high = candidates.stream().mapToDouble(AutoCandidate::cosine).max().orElse(1);
             double pad = Math.max(1e-4, (high - low) * 0.1);
             y0 = low - pad;
-            y1 = high + pad;
+            y1 = Math.min(1, high + pad); // a cosine never exceeds 1; the top margin leaves room for the ring's label
             if (y1 <= y0) {
                 y1 = y0 + 1e-3;
             }
         }
         String yLabel = kl ? "KL mean (prefill), log scale" : "cosine, worst output mean";
-        Plot plot = new Plot(640, 300, 64, 16, 16, 44);
+        Plot plot = new Plot(640, 314, 64, 16, 30, 44);
         plot.open(html, "Size against fidelity of the %d candidates auto scored; %s".formatted(candidates.size(), yLabel));
         plot.axes(html);
         for (int i = 0; i <= 4; i++) {
@@ -79,7 +79,7 @@ final class CandidateChart {
                     candidate.klMean() == null ? "" : ", KL " + Format.small(candidate.klMean()),
                     candidate.meetsTarget() ? " (meets the target)" : " (misses the target)"));
             html.close("circle");
-            Plot.text(html, cx + 9, cy + 4, "start", String.valueOf(i + 1), "tick");
+            Plot.text(html, cx + (candidate.chosen() ? 14 : 9), cy + 4, "start", String.valueOf(i + 1), "tick");
         }
         html.close("svg");
         html.open("p", "class", "legend")

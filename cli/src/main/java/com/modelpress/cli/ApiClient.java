@@ -130,6 +130,13 @@ final class ApiClient {
         return get(jobPath(id) + "/report");
     }
 
+    /** The fidelity report as the server's self-contained HTML page. */
+    String reportHtml(String id) {
+        HttpRequest request = authorized(HttpRequest.newBuilder(uri(jobPath(id) + "/report.html"))).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "text/html").GET().build();
+        return sendForString(request);
+    }
+
     List<ArtifactView> artifacts(String id) {
         return JSON.readValue(get(jobPath(id) + "/artifacts"), new TypeReference<List<ArtifactView>>() {});
     }

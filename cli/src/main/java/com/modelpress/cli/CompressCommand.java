@@ -9,6 +9,8 @@ import com.modelpress.engine.evaluation.CalibrationSettings;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.evaluation.TokenizedText;
+import com.modelpress.report.HtmlReport;
+import com.modelpress.report.ReportSubject;
 import com.modelpress.tokenizer.TextTokenizer;
 import com.modelpress.tokenizer.UnsupportedTokenizerException;
 import picocli.CommandLine.Command;
@@ -71,6 +73,11 @@ final class CompressCommand implements Callable<Integer> {
 
     @Option(names = "--no-report", description = "Do not write the report file; the summary is still printed.")
     boolean noReport;
+
+    @Option(names = "--html", paramLabel = "REPORT.html",
+            description = "Also write the report as one self-contained HTML page: headline numbers, charts of the "
+                    + "distributions, inputs and versions; no script, works offline.")
+    Path html;
 
     @Option(names = "--block-size", paramLabel = "N",
             description = "int4 block length along the reduction axis: 16, 32, 64 or 128 (default "
@@ -221,6 +228,7 @@ final class CompressCommand implements Callable<Integer> {
         Path reportFile = reportFile();
         checkOutput();
         checkReport(reportFile);
+        checkHtml(reportFile);
 
         List<Path> created = new ArrayList<>();
         for (Path file : List.of(output, dataFileOf(output))) {
@@ -245,7 +253,13 @@ final class CompressCommand implements Callable<Integer> {
         if (reportFile != null) {
             writeReport(result, reportFile);
         }
+        if (html != null) {
+            Files.writeString(html, HtmlReport.render(result, subject()));
+        }
         spec.commandLine().getOut().print(new ReportSummary(input, output, reportFile).render(result));
+        if (html != null) {
+            spec.commandLine().getOut().println("html report: " + html);
+        }
         return gate(result);
     }
 
@@ -418,6 +432,42 @@ final class CompressCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "the report " + reportFile + " would overwrite " + model);
             }
         }
+    }
+
+    /** The HTML page must not replace a file this command reads or writes, and its folder must exist. */
+    private void checkHtml(Path reportFile) {
+        if (html == null) {
+            return;
+        }
+        Path target = html.toAbsolutePath().normalize();
+        if (!Files.isDirectory(target.getParent())) {
+            throw new ParameterException(spec.commandLine(), "--html folder does not exist: " + target.getParent());
+        }
+        List<Path> taken = new ArrayList<>(List.of(input, output, dataFileOf(output)));
+        if (reportFile != null) {
+            taken.add(reportFile);
+        }
+        for (Path file : taken) {
+            if (target.equals(file.toAbsolutePath().normalize())) {
+                throw new ParameterException(spec.commandLine(), "the HTML report " + html + " would overwrite " + file);
+            }
+        }
+    }
+
+    /** What the page is about: the input, the output and the command that reproduces it. */
+    private ReportSubject subject() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("input file", input.toString());
+        facts.put("output file", output.toString());
+        // the arguments as given to modelpress, "compress" included
+        facts.put("command", "modelpress " + String.join(" ", spec.commandLine().getParseResult().originalArgs()
+                .stream().map(CompressCommand::shellWord).toList()));
+        return new ReportSubject(input.getFileName().toString(), facts);
+    }
+
+    /** An argument as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
+    static String shellWord(String argument) {
+        return argument.matches("[A-Za-z0-9_./:=,+@%-]+") ? argument : "'" + argument.replace("'", "'\\''") + "'";
     }
 
     private static void writeReport(FidelityReport result, Path reportFile) throws IOException {

@@ -5,10 +5,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.SerializationFeature;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -16,7 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "report",
         mixinStandardHelpOptions = true,
         versionProvider = ModelPressCommand.Version.class,
-        description = "Print a finished job's fidelity report: the summary table, or the JSON with --json.",
+        description = {"Print a finished job's fidelity report: the summary table, or the JSON with --json.",
+                "--html FILE writes the server's self-contained HTML page of the report (charts, no script) instead."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
                 ExitCode.HELP_UNAUTHORIZED})
@@ -34,8 +38,25 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report JSON (indented) instead of the summary.")
     boolean json;
 
+    @Option(names = "--html", paramLabel = "FILE", description = "Write the report's HTML page to FILE instead.")
+    Path html;
+
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        if (html != null) {
+            if (json) {
+                throw new ParameterException(spec.commandLine(), "--json and --html exclude each other");
+            }
+            Path folder = html.toAbsolutePath().getParent();
+            if (!Files.isDirectory(folder)) {
+                throw new ParameterException(spec.commandLine(), "--html folder does not exist: " + folder);
+            }
+            String page = server.client().reportHtml(id);
+            Files.writeString(html, page);
+            spec.commandLine().getOut().println("%s  %,d bytes".formatted(html, Files.size(html)));
+            spec.commandLine().getOut().flush();
+            return ExitCode.OK;
+        }
         String body = server.client().reportJson(id);
         if (json) {
             spec.commandLine().getOut().println(ApiClient.JSON.writer().with(SerializationFeature.INDENT_OUTPUT)

@@ -108,6 +108,11 @@ final class FakeApiServer implements AutoCloseable {
                 json(exchange, 200, "[" + String.join(",", events) + "]");
             } else if (path.equals(jobPath + "/report")) {
                 json(exchange, 200, reportJson);
+            } else if (path.equals(jobPath + "/report.html")) {
+                // the page the API renders, from the same renderer and this server's report
+                exchange.getResponseHeaders().set("Content-Type", "text/html;charset=UTF-8");
+                send(exchange, 200, com.modelpress.report.HtmlReport.render(ApiClient.JSON.readValue(reportJson,
+                        com.modelpress.contracts.FidelityReport.class), com.modelpress.report.ReportSubject.titled("job " + JOB_ID)));
             } else if (path.equals(jobPath + "/artifacts")) {
                 List<String> list = new ArrayList<>();
                 artifacts.forEach((name, bytes) -> list.add(

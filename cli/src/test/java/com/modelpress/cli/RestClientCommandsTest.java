@@ -273,6 +273,23 @@ class RestClientCommandsTest {
     }
 
     @Test
+    void reportWritesTheServersHtmlPage() throws IOException {
+        Path page = folder.resolve("report.html");
+
+        CliRun written = run("report", FakeApiServer.JOB_ID, "--html", page.toString());
+        CliRun both = run("report", FakeApiServer.JOB_ID, "--html", page.toString(), "--json");
+        CliRun noFolder = run("report", FakeApiServer.JOB_ID, "--html", folder.resolve("missing/report.html").toString());
+
+        assertThat(written.exitCode()).as(written.err()).isEqualTo(ExitCode.OK);
+        assertThat(written.out()).contains(page.toString());
+        assertThat(Files.readString(page)).startsWith("<!DOCTYPE html>").contains("job " + FakeApiServer.JOB_ID, "0.999100");
+        assertThat(both.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(both.err()).contains("--json and --html exclude each other");
+        assertThat(noFolder.exitCode()).isEqualTo(ExitCode.USAGE);
+        assertThat(noFolder.err()).contains("--html folder does not exist");
+    }
+
+    @Test
     void serverComesFromTheOptionThenTheEnvironmentThenTheLocalDefault() {
         assertThat(ServerOption.resolve("http://api:9000", Map.of(ServerOption.ENV, "http://env:1")))
                 .isEqualTo(URI.create("http://api:9000/"));

@@ -207,6 +207,22 @@ class JobController {
         return queries.report(id, caller).orElseThrow(() -> new ReportNotAvailableException(id));
     }
 
+    @GetMapping(path = "/{id}/report.html", produces = MediaType.TEXT_HTML_VALUE)
+    @Operation(summary = "The fidelity report of a succeeded job as one self-contained HTML page",
+            description = "The report for people: verdict and headline numbers, then inline SVG charts (per-tensor "
+                    + "sensitivity, per-vector 1 − cosine and KL, size against fidelity of every auto candidate, "
+                    + "next-token KL and same top-1 by position for language models), then the inputs, settings and "
+                    + "versions. No script and nothing loaded from anywhere: sent with a Content-Security-Policy that "
+                    + "allows only the page's own stylesheet, X-Content-Type-Options: nosniff. Same access as the JSON "
+                    + "report: 404 for a job of another owner, 404 report_not_available until the job succeeded.")
+    @ApiResponse(responseCode = "200", description = "The page, UTF-8",
+            content = @Content(mediaType = MediaType.TEXT_HTML_VALUE, schema = @Schema(type = "string")))
+    @ProblemResponses({400, 404})
+    ResponseEntity<String> reportHtml(@PathVariable UUID id, Caller caller) {
+        FidelityReport report = queries.report(id, caller).orElseThrow(() -> new ReportNotAvailableException(id));
+        return JobReportPage.of(queries.get(id, caller), report);
+    }
+
     /**
      * The compression request as text, read with a small limit: the part is bound as a {@link Part} (a file-style part
      * bound as a String would be read whole, up to the upload limit).

@@ -21,6 +21,7 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
                 Map.entry("/api/v1/jobs/{id}/cancel", Set.of("post")),
                 Map.entry("/api/v1/jobs/{id}/events", Set.of("get")),
                 Map.entry("/api/v1/jobs/{id}/report", Set.of("get")),
+                Map.entry("/api/v1/jobs/{id}/report.html", Set.of("get")),
                 Map.entry("/api/v1/jobs/{id}/artifacts", Set.of("get")),
                 Map.entry("/api/v1/jobs/{id}/artifacts/{name}", Set.of("get")),
                 Map.entry("/api/v1/jobs/{id}/webhook-deliveries", Set.of("get")),
@@ -48,6 +49,8 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
         assertThat(paths.get("/api/v1/jobs/{id}/artifacts/{name}").get("get").get("responses").propertyNames())
                 .contains("200", "206", "304", "404", "416");
         assertThat(paths.get("/api/v1/jobs").get("post").get("responses").propertyNames()).contains("429");
+        assertThat(paths.get("/api/v1/jobs/{id}/report.html").get("get").get("responses").get("200").get("content")
+                .propertyNames()).containsExactly("text/html");
         assertThat(paths.get("/api/v1/api-keys").get("post").get("responses").propertyNames()).contains("201", "403");
         assertThat(paths.get("/api/v1/webhooks").get("post").get("responses").propertyNames()).contains("201", "422");
         assertThat(paths.get("/api/v1/webhooks/{id}").get("get").get("responses").propertyNames()).contains("404");

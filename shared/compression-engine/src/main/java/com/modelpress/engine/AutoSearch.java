@@ -55,9 +55,10 @@ final class AutoSearch {
      * @param trace      one line per evaluated candidate, for the report
      * @param evaluations model evaluations run
      * @param stoppedEarly nullable: why the wall-clock limit stopped the search before it was done
+     * @param candidates every mix scored (not the one-tensor sensitivity runs), in order, the chosen one marked
      */
     record Choice(Map<String, Level> assignment, Level rest, boolean targetMet, List<String> trace, int evaluations,
-                  String stoppedEarly) {}
+                  String stoppedEarly, List<FidelityReport.AutoCandidate> candidates) {}
 
     /** Measured losses, 1 − worst mean cosine with only that tensor in int4, by tensor name; empty when not measured. */
     private final Map<String, Double> measuredLoss = new LinkedHashMap<>();
@@ -74,6 +75,7 @@ final class AutoSearch {
     private final ProgressListener progress;
     private final SearchBudget budget;
     private final List<String> trace = new ArrayList<>();
+    private final List<Scored> scored = new ArrayList<>();
     private int candidates;
 
     AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
@@ -157,7 +159,11 @@ final class AutoSearch {
     }
 
     private Choice choice(Map<String, Level> assignment, Level rest, boolean met) {
-        return new Choice(assignment, rest, met, trace, budget.evaluations(), budget.stoppedEarly());
+        List<FidelityReport.AutoCandidate> tried = scored.stream()
+                .map(s -> new FidelityReport.AutoCandidate(s.label, s.bytes, s.ratio, s.cosine, s.klMean, s.meets,
+                        s.assignment.equals(assignment) && s.rest == rest))
+                .toList();
+        return new Choice(assignment, rest, met, trace, budget.evaluations(), budget.stoppedEarly(), tried);
     }
 
     /**
@@ -199,7 +205,9 @@ final class AutoSearch {
         return level == Level.INT4 && !convPatches.isEmpty() && Int8Pass.calibrates(weight) ? Level.INT8 : level;
     }
 
-    private record Scored(Map<String, Level> assignment, Level rest, double cosine, long bytes, boolean meets) {}
+
+    private record Scored(Map<String, Level> assignment, Level rest, double cosine, long bytes, boolean meets,
+                          String label, double ratio, Double klMean) {}
 
     private static Scored better(Scored a, Scored b) {
         return b.cosine > a.cosine ? b : a;
@@ -215,10 +223,15 @@ final class AutoSearch {
             budget.spend(1);
             double cosine = FidelityReport.worstCosineMean(result.outputs());
             boolean meets = auto.goal().metBy(result);
+            double ratio = (double) outcome.compressedBytes() / outcome.originalBytes();
             trace.add(String.format(Locale.ROOT, "auto: %s -> cosine %.5f at %.3f of the original size%s", label, cosine,
-                    (double) outcome.compressedBytes() / outcome.originalBytes(), meets ? " (meets the target)" : ""));
+                    ratio, meets ? " (meets the target)" : ""));
             reportProgress();
-            return new Scored(Map.copyOf(assignment), rest, cosine, outcome.compressedBytes(), meets);
+            Double klMean = result.languageModel() == null ? null : result.languageModel().prefill().klMean();
+            Scored tried = new Scored(Map.copyOf(assignment), rest, cosine, outcome.compressedBytes(), meets, label,
+                    ratio, klMean);
+            scored.add(tried);
+            return tried;
         } finally {
             Files.deleteIfExists(candidate);
             Files.deleteIfExists(candidate.resolveSibling(candidate.getFileName() + ".data"));
@@ -244,6 +257,7 @@ final class AutoSearch {
             Scored alone = score(source, input, scratchDirectory, Map.of(tensor.name(), Level.INT4), Level.FP32, Map.of(),
                     "only " + tensor.name() + " in int4");
             trace.remove(before); // one summary line instead of one per tensor
+            scored.removeLast(); // a measurement, not a candidate
             lossPerElement.put(tensor.name(), (1 - alone.cosine) / tensor.elements());
             measuredLoss.put(tensor.name(), 1 - alone.cosine);
             losses.add(String.format(Locale.ROOT, "%s %.2e", tensor.name(), 1 - alone.cosine));

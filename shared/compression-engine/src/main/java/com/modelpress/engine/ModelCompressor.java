@@ -180,6 +180,7 @@ public final class ModelCompressor {
         Compression.Outcome outcome;
         WeightPass finalPass;
         Map<String, Double> autoLosses = Map.of();
+        List<FidelityReport.AutoCandidate> autoCandidates = List.of();
         SizeFit sizeFit = null;
         AutoSearch.Choice autoChoice = null;
         if (method instanceof CompressionMethod.Auto auto && auto.size() != null) {
@@ -201,6 +202,7 @@ public final class ModelCompressor {
             autoChoice = choice;
             finalPass = search.pass(choice.assignment(), choice.rest(), moments);
             autoLosses = search.measuredLoss();
+            autoCandidates = choice.candidates();
         } else if (grouped != null) {
             // calibration in groups, interleaved with the compression of the weights that read them
             finalPass = Compression.passFor(method, grouped, products);
@@ -294,7 +296,7 @@ public final class ModelCompressor {
                             result.languageModel() != null ? List.<String>of()
                                     : result.outputs().stream().flatMap(o -> ReferenceBands.describe(o).stream()).toList())
                             .flatMap(List::stream).toList(), sensitivity, result.model(), result.languageModel(),
-                    calibrationText, verdict.level(), result.sentenceEmbeddings(), autoOutcome);
+                    calibrationText, verdict.level(), result.sentenceEmbeddings(), autoOutcome, autoCandidates);
         } finally {
             if (decoded != null) {
                 decoded.close();

@@ -56,6 +56,20 @@ class AutoSearchTest {
         // the sensitivity auto measured is the report's ranking, most sensitive first
         assertThat(report.sensitivity()).isNotEmpty().isSortedAccordingTo(
                 java.util.Comparator.comparingDouble(FidelityReport.TensorSensitivity::cosineLoss).reversed());
+        // every mix scored is in the report, all-int4 first, and exactly one, the returned model, is marked
+        List<FidelityReport.AutoCandidate> candidates = report.autoCandidates();
+        assertThat(candidates.getFirst().label()).isEqualTo("all int4");
+        assertThat(candidates.getFirst().cosine()).isCloseTo(int4Cosine, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(candidates).extracting(FidelityReport.AutoCandidate::label).contains("all int8")
+                .noneMatch(label -> label.startsWith("only "));
+        List<FidelityReport.AutoCandidate> marked = candidates.stream().filter(FidelityReport.AutoCandidate::chosen).toList();
+        assertThat(marked).hasSize(1);
+        FidelityReport.AutoCandidate chosen = marked.getFirst();
+        assertThat(chosen.meetsTarget()).isTrue();
+        assertThat(chosen.compressedBytes()).isEqualTo(report.sizes().compressedBytes());
+        assertThat(chosen.cosine()).isCloseTo(report.worstCosineMean(), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(candidates).filteredOn(FidelityReport.AutoCandidate::meetsTarget)
+                .allSatisfy(c -> assertThat(c.compressedBytes()).isGreaterThanOrEqualTo(chosen.compressedBytes()));
     }
 
     @Test
@@ -64,6 +78,8 @@ class AutoSearchTest {
                 Duration.ofMinutes(5)), "easy");
         assertThat(report.notes()).contains(String.format(java.util.Locale.ROOT, "auto: target cosine %.5f met", int4Cosine - 0.01));
         assertThat(report.tensors()).extracting(FidelityReport.TensorReport::method).doesNotContain("int8");
+        assertThat(report.autoCandidates()).singleElement()
+                .satisfies(c -> assertThat(c.chosen() && c.meetsTarget() && c.label().equals("all int4")).isTrue());
     }
 
     @Test

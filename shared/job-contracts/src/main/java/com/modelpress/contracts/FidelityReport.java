@@ -36,6 +36,8 @@ import java.util.Map;
  * @param sentenceEmbeddings nullable: for a text encoder's token-vector output, the cosine of attention-masked
  *                          mean-pooled and first-token ([CLS]) sentence embeddings
  * @param auto              nullable: only for {@code auto}, what it searched for, whether it got there and what it chose
+ * @param autoCandidates    {@code auto} only (else empty): every mix the search scored, in the order it scored them,
+ *                          the one the model uses marked
  */
 public record FidelityReport(
         int schemaVersion,
@@ -62,11 +64,12 @@ public record FidelityReport(
         String verdict,
         SentenceEmbeddingFidelity sentenceEmbeddings,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        AutoOutcome auto) {
+        AutoOutcome auto,
+        List<AutoCandidate> autoCandidates) {
 
     /**
-     * Unchanged by {@code model}, {@code languageModel}, {@code calibrationText}, {@code verdict} and
-     * {@code sentenceEmbeddings}: fields added, none changed meaning.
+     * Unchanged by {@code model}, {@code languageModel}, {@code calibrationText}, {@code verdict},
+     * {@code sentenceEmbeddings}, {@code auto}, {@code autoCandidates} and the histograms: fields added, none changed meaning.
      */
     public static final int SCHEMA_VERSION = 1;
 
@@ -82,6 +85,7 @@ public record FidelityReport(
         } else if (!FidelityVerdict.LEVELS.contains(verdict)) {
             throw new IllegalArgumentException("verdict must be one of " + FidelityVerdict.LEVELS + ", not " + verdict);
         }
+        autoCandidates = autoCandidates == null ? List.of() : List.copyOf(autoCandidates);
     }
 
     /** A report whose verdict is derived from its metrics, without sentence-embedding metrics or an auto outcome. */
@@ -93,7 +97,7 @@ public record FidelityReport(
                           ModelInfo model, LanguageModelFidelity languageModel, TextInfo calibrationText) {
         this(schemaVersion, method, options, inputSha256, outputSha256, nothingToCompress, sizes, bitsPerWeight, outputs,
                 tensors, latency, evaluation, seed, sessionOptions, versions, timings, notes, sensitivity, model,
-                languageModel, calibrationText, null, null, null);
+                languageModel, calibrationText, null, null, null, List.of());
     }
 
     /**
@@ -269,10 +273,74 @@ public record FidelityReport(
      * @param rmsDeltaP            nullable: root mean square of p_compressed(true token) − p_original(true token)
      * @param band                 the llama.cpp quantization level whose typical mean KL this phase's mean KL is within
      *                             ({@code Q8_0}, {@code Q6_K}, {@code Q4_K_M}), or {@code worse than Q4_K_M}
+     * @param klHistogram          nullable (reports written before it): the KL divergence of every position
+     * @param sameTop1ByPosition   nullable (as above): same top-1 along the window (prefill) or by decode step (decode)
      */
     public record NextTokenFidelity(long positions, Double perplexityOriginal, Double perplexityCompressed,
                                     Double lnPerplexityRatio, double klMean, double klMedian, double klP99, double klMax,
-                                    double sameTop1, double top5Overlap, Double rmsDeltaP, String band) {}
+                                    double sameTop1, double top5Overlap, Double rmsDeltaP, String band,
+                                    LogHistogram klHistogram, PositionAgreement sameTop1ByPosition) {
+
+        /** Without the distributions. */
+        public NextTokenFidelity(long positions, Double perplexityOriginal, Double perplexityCompressed,
+                                 Double lnPerplexityRatio, double klMean, double klMedian, double klP99, double klMax,
+                                 double sameTop1, double top5Overlap, Double rmsDeltaP, String band) {
+            this(positions, perplexityOriginal, perplexityCompressed, lnPerplexityRatio, klMean, klMedian, klP99, klMax,
+                    sameTop1, top5Overlap, rmsDeltaP, band, null, null);
+        }
+    }
+
+    /**
+     * How often a non-negative quantity (1 − cosine, a KL divergence) fell in each range, on a log10 scale: a compact,
+     * bounded picture of a distribution whose summary (mean, min, p99) hides its shape.
+     *
+     * @param log10From lower edge of the first bin, as a power of ten
+     * @param log10To   upper edge of the last bin, as a power of ten
+     * @param counts    values per bin; bins are equally wide in log10
+     * @param below     values under {@code 10^log10From}, zero (and rounding noise under zero) included
+     * @param above     values at or over {@code 10^log10To}
+     */
+    public record LogHistogram(double log10From, double log10To, List<Long> counts, long below, long above) {
+        public LogHistogram {
+            counts = List.copyOf(counts);
+        }
+
+        /** Every value counted. */
+        public long total() {
+            return below + above + counts.stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /**
+     * Same top-1 along a sequence, with consecutive positions grouped into buckets of equal width so that the list stays
+     * short (at most 64 entries) for any context length.
+     *
+     * @param bucketWidth positions per bucket (the last bucket may cover fewer)
+     * @param sameTop1    per bucket, the fraction of its compared distributions whose most likely token is the same in
+     *                    both models, in [0, 1]
+     * @param compared    per bucket, distributions compared
+     */
+    public record PositionAgreement(int bucketWidth, List<Double> sameTop1, List<Long> compared) {
+        public PositionAgreement {
+            sameTop1 = List.copyOf(sameTop1);
+            compared = List.copyOf(compared);
+        }
+    }
+
+    /**
+     * One mix {@code auto} compressed and scored while searching.
+     *
+     * @param label           what was tried, e.g. {@code all int4} or {@code 12 most sensitive of 38 tensors in int8, the
+     *                        rest int4}
+     * @param compressedBytes the candidate's file size, external data included
+     * @param sizeRatio       compressedBytes / the original's
+     * @param cosine          the worst output's mean cosine
+     * @param klMean          nullable: for decoder LMs, the mean KL of the prefill next-token distributions
+     * @param meetsTarget     whether it met the target
+     * @param chosen          whether the returned model is this mix
+     */
+    public record AutoCandidate(String label, long compressedBytes, double sizeRatio, double cosine, Double klMean,
+                                boolean meetsTarget, boolean chosen) {}
 
     /**
      * A llama.cpp quantization level and what its {@code perplexity --kl-divergence} measured (LLaMA 2 7B and LLaMA 3
@@ -324,10 +392,21 @@ public record FidelityReport(
      * @param top1Agreement nullable: only for outputs that look like logits or probabilities
      * @param klDivergence  nullable: as above; mean KL(original ‖ compressed) of the softmax distributions
      * @param vectors       number of vectors compared
+     * @param cosineLossHistogram nullable (reports written before it): {@code 1 − cosine} of every vector compared
+     * @param klHistogram   nullable: as {@code klDivergence}, the KL divergence of every vector compared
      */
     public record OutputFidelity(
             String name, double cosineMean, double cosineMin, double relativeL2, double maxAbsError,
-            double sqnrDb, Double top1Agreement, Double klDivergence, long vectors) {}
+            double sqnrDb, Double top1Agreement, Double klDivergence, long vectors,
+            LogHistogram cosineLossHistogram, LogHistogram klHistogram) {
+
+        /** Without the distributions. */
+        public OutputFidelity(String name, double cosineMean, double cosineMin, double relativeL2, double maxAbsError,
+                              double sqnrDb, Double top1Agreement, Double klDivergence, long vectors) {
+            this(name, cosineMean, cosineMin, relativeL2, maxAbsError, sqnrDb, top1Agreement, klDivergence, vectors,
+                    null, null);
+        }
+    }
 
     /**
      * @param name            the tensor's name in the original model

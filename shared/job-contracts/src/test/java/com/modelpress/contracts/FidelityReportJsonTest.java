@@ -17,7 +17,9 @@ class FidelityReportJsonTest {
     void languageModelSectionsRoundTrip() {
         FidelityReport.TextInfo eval = new FidelityReport.TextInfo("eval.txt", "a".repeat(64), 59035, 24, 128);
         FidelityReport.NextTokenFidelity prefill = new FidelityReport.NextTokenFidelity(3072, 61.0, 61.3, 0.0046, 0.0035,
-                0.0025, 0.017, 0.045, 0.944, 0.951, 0.0115, "Q6_K");
+                0.0025, 0.017, 0.045, 0.944, 0.951, 0.0115, "Q6_K",
+                new FidelityReport.LogHistogram(-8, 1, List.of(0L, 3070L, 1L), 1L, 0L),
+                new FidelityReport.PositionAgreement(2, List.of(1.0, 0.9375), List.of(48L, 48L)));
         FidelityReport.NextTokenFidelity decode = new FidelityReport.NextTokenFidelity(768, null, null, null, 0.0036,
                 0.0026, 0.017, 0.023, 0.944, 0.955, null, "Q6_K");
         FidelityReport report = new FidelityReport(FidelityReport.SCHEMA_VERSION, "int4", CompressionOptions.defaults(),
@@ -28,12 +30,14 @@ class FidelityReportJsonTest {
                         List.of(new FidelityReport.KvCachePair("past_key_values.0.key", "present.0.key"))),
                 new FidelityReport.LanguageModelFidelity("logits", "text", 24, 128, 32, prefill, decode,
                         List.of(new FidelityReport.ReferenceBand("Q8_0", 0.000369, 0.001355, 0.97674, 0.98846))),
-                new FidelityReport.TextInfo("cal.txt", "b".repeat(64), 89173, 64, 128));
+                new FidelityReport.TextInfo("cal.txt", "b".repeat(64), 89173, 64, 128),
+                List.of(new FidelityReport.AutoCandidate("all int4", 2, 0.2, 0.98, 0.0035, true, true)));
 
         String text = json.writeValueAsString(report);
 
         assertThat(json.readValue(text, FidelityReport.class)).isEqualTo(report);
-        assertThat(text).contains("\"kind\":\"decoder-lm\"", "\"klP99\":0.017", "\"calibrationText\":{");
+        assertThat(text).contains("\"kind\":\"decoder-lm\"", "\"klP99\":0.017", "\"calibrationText\":{",
+                "\"klHistogram\":{\"log10From\":-8.0", "\"sameTop1ByPosition\":{\"bucketWidth\":2", "\"autoCandidates\":[{");
     }
 
     @Test
@@ -52,5 +56,6 @@ class FidelityReportJsonTest {
         assertThat(report.languageModel()).isNull();
         assertThat(report.calibrationText()).isNull();
         assertThat(report.evaluation().text()).isNull();
+        assertThat(report.autoCandidates()).isEmpty();
     }
 }

@@ -308,7 +308,9 @@ final class NextTokenEvaluation {
                         long[] continuation = batch.continuation(row);
                         truth[row] = truthKnown && step + 1 < continuation.length ? continuation[step + 1] : -1;
                     }
-                    decode.add(originalSteps.get(step), b, vocabulary, positions, truth);
+                    int[] along = new int[rows];
+                    Arrays.fill(along, step);
+                    decode.add(originalSteps.get(step), b, vocabulary, positions, truth, along);
                 }
             } finally {
                 result.close();
@@ -386,6 +388,7 @@ final class NextTokenEvaluation {
             long[] mask = maskInput == null ? null : sample.inputs().get(maskInput).toLongs();
             int maskLength = mask == null ? 0 : mask.length / rows;
             List<Integer> positions = new ArrayList<>();
+            List<Integer> along = new ArrayList<>();
             List<Long> truth = new ArrayList<>();
             for (int b = 0; b < rows; b++) {
                 long[] continuation = batch.continuation(b);
@@ -394,6 +397,7 @@ final class NextTokenEvaluation {
                         continue;
                     }
                     positions.add(b * length + t);
+                    along.add(t);
                     long next = -1;
                     if (truthKnown && t + 1 < length && real(mask, maskLength, length, b, t + 1)) {
                         next = ids[b * length + t + 1];
@@ -405,7 +409,8 @@ final class NextTokenEvaluation {
             }
             prefill.add(originalLogits, compressedLogits, vocabulary,
                     positions.stream().mapToInt(Integer::intValue).toArray(),
-                    truth.stream().mapToLong(Long::longValue).toArray());
+                    truth.stream().mapToLong(Long::longValue).toArray(),
+                    along.stream().mapToInt(Integer::intValue).toArray());
         }
 
         private boolean real(long[] mask, int maskLength, int length, int b, int t) {

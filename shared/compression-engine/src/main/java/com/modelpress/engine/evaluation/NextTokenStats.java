@@ -1,6 +1,7 @@
 package com.modelpress.engine.evaluation;
 
 import com.modelpress.contracts.FidelityReport.NextTokenFidelity;
+import com.modelpress.contracts.FidelityReport.PositionAgreement;
 
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +17,8 @@ import java.util.stream.IntStream;
 final class NextTokenStats {
 
     static final int TOP_K = 5;
+    /** The most buckets {@link PositionAgreement} holds, whatever the context length. */
+    static final int MAX_POSITION_BUCKETS = 64;
 
     private double[] kls = new double[256];
     private int positions;
@@ -25,6 +28,9 @@ final class NextTokenStats {
     private double nllOriginal;
     private double nllCompressed;
     private double squaredDeltaP;
+    /** Per position along the sequence (or decode step): distributions compared, and how many agreed on top-1. */
+    private long[] comparedAt = new long[0];
+    private long[] agreedAt = new long[0];
 
     /** One position's comparison. {@code nll…} and {@code deltaP} are NaN when the true token is unknown. */
     record Position(double kl, boolean sameTop1, double top5Overlap, double nllOriginal, double nllCompressed,
@@ -37,15 +43,30 @@ final class NextTokenStats {
      * @param compressed the compressed model's logits, same layout
      * @param positions  the positions to compare
      * @param truth      per compared position, the true next token, or −1 when unknown
+     * @param along      per compared position, where it stands in its sequence (prefill: the index in the window;
+     *                   decode: the step), for same top-1 by position
      */
-    void add(float[] original, float[] compressed, int vocabulary, int[] positions, long[] truth) {
+    void add(float[] original, float[] compressed, int vocabulary, int[] positions, long[] truth, int[] along) {
         List<Position> measured = IntStream.range(0, positions.length).parallel()
                 .mapToObj(i -> measure(original, compressed, positions[i] * vocabulary, vocabulary, truth[i]))
                 .toList();
-        measured.forEach(this::add);
+        for (int i = 0; i < positions.length; i++) {
+            add(measured.get(i), along[i]);
+        }
     }
 
-    void add(Position position) {
+    /** @param along where the position stands in its sequence, ≥ 0 */
+    void add(Position position, int along) {
+        if (along >= comparedAt.length) {
+            comparedAt = Arrays.copyOf(comparedAt, Math.max(along + 1, comparedAt.length * 2));
+            agreedAt = Arrays.copyOf(agreedAt, comparedAt.length);
+        }
+        comparedAt[along]++;
+        agreedAt[along] += position.sameTop1() ? 1 : 0;
+        add(position);
+    }
+
+    private void add(Position position) {
         if (positions == kls.length) {
             kls = Arrays.copyOf(kls, positions * 2);
         }
@@ -76,6 +97,10 @@ final class NextTokenStats {
         double median = positions % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
         double p99 = sorted[Math.max(0, (int) Math.ceil(0.99 * positions) - 1)];
         double max = sorted[positions - 1];
+        LogBins histogram = new LogBins();
+        for (double kl : sorted) {
+            histogram.add(kl);
+        }
         Double pplOriginal = null;
         Double pplCompressed = null;
         Double lnRatio = null;
@@ -88,7 +113,29 @@ final class NextTokenStats {
         }
         return new NextTokenFidelity(positions, pplOriginal, pplCompressed, lnRatio, saturate(mean), saturate(median),
                 saturate(p99), saturate(max), (double) sameTop1 / positions, top5Sum / positions, rmsDeltaP,
-                ReferenceBands.band(saturate(mean)).name());
+                ReferenceBands.band(saturate(mean)).name(), histogram.result(), byPosition());
+    }
+
+    /** Same top-1 per position, consecutive positions merged into at most {@value #MAX_POSITION_BUCKETS} buckets. */
+    private PositionAgreement byPosition() {
+        int length = comparedAt.length;
+        while (length > 0 && comparedAt[length - 1] == 0) {
+            length--;
+        }
+        int width = Math.max(1, Math.ceilDiv(length, MAX_POSITION_BUCKETS));
+        List<Double> agreement = new java.util.ArrayList<>();
+        List<Long> compared = new java.util.ArrayList<>();
+        for (int from = 0; from < length; from += width) {
+            long n = 0;
+            long agreed = 0;
+            for (int at = from; at < Math.min(length, from + width); at++) {
+                n += comparedAt[at];
+                agreed += agreedAt[at];
+            }
+            compared.add(n);
+            agreement.add(n == 0 ? 0 : (double) agreed / n);
+        }
+        return new PositionAgreement(width, agreement, compared);
     }
 
     /** @param truth the true next token, or −1 when unknown */

@@ -40,6 +40,8 @@ final class OutputComparison {
     private boolean nonFinite;
     private long top1Agreements;
     private double klSum;
+    private final LogBins cosineLosses = new LogBins();
+    private final LogBins kls = new LogBins();
 
     /**
      * @param distribution  compute top-1 agreement and KL divergence
@@ -94,7 +96,8 @@ final class OutputComparison {
         Double top1 = distribution ? (double) top1Agreements / vectors : null;
         Double kl = distribution ? saturate(klSum / vectors) : null;
         return new OutputFidelity(name, cosineSum / vectors, cosineMin, saturate(relativeL2),
-                nonFinite ? Double.MAX_VALUE : maxAbsError, sqnr, top1, kl, vectors);
+                nonFinite ? Double.MAX_VALUE : maxAbsError, sqnr, top1, kl, vectors, cosineLosses.result(),
+                distribution ? kls.result() : null);
     }
 
     /** True when every vector of {@code values} is non-negative, at most 1 and sums to 1 within 1e-3. */
@@ -149,12 +152,15 @@ final class OutputComparison {
         }
         cosineSum += cosine;
         cosineMin = Math.min(cosineMin, cosine);
+        cosineLosses.add(1 - cosine);
         vectors++;
         if (distribution) {
             if (argmax(a, start, length) == argmax(b, start, length)) {
                 top1Agreements++;
             }
-            klSum += probabilities ? klOfProbabilities(a, b, start, length) : klOfLogits(a, b, start, length);
+            double kl = probabilities ? klOfProbabilities(a, b, start, length) : klOfLogits(a, b, start, length);
+            klSum += kl;
+            kls.add(kl);
         }
     }
 

@@ -98,6 +98,10 @@ class FidelityEvaluatorTest {
         assertThat(logits.sqnrDb()).isCloseTo(expected.sqnrDb, within(1e-3));
         assertThat(logits.top1Agreement()).isEqualTo(expected.top1);
         assertThat(logits.klDivergence()).isCloseTo(expected.kl, within(1e-6)).isGreaterThan(0);
+        // the distributions hold every vector, and the worst one sits in the highest non-empty bin
+        assertThat(logits.cosineLossHistogram().total()).isEqualTo(32);
+        assertThat(logits.klHistogram().total()).isEqualTo(32);
+        assertThat(LogBinsTest.highestBinHolds(logits.cosineLossHistogram(), 1 - expected.cosineMin)).isTrue();
     }
 
     /** Metrics computed in double precision straight from the weights, without ONNX Runtime. */

@@ -73,6 +73,11 @@ export class JobList {
       }
       status.textContent = '';
       this.render();
+      if (!this.listed) {
+        // User Timing: when this page load first showed the jobs (bench/dashboard-paint reads it)
+        performance.mark('jobs-listed');
+        this.listed = true;
+      }
       this.follow();
     } catch (error) {
       if (!this.context.failed(error)) {

@@ -133,6 +133,8 @@ public final class DashboardPaintBench {
             new WebDriverWait(driver, Duration.ofSeconds(30)).until(
                     ExpectedConditions.visibilityOfElementLocated(By.id("artifacts-section")));
             waitFor(driver, "return document.getElementById('headline').hidden ? null : true;");
+            waitFor(driver, "return document.getElementById('report-message').textContent.startsWith('Loading') ? null : true;");
+            script(driver, "document.activeElement.blur();");
             Files.write(folder.resolve("dashboard-job.png"), driver.getScreenshotAs(OutputType.BYTES));
         }
     }

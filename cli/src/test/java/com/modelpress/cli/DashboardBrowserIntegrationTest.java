@@ -178,14 +178,16 @@ class DashboardBrowserIntegrationTest {
         WebElement message = driver.findElement(By.id("report-message"));
         wait(driver, Duration.ofSeconds(10)).until(d -> !message.getText().startsWith("Loading"));
         if (html.statusCode() == 200) {
-            WebElement frame = driver.findElement(By.id("report-frame"));
-            assertThat(frame.getDomAttribute("sandbox")).as("the report frame may run nothing").isEmpty();
-            assertThat(frame.getDomProperty("src")).startsWith("blob:");
+            wait(driver, Duration.ofSeconds(10)).until(d -> d.findElement(By.id("report-save")).isDisplayed());
+            driver.switchTo().frame(driver.findElement(By.id("report-frame")));
+            WebElement frame = driver.findElement(By.id("report"));
+            assertThat(frame.getDomAttribute("sandbox")).as("the report's frame may run nothing").isEmpty();
+            wait(driver, Duration.ofSeconds(10)).until(d -> String.valueOf(frame.getDomProperty("src")).startsWith("blob:"));
             driver.switchTo().frame(frame);
-            String title = driver.getTitle();
+            String title = String.valueOf(chromium.script("return document.title;"));
             String text = driver.findElement(By.tagName("body")).getText();
             driver.switchTo().defaultContent();
-            assertThat(html.body()).contains(title);
+            assertThat(html.body()).contains("<title>" + title + "</title>");
             assertThat(text).isNotBlank();
         } else {
             JsonNode problem = JSON.readTree(html.body());

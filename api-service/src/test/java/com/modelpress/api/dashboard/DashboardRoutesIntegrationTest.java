@@ -21,7 +21,8 @@ class DashboardRoutesIntegrationTest extends ApiIntegrationTest {
     void thePageAndItsAssetsNeedNoKeyAndCarryTheSecurityHeaders() {
         ApiClient anonymous = api.withKey(null);
         for (String path : List.of("/", "/index.html", "/assets/app.js", "/assets/api.js", "/assets/sse.js",
-                "/assets/jobs.js", "/assets/job.js", "/assets/submit.js", "/assets/dom.js", "/assets/app.css")) {
+                "/assets/jobs.js", "/assets/job.js", "/assets/submit.js", "/assets/dom.js", "/assets/app.css",
+                "/assets/report-frame.js", "/assets/report-frame.css")) {
             ApiClient.Response response = anonymous.get(path);
             assertThat(response.status()).as(path).isEqualTo(200);
             String policy = response.header("Content-Security-Policy");
@@ -33,6 +34,14 @@ class DashboardRoutesIntegrationTest extends ApiIntegrationTest {
             assertThat(response.header("Referrer-Policy")).as(path).isEqualTo("no-referrer");
             assertThat(response.header(HttpHeaders.CACHE_CONTROL)).as(path).isEqualTo("no-cache");
         }
+        // the report viewer: framed by the dashboard only; inline styles (the report's) but still no inline script
+        ApiClient.Response viewer = anonymous.get("/report-frame.html");
+        assertThat(viewer.status()).isEqualTo(200);
+        assertThat(viewer.header("X-Frame-Options")).isEqualTo("SAMEORIGIN");
+        assertThat(viewer.header("Content-Security-Policy")).contains("default-src 'none'", "script-src 'self';",
+                "frame-src blob:", "frame-ancestors 'self'").doesNotContain("unsafe-eval", "connect-src");
+        assertThat(viewer.text()).contains("sandbox=\"\"").doesNotContain("<script>");
+
         ApiClient.Response page = anonymous.get("/");
         assertThat(page.header(HttpHeaders.CONTENT_TYPE)).isEqualTo("text/html;charset=UTF-8");
         assertThat(page.text()).contains("<script type=\"module\" src=\"/assets/app.js\"></script>")

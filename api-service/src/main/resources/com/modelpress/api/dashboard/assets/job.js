@@ -33,11 +33,7 @@ export class JobPage {
     if (this.controller) {
       this.controller.abort();
     }
-    const frame = byId('report-frame');
-    if (frame.src) {
-      URL.revokeObjectURL(frame.src);
-    }
-    frame.removeAttribute('src');
+    byId('report-frame').removeAttribute('src');
     this.reportBlob = null;
   }
 
@@ -169,8 +165,10 @@ export class JobPage {
         break;
       case 'progress':
         text = `${stepText(payload)}${payload.message ? `: ${payload.message}` : ''}`;
-        byId('job-progress').value = payload.fraction;
-        byId('job-progress-text').textContent = stepText(payload);
+        if (this.job && !TERMINAL.has(this.job.status)) {
+          byId('job-progress').value = payload.fraction;
+          byId('job-progress-text').textContent = stepText(payload);
+        }
         if (payload.step === 'evaluate') {
           this.setStatus('EVALUATING');
         }
@@ -268,7 +266,10 @@ export class JobPage {
     show(byId('headline'), true);
   }
 
-  /** The HTML report: fetched with the key, shown from a blob: URL in a frame that may run nothing. */
+  /**
+   * The HTML report, fetched with the key and handed to the report viewer (/report-frame.html, this origin), which
+   * shows it in a frame sandboxed to run nothing, under a policy of its own that lets the report's inline styles apply.
+   */
   async htmlReport(generation) {
     show(byId('report-section'), true);
     const message = byId('report-message');
@@ -286,10 +287,26 @@ export class JobPage {
       return;
     }
     this.reportBlob = new Blob([blob], { type: 'text/html' });
+    const html = await this.reportBlob.text();
     const frame = byId('report-frame');
-    frame.src = URL.createObjectURL(this.reportBlob);
-    message.textContent = 'The report is one self-contained file; save it to read it offline.';
+    const viewerReady = new Promise((resolve) => {
+      const listener = (event) => {
+        if (event.source === frame.contentWindow && event.origin === window.location.origin
+            && event.data === 'report-frame-ready') {
+          window.removeEventListener('message', listener);
+          resolve();
+        }
+      };
+      window.addEventListener('message', listener);
+    });
+    frame.src = '/report-frame.html';
     show(frame, true);
+    await viewerReady;
+    if (!this.current(generation)) {
+      return;
+    }
+    frame.contentWindow.postMessage(html, window.location.origin);
+    message.textContent = 'The report is one self-contained file; save it to read it offline.';
     show(byId('report-save'), true);
   }
 

@@ -111,6 +111,7 @@ final class ServeCommand implements Callable<Integer> {
                 : platform.host().contains(":") ? "[" + platform.host() + "]" : platform.host();
         String url = "http://" + host + ":" + platform.port();
         out.println("ModelPress is running");
+        out.println("  Dashboard:  " + url + "/   (sign in with the API key below)");
         out.println("  API:        " + url + "/api/v1/jobs");
         out.println("  Swagger UI: " + url + "/swagger-ui.html");
         out.println("  data dir:   " + platform.dataDirectory());

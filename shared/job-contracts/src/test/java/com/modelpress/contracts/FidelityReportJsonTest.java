@@ -30,7 +30,7 @@ class FidelityReportJsonTest {
                         List.of(new FidelityReport.KvCachePair("past_key_values.0.key", "present.0.key"))),
                 new FidelityReport.LanguageModelFidelity("logits", "text", 24, 128, 32, prefill, decode,
                         List.of(new FidelityReport.ReferenceBand("Q8_0", 0.000369, 0.001355, 0.97674, 0.98846))),
-                new FidelityReport.TextInfo("cal.txt", "b".repeat(64), 89173, 64, 128),
+                new FidelityReport.TextInfo("cal.txt", "b".repeat(64), 89173, 64, 128), null, null, null,
                 List.of(new FidelityReport.AutoCandidate("all int4", 2, 0.2, 0.98, 0.0035, true, true)));
 
         String text = json.writeValueAsString(report);

@@ -56,7 +56,7 @@ final class ReportFixtures {
                 new FidelityReport.ModelInfo("decoder-lm", "subgraph", 4, 4, 2, 64, 4096L, false, "logits", List.of()),
                 new FidelityReport.LanguageModelFidelity("logits", "text", 24, 128, 32, prefill, decode,
                         List.of(new FidelityReport.ReferenceBand("Q8_0", 0.000369, 0.001355, 0.97674, 0.98846))),
-                new FidelityReport.TextInfo("cal.txt", "d".repeat(64), 89173, 64, 128),
+                new FidelityReport.TextInfo("cal.txt", "d".repeat(64), 89173, 64, 128), null, null, null,
                 List.of(new AutoCandidate("all int4", 3_300_000, 0.163, 0.990, 0.012, false, false),
                         new AutoCandidate("all int8", 5_300_000, 0.26, 0.999, 0.0002, true, false),
                         new AutoCandidate("2 most sensitive of 8 tensors in int8, the rest int4", 3_400_000, 0.168, 0.995,

@@ -23,6 +23,7 @@ import com.modelpress.engine.UnsupportedModelException;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.files.FileTrees;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -148,7 +149,7 @@ public final class ActivationStatistics {
             try {
                 return new Groups(source, plans, settings, progress, samples, inputs, mask, scratch);
             } catch (IOException | RuntimeException e) {
-                ScratchSpace.deleteTree(scratch);
+                FileTrees.delete(scratch);
                 throw e;
             }
         }
@@ -365,7 +366,7 @@ public final class ActivationStatistics {
             try {
                 scratch.close();
             } finally {
-                ScratchSpace.deleteTree(scratchDirectory);
+                FileTrees.delete(scratchDirectory);
             }
         }
 

@@ -20,6 +20,20 @@ record BenchArguments(Map<String, String> values) {
     }
 
     /**
+     * {@link #parse} for a bench's {@code main}: a bad command line prints why on standard error and ends the process
+     * with exit code 2 (usage), as {@code bench/run} expects.
+     */
+    static BenchArguments parseOrExit(String[] args, Set<String> known) {
+        try {
+            return parse(args, known);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            throw e; // not reached: exit does not return
+        }
+    }
+
+    /**
      * @param args  the main method's arguments
      * @param known option names accepted, without dashes
      * @throws IllegalArgumentException on an unknown option, a missing value or a repeated option

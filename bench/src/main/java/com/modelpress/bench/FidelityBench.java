@@ -50,14 +50,7 @@ public final class FidelityBench {
     }
 
     public static void main(String[] args) throws IOException, OrtException {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         List<BenchModel> models = arguments.list("models", ALL_MODELS).stream().map(BenchModel::byId).toList();
         List<String> methods = arguments.list("methods", ALL_METHODS);
         List<String> all = Sentences.first(arguments.positiveInt("sentences", Sentences.all().size()));

@@ -35,14 +35,7 @@ public final class LlmScaleBench {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         SyntheticDecoder decoder = new SyntheticDecoder(arguments.positiveInt("hidden", 2048),
                 arguments.positiveInt("layers", 13), arguments.positiveInt("heads", 16),
                 arguments.positiveInt("intermediate", 5632), arguments.positiveInt("vocabulary", 32000),

@@ -31,14 +31,7 @@ public final class RtnSpeedBench {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         BenchModel model = BenchModel.byId(arguments.list("model", List.of("bge")).getFirst());
         int runs = arguments.positiveInt("runs", 5);
         int blockSize = arguments.positiveInt("block-size", 32);

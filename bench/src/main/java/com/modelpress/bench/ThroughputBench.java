@@ -37,14 +37,7 @@ public final class ThroughputBench {
     }
 
     public static void main(String[] args) throws Exception {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         List<String> methods = arguments.list("methods", ALL_METHODS);
         int runs = arguments.positiveInt("runs", 3);
         Path out = arguments.path("out", Path.of("docs/BENCHMARKS.md"));

@@ -2,6 +2,7 @@ package com.modelpress.cli;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.files.Sha256;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
@@ -21,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -159,7 +159,7 @@ final class ApiClient {
         HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream());
         Path target = folder.resolve(artifact.name());
         Path partial = folder.resolve(artifact.name() + ".part");
-        MessageDigest sha256 = sha256();
+        MessageDigest sha256 = Sha256.digest();
         try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(partial)) {
             if (response.statusCode() >= 400) {
                 throw problem(request, response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -173,7 +173,7 @@ final class ApiClient {
             Files.deleteIfExists(partial);
             throw e;
         }
-        String actual = HexFormat.of().formatHex(sha256.digest());
+        String actual = Sha256.hex(sha256);
         Optional<String> announced = reprDigest(response);
         String expected = announced.orElse(artifact.sha256());
         boolean listedDiffers = artifact.sha256() != null && !artifact.sha256().equalsIgnoreCase(actual);
@@ -245,13 +245,5 @@ final class ApiClient {
 
     private static String jobPath(String id) {
         return "/api/v1/jobs/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }

@@ -47,9 +47,7 @@ final class JobWaiter {
                         err.flush();
                     }
                     attempt = Math.max(attempt, event.attempt());
-                    if (event.step() != null && event.fraction() != null) {
-                        progress.onProgress(event.step(), event.fraction());
-                    }
+                    event.progress().ifPresent(update -> progress.onProgress(update.step(), update.fraction()));
                 }
                 if (job.terminal()) {
                     break;

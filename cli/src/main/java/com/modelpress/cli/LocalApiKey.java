@@ -2,15 +2,9 @@ package com.modelpress.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.Set;
 
 /**
  * The admin key of a standalone platform ({@code modelpress serve}, {@code modelpress demo}), kept in
@@ -27,7 +21,6 @@ record LocalApiKey(String key, Path file, boolean created) {
     /** The API refuses a shorter operator key. */
     static final int MIN_LENGTH = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     /**
      * @param given nullable: a key to use (and store) instead of the stored or a new one
@@ -54,19 +47,8 @@ record LocalApiKey(String key, Path file, boolean created) {
         return new LocalApiKey(key, file, true);
     }
 
-    /** Written to a new owner-only file first, then moved in place, so the key is never readable by others. */
+    /** In an owner-only file, so the key is never readable by others. */
     private static void store(Path file, String key) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path partial = file.resolveSibling(FILE_NAME + ".part");
-        Files.deleteIfExists(partial);
-        try {
-            Files.createFile(partial, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } catch (UnsupportedOperationException notPosix) {
-            Files.createFile(partial);
-        } catch (FileAlreadyExistsException raced) {
-            throw new IOException("another process is writing " + file, raced);
-        }
-        Files.writeString(partial, key + "\n", StandardCharsets.UTF_8);
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        OwnerOnlyFile.write(file, key + "\n", StandardCharsets.UTF_8);
     }
 }

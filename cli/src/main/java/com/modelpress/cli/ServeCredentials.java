@@ -6,13 +6,9 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Properties;
-import java.util.Set;
 
 /**
  * The passwords of a standalone platform's embedded services (the PostgreSQL superuser, the broker's one user),
@@ -26,7 +22,6 @@ record ServeCredentials(String postgresPassword, String brokerUser, String broke
     static final String FILE_NAME = "credentials";
     static final String BROKER_USER = "modelpress";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     /** The data folder's credentials, created when it has none. */
     static ServeCredentials of(Path dataDirectory) throws IOException {
@@ -56,28 +51,19 @@ record ServeCredentials(String postgresPassword, String brokerUser, String broke
 
     /** Written to a new owner-only file first, then moved in place: never readable by others. */
     private void store() throws IOException {
-        Files.createDirectories(file.getParent());
         Properties properties = new Properties();
         properties.setProperty("postgres.password", postgresPassword);
         properties.setProperty("broker.user", brokerUser);
         properties.setProperty("broker.password", brokerPassword);
         StringWriter text = new StringWriter();
         properties.store(text, "passwords of this data folder's embedded PostgreSQL and broker (modelpress serve)");
-        Path partial = file.resolveSibling(FILE_NAME + ".part");
-        Files.deleteIfExists(partial);
-        try {
-            Files.createFile(partial, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        } catch (UnsupportedOperationException notPosix) {
-            Files.createFile(partial);
-        }
-        Files.writeString(partial, text.toString(), StandardCharsets.ISO_8859_1);
-        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        OwnerOnlyFile.write(file, text.toString(), StandardCharsets.ISO_8859_1);
     }
 
     /** A file someone widened is narrowed again. */
     private static void restrict(Path file) throws IOException {
         try {
-            Files.setPosixFilePermissions(file, OWNER_ONLY);
+            Files.setPosixFilePermissions(file, OwnerOnlyFile.PERMISSIONS);
         } catch (UnsupportedOperationException notPosix) {
             // not a POSIX file system: nothing to narrow
         }

@@ -3,6 +3,7 @@ package com.modelpress.cli;
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.DeclaredInputs;
+import com.modelpress.files.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -230,7 +231,7 @@ final class SubmitCommand implements Callable<Integer> {
         if (calibrationText != null && calibration != null) {
             throw new ParameterException(spec.commandLine(), "--calibration and --calibration-text exclude each other");
         }
-        if (calibrationText != null && evalText != null && sha256(calibrationText).equals(sha256(evalText))) {
+        if (calibrationText != null && evalText != null && Sha256.of(calibrationText).equals(Sha256.of(evalText))) {
             throw new ParameterException(spec.commandLine(), ("--calibration-text %s and --eval-text %s are the same text: "
                     + "fidelity must be measured on text calibration did not see").formatted(calibrationText, evalText));
         }
@@ -257,19 +258,6 @@ final class SubmitCommand implements Callable<Integer> {
     /** The server's bounds (api-service CompressionRequestRules). */
     private static final int MAX_CONTEXT = 8192;
     private static final int MAX_DECODE_STEPS = 1024;
-
-    private static String sha256(Path file) throws IOException {
-        java.security.MessageDigest digest;
-        try {
-            digest = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-        try (var in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return java.util.HexFormat.of().formatHex(digest.digest());
-    }
 
     /** {@code --poll-interval}, shared by the commands that follow a job. */
     static final class PollOption {

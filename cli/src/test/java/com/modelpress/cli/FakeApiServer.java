@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test double of the ModelPress REST API, just enough for the CLI: one job whose states are scripted, its events,
- * report and artifacts. It keeps what the CLI uploaded so that tests can compare it byte for byte.
+ * report and artifacts. It keeps what the CLI uploaded so that tests can compare it byte for byte. Its answers are
+ * held to the real API's ({@code /v3/api-docs} and a real job's) by {@link FakeApiContractIntegrationTest}: change
+ * them only together with the API.
  */
 final class FakeApiServer implements AutoCloseable {
 
@@ -93,17 +95,14 @@ final class FakeApiServer implements AutoCloseable {
             } else if (path.equals(jobPath)) {
                 int read = statusReads.getAndIncrement();
                 String status = statuses.get(Math.min(read, statuses.size() - 1));
-                String error = status.equals("FAILED")
-                        ? ",\"error\":{\"code\":\"invalid_model\",\"message\":\"graph has no nodes\"}" : "";
-                json(exchange, 200, "{\"id\":\"%s\",\"status\":\"%s\",\"method\":\"int8\",\"attempt\":1,\"createdAt\":\"2026-01-01T00:00:00Z\"%s}"
-                        .formatted(JOB_ID, status, error));
+                json(exchange, 200, job(status, 1));
             } else if (path.equals(jobPath + "/events")) {
                 int shown = Math.min(statusReads.get(), 4);
                 List<String> events = new ArrayList<>();
-                events.add("{\"type\":\"Started\",\"attempt\":1,\"sequence\":0,\"at\":\"2026-01-01T00:00:01Z\"}");
+                events.add(event(1, "started", "\"workerId\":\"fake-host/1/worker\""));
                 for (int i = 1; i < shown; i++) {
-                    events.add("{\"type\":\"Progress\",\"attempt\":1,\"sequence\":%d,\"step\":\"compress\",\"fraction\":%s}"
-                            .formatted(i, i / 4.0));
+                    events.add(event(i + 1, "progress", "\"step\":\"compress\",\"fraction\":%s,\"message\":null"
+                            .formatted(i / 4.0)));
                 }
                 json(exchange, 200, "[" + String.join(",", events) + "]");
             } else if (path.equals(jobPath + "/report")) {
@@ -147,7 +146,37 @@ final class FakeApiServer implements AutoCloseable {
             return;
         }
         exchange.getResponseHeaders().set("Location", "/api/v1/jobs/" + JOB_ID);
-        json(exchange, 202, "{\"id\":\"%s\",\"status\":\"QUEUED\",\"method\":\"int8\",\"attempt\":0}".formatted(JOB_ID));
+        json(exchange, 202, submitResponse());
+    }
+
+    /** The body of a {@code 202} to {@code POST /api/v1/jobs}: the job as it was queued. */
+    String submitResponse() {
+        return job("QUEUED", 0);
+    }
+
+    /**
+     * A job as {@code GET /api/v1/jobs/{id}} shows it: the real API's {@code JobView}, timestamps nested, links, and
+     * the error of a failed job.
+     */
+    private static String job(String status, int attempt) {
+        String error = status.equals("FAILED") ? "{\"code\":\"invalid_model\",\"message\":\"graph has no nodes\"}" : "null";
+        String self = "/api/v1/jobs/" + JOB_ID;
+        return """
+                {"id":"%s","owner":"ci","status":"%s","method":"int8","attempt":%d,"error":%s,"reportAvailable":%s,
+                 "modelKind":null,
+                 "timestamps":{"createdAt":"2026-01-01T00:00:00Z","queuedAt":"2026-01-01T00:00:00Z","startedAt":null},
+                 "links":{"self":"%s","events":"%s/events","report":"%s/report","artifacts":"%s/artifacts",
+                          "cancel":"%s/cancel"}}"""
+                .formatted(JOB_ID, status, attempt, error, status.equals("SUCCEEDED"), self, self, self, self, self);
+    }
+
+    /** One entry of the event list: the API's envelope and the worker's event as its payload. */
+    private static String event(long sequence, String type, String fields) {
+        String at = "2026-01-01T00:00:%02dZ".formatted(sequence);
+        return """
+                {"attempt":1,"sequence":%d,"type":"%s","at":"%s",
+                 "payload":{"type":"%s","jobId":"%s","attempt":1,"sequence":%d,"at":"%s",%s}}"""
+                .formatted(sequence, type, at, type, JOB_ID, sequence, at, fields);
     }
 
     /** The parts of the uploaded multipart body, by name, as raw bytes. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.modelpress.engine.testing.HostileCorpus;
 import com.modelpress.engine.testing.HostileCorpus.Case;
 import com.modelpress.engine.testing.HostileCorpus.Outcome;
+import com.modelpress.files.FileTrees;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,7 @@ class HostileInputApiIntegrationTest {
             platform.close();
         }
         if (dir != null) {
-            com.modelpress.engine.graph.ScratchSpace.deleteTree(dir);
+            FileTrees.delete(dir);
         }
     }
 

@@ -8,6 +8,7 @@ import com.modelpress.engine.testing.CachedDecoderFixtures;
 import com.modelpress.engine.testing.CachedDecoderFixtures.Shape;
 import com.modelpress.engine.testing.OnnxFixtures;
 import com.modelpress.engine.testing.TokenizerFixtures;
+import com.modelpress.files.FileTrees;
 import com.modelpress.worker.WorkerApplication;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,7 +110,7 @@ class LanguageModelPlatformIntegrationTest {
             api.close();
         }
         if (dir != null) {
-            com.modelpress.engine.graph.ScratchSpace.deleteTree(dir);
+            FileTrees.delete(dir);
         }
     }
 

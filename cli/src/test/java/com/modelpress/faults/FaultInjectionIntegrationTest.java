@@ -3,6 +3,7 @@ package com.modelpress.faults;
 import com.modelpress.contracts.job.Topology;
 import com.modelpress.embedded.EmbeddedPostgres;
 import com.modelpress.embedded.TestServices;
+import com.modelpress.files.FileTrees;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -79,7 +80,7 @@ class FaultInjectionIntegrationTest {
             machine.close();
         }
         System.out.println("\n=== fault-injection tally (" + target.resolve("reliability-tally.md") + ")\n" + tally.table());
-        deleteRecursively(scratch);
+        FileTrees.delete(scratch);
     }
 
     // ------------------------------------------------------------------ worker SIGKILL loop
@@ -420,15 +421,6 @@ class FaultInjectionIntegrationTest {
             try (ResultSet row = query.executeQuery()) {
                 return row.next() ? row.getInt(1) : 0;
             }
-        }
-    }
-
-    private static void deleteRecursively(Path folder) throws IOException {
-        if (folder == null || !Files.exists(folder)) {
-            return;
-        }
-        try (var paths = Files.walk(folder)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
     }
 }

@@ -1,21 +1,18 @@
 package com.modelpress.faults;
 
+import com.modelpress.files.Sha256;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,7 +165,7 @@ final class JobInvariants {
             Path file = rig.storage().resolve(key);
             if (!Files.isRegularFile(file)) {
                 violations.add(id + ": artifact " + name + " is missing from storage (" + key + ")");
-            } else if (!sha256(file).equals(sha256)) {
+            } else if (!Sha256.of(file).equals(sha256)) {
                 violations.add(id + ": artifact " + name + " in storage does not match its recorded SHA-256 (" + key + ")");
             }
             if (!sha256.equals(listed.get(name))) {
@@ -189,29 +186,9 @@ final class JobInvariants {
         }
         if (rows.containsKey("model.onnx")) {
             byte[] model = rig.download(id, "model.onnx");
-            if (!sha256(model).equals(rows.get("model.onnx")[1])) {
+            if (!Sha256.of(model).equals(rows.get("model.onnx")[1])) {
                 violations.add(id + ": the downloaded model.onnx does not match its recorded SHA-256");
             }
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256().digest(bytes));
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,12 +1,13 @@
 package com.modelpress.faults;
 
+import com.modelpress.files.FileTrees;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -174,11 +175,7 @@ final class PrivateRabbitNode implements AutoCloseable {
         try {
             run(List.of(CTL.toString(), "-n", NODE, "stop"), Map.of(), true);
         } finally {
-            try (Stream<Path> paths = Files.walk(folder)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            } catch (IOException e) {
-                // a leftover temporary folder is harmless
-            }
+            FileTrees.deleteQuietly(folder); // a leftover temporary folder is harmless
         }
     }
 

@@ -8,6 +8,7 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.Topology;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.FilesystemArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import org.junit.jupiter.api.Test;
@@ -24,9 +25,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -392,7 +390,7 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
             assertThat(artifact.key()).startsWith("jobs/%s/attempt-1/".formatted(jobId)).endsWith("/" + artifact.name());
             Path file = pathOf(artifact);
             assertThat(Files.size(file)).isEqualTo(artifact.sizeBytes());
-            assertThat(sha256(file)).as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
+            assertThat(Sha256.of(file)).as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
         }
         assertThat(storedKeys(jobId, 1)).containsExactlyInAnyOrderElementsOf(artifacts.stream().map(ArtifactRef::key).toList());
     }
@@ -434,13 +432,5 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
             }
         }
         return bytes.toByteArray();
-    }
-
-    static String sha256(Path file) throws IOException {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

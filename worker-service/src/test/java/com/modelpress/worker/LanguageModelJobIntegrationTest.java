@@ -8,6 +8,7 @@ import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.engine.testing.CachedDecoderFixtures;
 import com.modelpress.engine.testing.CachedDecoderFixtures.Shape;
 import com.modelpress.engine.testing.TokenizerFixtures;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.StoredArtifact;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,11 +63,11 @@ class LanguageModelJobIntegrationTest extends WorkerIntegrationTestSupport {
         FidelityReport report = ((JobEvent.Succeeded) last).report();
         assertThat(report.model().kind()).isEqualTo("decoder-lm");
         assertThat(report.evaluation().text().file()).as("the user's name, not the worker's path").isEqualTo("eval.txt");
-        assertThat(report.evaluation().text().sha256()).isEqualTo(sha256(EVALUATION));
+        assertThat(report.evaluation().text().sha256()).isEqualTo(Sha256.of(EVALUATION));
         assertThat(report.evaluation().text().windows()).isEqualTo(3);
         assertThat(report.evaluation().text().context()).isEqualTo(32);
         assertThat(report.calibrationText().file()).isEqualTo("cal.txt");
-        assertThat(report.calibrationText().sha256()).isEqualTo(sha256(CALIBRATION));
+        assertThat(report.calibrationText().sha256()).isEqualTo(Sha256.of(CALIBRATION));
         FidelityReport.LanguageModelFidelity lm = report.languageModel();
         assertThat(lm.source()).isEqualTo("text");
         assertThat(lm.prefill().positions()).isEqualTo(3 * 32);
@@ -126,10 +127,10 @@ class LanguageModelJobIntegrationTest extends WorkerIntegrationTestSupport {
     @Test
     void aTextWhoseBytesDoNotMatchItsDigestFailsAsInputCorrupt() {
         JobMessage.InputFile text = text("evaluationText", "eval.txt", EVALUATION);
-        submit(job(request(), new JobMessage.InputFile(text.key(), text.name(), sha256("other text")),
+        submit(job(request(), new JobMessage.InputFile(text.key(), text.name(), Sha256.of("other text")),
                 text("tokenizer", "tokenizer.json", TOKENIZER)));
 
-        assertFailed("input_corrupt", "evaluationText/eval.txt' has SHA-256 " + sha256(EVALUATION));
+        assertFailed("input_corrupt", "evaluationText/eval.txt' has SHA-256 " + Sha256.of(EVALUATION));
     }
 
     @Test
@@ -176,14 +177,5 @@ class LanguageModelJobIntegrationTest extends WorkerIntegrationTestSupport {
             assertThat(failed.retryable()).isFalse();
         });
         assertSettled(jobId);
-    }
-
-    private static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package com.modelpress.worker;
 
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.FilesystemArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class RealModelJobIntegrationTest extends WorkerIntegrationTestSupport {
         assertThat(succeeded.report().worstCosineMean()).isGreaterThan(0.99);
         assertThat(succeeded.report().sizes().ratio()).isLessThan(0.35);
         for (ArtifactRef artifact : succeeded.artifacts()) {
-            assertThat(JobLifecycleIntegrationTest.sha256(((FilesystemArtifactStore) store).pathOf(artifact.key())))
+            assertThat(Sha256.of(((FilesystemArtifactStore) store).pathOf(artifact.key())))
                     .as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
         }
         assertThat(succeeded.report().outputSha256()).isEqualTo(succeeded.artifacts().getFirst().sha256());

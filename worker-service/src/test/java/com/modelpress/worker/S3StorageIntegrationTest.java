@@ -4,6 +4,7 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.embedded.S3MockServer;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.S3ArtifactStore;
 import com.modelpress.storage.S3StoreSettings;
 import com.modelpress.storage.StoredArtifact;
@@ -16,10 +17,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
@@ -46,15 +43,9 @@ class S3StorageIntegrationTest extends WorkerIntegrationTestSupport {
     static void s3(DynamicPropertyRegistry registry) {
         S3MockServer server = S3MockServer.shared();
         server.createBucket(BUCKET);
-        registry.add("modelpress.storage.type", () -> "s3");
-        registry.add("modelpress.storage.s3.bucket", () -> BUCKET);
-        registry.add("modelpress.storage.s3.prefix", () -> PREFIX);
-        registry.add("modelpress.storage.s3.endpoint", () -> server.endpoint().toString());
-        registry.add("modelpress.storage.s3.path-style-access", () -> "true");
-        registry.add("modelpress.storage.s3.access-key-id", () -> "test-key");
-        registry.add("modelpress.storage.s3.secret-access-key", () -> "test-secret");
+        server.storageProperties(BUCKET, PREFIX).forEach((name, value) -> registry.add(name, () -> value));
         raw = S3ArtifactStore.client(new S3StoreSettings(BUCKET, null, server.endpoint(), S3MockServer.REGION, true,
-                "test-key", "test-secret", S3StoreSettings.DEFAULT_PART_SIZE));
+                S3MockServer.ACCESS_KEY, S3MockServer.SECRET_KEY, S3StoreSettings.DEFAULT_PART_SIZE));
     }
 
     @AfterAll
@@ -80,7 +71,7 @@ class S3StorageIntegrationTest extends WorkerIntegrationTestSupport {
             assertThat(raw.headObject(b -> b.bucket(BUCKET).key(PREFIX + "/" + artifact.key())).contentLength())
                     .as("object of %s", artifact.name()).isEqualTo(artifact.sizeBytes());
             try (InputStream in = store.open(artifact.key(), 0, artifact.sizeBytes())) {
-                assertThat(sha256(in)).as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
+                assertThat(Sha256.of(in)).as("SHA-256 of %s", artifact.name()).isEqualTo(artifact.sha256());
             }
         }
         assertThat(storedKeys(jobId, 1)).containsExactlyInAnyOrderElementsOf(
@@ -94,17 +85,5 @@ class S3StorageIntegrationTest extends WorkerIntegrationTestSupport {
                     .isEqualTo(report.outputSha256());
         }
         assertSettled(jobId);
-    }
-
-    private static String sha256(InputStream in) throws IOException {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (var digesting = new DigestInputStream(in, digest)) {
-                digesting.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

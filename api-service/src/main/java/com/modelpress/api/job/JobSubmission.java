@@ -5,6 +5,7 @@ import com.modelpress.api.security.Caller;
 import com.modelpress.api.security.LimitProperties;
 import com.modelpress.api.tracing.TraceContexts;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import org.slf4j.Logger;
@@ -19,10 +20,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.EnumSet;
@@ -139,7 +136,7 @@ class JobSubmission {
             throw e;
         }
         String canonicalRequest = json.writeValueAsString(request);
-        String requestHash = sha256(canonicalRequest + "\n" + input.sha256()
+        String requestHash = Sha256.of(canonicalRequest + "\n" + input.sha256()
                 + (calibrationSamples == null ? "" : "\n" + calibrationSamples.sha256()) + checkedTexts.digests());
         CompressionJob job = new CompressionJob(id, caller.owner(), request.method(), canonicalRequest,
                 json.writeValueAsString(request.metadata()), idempotencyKey, requestHash,
@@ -252,14 +249,6 @@ class JobSubmission {
             store.deleteAll("jobs/%s/input".formatted(id));
         } catch (IOException | RuntimeException e) {
             log.warn("could not delete the unused upload of {}: {}", id, e.toString());
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 }

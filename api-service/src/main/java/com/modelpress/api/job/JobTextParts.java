@@ -2,6 +2,7 @@ package com.modelpress.api.job;
 
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import org.springframework.stereotype.Component;
@@ -21,9 +22,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -180,7 +179,7 @@ class JobTextParts {
     private Checked checkText(String part, MultipartFile file, String fallbackName) throws IOException {
         String name = fileName(file.getOriginalFilename(), fallbackName);
         checkSize(part, file, limits.maxTextSize().toBytes(), "modelpress.api.text.max-text-size");
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.digest();
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer bytes = ByteBuffer.allocate(BUFFER);
@@ -207,7 +206,7 @@ class JobTextParts {
         if (!text) {
             throw new InvalidTextFileException(part, name, "holds no text");
         }
-        return new Checked(part, file, name, HexFormat.of().formatHex(digest.digest()));
+        return new Checked(part, file, name, Sha256.hex(digest));
     }
 
     /** Decodes what {@code bytes} holds; @return whether a character other than white space was seen */
@@ -238,7 +237,7 @@ class JobTextParts {
     private Checked checkTokenizer(MultipartFile file) throws IOException {
         String name = fileName(file.getOriginalFilename(), "tokenizer.json");
         checkSize(TOKENIZER, file, limits.maxTokenizerSize().toBytes(), "modelpress.api.text.max-tokenizer-size");
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.digest();
         boolean model = false;
         boolean vocab = false;
         String type = null;
@@ -281,7 +280,7 @@ class JobTextParts {
             throw new InvalidTokenizerFileException(name, "its model type '%s' is not one of %s".formatted(
                     type.length() > 40 ? type.substring(0, 40) + "…" : type, TOKENIZER_MODELS.stream().sorted().toList()));
         }
-        return new Checked(TOKENIZER, file, name, HexFormat.of().formatHex(digest.digest()));
+        return new Checked(TOKENIZER, file, name, Sha256.hex(digest));
     }
 
     private static void checkSize(String part, MultipartFile file, long limit, String property) {
@@ -302,13 +301,5 @@ class JobTextParts {
 
     private static InvalidCompressionRequestException.Violation violation(String field, String message) {
         return new InvalidCompressionRequestException.Violation(field, message);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 }

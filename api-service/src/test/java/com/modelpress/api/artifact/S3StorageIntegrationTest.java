@@ -7,6 +7,7 @@ import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.embedded.S3MockServer;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.S3ArtifactStore;
 import com.modelpress.storage.S3StoreSettings;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -54,17 +54,10 @@ class S3StorageIntegrationTest extends ApiIntegrationTest {
     static void s3(DynamicPropertyRegistry registry) {
         S3MockServer server = S3MockServer.shared();
         server.createBucket(BUCKET);
-        registry.add("modelpress.storage.type", () -> "s3");
-        registry.add("modelpress.storage.s3.bucket", () -> BUCKET);
-        registry.add("modelpress.storage.s3.prefix", () -> PREFIX);
-        registry.add("modelpress.storage.s3.endpoint", () -> server.endpoint().toString());
-        registry.add("modelpress.storage.s3.region", () -> S3MockServer.REGION);
-        registry.add("modelpress.storage.s3.path-style-access", () -> "true");
-        registry.add("modelpress.storage.s3.access-key-id", () -> "test-key");
-        registry.add("modelpress.storage.s3.secret-access-key", () -> "test-secret");
+        server.storageProperties(BUCKET, PREFIX).forEach((name, value) -> registry.add(name, () -> value));
         registry.add("modelpress.storage.s3.part-size", () -> "5MB");
         raw = S3ArtifactStore.client(new S3StoreSettings(BUCKET, null, server.endpoint(), S3MockServer.REGION, true,
-                "test-key", "test-secret", PART));
+                S3MockServer.ACCESS_KEY, S3MockServer.SECRET_KEY, PART));
     }
 
     @AfterAll
@@ -81,10 +74,10 @@ class S3StorageIntegrationTest extends ApiIntegrationTest {
         UUID id = UUID.fromString(submitted.json().get("id").asString());
 
         JobMessage job = worker.awaitJob(id).job();
-        assertThat(job.inputSha256()).isEqualTo(sha256(model));
+        assertThat(job.inputSha256()).isEqualTo(Sha256.of(model));
         assertThat(raw.headObject(b -> b.bucket(BUCKET).key(PREFIX + "/" + job.inputKey())).contentLength())
                 .as("the upload is an object under the prefix").isEqualTo(model.length);
-        assertThat(store.stat(job.inputKey()).orElseThrow().sha256()).isEqualTo(sha256(model));
+        assertThat(store.stat(job.inputKey()).orElseThrow().sha256()).isEqualTo(Sha256.of(model));
 
         worker.publish(SimulatedWorker.started(id, 1, 1));
         awaitStatus(id, "RUNNING");
@@ -100,14 +93,14 @@ class S3StorageIntegrationTest extends ApiIntegrationTest {
         JsonNode listed = api.get("/api/v1/jobs/" + id + "/artifacts").json().get(0);
         assertThat(listed.get("name").asString()).isEqualTo("model.onnx");
         assertThat(listed.get("sizeBytes").asLong()).isEqualTo(output.length);
-        assertThat(listed.get("sha256").asString()).isEqualTo(sha256(output));
+        assertThat(listed.get("sha256").asString()).isEqualTo(Sha256.of(output));
         String href = listed.get("href").asString();
 
         ApiClient.Response full = api.get(href);
         assertThat(full.status()).isEqualTo(200);
         assertThat(full.headers().getContentLength()).isEqualTo(output.length);
-        assertThat(sha256(full.body())).isEqualTo(sha256(output));
-        assertThat(full.header(HttpHeaders.ETAG)).isEqualTo("\"" + sha256(output) + "\"");
+        assertThat(Sha256.of(full.body())).isEqualTo(Sha256.of(output));
+        assertThat(full.header(HttpHeaders.ETAG)).isEqualTo("\"" + Sha256.of(output) + "\"");
         String digest = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(output));
         assertThat(full.header("Repr-Digest")).isEqualTo("sha-256=:" + digest + ":");
 
@@ -119,7 +112,7 @@ class S3StorageIntegrationTest extends ApiIntegrationTest {
         assertThat(part.header(HttpHeaders.CONTENT_RANGE)).isEqualTo("bytes %d-%d/%d".formatted(from, to, output.length));
         assertThat(part.headers().getContentLength()).isEqualTo(200);
         assertThat(part.body()).isEqualTo(Arrays.copyOfRange(output, (int) from, (int) to + 1));
-        assertThat(part.header(HttpHeaders.ETAG)).isEqualTo("\"" + sha256(output) + "\"");
+        assertThat(part.header(HttpHeaders.ETAG)).isEqualTo("\"" + Sha256.of(output) + "\"");
         assertThat(part.header("Repr-Digest")).isEqualTo("sha-256=:" + digest + ":");
 
         ApiClient.Response tail = api.get(href, h -> h.set(HttpHeaders.RANGE, "bytes=-10"));
@@ -143,9 +136,5 @@ class S3StorageIntegrationTest extends ApiIntegrationTest {
         byte[] bytes = new byte[length];
         new Random(seed).nextBytes(bytes);
         return bytes;
-    }
-
-    private static String sha256(byte[] content) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     }
 }

@@ -8,6 +8,7 @@ import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.contracts.job.Topology;
+import com.modelpress.files.Sha256;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.rabbit.listener.MessageListenerContainer;
 import org.springframework.amqp.rabbit.listener.RabbitListenerEndpointRegistry;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -58,7 +58,7 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
         JobMessage job = worker.awaitJob(id).job();
         assertThat(job.inputKey()).isEqualTo("jobs/%s/input/my_model.onnx".formatted(id));
         assertThat(job.inputName()).isEqualTo("my_model.onnx");
-        assertThat(job.inputSha256()).isEqualTo(sha256(model));
+        assertThat(job.inputSha256()).isEqualTo(Sha256.of(model));
         assertThat(job.request().method()).isEqualTo("int4");
         assertThat(job.request().options().excludeNodes()).containsExactly("lm_head");
         try (var in = store.open(job.inputKey(), 0, model.length)) {
@@ -88,7 +88,7 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
         JsonNode listed = artifacts.get(0);
         assertThat(listed.get("name").asString()).isEqualTo("model.onnx");
         assertThat(listed.get("sizeBytes").asLong()).isEqualTo(output.length);
-        assertThat(listed.get("sha256").asString()).isEqualTo(sha256(output));
+        assertThat(listed.get("sha256").asString()).isEqualTo(Sha256.of(output));
         assertThat(listed.get("href").asString()).isEqualTo("/api/v1/jobs/" + id + "/artifacts/model.onnx");
 
         String href = listed.get("href").asString();
@@ -96,7 +96,7 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
         assertThat(full.status()).isEqualTo(200);
         assertThat(full.body()).isEqualTo(output);
         assertThat(full.headers().getContentLength()).isEqualTo(output.length);
-        assertThat(full.header(HttpHeaders.ETAG)).isEqualTo("\"" + sha256(output) + "\"");
+        assertThat(full.header(HttpHeaders.ETAG)).isEqualTo("\"" + Sha256.of(output) + "\"");
         assertThat(full.header(HttpHeaders.ACCEPT_RANGES)).isEqualTo("bytes");
         String digest = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(output));
         assertThat(full.header("Repr-Digest")).isEqualTo("sha-256=:" + digest + ":");
@@ -131,7 +131,7 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
         ApiClient.Response report = api.get("/api/v1/jobs/" + id + "/report");
         assertThat(report.status()).isEqualTo(200);
         assertThat(report.json().get("method").asString()).isEqualTo("int4");
-        assertThat(report.json().get("outputSha256").asString()).isEqualTo(sha256(output));
+        assertThat(report.json().get("outputSha256").asString()).isEqualTo(Sha256.of(output));
         assertThat(report.json().get("outputs").get(0).get("cosineMean").asDouble()).isEqualTo(0.998);
 
         JsonNode events = api.get("/api/v1/jobs/" + id + "/events").json();
@@ -319,9 +319,5 @@ class JobLifecycleIntegrationTest extends ApiIntegrationTest {
         byte[] bytes = new byte[length];
         new Random(seed).nextBytes(bytes);
         return bytes;
-    }
-
-    static String sha256(byte[] content) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     }
 }

@@ -9,15 +9,14 @@ import com.modelpress.contracts.FidelityReport;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
+import com.modelpress.files.Sha256;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
@@ -51,11 +50,11 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
         UUID id = UUID.fromString(submitted.json().get("id").asString());
         JobMessage job = worker.awaitJob(id).job();
         assertThat(job.calibrationText()).isEqualTo(new JobMessage.InputFile(
-                "jobs/%s/input/calibrationText/my_cal.txt".formatted(id), "my_cal.txt", sha256(CALIBRATION)));
+                "jobs/%s/input/calibrationText/my_cal.txt".formatted(id), "my_cal.txt", Sha256.of(CALIBRATION)));
         assertThat(job.evaluationText()).isEqualTo(new JobMessage.InputFile(
-                "jobs/%s/input/evaluationText/eval.txt".formatted(id), "eval.txt", sha256(EVALUATION)));
+                "jobs/%s/input/evaluationText/eval.txt".formatted(id), "eval.txt", Sha256.of(EVALUATION)));
         assertThat(job.tokenizer()).isEqualTo(new JobMessage.InputFile(
-                "jobs/%s/input/tokenizer/tokenizer.json".formatted(id), "tokenizer.json", sha256(TOKENIZER)));
+                "jobs/%s/input/tokenizer/tokenizer.json".formatted(id), "tokenizer.json", Sha256.of(TOKENIZER)));
         for (JobMessage.InputFile file : List.of(job.calibrationText(), job.evaluationText(), job.tokenizer())) {
             assertThat(store.stat(file.key())).hasValueSatisfying(stored -> assertThat(stored.sha256()).isEqualTo(file.sha256()));
         }
@@ -89,7 +88,7 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
                 model(), json("request", int4), file("evaluationText", "eval.txt", EVALUATION));
         refused(422, "validation_failed", "tokenizer is only used with a calibrationText or evaluationText part",
                 model(), json("request", int4), file("tokenizer", "tokenizer.json", TOKENIZER));
-        refused(422, "validation_failed", "evaluationText is the same text as the calibrationText (sha256 " + sha256(EVALUATION),
+        refused(422, "validation_failed", "evaluationText is the same text as the calibrationText (sha256 " + Sha256.of(EVALUATION),
                 model(), json("request", int4), file("calibrationText", "a.txt", EVALUATION),
                 file("evaluationText", "b.txt", EVALUATION), file("tokenizer", "tokenizer.json", TOKENIZER));
         refused(422, "validation_failed", "calibrationText and the calibration samples exclude each other",
@@ -271,13 +270,5 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
 
     private static RawPart file(String name, String fileName, String content) {
         return new RawPart(name, fileName, "application/octet-stream", content.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,5 +1,8 @@
 package com.modelpress.storage;
 
+import com.modelpress.files.FileTrees;
+import com.modelpress.files.Sha256;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,10 +15,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -59,7 +60,7 @@ public final class FilesystemArtifactStore implements ArtifactStore {
         Files.createDirectories(target.getParent());
         Path temp = Files.createTempFile(target.getParent(), ".upload-", ".tmp");
         try {
-            MessageDigest digest = sha256();
+            MessageDigest digest = Sha256.digest();
             long size = 0;
             try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
                 byte[] buffer = new byte[BUFFER];
@@ -71,7 +72,7 @@ public final class FilesystemArtifactStore implements ArtifactStore {
                     out.write(buffer, 0, read);
                 }
             }
-            String sha = HexFormat.of().formatHex(digest.digest());
+            String sha = Sha256.hex(digest);
             Files.writeString(digestFile(target), sha + "\n");
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return new StoredArtifact(key, size, sha);
@@ -87,7 +88,7 @@ public final class FilesystemArtifactStore implements ArtifactStore {
             return Optional.empty();
         }
         Path digestFile = digestFile(path);
-        String sha = Files.exists(digestFile) ? Files.readString(digestFile).trim() : digestOf(path);
+        String sha = Files.exists(digestFile) ? Files.readString(digestFile).trim() : Sha256.of(path);
         return Optional.of(new StoredArtifact(key, Files.size(path), sha));
     }
 
@@ -125,37 +126,10 @@ public final class FilesystemArtifactStore implements ArtifactStore {
 
     @Override
     public void deleteAll(String prefix) throws IOException {
-        Path folder = pathOf(prefix);
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        FileTrees.delete(pathOf(prefix));
     }
 
     private static Path digestFile(Path artifact) {
         return artifact.resolveSibling(artifact.getFileName() + DIGEST_SUFFIX);
-    }
-
-    private static String digestOf(Path path) throws IOException {
-        MessageDigest digest = sha256();
-        try (InputStream in = Files.newInputStream(path)) {
-            byte[] buffer = new byte[BUFFER];
-            for (int read; (read = in.read(buffer)) >= 0; ) {
-                digest.update(buffer, 0, read);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package com.modelpress.storage;
 
+import com.modelpress.files.Sha256;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -35,7 +36,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -129,11 +129,11 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     @Override
     public StoredArtifact put(String key, InputStream content, long maxBytes) throws IOException {
         checkArtifactKey(key);
-        MessageDigest sha256 = sha256();
+        MessageDigest sha256 = Sha256.digest();
         PartReader reader = new PartReader(key, content, maxBytes, sha256, partSize);
         int length = reader.fill();
         String etag = length < partSize ? putWhole(key, reader.buffer(), length) : putInParts(key, reader, length);
-        Digest digest = new Digest(HexFormat.of().formatHex(sha256.digest()), reader.total(), etag);
+        Digest digest = new Digest(Sha256.hex(sha256), reader.total(), etag);
         writeDigest(key, digest);
         return new StoredArtifact(key, digest.size(), digest.sha256());
     }
@@ -281,7 +281,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
 
     /** Reads the whole object to compute its digest, and records it. */
     private StoredArtifact recordDigest(String key) throws IOException {
-        MessageDigest sha256 = sha256();
+        MessageDigest sha256 = Sha256.digest();
         long size = 0;
         String etag;
         try (ResponseInputStream<GetObjectResponse> in = get(key)) {
@@ -292,7 +292,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
                 size += read;
             }
         }
-        Digest digest = new Digest(HexFormat.of().formatHex(sha256.digest()), size, etag);
+        Digest digest = new Digest(Sha256.hex(sha256), size, etag);
         writeDigest(key, digest);
         return new StoredArtifact(key, size, digest.sha256());
     }
@@ -435,14 +435,6 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
             return Base64.getEncoder().encodeToString(md5.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has MD5", e);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package com.modelpress.storage;
 
 import com.modelpress.embedded.S3MockServer;
+import com.modelpress.files.Sha256;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,10 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Random;
 import java.util.UUID;
 
@@ -60,7 +58,7 @@ class S3ArtifactStoreIntegrationTest {
         byte[] content = randomBytes(200_000, 1);
         StoredArtifact stored = store.put(job + "/input/model.onnx", new ByteArrayInputStream(content), 1 << 20);
 
-        assertThat(stored).isEqualTo(new StoredArtifact(job + "/input/model.onnx", content.length, sha256(content)));
+        assertThat(stored).isEqualTo(new StoredArtifact(job + "/input/model.onnx", content.length, Sha256.of(content)));
         assertThat(store.stat(job + "/input/model.onnx")).contains(stored);
         try (InputStream in = store.open(job + "/input/model.onnx", 1000, 50)) {
             assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(content, 1000, 1050));
@@ -74,7 +72,7 @@ class S3ArtifactStoreIntegrationTest {
         store.put(job + "/attempt-1/report.json", new ByteArrayInputStream("{}".getBytes(StandardCharsets.UTF_8)), 10);
         StoredArtifact empty = store.put(job + "/attempt-1/empty.bin", InputStream.nullInputStream(), 10);
         assertThat(empty.sizeBytes()).isZero();
-        assertThat(empty.sha256()).isEqualTo(sha256(new byte[0]));
+        assertThat(empty.sha256()).isEqualTo(Sha256.of(new byte[0]));
 
         assertThat(store.list(job)).containsExactly(
                 job + "/attempt-1/empty.bin", job + "/attempt-1/report.json", job + "/input/model.onnx");
@@ -100,7 +98,7 @@ class S3ArtifactStoreIntegrationTest {
         StoredArtifact stored = store.put(key, new PatternStream(size, 7), size);
 
         assertThat(stored.sizeBytes()).isEqualTo(size);
-        assertThat(stored.sha256()).isEqualTo(sha256(new PatternStream(size, 7)));
+        assertThat(stored.sha256()).isEqualTo(Sha256.of(new PatternStream(size, 7)));
         String etag = raw.headObject(b -> b.bucket(BUCKET).key("it/" + key)).eTag();
         assertThat(etag).as("the ETag of a multipart object ends with its part count").endsWith("-3\"");
         assertThat(raw.getObjectAsBytes(b -> b.bucket(BUCKET).key("it/" + key + ".sha256")).asUtf8String())
@@ -116,7 +114,7 @@ class S3ArtifactStoreIntegrationTest {
             assertThat(in.readAllBytes()).isEqualTo(PatternStream.bytes(size - 10, 10, 7));
         }
         try (InputStream in = store.open(key, 0, size)) {
-            assertThat(sha256(in)).isEqualTo(stored.sha256());
+            assertThat(Sha256.of(in)).isEqualTo(stored.sha256());
         }
         // abandoning a long read midway leaves the store usable
         try (InputStream in = store.open(key, 0, size)) {
@@ -133,7 +131,7 @@ class S3ArtifactStoreIntegrationTest {
         String key = "jobs/%s/attempt-1/model.onnx".formatted(UUID.randomUUID());
         StoredArtifact stored = store.put(key, new PatternStream(PART, 3), PART);
         assertThat(stored.sizeBytes()).isEqualTo(PART);
-        assertThat(stored.sha256()).isEqualTo(sha256(new PatternStream(PART, 3)));
+        assertThat(stored.sha256()).isEqualTo(Sha256.of(new PatternStream(PART, 3)));
         try (InputStream in = store.open(key, PART - 5, 5)) {
             assertThat(in.readAllBytes()).isEqualTo(PatternStream.bytes(PART - 5, 5, 3));
         }
@@ -182,15 +180,15 @@ class S3ArtifactStoreIntegrationTest {
         // replaced behind the store's back (another writer, or a crash between object and digest)
         byte[] replacement = randomBytes(1500, 5);
         raw.putObject(b -> b.bucket(BUCKET).key("it/" + key), RequestBody.fromBytes(replacement));
-        assertThat(store.stat(key)).contains(new StoredArtifact(key, replacement.length, sha256(replacement)));
+        assertThat(store.stat(key)).contains(new StoredArtifact(key, replacement.length, Sha256.of(replacement)));
         assertThat(raw.getObjectAsBytes(b -> b.bucket(BUCKET).key("it/" + key + ".sha256")).asUtf8String())
-                .as("recorded again").startsWith(sha256(replacement) + " 1500 ");
+                .as("recorded again").startsWith(Sha256.of(replacement) + " 1500 ");
 
         // a digest that cannot be read, or none at all
         raw.putObject(b -> b.bucket(BUCKET).key("it/" + key + ".sha256"), RequestBody.fromString("garbage"));
-        assertThat(store.stat(key).orElseThrow().sha256()).isEqualTo(sha256(replacement));
+        assertThat(store.stat(key).orElseThrow().sha256()).isEqualTo(Sha256.of(replacement));
         raw.deleteObject(b -> b.bucket(BUCKET).key("it/" + key + ".sha256"));
-        assertThat(store.stat(key).orElseThrow().sha256()).isEqualTo(sha256(replacement));
+        assertThat(store.stat(key).orElseThrow().sha256()).isEqualTo(Sha256.of(replacement));
     }
 
     @Test
@@ -281,35 +279,14 @@ class S3ArtifactStoreIntegrationTest {
     }
 
     private static S3StoreSettings settings(String bucket, String prefix) {
-        return new S3StoreSettings(bucket, prefix, server.endpoint(), S3MockServer.REGION, true, "test-key",
-                "test-secret", PART);
+        return new S3StoreSettings(bucket, prefix, server.endpoint(), S3MockServer.REGION, true,
+                S3MockServer.ACCESS_KEY, S3MockServer.SECRET_KEY, PART);
     }
 
     private static byte[] randomBytes(int size, long seed) {
         byte[] bytes = new byte[size];
         new Random(seed).nextBytes(bytes);
         return bytes;
-    }
-
-    private static String sha256(byte[] content) {
-        return HexFormat.of().formatHex(digest().digest(content));
-    }
-
-    private static String sha256(InputStream in) throws IOException {
-        MessageDigest digest = digest();
-        byte[] buffer = new byte[1 << 16];
-        for (int read; (read = in.read(buffer)) >= 0; ) {
-            digest.update(buffer, 0, read);
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** {@code size} bytes computed from their position and a seed, so that no test holds a large artifact in memory. */

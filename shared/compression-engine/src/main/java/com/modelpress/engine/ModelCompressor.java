@@ -14,6 +14,8 @@ import com.modelpress.engine.evaluation.ReferenceBands;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.int4.MatrixProducts;
+import com.modelpress.files.FileTrees;
+import com.modelpress.files.Sha256;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,15 +23,11 @@ import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 
@@ -193,7 +191,7 @@ public final class ModelCompressor {
             try {
                 choice = search.search(source, input, scratch);
             } finally {
-                ScratchSpace.deleteTree(scratch);
+                FileTrees.delete(scratch);
             }
             start = lap(timings, "auto search", start);
             calibrationNotes.addAll(choice.trace());
@@ -225,7 +223,7 @@ public final class ModelCompressor {
                     finalPass = HeadPrecision.choose(lmHead.get(), this.head, source, input, scratch, method, finalPass,
                             evaluation, calibrationNotes);
                 } finally {
-                    ScratchSpace.deleteTree(scratch);
+                    FileTrees.delete(scratch);
                 }
                 start = lap(timings, "head precision", start, interleaved ? grouped.nanos() - calibrating : 0);
             }
@@ -345,7 +343,7 @@ public final class ModelCompressor {
                 progress.onProgress("sensitivity", (double) ranked.size() / compressed.size());
             }
         } finally {
-            ScratchSpace.deleteTree(scratch);
+            FileTrees.delete(scratch);
         }
         notes.add("sensitivity: %d tensors measured alone (%d with decoded weights swapped into the original, %d by rewriting the model)"
                 .formatted(ranked.size(), ranked.size() - rewritten, rewritten));
@@ -377,12 +375,12 @@ public final class ModelCompressor {
         return now;
     }
 
-    /** {@link #sha256} of {@code file} on a thread of its own (not the common pool, which the passes use). */
+    /** {@link Sha256#of(Path)} of {@code file} on a thread of its own (not the common pool, which the passes use). */
     private static CompletableFuture<String> digestBeside(Path file) {
         CompletableFuture<String> sha = new CompletableFuture<>();
         Thread.ofPlatform().name("modelpress-sha256").daemon().start(() -> {
             try {
-                sha.complete(sha256(file));
+                sha.complete(Sha256.of(file));
             } catch (IOException | RuntimeException e) {
                 sha.completeExceptionally(e);
             }
@@ -398,16 +396,6 @@ public final class ModelCompressor {
                 throw io;
             }
             throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
-        }
-    }
-
-    /** SHA-256 of a file, streamed, as lowercase hex. */
-    public static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
     }
 

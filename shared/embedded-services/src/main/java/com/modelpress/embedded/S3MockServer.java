@@ -1,5 +1,9 @@
 package com.modelpress.embedded;
 
+import com.modelpress.files.FileTrees;
+import java.util.Map;
+import java.util.LinkedHashMap;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -11,11 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Adobe S3Mock, a real S3-compatible HTTP server, run from its executable jar as a child JVM on 127.0.0.1: the object
@@ -34,6 +36,9 @@ public final class S3MockServer implements AutoCloseable {
     public static final String JAR_PROPERTY = "modelpress.test.s3mock.jar";
     /** The region S3Mock signs for; any access key and secret are accepted. */
     public static final String REGION = "us-east-1";
+    /** The credentials S3Mock accepts (any would do; these are the ones the tests use). */
+    public static final String ACCESS_KEY = "test-key";
+    public static final String SECRET_KEY = "test-secret";
 
     private static final Path DEFAULT_JAR = Path.of("target", "s3mock", "s3mock-exec.jar");
     /** Generous: S3Mock is a Spring Boot application and the machine may be busy with other builds. */
@@ -106,7 +111,7 @@ public final class S3MockServer implements AutoCloseable {
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
-            deleteRecursively(folder);
+            FileTrees.deleteQuietly(folder);
             throw new EmbeddedServiceException("could not start S3Mock (" + String.join(" ", command) + ")", e);
         }
         S3MockServer server = new S3MockServer(process, folder, log, URI.create("http://127.0.0.1:" + port));
@@ -122,6 +127,27 @@ public final class S3MockServer implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>}: the endpoint to give an S3 client (path-style access). */
     public URI endpoint() {
         return endpoint;
+    }
+
+    /**
+     * The {@code modelpress.storage.*} settings of a service whose artifacts go to {@code bucket} on this server:
+     * type {@code s3}, the endpoint with path-style access, {@link #REGION} and the test credentials.
+     *
+     * @param prefix nullable: no key prefix
+     */
+    public Map<String, String> storageProperties(String bucket, String prefix) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("modelpress.storage.type", "s3");
+        properties.put("modelpress.storage.s3.bucket", bucket);
+        if (prefix != null) {
+            properties.put("modelpress.storage.s3.prefix", prefix);
+        }
+        properties.put("modelpress.storage.s3.endpoint", endpoint.toString());
+        properties.put("modelpress.storage.s3.region", REGION);
+        properties.put("modelpress.storage.s3.path-style-access", "true");
+        properties.put("modelpress.storage.s3.access-key-id", ACCESS_KEY);
+        properties.put("modelpress.storage.s3.secret-access-key", SECRET_KEY);
+        return properties;
     }
 
     /**
@@ -154,7 +180,7 @@ public final class S3MockServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        deleteRecursively(folder);
+        FileTrees.deleteQuietly(folder);
     }
 
     private void awaitReady() {
@@ -215,14 +241,6 @@ public final class S3MockServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EmbeddedServiceException("interrupted while waiting for S3Mock");
-        }
-    }
-
-    private static void deleteRecursively(Path folder) {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temporary folder is harmless
         }
     }
 }

@@ -1,5 +1,7 @@
 package com.modelpress.embedded;
 
+import com.modelpress.files.FileTrees;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -10,11 +12,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * PostgreSQL and an AMQP broker for integration tests: the real ones on this machine when they answer (PostgreSQL at
@@ -161,7 +161,7 @@ public final class TestServices {
         EmbeddedAmqpBroker broker = EmbeddedAmqpBroker.start(folder, 0);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();
-            deleteRecursively(folder);
+            FileTrees.deleteQuietly(folder);
         }, "embedded-broker-stop"));
         return new AmqpSettings(REAL_HOST, broker.port(), EmbeddedAmqpBroker.USERNAME, EmbeddedAmqpBroker.PASSWORD, "/",
                 Origin.EMBEDDED);
@@ -243,14 +243,6 @@ public final class TestServices {
             return Files.createTempDirectory(prefix);
         } catch (IOException e) {
             throw new UncheckedIOException("could not create a temporary folder for " + prefix, e);
-        }
-    }
-
-    private static void deleteRecursively(Path folder) {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temporary folder is harmless; the JVM is exiting
         }
     }
 }

@@ -3,6 +3,7 @@ package com.modelpress.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.modelpress.engine.evaluation.TokenizedText;
+import com.modelpress.files.Sha256;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,11 +12,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -170,7 +168,7 @@ public final class TextTokenizer implements AutoCloseable {
         for (String line : nonEmpty) {
             encodedLines.add(encodeLine(line));
         }
-        return new TokenizedText(text.toString(), sha256(bytes), encode(content), prefix(), encodedLines);
+        return new TokenizedText(text.toString(), Sha256.of(bytes), encode(content), prefix(), encodedLines);
     }
 
     /** The {@code tokenizer.json} this was read from. */
@@ -182,14 +180,6 @@ public final class TextTokenizer implements AutoCloseable {
     public void close() {
         stream.close();
         lines.close();
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 
     private static String describe(Throwable e) {

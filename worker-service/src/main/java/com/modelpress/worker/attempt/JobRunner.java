@@ -10,6 +10,7 @@ import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.UnsupportedModelException;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.ExecutionProvider;
+import com.modelpress.files.FileTrees;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.worker.WorkerProperties;
 import com.modelpress.worker.events.AttemptEvents;
@@ -34,14 +35,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs one attempt at a job and reports it: {@code Started}, throttled {@code Progress}, a {@code Heartbeat}
@@ -389,13 +388,8 @@ public final class JobRunner {
     }
 
     private static void deleteFolder(Path folder) {
-        if (folder == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            FileTrees.delete(folder);
         } catch (IOException e) {
             log.warn("could not delete work folder {}", folder, e);
         }

@@ -2,6 +2,7 @@ package com.modelpress.worker.input;
 
 import com.modelpress.contracts.job.JobMessage;
 import com.modelpress.engine.ProgressListener;
+import com.modelpress.files.Sha256;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
 import com.modelpress.worker.failure.InputCorruptException;
@@ -16,8 +17,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -191,7 +190,7 @@ public final class InputFetcher {
     }
 
     private String copy(String key, long size, Path target, ProgressListener progress) throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.digest();
         try (InputStream in = new DigestInputStream(store.open(key, 0, size), digest);
              OutputStream out = Files.newOutputStream(target)) {
             byte[] buffer = new byte[BUFFER];
@@ -202,14 +201,6 @@ public final class InputFetcher {
                 progress.onProgress(STEP, 0.99 * copied / Math.max(1, size));
             }
         }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        return Sha256.hex(digest);
     }
 }

@@ -117,21 +117,17 @@ public final class HostileArchives {
 
     /** A tar written by commons-compress with POSIX (pax) long names. */
     public static Path paxTar(Path file, String name, byte[] content) throws IOException {
-        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(file))) {
-            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            TarArchiveEntry entry = new TarArchiveEntry(name);
-            entry.setSize(content.length);
-            out.putArchiveEntry(entry);
-            out.write(content);
-            out.closeArchiveEntry();
-        }
-        return file;
+        return tar(file, name, content, TarArchiveOutputStream.LONGFILE_POSIX);
     }
 
     /** A tar written by commons-compress with GNU long names ({@code L} records). */
     public static Path gnuTar(Path file, String name, byte[] content) throws IOException {
+        return tar(file, name, content, TarArchiveOutputStream.LONGFILE_GNU);
+    }
+
+    private static Path tar(Path file, String name, byte[] content, int longFileMode) throws IOException {
         try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(file))) {
-            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
+            out.setLongFileMode(longFileMode);
             TarArchiveEntry entry = new TarArchiveEntry(name);
             entry.setSize(content.length);
             out.putArchiveEntry(entry);

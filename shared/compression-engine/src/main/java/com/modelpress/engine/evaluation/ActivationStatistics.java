@@ -25,6 +25,7 @@ import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
+import com.modelpress.files.FileTrees;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -175,7 +176,7 @@ public final class ActivationStatistics {
             try {
                 return new Groups(source, plans, settings, progress, samples, inputs, mask, scratch);
             } catch (IOException | RuntimeException e) {
-                ScratchSpace.deleteTree(scratch);
+                FileTrees.delete(scratch);
                 throw e;
             }
         }
@@ -406,7 +407,7 @@ public final class ActivationStatistics {
             try {
                 scratch.close();
             } finally {
-                ScratchSpace.deleteTree(scratchDirectory);
+                FileTrees.delete(scratchDirectory);
             }
         }
 

@@ -48,18 +48,6 @@ public final class ScratchSpace implements AutoCloseable {
         }
     }
 
-    /** Deletes {@code folder} and everything in it; nothing when it does not exist. */
-    public static void deleteTree(Path folder) throws IOException {
-        if (!Files.exists(folder)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
-
     @Override
     public void close() throws IOException {
         channel.close();

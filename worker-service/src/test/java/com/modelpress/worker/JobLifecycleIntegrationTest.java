@@ -180,6 +180,30 @@ class JobLifecycleIntegrationTest extends WorkerIntegrationTestSupport {
     }
 
     @Test
+    void declaredInputsReachTheEngineAndBadOnesAreAnInvalidRequest() throws IOException {
+        byte[] vad = com.modelpress.engine.testing.RecurrentFixtures.voiceActivityDetector(4).toByteArray();
+        UUID jobId = UUID.randomUUID();
+        StoredArtifact model = storeInput(jobId, "model.onnx", vad);
+        submit(jobEvaluatedWith(jobId, model.key(), "model.onnx", model.sha256(), "int8",
+                new CompressionRequest.EvaluationSpec(2, 7L, false, null, null, java.util.Map.of("input", List.of(2L, 512L)),
+                        java.util.Map.of("batch", 2L), java.util.Map.of("sr", 16000d))));
+        JobEvent terminal = awaitTerminal(jobId).getLast();
+        assertThat(terminal).as("%s", terminal).isInstanceOf(JobEvent.Succeeded.class);
+        assertThat(((JobEvent.Succeeded) terminal).report().evaluation().description())
+                .contains("sr int64 []: every element 16000 (declared)");
+        assertSettled(jobId);
+
+        UUID bad = UUID.randomUUID();
+        StoredArtifact same = storeInput(bad, "model.onnx", vad);
+        submit(jobEvaluatedWith(bad, same.key(), "model.onnx", same.sha256(), "int8",
+                new CompressionRequest.EvaluationSpec(2, 7L, false, null, null,
+                        java.util.Map.of("input", List.of(1L << 20, 1L << 20)), null, null)));
+        assertThat(assertFailed(awaitTerminal(bad), "invalid_request").message())
+                .contains("evaluation.shapes.input 1048576x1048576 holds more than 16777216 elements");
+        assertSettled(bad);
+    }
+
+    @Test
     void unknownMethodIsAnInvalidRequest() throws IOException {
         UUID jobId = UUID.randomUUID();
         submit(job(jobId, storeInput(jobId, "model.onnx", OnnxModels.matMul(16, 16, 3)), "model.onnx", "int3", null));

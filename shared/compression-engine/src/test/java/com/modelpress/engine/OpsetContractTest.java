@@ -53,9 +53,10 @@ class OpsetContractTest {
                 .noneMatch(t -> t.method().equals("kept"));
         assertThat(report.tensors()).extracting(TensorReport::name).containsExactlyInAnyOrderElementsOf(OpsetFixtures.WEIGHTS);
         assertThat(report.sizes().compressedBytes()).isLessThan(report.sizes().originalBytes() * 4 / 10);
-        assertThat(report.outputs()).extracting(FidelityReport.OutputFidelity::name).containsExactlyInAnyOrder("Y", "E");
-        // 4 bits on random weights with outliers: further from the original than 8, still close
-        double minCosine = methodId.equals("int4") ? 0.98 : 0.995;
+        assertThat(report.outputs()).extracting(FidelityReport.OutputFidelity::name).containsExactlyInAnyOrder("Y", "E", "G");
+        // errors add up along the chain of layers (G reads the output of five compressed ones); 4 bits on random
+        // weights with outliers stay further from the original than 8, still close
+        double minCosine = methodId.equals("int4") ? 0.98 : 0.99;
         assertThat(report.outputs()).allSatisfy(o -> assertThat(o.cosineMean()).as(o.name()).isGreaterThan(minCosine));
 
         ModelProto written = OnnxModel.read(output).proto();
@@ -72,7 +73,12 @@ class OpsetContractTest {
                     .allSatisfy(t -> assertThat(t.encoding()).startsWith("DequantizeLinear"));
         }
         // the wrappers the weights were read through went with them
-        assertThat(written.getGraph().getNodeList()).extracting(NodeProto::getOpType).doesNotContain("Transpose", "Identity");
+        assertThat(written.getGraph().getNodeList()).extracting(NodeProto::getOpType).doesNotContain("Identity");
+        assertThat(written.getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("Transpose"))
+                .allSatisfy(n -> assertThat(n.getInput(0)).startsWith("slice"));
+        // the gate slices are read transposed by MatMul: their output channels are the stored rows
+        assertThat(report.tensors()).filteredOn(t -> t.name().equals("cell.w")).singleElement()
+                .satisfies(t -> assertThat(t.encoding()).endsWith("(axis=0)"));
         assertThat(written.getGraph().getNodeList()).flatExtracting(NodeProto::getInputList)
                 .doesNotContain("conv2.w.hwio", "fc.w.flat", "proj.w");
     }

@@ -96,7 +96,8 @@ final class SyntheticInputs {
         if (elements > DeclaredInputs.MAX_ELEMENTS || elements * count > DeclaredInputs.MAX_TOTAL_ELEMENTS) {
             throw new InvalidModelException(("synthesised samples would hold %d elements each (%d samples), more than the "
                     + "%d per sample and %d in all that are allowed: %s; declare smaller sizes with --shape NAME=AxB or "
-                    + "--dim SYMBOL=N (job request: evaluation.shapes, evaluation.dims)").formatted(elements, count,
+                    + "--dim SYMBOL=N (job request: evaluation.shapes, evaluation.dims), or synthesise fewer samples "
+                    + "(--samples, --calibration-samples)").formatted(elements, count,
                     DeclaredInputs.MAX_ELEMENTS, DeclaredInputs.MAX_TOTAL_ELEMENTS, signature(inputs, shapes)));
         }
         Map<String, Long> symbols = new LinkedHashMap<>(namedDims);

@@ -300,9 +300,47 @@ public final class ModelRewriter {
                     transposed.forEach(t -> seen.add(new Weight.Use(t.nodeIndex(), t.node(), t.inputIndex(), use.nodeIndex())));
                 }
             }
+            List<Weight.Use> nested = subgraphUses.getOrDefault(value, List.of());
+            Map<String, List<Weight.Use>> sliced = new HashMap<>();
+            for (Weight.Use use : concat(seen, nested)) {
+                NodeProto node = use.node();
+                if (node.getOpType().equals("Slice") && node.getDomain().isEmpty() && use.inputIndex() == 0
+                        && !use.transposed() && node.getOutputCount() == 1 && !boundaries.containsKey(node.getOutput(0))) {
+                    List<Weight.Use> after = readersOf(node.getOutput(0), dims.length);
+                    if (!after.isEmpty()) {
+                        sliced.put(node.getOutput(0), after);
+                    }
+                }
+            }
             return new Weight(value, presented, seen, escaping.contains(value), cast,
-                    new Weight.Chain(through, permutations), subgraphUses.getOrDefault(value, List.of()),
-                    boundaries.get(value));
+                    new Weight.Chain(through, permutations), nested, boundaries.get(value), sliced);
+        }
+
+        /**
+         * The readers of {@code name} in this scope or a subgraph, with the consumers of a matrix {@code Transpose} in
+         * its place, marked transposed.
+         */
+        private List<Weight.Use> readersOf(String name, int rank) {
+            List<Weight.Use> readers = new ArrayList<>();
+            for (Weight.Use use : concat(uses.getOrDefault(name, List.of()), subgraphUses.getOrDefault(name, List.of()))) {
+                NodeProto node = use.node();
+                List<Weight.Use> transposed = rank == 2 && isMatrixTranspose(node)
+                        ? concat(uses.getOrDefault(node.getOutput(0), List.of()),
+                                subgraphUses.getOrDefault(node.getOutput(0), List.of()))
+                        : List.of();
+                if (transposed.isEmpty()) {
+                    readers.add(use);
+                } else {
+                    transposed.forEach(t -> readers.add(new Weight.Use(t.nodeIndex(), t.node(), t.inputIndex(), use.nodeIndex())));
+                }
+            }
+            return readers;
+        }
+
+        private static List<Weight.Use> concat(List<Weight.Use> a, List<Weight.Use> b) {
+            List<Weight.Use> both = new ArrayList<>(a);
+            both.addAll(b);
+            return both;
         }
 
         /** The output dims of a {@code Reshape} of {@code dims} to a constant shape, or null when not constant. */

@@ -29,20 +29,25 @@ import java.util.List;
  *                      scope (their node index is within their own subgraph); an encoding that decodes the value under
  *                      its own name in this scope serves them too
  * @param boundary      nullable: why no encoding may replace the value ({@code "a graph output"}, …)
+ * @param sliced        by the output name of each {@code Slice} that reads the value (in {@link #uses} or
+ *                      {@link #subgraphUses}): the readers of that slice (through a matrix Transpose, marked
+ *                      {@link Use#transposed()}). A slice keeps the weight's axes, so its readers say which axis holds
+ *                      output channels, as for an LSTM cell exported as sliced gate matrices
  */
 public record Weight(String name, TensorProto tensor, List<Use> uses, boolean escapes, Cast cast, Chain chain,
-                     List<Use> subgraphUses, String boundary) {
+                     List<Use> subgraphUses, String boundary, java.util.Map<String, List<Use>> sliced) {
 
     public Weight {
         uses = List.copyOf(uses);
         subgraphUses = List.copyOf(subgraphUses);
         chain = chain == null ? Chain.NONE : chain;
+        sliced = sliced == null ? java.util.Map.of() : java.util.Map.copyOf(sliced);
     }
 
     /** A weight read through at most a Cast, without readers in subgraphs. */
     public Weight(String name, TensorProto tensor, List<Use> uses, boolean escapes, Cast cast) {
         this(name, tensor, uses, escapes, cast, cast == null ? Chain.NONE : new Chain(List.of(cast.nodeIndex()), List.of()),
-                List.of(), null);
+                List.of(), null, java.util.Map.of());
     }
 
     /** A weight read as stored, without a Cast in between. */

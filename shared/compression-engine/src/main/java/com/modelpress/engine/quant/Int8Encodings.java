@@ -70,16 +70,32 @@ public final class Int8Encodings {
         return "its readers take output channels along different axes: " + String.join(", ", axes);
     }
 
+    /** The weight's readers, each {@code Slice} of it replaced by that slice's readers where they are known. */
     private static List<Weight.Use> readers(Weight weight) {
-        List<Weight.Use> all = new java.util.ArrayList<>(weight.uses());
-        all.addAll(weight.subgraphUses());
+        List<Weight.Use> all = new java.util.ArrayList<>();
+        for (Weight.Use use : concat(weight.uses(), weight.subgraphUses())) {
+            List<Weight.Use> sliced = use.node().getOpType().equals("Slice") && use.inputIndex() == 0
+                    ? weight.sliced().get(use.node().getOutput(0)) : null;
+            if (sliced == null) {
+                all.add(use);
+            } else {
+                all.addAll(sliced);
+            }
+        }
         return all;
+    }
+
+    private static List<Weight.Use> concat(List<Weight.Use> a, List<Weight.Use> b) {
+        List<Weight.Use> both = new java.util.ArrayList<>(a);
+        both.addAll(b);
+        return both;
     }
 
     private static String describe(Weight.Use use, Weight weight) {
         NodeProto node = use.node();
         String op = node.getDomain().isEmpty() ? node.getOpType() : node.getDomain() + "::" + node.getOpType();
-        String where = weight.subgraphUses().contains(use) ? " in a subgraph" : "";
+        String where = weight.uses().contains(use) ? "" : weight.subgraphUses().contains(use) ? " in a subgraph"
+                : " of a slice";
         String shape = weight.tensor().getDimsCount() + "-D";
         return use.transposed() ? "%s input %d through a Transpose%s".formatted(op, use.inputIndex(), where)
                 : "%s input %d%s (a %s tensor)".formatted(op, use.inputIndex(), where, shape);

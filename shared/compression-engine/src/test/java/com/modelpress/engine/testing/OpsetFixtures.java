@@ -24,7 +24,7 @@ public final class OpsetFixtures {
 
     /** Every weight of {@link #exported} at or above the default minimum size, by the name the report gives it. */
     public static final List<String> WEIGHTS = List.of("conv1.w", "conv2.w.oihw", "deconv.w", "fc.w", "proj.w.float",
-            "then.w", "else.w", "table");
+            "then.w", "else.w", "table", "cell.w");
 
     private OpsetFixtures() {
     }
@@ -41,7 +41,10 @@ public final class OpsetFixtures {
      *   <li>{@code Gemm(transB=1)} reading {@code proj.w [32,64]} through a float-to-float {@code Cast};</li>
      *   <li>{@code If(cond)} whose then-branch multiplies by the outer initializer {@code then.w [32,64]} and whose
      *       else-branch by its own Constant {@code else.w [32,64]};</li>
-     *   <li>{@code Gather} of a Constant table {@code [1000,32]}.</li>
+     *   <li>{@code Gather} of a Constant table {@code [1000,32]};</li>
+     *   <li>an LSTM cell as PyTorch exports it: the Constant {@code cell.w [64,32]} cut by {@code Slice} into two gate
+     *       matrices {@code [32,32]}, each read as {@code MatMul(h, Transpose(gate))}, into a third output
+     *       {@code G[1,32]}.</li>
      * </ul>
      */
     public static ModelProto exported(int opset, long seed) {
@@ -77,6 +80,12 @@ public final class OpsetFixtures {
 
         g.opTo("E", "Gather", List.of(integer("axis", 0)), g.constant("table", VOCABULARY, 32), ids);
         g.output("E", DataType.FLOAT, "n", 32);
+
+        String cell = g.constant("cell.w", 64, 32);
+        String input = g.op("MatMul", projected, g.op("Transpose", List.of(ints("perm", 1, 0)), rows(g, opset, cell, 0, 32)));
+        String forget = g.op("MatMul", projected, g.op("Transpose", List.of(ints("perm", 1, 0)), rows(g, opset, cell, 32, 64)));
+        g.opTo("G", "Add", List.of(), g.op("Sigmoid", input), g.op("Tanh", forget));
+        g.output("G", DataType.FLOAT, 1, 32);
         return GraphBuilder.model(g.build(), irVersion(opset), opset);
     }
 
@@ -94,6 +103,15 @@ public final class OpsetFixtures {
         g.output("Z", DataType.FLOAT, "batch", 64);
         g.output("shared", DataType.FLOAT, 32, 64);
         return GraphBuilder.model(g.build(), irVersion(opset), opset);
+    }
+
+    /** Rows {@code [start, end)} of a matrix: Slice with attributes before opset 10, with inputs from it. */
+    private static String rows(GraphBuilder g, int opset, String matrix, long start, long end) {
+        if (opset < 10) {
+            return g.op("Slice", List.of(ints("starts", start), ints("ends", end), ints("axes", 0)), matrix);
+        }
+        return g.op("Slice", matrix, g.constantLongs(matrix + ".start" + start, start),
+                g.constantLongs(matrix + ".end" + end, end), g.constantLongs(matrix + ".axes" + start, 0));
     }
 
     /** The IR version exporters wrote beside an opset (IR 4 came with opset 8; ONNX Runtime accepts it with 7). */

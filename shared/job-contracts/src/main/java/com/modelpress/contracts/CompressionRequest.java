@@ -61,8 +61,15 @@ public record CompressionRequest(
      *                  must be at most this; other models: the KL divergence of every logits/probabilities output
      * @param maxPplIncrease decoder LMs evaluated on an {@code evaluationText}: the perplexity on it may grow by at most
      *                  this fraction ({@code 0.01} = 1 %)
+     * @param targetOutput what {@code minCosine} is measured on: {@code tokens} (default: every output's vectors),
+     *                  {@code pooled-mean} or {@code cls} (a text encoder's attention-masked mean-pooled or first-token
+     *                  sentence embeddings)
      */
-    public record Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
+    public record Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease, String targetOutput) {
+
+        public Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
+            this(minCosine, minSqnrDb, maxKl, maxPplIncrease, null);
+        }
 
         public Target(Double minCosine) {
             this(minCosine, null, null);

@@ -177,6 +177,12 @@ final class CompressCommand implements Callable<Integer> {
                     + "fraction, e.g. 0.01 for 1 %%. auto's target; for every method a gate.")
     Double maxPplIncrease;
 
+    @Option(names = "--target-output", paramLabel = "WHAT",
+            description = "What --min-cosine (auto's target, every method's gate) is measured on — tokens (default: every output's vectors), "
+                    + "pooled-mean or cls (a text encoder's attention-masked mean-pooled or first-token sentence "
+                    + "embeddings).")
+    String targetOutput;
+
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "auto: how long the search may take, e.g. 90s, 10m, 1h (default: 10m).")
     java.time.Duration budget = java.time.Duration.ofMinutes(10);
@@ -278,7 +284,7 @@ final class CompressCommand implements Callable<Integer> {
     }
 
     private FidelityGates gates() {
-        return new FidelityGates(minCosine, maxKl, maxPplIncrease, minSqnr);
+        return new FidelityGates(minCosine, maxKl, maxPplIncrease, minSqnr, targetOutput);
     }
 
     private CompressionMethod method() {
@@ -295,7 +301,7 @@ final class CompressCommand implements Callable<Integer> {
                             "--max-ppl-increase needs --eval-text: perplexity is measured on text");
                 }
                 return CompressionMethod.auto(options,
-                        new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease), budget);
+                        new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease, targetOutput), budget);
             }
             if (maxPplIncrease != null && evalText == null) {
                 throw new ParameterException(spec.commandLine(),

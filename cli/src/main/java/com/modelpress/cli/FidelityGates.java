@@ -19,11 +19,23 @@ import java.util.stream.Stream;
  * @param maxKl          mean KL divergence at most this, in nats
  * @param maxPplIncrease perplexity may grow by at most this fraction ({@code 0.01} = 1 %)
  * @param minSqnr        every output's SQNR must be at least this many dB
+ * @param targetOutput   what {@code minCosine} is measured on: {@code tokens} (null: every output's vectors),
+ *                       {@code pooled-mean} or {@code cls} (a text encoder's sentence embeddings)
  */
-record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Double minSqnr) {
+record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Double minSqnr, String targetOutput) {
+
+    static final List<String> TARGET_OUTPUTS = List.of("tokens", "pooled-mean", "cls");
 
     FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
-        this(minCosine, maxKl, maxPplIncrease, null);
+        this(minCosine, maxKl, maxPplIncrease, null, null);
+    }
+
+    FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Double minSqnr) {
+        this(minCosine, maxKl, maxPplIncrease, minSqnr, null);
+    }
+
+    private boolean pooled() {
+        return targetOutput != null && !targetOutput.equals("tokens");
     }
 
     /** True when any bound is set. */
@@ -37,6 +49,14 @@ record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Doub
     void check(CommandLine commandLine) {
         if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
             throw new ParameterException(commandLine, "--min-cosine must lie in [-1, 1], not " + minCosine);
+        }
+        if (targetOutput != null && !TARGET_OUTPUTS.contains(targetOutput)) {
+            throw new ParameterException(commandLine, "--target-output must be one of " + TARGET_OUTPUTS + ", not "
+                    + targetOutput);
+        }
+        if (pooled() && minCosine == null) {
+            throw new ParameterException(commandLine, "--target-output " + targetOutput
+                    + " is what --min-cosine is measured on: give --min-cosine");
         }
         if (minSqnr != null && !Double.isFinite(minSqnr)) {
             throw new ParameterException(commandLine, "--min-sqnr must be a number of dB, not " + minSqnr);
@@ -64,11 +84,26 @@ record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Doub
     Verdict judge(FidelityReport report) {
         List<String> measured = new ArrayList<>();
         boolean met = true;
-        double worst = report.worstCosineMean();
-        boolean cosineMet = minCosine == null || worst >= minCosine;
-        met &= cosineMet;
-        measured.add("worst mean cosine %s%s".formatted(fixed(worst, 6),
-                minCosine == null ? "" : (cosineMet ? " >= " : " < ") + plain(minCosine)));
+        if (pooled()) {
+            FidelityReport.SentenceEmbeddingFidelity sentences = report.sentenceEmbeddings();
+            if (sentences == null) {
+                met = false;
+                measured.add("no %s sentence embeddings measured (a text encoder's token vectors have them) for "
+                        .formatted(targetOutput) + "--min-cosine " + plain(minCosine));
+            } else {
+                double cosine = targetOutput.equals("cls") ? sentences.clsCosineMean() : sentences.meanPooledCosineMean();
+                boolean ok = cosine >= minCosine;
+                met &= ok;
+                measured.add("%s sentence cosine %s %s %s".formatted(targetOutput, fixed(cosine, 6), ok ? ">=" : "<",
+                        plain(minCosine)));
+            }
+        } else {
+            double worst = report.worstCosineMean();
+            boolean cosineMet = minCosine == null || worst >= minCosine;
+            met &= cosineMet;
+            measured.add("worst mean cosine %s%s".formatted(fixed(worst, 6),
+                    minCosine == null ? "" : (cosineMet ? " >= " : " < ") + plain(minCosine)));
+        }
         if (minSqnr != null) {
             for (FidelityReport.OutputFidelity output : report.outputs()) {
                 boolean ok = output.sqnrDb() >= minSqnr;

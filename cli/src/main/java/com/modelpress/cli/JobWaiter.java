@@ -79,8 +79,8 @@ final class JobWaiter {
         FidelityReport report = ApiClient.JSON.readValue(client.reportJson(job.id()), FidelityReport.class);
         out.print(ReportSummary.nextTokenTable(report));
         FidelityGates.Verdict verdict = gates.judge(report);
-        out.println("job %s SUCCEEDED%s: verdict %s, %s".formatted(job.id(), verdict.met() ? "" : " but below the gate",
-                report.verdict(), String.join(", ", verdict.measured())));
+        out.println("job %s SUCCEEDED%s: %s; verdict %s".formatted(job.id(), verdict.met() ? "" : " but below the gate",
+                String.join(", ", verdict.measured()), report.verdict()));
         out.flush();
         return verdict.met() ? ExitCode.OK : ExitCode.BELOW_GATE;
     }

@@ -200,6 +200,13 @@ record ReportSummary(Path input, Path output, Path reportFile) {
         List<Boolean> rightAligned = new ArrayList<>();
         header.forEach(column -> rightAligned.add(!column.equals("output")));
         table(text, rows, "  ", rightAligned);
+        FidelityReport.SentenceEmbeddingFidelity sentences = report.sentenceEmbeddings();
+        if (sentences != null) {
+            line(text, "  sentence embeddings of %s (%d): mean-pooled cos mean %s min %s, [CLS] cos mean %s min %s",
+                    sentences.output(), sentences.sentences(), fixed(sentences.meanPooledCosineMean(), 6),
+                    fixed(sentences.meanPooledCosineMin(), 6), fixed(sentences.clsCosineMean(), 6),
+                    fixed(sentences.clsCosineMin(), 6));
+        }
         for (int i = 0; i < info.description().size(); i++) {
             line(text, "  %-8s%s", i == 0 ? "inputs" : "", info.description().get(i));
         }

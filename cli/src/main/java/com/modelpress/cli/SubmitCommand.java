@@ -79,6 +79,11 @@ final class SubmitCommand implements Callable<Integer> {
                     + "grow by at most this fraction, 0.01 = 1 %%), and with --wait the gate: exit 6 when it grew more.")
     Double maxPplIncrease;
 
+    @Option(names = "--target-output", paramLabel = "WHAT",
+            description = "auto: what --min-cosine is measured on — tokens (default), pooled-mean or cls (a text "
+                    + "encoder's mean-pooled or first-token sentence embeddings); sent as target.targetOutput.")
+    String targetOutput;
+
     @Option(names = "--eval-text", paramLabel = "FILE",
             description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
                     + "--context tokens (perplexity, KL of next-token distributions, decode steps), encoders one sample "
@@ -166,7 +171,7 @@ final class SubmitCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "no such file: " + file);
             }
         }
-        FidelityGates gates = new FidelityGates(minCosine, maxKl, maxPplIncrease);
+        FidelityGates gates = new FidelityGates(minCosine, maxKl, maxPplIncrease, null, targetOutput);
         gates.check(spec.commandLine());
         checkTexts();
         if (webhook == null && !webhookEvents.isEmpty()) {
@@ -189,7 +194,7 @@ final class SubmitCommand implements Callable<Integer> {
                 || !declared.isEmpty();
         CompressionRequest request = new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding, head),
-                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease) : null,
+                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease, targetOutput) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null,
                         context, decodeSteps, declared.shapes(), declared.dims(), declared.values()) : null,
                 metadata, webhook == null ? null : new CompressionRequest.Webhook(webhook, webhookEvents));

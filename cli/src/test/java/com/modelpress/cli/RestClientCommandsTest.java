@@ -131,7 +131,7 @@ class RestClientCommandsTest {
         CliRun result = run("submit", model.toString(), "-m", "int8", "--wait", "--min-cosine", "0.999");
 
         assertThat(result.exitCode()).as(result.err()).isEqualTo(ExitCode.OK);
-        assertThat(result.out()).contains("SUCCEEDED: worst mean cosine 0.999100 >= 0.999");
+        assertThat(result.out()).contains("SUCCEEDED: worst mean cosine 0.999100 >= 0.999; verdict ");
         // not a terminal: plain progress lines
         assertThat(result.err()).contains("compress...").contains("compress 50%");
     }

@@ -84,6 +84,13 @@ final class CompressionRequestRules {
         if (request.target() != null && request.target().maxKl() != null && !(request.target().maxKl() > 0)) {
             violations.add(violation("target.maxKl", "must be positive, not " + request.target().maxKl()));
         }
+        String targetOutput = request.target() == null ? null : request.target().targetOutput();
+        if (targetOutput != null && !List.of("tokens", "pooled-mean", "cls").contains(targetOutput)) {
+            violations.add(violation("target.targetOutput", "'%s' is not one of [tokens, pooled-mean, cls]"
+                    .formatted(echo(targetOutput))));
+        } else if (targetOutput != null && !targetOutput.equals("tokens") && request.target().minCosine() == null) {
+            violations.add(violation("target.targetOutput", "is what target.minCosine is measured on: give one"));
+        }
         if (request.target() != null && request.target().minSqnrDb() != null && !Double.isFinite(request.target().minSqnrDb())) {
             violations.add(violation("target.minSqnrDb", "must be a number of dB"));
         }

@@ -1,7 +1,6 @@
 package com.modelpress.engine;
 
 import com.modelpress.contracts.FidelityReport;
-import com.modelpress.engine.evaluation.ActivationStatistics;
 import com.modelpress.engine.evaluation.EvaluationResult;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.evaluation.FidelityEvaluator;
@@ -14,6 +13,7 @@ import com.modelpress.engine.int4.Int4Pass;
 import com.modelpress.engine.int8.Int8Pass;
 import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.PatchMoments;
 import com.modelpress.engine.quant.WeightPass;
 
 import java.io.IOException;
@@ -70,8 +70,8 @@ final class AutoSearch {
     private final CompressionMethod.Auto auto;
     private final EvaluationSettings evaluation;
     private final Map<String, double[]> moments;
-    /** Im2col patch statistics of Conv kernels by {@code ActivationStatistics.convPatches} name; empty uncalibrated. */
-    private final Map<String, ActivationStatistics.SecondMoment> convPatches;
+    /** Patch statistics of Conv kernels by convolution output; empty when uncalibrated. */
+    private final Map<String, PatchMoments> convPatches;
     private final ProgressListener progress;
     private final SearchBudget budget;
     private final List<String> trace = new ArrayList<>();
@@ -85,7 +85,7 @@ final class AutoSearch {
 
     /** @param convPatches Conv kernels' patch statistics: their int8 (also what int4 gives them) is calibrated */
     AutoSearch(CompressionMethod.Auto auto, EvaluationSettings evaluation, Map<String, double[]> moments,
-               Map<String, ActivationStatistics.SecondMoment> convPatches, ProgressListener progress) {
+               Map<String, PatchMoments> convPatches, ProgressListener progress) {
         this.auto = auto;
         this.evaluation = evaluation.withoutLatency();
         this.moments = moments;

@@ -113,9 +113,28 @@ public sealed interface CompressionMethod {
      *                        logits/probabilities output
      * @param maxPplIncrease  nullable: positive; a decoder LM's perplexity on the evaluation text may grow by at most this
      *                        fraction (0.01 = 1 %); needs an evaluation text
+     * @param targetOutput    nullable ({@code tokens}): what {@code minCosine} is measured on — {@code tokens} (every
+     *                        output's vectors), {@code pooled-mean} or {@code cls} (a text encoder's attention-masked
+     *                        mean-pooled or first-token sentence embeddings)
      */
-    record Goal(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
+    record Goal(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease, String targetOutput) {
+
+        /** The values {@code targetOutput} takes. */
+        public static final List<String> TARGET_OUTPUTS = List.of("tokens", "pooled-mean", "cls");
+
+        public Goal(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease) {
+            this(minCosine, minSqnrDb, maxKl, maxPplIncrease, null);
+        }
+
         public Goal {
+            if (targetOutput != null && !TARGET_OUTPUTS.contains(targetOutput)) {
+                throw new IllegalArgumentException("the target output must be one of %s, not '%s'"
+                        .formatted(TARGET_OUTPUTS, targetOutput));
+            }
+            if (targetOutput != null && !targetOutput.equals("tokens") && minCosine == null) {
+                throw new IllegalArgumentException("target output " + targetOutput + " is what a minimum cosine is"
+                        + " measured on: give one");
+            }
             if (minCosine == null && minSqnrDb == null && maxKl == null && maxPplIncrease == null) {
                 throw new IllegalArgumentException(
                         "auto needs a target: a minimum cosine, a minimum SQNR, a maximum KL or a maximum perplexity increase");
@@ -144,6 +163,9 @@ public sealed interface CompressionMethod {
          */
         public boolean metBy(com.modelpress.engine.evaluation.EvaluationResult result) {
             var lm = result.languageModel();
+            if (pooled()) {
+                return maxPplIncrease == null && metByPooled(result);
+            }
             if (lm == null) {
                 return maxPplIncrease == null && metBy(result.outputs());
             }
@@ -159,6 +181,25 @@ public sealed interface CompressionMethod {
                 return ratio != null && Math.exp(ratio) - 1 <= maxPplIncrease;
             }
             return true;
+        }
+
+        /** True when the cosine bound is on pooled sentence embeddings rather than on every output's vectors. */
+        public boolean pooled() {
+            return targetOutput != null && !targetOutput.equals("tokens");
+        }
+
+        /**
+         * The cosine bound on the pooled sentence embeddings ({@code targetOutput}), the SQNR and KL bounds on the
+         * outputs as always; not met when the evaluation pooled none (not a text encoder).
+         */
+        private boolean metByPooled(com.modelpress.engine.evaluation.EvaluationResult result) {
+            var pooled = result.sentenceEmbeddings();
+            if (pooled == null) {
+                return false;
+            }
+            double cosine = targetOutput.equals("cls") ? pooled.clsCosineMean() : pooled.meanPooledCosineMean();
+            return cosine >= minCosine
+                    && (minSqnrDb == null && maxKl == null || new Goal(null, minSqnrDb, maxKl).metBy(result.outputs()));
         }
 
         private boolean meetsCosineAndSqnr(java.util.List<com.modelpress.contracts.FidelityReport.OutputFidelity> outputs) {
@@ -227,7 +268,8 @@ public sealed interface CompressionMethod {
         public String describe() {
             java.util.List<String> parts = new java.util.ArrayList<>();
             if (minCosine != null) {
-                parts.add(String.format(java.util.Locale.ROOT, "cosine %.5f", minCosine));
+                parts.add(String.format(java.util.Locale.ROOT, "cosine %.5f%s", minCosine,
+                        pooled() ? " of the " + targetOutput + " sentence embeddings" : ""));
             }
             if (minSqnrDb != null) {
                 parts.add(String.format(java.util.Locale.ROOT, "SQNR %.1f dB", minSqnrDb));

@@ -30,18 +30,14 @@ class CalibratedConvInt8Test {
     @Test
     void calibratedRoundingOfConvKernelsBeatsPlainRoundingOnABnFoldedCnn() throws IOException {
         Path input = OnnxFixtures.write(OnnxFixtures.depthwiseSeparableCnn(3), dir.resolve("cnn.onnx"));
-        CompressionMethod int8 = CompressionMethod.of("int8", CompressionOptions.defaults());
-
-        FidelityReport plain = new ModelCompressor(EVALUATION, CalibrationSettings.none())
-                .compress(input, dir.resolve("plain.onnx"), int8, ProgressListener.NONE);
-        FidelityReport calibrated = new ModelCompressor(EVALUATION, CalibrationSettings.synthesised(EVALUATION.seed()))
-                .compress(input, dir.resolve("calibrated.onnx"), int8, ProgressListener.NONE);
+        FidelityReport plain = int8(input, CalibrationSettings.none(), "plain");
+        FidelityReport calibrated = int8(input, CalibrationSettings.synthesised(EVALUATION.seed()), "calibrated");
 
         assertThat(plain.tensors()).noneMatch(t -> t.encoding() != null && t.encoding().contains("GPTQ"));
         assertThat(calibrated.tensors().stream().filter(t -> t.method().equals("int8")))
                 .isNotEmpty()
                 .allMatch(t -> t.encoding().contains("GPTQ on im2col patches") && t.encoding().contains("bias corrected"));
-        assertThat(calibrated.notes()).anyMatch(n -> n.contains("im2col patch statistics of 4 Conv kernels"));
+        assertThat(calibrated.notes()).anyMatch(n -> n.contains("im2col patch statistics of 4 Conv/ConvTranspose kernels"));
         double plainSqnr = plain.outputs().getFirst().sqnrDb();
         double calibratedSqnr = calibrated.outputs().getFirst().sqnrDb();
         System.out.printf("int8 SQNR: plain %.2f dB, calibrated %.2f dB%n", plainSqnr, calibratedSqnr);
@@ -51,6 +47,20 @@ class CalibratedConvInt8Test {
         assertThat(com.modelpress.engine.graph.OnnxModel.read(dir.resolve("calibrated.onnx")).proto().getGraph()
                 .getInitializerList()).noneMatch(t -> t.getName().equals("block2_pw.bias"))
                 .anyMatch(t -> t.getName().equals("stem.bias"));
+    }
+
+    @Test
+    void convTransposeKernelsWithOneTapPerPixelAreCalibratedOnTheirInputChannels() throws IOException {
+        Path input = OnnxFixtures.write(OnnxFixtures.upsamplingHead(4), dir.resolve("head.onnx"));
+        FidelityReport plain = int8(input, CalibrationSettings.none(), "head-plain");
+        FidelityReport calibrated = int8(input, CalibrationSettings.synthesised(EVALUATION.seed()), "head-calibrated");
+
+        assertThat(calibrated.tensors()).filteredOn(t -> t.name().startsWith("up")).hasSize(2)
+                .allMatch(t -> t.encoding().equals("DequantizeLinear(axis=1) GPTQ on input channels, bias corrected"));
+        double plainSqnr = plain.outputs().getFirst().sqnrDb();
+        double calibratedSqnr = calibrated.outputs().getFirst().sqnrDb();
+        System.out.printf("upsampling head int8 SQNR: plain %.2f dB, calibrated %.2f dB%n", plainSqnr, calibratedSqnr);
+        assertThat(calibratedSqnr).isGreaterThan(plainSqnr + 2);
     }
 
     @Test
@@ -73,5 +83,10 @@ class CalibratedConvInt8Test {
         assertThat(mixed.notes()).anyMatch(n -> n.contains("auto: target SQNR 32.0 dB met"));
         assertThat(mixed.outputs().getFirst().sqnrDb()).isGreaterThanOrEqualTo(32.0);
         assertThat(mixed.tensors()).anyMatch(t -> t.method().equals("fp16")).anyMatch(t -> t.method().equals("int8"));
+    }
+
+    private FidelityReport int8(Path input, CalibrationSettings calibration, String name) throws IOException {
+        return new ModelCompressor(EVALUATION, calibration).compress(input, dir.resolve(name + ".onnx"),
+                CompressionMethod.of("int8", CompressionOptions.defaults()), ProgressListener.NONE);
     }
 }

@@ -66,6 +66,90 @@ class RealModelCompressionTest {
                 .isEqualTo(OnnxModel.read(miniLm).proto().getGraph().getInputList());
     }
 
+    /**
+     * Mean-pooled and [CLS] sentence embeddings on samples with padding, against the same pooling computed here from
+     * both models' {@code last_hidden_state} in ONNX Runtime.
+     */
+    @Test
+    void scoresPooledSentenceEmbeddingsWithPaddingLeftOut() throws Exception {
+        Path samples = dir.resolve("padded");
+        java.util.Random random = new java.util.Random(5);
+        int sequence = 16;
+        long[][] ids = new long[3][sequence];
+        long[][] masks = new long[3][sequence];
+        for (int s = 0; s < 3; s++) {
+            int length = 6 + 4 * s;
+            for (int t = 0; t < sequence; t++) {
+                masks[s][t] = t < length ? 1 : 0;
+                ids[s][t] = t == 0 ? 101 : t < length - 1 ? 1000 + random.nextInt(20000) : t == length - 1 ? 102 : 0;
+            }
+            Path sample = Files.createDirectories(samples.resolve("s" + s));
+            com.modelpress.engine.evaluation.Npy.write(sample.resolve("input_ids.npy"),
+                    com.modelpress.engine.evaluation.NpyArray.ofLongs(ids[s], 1, sequence));
+            com.modelpress.engine.evaluation.Npy.write(sample.resolve("attention_mask.npy"),
+                    com.modelpress.engine.evaluation.NpyArray.ofLongs(masks[s], 1, sequence));
+            com.modelpress.engine.evaluation.Npy.write(sample.resolve("token_type_ids.npy"),
+                    com.modelpress.engine.evaluation.NpyArray.ofLongs(new long[sequence], 1, sequence));
+        }
+        Path output = dir.resolve("minilm-pooled-int4.onnx");
+        FidelityReport report = new ModelCompressor(new EvaluationSettings(3, 7, samples, 0, Map.of()))
+                .compress(miniLm, output, CompressionMethod.of("int4", CompressionOptions.defaults()), ProgressListener.NONE);
+
+        FidelityReport.SentenceEmbeddingFidelity pooled = report.sentenceEmbeddings();
+        assertThat(pooled).isNotNull();
+        assertThat(pooled.output()).isEqualTo("last_hidden_state");
+        assertThat(pooled.sentences()).isEqualTo(3);
+        double[] mean = new double[3];
+        double[] cls = new double[3];
+        var env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (var original = env.createSession(miniLm.toString()); var compressed = env.createSession(output.toString())) {
+            for (int s = 0; s < 3; s++) {
+                float[][] a = lastHiddenState(env, original, ids[s], masks[s]);
+                float[][] b = lastHiddenState(env, compressed, ids[s], masks[s]);
+                double[] pa = new double[a[0].length];
+                double[] pb = new double[a[0].length];
+                for (int t = 0; t < sequence; t++) {
+                    for (int h = 0; h < pa.length && masks[s][t] == 1; h++) {
+                        pa[h] += a[t][h];
+                        pb[h] += b[t][h];
+                    }
+                }
+                mean[s] = cosine(pa, pb);
+                cls[s] = cosine(java.util.stream.IntStream.range(0, pa.length).mapToDouble(h -> a[0][h]).toArray(),
+                        java.util.stream.IntStream.range(0, pa.length).mapToDouble(h -> b[0][h]).toArray());
+            }
+        }
+        assertThat(pooled.meanPooledCosineMean()).isCloseTo(java.util.Arrays.stream(mean).average().orElseThrow(),
+                org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(pooled.meanPooledCosineMin()).isCloseTo(java.util.Arrays.stream(mean).min().orElseThrow(),
+                org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(pooled.clsCosineMean()).isCloseTo(java.util.Arrays.stream(cls).average().orElseThrow(),
+                org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(pooled.meanPooledCosineMin()).isBetween(0.9, 1.0);
+    }
+
+    private static float[][] lastHiddenState(ai.onnxruntime.OrtEnvironment env, ai.onnxruntime.OrtSession session,
+                                             long[] ids, long[] mask) throws ai.onnxruntime.OrtException {
+        try (var inputIds = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][]{ids});
+             var attention = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][]{mask});
+             var types = ai.onnxruntime.OnnxTensor.createTensor(env, new long[][]{new long[ids.length]});
+             var result = session.run(Map.of("input_ids", inputIds, "attention_mask", attention, "token_type_ids", types))) {
+            return ((float[][][]) result.get("last_hidden_state").orElseThrow().getValue())[0];
+        }
+    }
+
+    private static double cosine(double[] a, double[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
     @Test
     void alreadyQuantizedModelIsReportedAndNeverGrows() throws IOException {
         Path quantized = dir.resolve("all-minilm-l6-v2-q.onnx");

@@ -66,10 +66,23 @@ public record CompressionRequest(
      * @param size      the most bytes the compressed model (file plus external data) may take, as {@link SizeTarget}
      *                  reads it: {@code "1.5GB"}, {@code "750MiB"}, {@code "1500000"} or {@code "0.25x"} of the original
      * @param bitsPerWeight the most bits per weight over all weights (embeddings and head included), at least 2
+     * @param targetOutput what {@code minCosine} is measured on: {@code tokens} (default: every output's vectors),
+     *                  {@code pooled-mean} or {@code cls} (a text encoder's attention-masked mean-pooled or first-token
+     *                  sentence embeddings)
      */
     public record Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease,
                          @JsonInclude(JsonInclude.Include.NON_NULL) String size,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) Double bitsPerWeight) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Double bitsPerWeight,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String targetOutput) {
+
+        public Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease, String targetOutput) {
+            this(minCosine, minSqnrDb, maxKl, maxPplIncrease, null, null, targetOutput);
+        }
+
+        public Target(Double minCosine, Double minSqnrDb, Double maxKl, Double maxPplIncrease, String size,
+                      Double bitsPerWeight) {
+            this(minCosine, minSqnrDb, maxKl, maxPplIncrease, size, bitsPerWeight, null);
+        }
 
         public Target(Double minCosine) {
             this(minCosine, null, null);

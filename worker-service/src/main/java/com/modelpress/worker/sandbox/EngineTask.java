@@ -57,7 +57,7 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
                         + "target.maxKl or target.maxPplIncrease");
             }
             return CompressionMethod.auto(request.options(), new CompressionMethod.Goal(target.minCosine(),
-                    target.minSqnrDb(), target.maxKl(), target.maxPplIncrease()), autoBudget);
+                    target.minSqnrDb(), target.maxKl(), target.maxPplIncrease(), target.targetOutput()), autoBudget);
         }
         return CompressionMethod.of(request.method(), request.options());
     }

@@ -457,13 +457,20 @@ public final class ActivationStatistics {
     }
 
     /**
-     * A 2-D convolution whose im2col patches are observed ({@link #convPatches}).
+     * A 2-D convolution whose im2col patches are observed ({@link #convPatches}); for a {@code ConvTranspose} whose
+     * kernel equals its stride (every output pixel reads one input pixel through one tap), the patches are the input's
+     * channel vectors, one per input pixel.
      *
-     * @param input  the convolution's data input
-     * @param conv   the convolution node
-     * @param dims   its weight's shape {@code [M, C/group, kH, kW]}
+     * @param input    the convolution's data input
+     * @param conv     the convolution node
+     * @param group    convolution groups
+     * @param perGroup input channels per group
+     * @param kh       kernel height of the patches
+     * @param kw       kernel width of the patches
+     * @param geometry whether the patches take the convolution's strides, pads and dilations (not for ConvTranspose)
      */
-    private record ConvPatchSource(String input, NodeProto conv, long[] dims) {
+    private record ConvPatchSource(String input, NodeProto conv, long group, int perGroup, int kh, int kw,
+                                   boolean geometry) {
 
         /** The convolutions named by {@link #convPatches} in {@code groups} whose weight shape the graph states. */
         static Map<String, ConvPatchSource> of(GraphProto graph, List<? extends Collection<String>> groups) {
@@ -477,8 +484,8 @@ public final class ActivationStatistics {
             }
             Map<String, NodeProto> byOutput = new HashMap<>();
             for (NodeProto node : graph.getNodeList()) {
-                if (node.getOpType().equals("Conv") && node.getDomain().isEmpty() && node.getInputCount() >= 2
-                        && node.getOutputCount() >= 1) {
+                if ((node.getOpType().equals("Conv") || node.getOpType().equals("ConvTranspose"))
+                        && node.getDomain().isEmpty() && node.getInputCount() >= 2 && node.getOutputCount() >= 1) {
                     byOutput.put(convPatches(node.getOutput(0)), node);
                 }
             }
@@ -487,8 +494,15 @@ public final class ActivationStatistics {
                 for (String name : group) {
                     NodeProto conv = byOutput.get(name);
                     long[] dims = conv == null ? null : shapes.get(conv.getInput(1));
-                    if (dims != null && dims.length == 4 && dims[0] > 0 && dims[1] > 0) {
-                        sources.put(name, new ConvPatchSource(conv.getInput(0), conv, dims));
+                    if (dims == null || dims.length != 4 || dims[0] <= 0 || dims[1] <= 0) {
+                        continue;
+                    }
+                    if (conv.getOpType().equals("Conv")) {
+                        sources.put(name, new ConvPatchSource(conv.getInput(0), conv, Nodes.intAttribute(conv, "group", 1),
+                                Math.toIntExact(dims[1]), Math.toIntExact(dims[2]), Math.toIntExact(dims[3]), true));
+                    } else if (Nodes.intAttribute(conv, "group", 1) == 1) {
+                        sources.put(name, new ConvPatchSource(conv.getInput(0), conv, 1, Math.toIntExact(dims[0]), 1, 1,
+                                false));
                     }
                 }
             }
@@ -502,10 +516,6 @@ public final class ActivationStatistics {
          * the row count and the range.
          */
         Observed observe(Names names, int opset) {
-            long group = Nodes.intAttribute(conv, "group", 1);
-            int perGroup = Math.toIntExact(dims[1]);
-            int kh = Math.toIntExact(dims[2]);
-            int kw = Math.toIntExact(dims[3]);
             int taps = kh * kw;
             int channels = Math.toIntExact(perGroup * group);
             int features = perGroup * taps;
@@ -528,7 +538,7 @@ public final class ActivationStatistics {
             NodeProto.Builder extract = node("Conv", List.of(cast, kernel), List.of(patches), names,
                     intAttribute("group", channels)).toBuilder();
             for (AttributeProto attribute : conv.getAttributeList()) {
-                if (List.of("strides", "pads", "dilations", "auto_pad").contains(attribute.getName())) {
+                if (geometry && List.of("strides", "pads", "dilations", "auto_pad").contains(attribute.getName())) {
                     extract.addAttribute(attribute);
                 }
             }

@@ -11,6 +11,7 @@ import ai.onnxruntime.TensorInfo;
 import com.modelpress.contracts.FidelityReport.EvaluationInfo;
 import com.modelpress.contracts.FidelityReport.Latency;
 import com.modelpress.contracts.FidelityReport.OutputFidelity;
+import com.modelpress.contracts.FidelityReport.SentenceEmbeddingFidelity;
 import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.ModelDefect;
 import com.modelpress.engine.ProgressListener;
@@ -97,7 +98,8 @@ public final class FidelityEvaluator {
             List<OutputFidelity> outputs = comparisons.results(notes);
             progress.onProgress(PROGRESS_STEP, 1);
             return new EvaluationResult(outputs, latency, recorded, new EvaluationInfo(samples.source(),
-                    samples.samples().size(), samples.description(), samples.text()), notes, facts.structure().info(), null);
+                    samples.samples().size(), samples.description(), samples.text()), notes, facts.structure().info(), null,
+                    comparisons.sentenceEmbeddings());
         } catch (OrtException e) {
             throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
         }
@@ -395,11 +397,17 @@ public final class FidelityEvaluator {
         private final String maskInput;
         private final Map<String, OutputComparison> byOutput = new LinkedHashMap<>();
         private final Map<String, Long> masked = new LinkedHashMap<>();
+        /** Nullable: a text encoder's first token-vector output, pooled into sentence embeddings. */
+        private final SentencePooling pooling;
 
         /** @param maskInput nullable: no attention mask */
         Comparisons(OriginalRun original, GraphFacts facts, String maskInput) {
             this.original = original;
             this.maskInput = maskInput;
+            this.pooling = facts.structure().kind() != ModelStructure.Kind.ENCODER || original.outputs().isEmpty() ? null
+                    : original.outputNames().stream()
+                            .filter(name -> SentencePooling.pools(original.outputs().getFirst().get(name).shape()))
+                            .findFirst().map(SentencePooling::new).orElse(null);
             for (String name : original.outputNames()) {
                 int length = original.outputs().getFirst().get(name).vectorLength();
                 String lower = name.toLowerCase(Locale.ROOT);
@@ -438,7 +446,16 @@ public final class FidelityEvaluator {
                     masked.merge(name, dropped, Long::sum);
                 }
                 entry.getValue().add(reference.values(), candidate.values(), reference.vectorLength(), keep);
+                if (pooling != null && pooling.output().equals(name)) {
+                    pooling.add(reference.shape(), reference.values(), candidate.values(), keep == null ? null
+                            : sample.inputs().get(maskInput).toLongs());
+                }
             }
+        }
+
+        /** Nullable: the pooled sentence embeddings' fidelity, for a text encoder. */
+        SentenceEmbeddingFidelity sentenceEmbeddings() {
+            return pooling == null ? null : pooling.result();
         }
 
         /** Per vector of an output, whether its position is unmasked; null when the mask does not apply. */

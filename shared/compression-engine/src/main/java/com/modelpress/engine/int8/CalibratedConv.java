@@ -5,7 +5,6 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.google.protobuf.ByteString;
 import com.modelpress.contracts.FidelityReport.TensorReport;
-import com.modelpress.engine.evaluation.ActivationStatistics.SecondMoment;
 import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
@@ -14,6 +13,7 @@ import com.modelpress.engine.int4.Gptq;
 import com.modelpress.engine.int4.MatrixProducts;
 import com.modelpress.engine.quant.Int8Channels;
 import com.modelpress.engine.quant.Int8Encodings;
+import com.modelpress.engine.quant.PatchMoments;
 import com.modelpress.engine.quant.Sqnr;
 
 import java.util.ArrayList;
@@ -23,8 +23,9 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
- * Int8 for a 2-D {@code Conv} weight calibrated on the im2col patches the convolution reads
- * ({@link com.modelpress.engine.evaluation.ActivationStatistics#convPatches}): each output channel keeps its searched
+ * Int8 for a 2-D {@code Conv} weight (and a {@code ConvTranspose} with one tap per output pixel, {@link #roundTransposed})
+ * calibrated on the im2col patches the convolution reads
+ * ({@link PatchMoments}): each output channel keeps its searched
  * per-channel scale, and its codes are chosen with GPTQ on {@code H = PᵀP} of its convolution group's patches (each
  * tap's rounding error carried onto the taps not yet rounded, so the channel's output on the calibration data moves
  * as little as possible). Then the channel's expected output error {@code (W − Ŵ)·E[p]} is folded into the bias
@@ -39,41 +40,90 @@ final class CalibratedConv {
     private CalibratedConv() {
     }
 
-    /** True when the weight is the 2-D kernel of exactly one {@code Conv}, read as stored. */
+    /**
+     * True when the weight is the 2-D kernel of exactly one {@code Conv}, or of one {@code ConvTranspose} whose kernel
+     * equals its stride (no pads, dilations, output padding or groups: each output pixel reads one input pixel through
+     * one tap, as in upsampling heads), read as stored.
+     */
     static boolean applies(Weight weight) {
-        return !weight.escapes() && weight.cast() == null && weight.uses().size() == 1
-                && weight.tensor().getDimsCount() == 4 && weight.valueType() == DataType.FLOAT_VALUE
-                && weight.onlyUsedAs("Conv", 1) && !weight.uses().getFirst().transposed();
+        if (weight.escapes() || weight.cast() != null || weight.uses().size() != 1 || weight.tensor().getDimsCount() != 4
+                || weight.valueType() != DataType.FLOAT_VALUE || weight.uses().getFirst().transposed()) {
+            return false;
+        }
+        return weight.onlyUsedAs("Conv", 1) || (weight.onlyUsedAs("ConvTranspose", 1) && tapPerPixel(weight));
     }
 
-    /** The {@link com.modelpress.engine.evaluation.ActivationStatistics#convPatches} name of the weight's Conv. */
+    private static boolean tapPerPixel(Weight weight) {
+        NodeProto node = weight.uses().getFirst().node();
+        long[] dims = weight.dims();
+        List<Long> strides = ints(node, "strides");
+        return Nodes.intAttribute(node, "group", 1) == 1
+                && strides.equals(List.of(dims[2], dims[3]))
+                && ints(node, "pads").stream().allMatch(p -> p == 0)
+                && ints(node, "dilations").stream().allMatch(d -> d == 1)
+                && ints(node, "output_padding").stream().allMatch(p -> p == 0)
+                && ints(node, "output_shape").isEmpty()
+                && List.of("", "NOTSET").contains(string(node, "auto_pad"));
+    }
+
+    /** An INTS attribute's values; empty when absent. */
+    private static List<Long> ints(NodeProto node, String name) {
+        return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst()
+                .map(a -> List.copyOf(a.getIntsList())).orElse(List.of());
+    }
+
+    /** A STRING attribute's value; empty when absent. */
+    private static String string(NodeProto node, String name) {
+        return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst()
+                .map(a -> a.getS().toStringUtf8()).orElse("");
+    }
+
+    private static boolean transposed(Weight weight) {
+        return weight.uses().getFirst().node().getOpType().equals("ConvTranspose");
+    }
+
+    /** The output of the weight's convolution, by which its patch statistics are found. */
     static String conv(Weight weight) {
         return weight.uses().getFirst().node().getOutput(0);
+    }
+
+    /** Bytes the patch statistics of the weight's convolution take ({@code 8·groups·K²}); requires {@link #applies}. */
+    static long statisticsBytes(Weight weight) {
+        long[] dims = weight.dims();
+        if (transposed(weight)) {
+            return 8 * dims[0] * dims[0];
+        }
+        long features = dims[1] * dims[2] * dims[3];
+        return 8 * Nodes.intAttribute(weight.uses().getFirst().node(), "group", 1) * features * features;
     }
 
     /**
      * @param moment the patch statistics of the weight's convolution; empty result when they do not fit its shape
      */
-    static Optional<TensorReport> encode(Weight weight, float[] values, SecondMoment moment, RewriteScope scope,
+    static Optional<TensorReport> encode(Weight weight, float[] values, PatchMoments moment, RewriteScope scope,
                                          String method) {
         long[] dims = weight.dims();
-        int channels = Math.toIntExact(dims[0]);
-        int features = Math.toIntExact(dims[1] * dims[2] * dims[3]);
+        boolean transposed = transposed(weight);
+        int axis = transposed ? 1 : 0;
+        int channels = Math.toIntExact(dims[axis]);
+        int features = Math.toIntExact(transposed ? dims[0] : dims[1] * dims[2] * dims[3]);
         int groups = moment.groups();
         if (moment.features() != features || groups < 1 || channels % groups != 0 || moment.sums() == null
-                || moment.rows() < features) {
+                || moment.rows() < features || (transposed && groups != 1)) {
             return Optional.empty();
         }
-        Int8Channels plain = Int8Channels.quantize(values, dims, 0);
-        Rounded rounded = round(values, channels, features, groups, plain, moment);
+        Int8Channels plain = Int8Channels.quantize(values, dims, axis);
+        Rounded rounded = transposed
+                ? roundTransposed(values, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
+                : round(values, channels, features, groups, plain, moment);
         Weight.Use use = weight.uses().getFirst();
         NodeProto conv = use.node();
         float[] bias = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()
                 ? scope.initializerFloats(conv.getInput(2)) : new float[channels];
         boolean corrected = bias != null && bias.length == channels;
         Int8Channels q = new Int8Channels(rounded.codes(), plain.scales(), rounded.decoded());
-        Int8Encodings.ChannelDecode decode = Int8Encodings.channelDecode(weight, q, 0, scope);
-        String encoding = decode.encoding() + " GPTQ on im2col patches";
+        Int8Encodings.ChannelDecode decode = Int8Encodings.channelDecode(weight, q, axis, scope);
+        String encoding = decode.encoding() + (transposed ? " GPTQ on input channels" : " GPTQ on im2col patches");
         long stored = decode.storedBytes();
         if (corrected) {
             float[] shifted = new float[channels];
@@ -105,6 +155,94 @@ final class CalibratedConv {
     }
 
     /**
+     * A {@code ConvTranspose} kernel {@code [C, M, kH, kW]} whose taps each reach their own output pixels: per output
+     * channel {@code o} and tap {@code t} the column {@code W[:, o, t]} meets the input's channel vectors, so GPTQ runs
+     * on it with {@code H = XᵀX} of the input channels; the channel's bias takes the mean over its taps of
+     * {@code (W − Ŵ)[:, o, t]·E[x]} (each output pixel gets one tap, so that is the mean output error). The better of it
+     * and plain rounding per output channel, by {@code Σ_t ΔₜᵀHΔₜ − rows·T·b²}.
+     */
+    static Rounded roundTransposed(float[] w, int inputs, int channels, int taps, Int8Channels plain,
+                                   PatchMoments moment) {
+        byte[] codes = plain.values().clone();
+        float[] decoded = plain.decoded().clone();
+        double[] shift = new double[channels];
+        double[] h = moment.xtx();
+        double rows = moment.rows();
+        double[] mean = new double[inputs];
+        for (int i = 0; i < inputs; i++) {
+            mean[i] = moment.sums()[i] / rows;
+        }
+        Gptq.Factor factor;
+        try {
+            factor = Gptq.factor(h, inputs, MatrixProducts.JAVA);
+        } catch (ArithmeticException e) {
+            factor = null;
+        }
+        Gptq.Factor f = factor;
+        IntStream.range(0, channels).parallel().forEach(o -> {
+            float scale = plain.scales()[o];
+            float[][] original = new float[taps][inputs];
+            float[][] rounded = new float[taps][inputs];
+            float[][] candidate = new float[taps][inputs];
+            byte[][] candidateCodes = new byte[taps][inputs];
+            for (int t = 0; t < taps; t++) {
+                for (int c = 0; c < inputs; c++) {
+                    int at = (c * channels + o) * taps + t;
+                    original[t][c] = w[at];
+                    rounded[t][c] = decoded[at];
+                }
+                if (f != null) {
+                    compensate(original[t], 0, inputs, scale, f, candidate[t], candidateCodes[t]);
+                }
+            }
+            double plainError = tapsError(original, rounded, h, mean, rows);
+            boolean gptq = f != null && tapsError(original, candidate, h, mean, rows) < plainError;
+            double sum = 0;
+            for (int t = 0; t < taps; t++) {
+                for (int c = 0; c < inputs; c++) {
+                    int at = (c * channels + o) * taps + t;
+                    if (gptq) {
+                        decoded[at] = candidate[t][c];
+                        codes[at] = candidateCodes[t][c];
+                    }
+                    sum += mean[c] * (w[at] - decoded[at]);
+                }
+            }
+            shift[o] = sum / taps;
+        });
+        return new Rounded(codes, decoded, shift);
+    }
+
+    /** One output channel's squared error over all its taps once its bias is corrected by the mean over taps. */
+    private static double tapsError(float[][] original, float[][] decoded, double[] h, double[] mean, double rows) {
+        double error = 0;
+        double shift = 0;
+        for (int t = 0; t < original.length; t++) {
+            double[] delta = new double[mean.length];
+            for (int c = 0; c < delta.length; c++) {
+                delta[c] = original[t][c] - decoded[t][c];
+                shift += delta[c] * mean[c];
+            }
+            error += quadratic(delta, h);
+        }
+        shift /= original.length;
+        return error - rows * original.length * shift * shift;
+    }
+
+    private static double quadratic(double[] delta, double[] h) {
+        int n = delta.length;
+        double error = 0;
+        for (int i = 0; i < n; i++) {
+            double row = 0;
+            for (int j = 0; j < n; j++) {
+                row += h[i * n + j] * delta[j];
+            }
+            error += delta[i] * row;
+        }
+        return error;
+    }
+
+    /**
      * @param codes       int8 codes, the weight's layout
      * @param decoded     codes × scale
      * @param biasShift   per output channel, {@code (W − Ŵ)·E[p]}
@@ -112,7 +250,7 @@ final class CalibratedConv {
     record Rounded(byte[] codes, float[] decoded, double[] biasShift) {}
 
     /** GPTQ per output channel on its group's patch Hessian, the better of it and plain rounding per channel. */
-    static Rounded round(float[] w, int channels, int features, int groups, Int8Channels plain, SecondMoment moment) {
+    static Rounded round(float[] w, int channels, int features, int groups, Int8Channels plain, PatchMoments moment) {
         int perGroup = channels / groups;
         byte[] codes = plain.values().clone();
         float[] decoded = plain.decoded().clone();
@@ -192,14 +330,6 @@ final class CalibratedConv {
             delta[i] = w[base + i] - decoded[from + i];
             shift += delta[i] * mean[i];
         }
-        double error = 0;
-        for (int i = 0; i < features; i++) {
-            double row = 0;
-            for (int j = 0; j < features; j++) {
-                row += h[i * features + j] * delta[j];
-            }
-            error += delta[i] * row;
-        }
-        return error - rows * shift * shift;
+        return quadratic(delta, h) - rows * shift * shift;
     }
 }

@@ -2,11 +2,11 @@ package com.modelpress.engine.int8;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.contracts.FidelityReport.TensorReport;
-import com.modelpress.engine.evaluation.ActivationStatistics;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.MatMulWeights;
+import com.modelpress.engine.quant.PatchMoments;
 import com.modelpress.engine.quant.WeightPass;
 
 import java.util.Optional;
@@ -22,7 +22,7 @@ import java.util.function.Function;
  */
 public final class Int8Pass implements WeightPass {
 
-    private final Function<String, ActivationStatistics.SecondMoment> convPatches;
+    private final Function<String, PatchMoments> convPatches;
 
     /** Without calibration: every weight rounded on its own. */
     public Int8Pass() {
@@ -30,19 +30,17 @@ public final class Int8Pass implements WeightPass {
     }
 
     /**
-     * @param convPatches the im2col patch statistics by {@link ActivationStatistics#convPatches} name, null where
-     *                    absent: a Conv kernel with statistics is rounded by {@link CalibratedConv} (GPTQ and bias
+     * @param convPatches the patch statistics of a convolution by its output name, null where absent: a Conv kernel with statistics is rounded by {@link CalibratedConv} (GPTQ and bias
      *                    correction), the rest as without calibration
      */
-    public Int8Pass(Function<String, ActivationStatistics.SecondMoment> convPatches) {
+    public Int8Pass(Function<String, PatchMoments> convPatches) {
         this.convPatches = convPatches;
     }
 
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
         if (scope.usesAvailable(weight) && CalibratedConv.applies(weight)) {
-            ActivationStatistics.SecondMoment moment = convPatches.apply(
-                    ActivationStatistics.convPatches(CalibratedConv.conv(weight)));
+            PatchMoments moment = convPatches.apply(CalibratedConv.conv(weight));
             if (moment != null) {
                 Optional<TensorReport> calibrated = CalibratedConv.encode(weight, values, moment, scope, "int8");
                 if (calibrated.isPresent()) {
@@ -58,9 +56,14 @@ public final class Int8Pass implements WeightPass {
         return CalibratedConv.applies(weight);
     }
 
-    /** The statistics name {@link #Int8Pass(Function)} asks for to round {@code weight}. */
-    public static String statisticsName(Weight weight) {
-        return ActivationStatistics.convPatches(CalibratedConv.conv(weight));
+    /** Bytes of the patch statistics of the weight's convolution; requires {@link #calibrates}. */
+    public static long statisticsBytes(Weight weight) {
+        return CalibratedConv.statisticsBytes(weight);
+    }
+
+    /** The convolution output {@link #Int8Pass(Function)} asks statistics for to round {@code weight}. */
+    public static String convOutput(Weight weight) {
+        return CalibratedConv.conv(weight);
     }
 
     /** The int8 treatment of tables and of weights read in a 16-bit type, or empty for the rest. */

@@ -108,6 +108,54 @@ class ConvPatchStatisticsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {11, 17})
+    void aConvTransposeWithOneTapPerPixelObservesItsInputChannels(int opset) throws IOException {
+        Path model = dir.resolve("transposed.onnx");
+        GraphProto graph = conv(opset).getGraph().toBuilder().clearNode().clearInitializer().clearOutput()
+                .addInitializer(TensorProto.newBuilder().setName("W").setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        .addDims(C).addDims(2).addDims(2).addDims(2)
+                        .setRawData(ByteString.copyFrom(TensorCodec.toFloatBytes(new float[C * 2 * 4]))))
+                .addNode(NodeProto.newBuilder().setOpType("ConvTranspose").setName("up").addInput("X").addInput("W")
+                        .addOutput("Y").addAttribute(ints("kernel_shape", 2, 2)).addAttribute(ints("strides", 2, 2)))
+                .addOutput(value("Y", 1, 2, 2 * H, 2 * W)).build();
+        Files.write(model, conv(opset).toBuilder().setGraph(graph).build().toByteArray());
+        Random random = new Random(8);
+        float[][] samples = new float[2][C * H * W];
+        for (int s = 0; s < samples.length; s++) {
+            for (int i = 0; i < samples[s].length; i++) {
+                samples[s][i] = (float) random.nextGaussian() - 0.25f;
+            }
+            Npy.write(Files.createDirectories(dir.resolve("up/" + s)).resolve("X.npy"),
+                    NpyArray.ofFloats(samples[s], 1, C, H, W));
+        }
+        String name = ActivationStatistics.convPatches("Y");
+        ActivationStatistics.SecondMoment moment = ActivationStatistics.collect(OnnxModel.read(model), Set.of(name),
+                new CalibrationSettings(0, 0, dir.resolve("up")), ProgressListener.NONE).get(name);
+
+        assertThat(moment.groups()).isEqualTo(1);
+        assertThat(moment.features()).isEqualTo(C);
+        assertThat(moment.rows()).isEqualTo(2L * H * W);
+        for (int a = 0; a < C; a++) {
+            double sum = 0;
+            for (float[] x : samples) {
+                for (int p = 0; p < H * W; p++) {
+                    sum += x[a * H * W + p];
+                }
+            }
+            assertThat(moment.sums()[a]).isCloseTo(sum, within(1e-3));
+            for (int b = 0; b < C; b++) {
+                double xtx = 0;
+                for (float[] x : samples) {
+                    for (int p = 0; p < H * W; p++) {
+                        xtx += (double) x[a * H * W + p] * x[b * H * W + p];
+                    }
+                }
+                assertThat(moment.xtx()[a * C + b]).isCloseTo(xtx, within(1e-3 * (1 + Math.abs(xtx))));
+            }
+        }
+    }
+
     /** {@code Y = Conv(X[1,4,7,6], W[6,2,3,3], B)} with group 2, stride 2, pads 1. */
     private static ModelProto conv(int opset) {
         Random random = new Random(5);

@@ -109,6 +109,40 @@ public final class OnnxFixtures {
         return model(g.build());
     }
 
+    /**
+     * A detector's upsampling head, BN-folded like {@link #depthwiseSeparableCnn}: {@code X[batch,64,8,8]} → Conv 1×1
+     * (64 channels) + ReLU → {@code ConvTranspose} 2×2 stride 2 (64 → 32) + ReLU → {@code ConvTranspose} 2×2 stride 2
+     * (32 → 16) + ReLU → Conv 1×1 to one channel → {@code Sigmoid}: {@code Y[batch,1,32,32]}.
+     */
+    public static ModelProto upsamplingHead(long seed) {
+        GraphBuilder g = new GraphBuilder("upsampling_head", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", 64, 8, 8);
+        String h = foldedConv(g, "reduce", x, 64, 64, 1, 1, 1, true);
+        h = g.op("Relu", foldedTransposed(g, "up1", h, 64, 32));
+        h = g.op("Relu", foldedTransposed(g, "up2", h, 32, 16));
+        g.opTo("Y", "Sigmoid", List.of(), foldedConv(g, "map", h, 16, 1, 1, 1, 1, false));
+        g.output("Y", DataType.FLOAT, "batch", 1, 32, 32);
+        return model(g.build());
+    }
+
+    /** A 2×2 stride-2 ConvTranspose, {@code W[in, out, 2, 2]}, each output channel scaled by a folded batch norm. */
+    private static String foldedTransposed(GraphBuilder g, String name, String input, int in, int out) {
+        Random random = g.random();
+        double[] fold = new double[out];
+        float[] bias = new float[out];
+        for (int o = 0; o < out; o++) {
+            fold[o] = Math.exp(random.nextGaussian());
+            bias[o] = (float) (random.nextGaussian() * 0.5 * fold[o]);
+        }
+        float[] w = new float[in * out * 4];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (random.nextGaussian() * fold[(i / 4) % out] * Math.sqrt(2.0 / in));
+        }
+        String weight = g.floats(name + ".weight", new long[]{in, out, 2, 2}, w);
+        String b = g.floats(name + ".bias", new long[]{out}, bias);
+        return g.op("ConvTranspose", List.of(ints("kernel_shape", 2, 2), ints("strides", 2, 2)), input, weight, b);
+    }
+
     /** One Conv with a batch norm folded into its kernel and bias, then ReLU when asked. */
     private static String foldedConv(GraphBuilder g, String name, String input, int in, int out, int kernel, int stride,
                                      int group, boolean relu) {

@@ -27,6 +27,8 @@ final class BenchmarksDoc {
             - **llm-scale** compresses a synthetic multi-GB decoder to int4 with GPTQ in a child JVM with a fixed \
             heap: time, peak resident set, MB/s per engine step.
             - **rtn-speed** times 4-bit round-to-nearest as a whole process against ONNX Runtime's quantizer.
+            - **llm** scores the engine's methods and ONNX Runtime's quantizer on the decoder tinylm by \
+            perplexity and next-token KL, every file through the engine's evaluator.
             """;
 
     private BenchmarksDoc() {

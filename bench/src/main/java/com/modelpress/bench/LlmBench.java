@@ -102,9 +102,11 @@ public final class LlmBench {
         StringBuilder body = new StringBuilder();
         String command = ("bench/run llm " + String.join(" ", args)).strip();
         body.append(RunDescription.current(OrtEnvironment.getEnvironment().getVersion(), command).markdown()).append("\n");
-        body.append(quantizer.available()
+        body.append(quantizer.available() && !models.equals(List.of("bf16"))
                 ? "ONNX Runtime's quantizer: `MatMulNBitsQuantizer` from Python, " + quantizer.versions() + ".\n"
-                : "ONNX Runtime's quantizer rows: **not run** (" + quantizer.problem() + ").\n");
+                : "ONNX Runtime's quantizer rows: **not run** (" + (quantizer.available()
+                        ? "bf16 weights are read through Cast, which MatMulNBitsQuantizer does not quantize"
+                        : quantizer.problem()) + ").\n");
         body.append(String.format(Locale.ROOT, "%nEvaluation: %d windows of %d tokens from `eval.txt` (prefill, empty "
                         + "cache), then %d decode steps after each, every model scored by the engine's evaluator "
                         + "against the original file; calibration (GPTQ, auto): windows of `cal.txt`. Size: file bytes "
@@ -123,8 +125,8 @@ public final class LlmBench {
             // ONNX Runtime's quantizer takes MatMul weights that are initializers: a bf16 weight read through Cast
             // is not one, so it would leave the model as it is
             body.append(table(id, original, work, evaluation, calibration, autoKl, autoBudget,
-                    id.equals("bf16") ? OrtQuantizer.unavailable(python, "not run on bf16: its weights are read "
-                            + "through Cast, which MatMulNBitsQuantizer does not quantize") : quantizer));
+                    id.equals("bf16") ? OrtQuantizer.unavailable(python, "bf16 weights are read through Cast, "
+                            + "which MatMulNBitsQuantizer does not quantize") : quantizer));
         }
         System.out.println(body);
         // the default run owns the section; a run on other models gets its own, so that it does not replace it

@@ -2,6 +2,7 @@ package com.modelpress.cli;
 
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.SizeTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,6 +78,15 @@ final class SubmitCommand implements Callable<Integer> {
                     + "grow by at most this fraction, 0.01 = 1 %%), and with --wait the gate: exit 6 when it grew more.")
     Double maxPplIncrease;
 
+    @Option(names = "--target-size", paramLabel = "SIZE",
+            description = "auto: the most the compressed model may take (file plus external data): 2500000, 2.5MB, "
+                    + "750MiB or 0.25x of the original; sent as target.size.")
+    String targetSize;
+
+    @Option(names = "--target-bpw", paramLabel = "BITS",
+            description = "auto: the most bits per weight over all weights (at least 2); sent as target.bitsPerWeight.")
+    Double targetBpw;
+
     @Option(names = "--eval-text", paramLabel = "FILE",
             description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
                     + "--context tokens (perplexity, KL of next-token distributions, decode steps), encoders one sample "
@@ -139,6 +149,23 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Follow the job until it ends, with a progress bar on a terminal.")
     boolean await;
 
+    /** A size target is read before any network call: a bad one is a usage error (exit 2), as in {@code compress}. */
+    private void checkSize() {
+        if ((targetSize != null || targetBpw != null) && !"auto".equalsIgnoreCase(method)) {
+            throw new ParameterException(spec.commandLine(), "--target-size and --target-bpw are targets of --method auto");
+        }
+        try {
+            if (targetSize != null) {
+                SizeTarget.parse(targetSize);
+            }
+            if (targetBpw != null) {
+                new com.modelpress.engine.CompressionMethod.Size(null, targetBpw);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, targetSize);
+        }
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (!Files.isRegularFile(model)) {
@@ -155,11 +182,13 @@ final class SubmitCommand implements Callable<Integer> {
         if (webhook == null && !webhookEvents.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--webhook-event needs --webhook");
         }
-        boolean target = minCosine != null || maxKl != null || maxPplIncrease != null;
+        checkSize();
+        boolean target = minCosine != null || maxKl != null || maxPplIncrease != null || targetSize != null
+                || targetBpw != null;
         boolean evaluation = samples != null || seed != null || noSensitivity || context != null || decodeSteps != null;
         CompressionRequest request = new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding, head),
-                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease) : null,
+                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease, targetSize, targetBpw) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null,
                         context, decodeSteps) : null,
                 metadata, webhook == null ? null : new CompressionRequest.Webhook(webhook, webhookEvents));

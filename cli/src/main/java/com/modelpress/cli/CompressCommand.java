@@ -3,6 +3,7 @@ package com.modelpress.cli;
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.DeclaredInputs;
 import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.SizeTarget;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
@@ -183,9 +184,27 @@ final class CompressCommand implements Callable<Integer> {
                     + "embeddings).")
     String targetOutput;
 
+    @Option(names = "--target-size", paramLabel = "SIZE",
+            description = "auto: the most the compressed model (file plus external data) may take: bytes (2500000), "
+                    + "decimal units (2.5MB, 1.5GB), binary units (750MiB, 1.5GiB) or a fraction of the original "
+                    + "(0.25x). Mixes 2, 4 and 8 bits per tensor by measured damage; with --max-kl/--min-cosine those "
+                    + "are checked and the report says by how much they were missed.")
+    String targetSize;
+
+    @Option(names = "--target-bpw", paramLabel = "BITS",
+            description = "auto: the most bits per weight over all weights, embeddings and head included (at least 2), "
+                    + "e.g. 3.5.")
+    Double targetBpw;
+
+    @Option(names = "--max-evaluations", paramLabel = "N",
+            description = "auto: the search's budget in model evaluations (default: ${DEFAULT-VALUE}); the same "
+                    + "inputs give the same model on any machine.")
+    int maxEvaluations = CompressionMethod.Auto.DEFAULT_MAX_EVALUATIONS;
+
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "auto: how long the search may take, e.g. 90s, 10m, 1h (default: 10m).")
-    java.time.Duration budget = java.time.Duration.ofMinutes(10);
+            description = "auto: a wall-clock limit, e.g. 90s, 10m, 1h, that may stop the search before its "
+                    + "evaluations are used up (the report then says so; default: none).")
+    java.time.Duration budget;
 
     @Option(names = "--calibration", paramLabel = "DIR",
             description = "int4: calibrate error-compensating rounding (GPTQ) on these samples (same layout as "
@@ -292,16 +311,23 @@ final class CompressCommand implements Callable<Integer> {
                 rounding);
         try {
             if ("auto".equalsIgnoreCase(method)) {
-                if (minCosine == null && minSqnr == null && maxKl == null && maxPplIncrease == null) {
+                boolean bounds = minCosine != null || minSqnr != null || maxKl != null || maxPplIncrease != null;
+                if (!bounds && targetSize == null && targetBpw == null) {
                     throw new ParameterException(spec.commandLine(), "--method auto needs a target: --min-cosine X, "
-                            + "--min-sqnr DB, --max-kl K and/or --max-ppl-increase X");
+                            + "--min-sqnr DB, --max-kl K, --max-ppl-increase X, --target-size SIZE and/or --target-bpw BITS");
                 }
                 if (maxPplIncrease != null && evalText == null) {
                     throw new ParameterException(spec.commandLine(),
                             "--max-ppl-increase needs --eval-text: perplexity is measured on text");
                 }
+                CompressionMethod.Size size = targetSize == null && targetBpw == null ? null
+                        : new CompressionMethod.Size(targetSize == null ? null : SizeTarget.parse(targetSize), targetBpw);
                 return CompressionMethod.auto(options,
-                        new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease, targetOutput), budget);
+                        bounds ? new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease, targetOutput) : null,
+                        size, maxEvaluations, budget);
+            }
+            if (targetSize != null || targetBpw != null) {
+                throw new ParameterException(spec.commandLine(), "--target-size and --target-bpw are targets of --method auto");
             }
             if (maxPplIncrease != null && evalText == null) {
                 throw new ParameterException(spec.commandLine(),

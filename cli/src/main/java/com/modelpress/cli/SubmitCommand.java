@@ -4,6 +4,7 @@ import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.DeclaredInputs;
 import com.modelpress.files.Sha256;
+import com.modelpress.contracts.SizeTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,6 +84,14 @@ final class SubmitCommand implements Callable<Integer> {
             description = "auto: what --min-cosine is measured on — tokens (default), pooled-mean or cls (a text "
                     + "encoder's mean-pooled or first-token sentence embeddings); sent as target.targetOutput.")
     String targetOutput;
+    @Option(names = "--target-size", paramLabel = "SIZE",
+            description = "auto: the most the compressed model may take (file plus external data): 2500000, 2.5MB, "
+                    + "750MiB or 0.25x of the original; sent as target.size.")
+    String targetSize;
+
+    @Option(names = "--target-bpw", paramLabel = "BITS",
+            description = "auto: the most bits per weight over all weights (at least 2); sent as target.bitsPerWeight.")
+    Double targetBpw;
 
     @Option(names = "--eval-text", paramLabel = "FILE",
             description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
@@ -161,6 +170,23 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Follow the job until it ends, with a progress bar on a terminal.")
     boolean await;
 
+    /** A size target is read before any network call: a bad one is a usage error (exit 2), as in {@code compress}. */
+    private void checkSize() {
+        if ((targetSize != null || targetBpw != null) && !"auto".equalsIgnoreCase(method)) {
+            throw new ParameterException(spec.commandLine(), "--target-size and --target-bpw are targets of --method auto");
+        }
+        try {
+            if (targetSize != null) {
+                SizeTarget.parse(targetSize);
+            }
+            if (targetBpw != null) {
+                new com.modelpress.engine.CompressionMethod.Size(null, targetBpw);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, targetSize);
+        }
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (!Files.isRegularFile(model)) {
@@ -177,7 +203,9 @@ final class SubmitCommand implements Callable<Integer> {
         if (webhook == null && !webhookEvents.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "--webhook-event needs --webhook");
         }
-        boolean target = minCosine != null || maxKl != null || maxPplIncrease != null;
+        checkSize();
+        boolean target = minCosine != null || maxKl != null || maxPplIncrease != null || targetSize != null
+                || targetBpw != null || targetOutput != null;
         DeclaredInputs declared;
         try {
             declared = DeclaredInputs.parse(shapes, dims, values);
@@ -194,7 +222,7 @@ final class SubmitCommand implements Callable<Integer> {
                 || !declared.isEmpty();
         CompressionRequest request = new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, List.of(), null, rounding, head),
-                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease, targetOutput) : null,
+                target ? new CompressionRequest.Target(minCosine, null, maxKl, maxPplIncrease, targetSize, targetBpw, targetOutput) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, noSensitivity ? Boolean.FALSE : null,
                         context, decodeSteps, declared.shapes(), declared.dims(), declared.values()) : null,
                 metadata, webhook == null ? null : new CompressionRequest.Webhook(webhook, webhookEvents));

@@ -185,6 +185,42 @@ class CompressCommandTest {
     }
 
     @Test
+    void autoFitsTheModelToATargetSizeAndRefusesImpossibleOnes() throws IOException {
+        long original = java.nio.file.Files.size(model);
+        Path reportFile = dir.resolve("fit.json");
+        Path output = dir.resolve("fit.onnx");
+        CliRun run = CliRun.of("compress", model.toString(), "-m", "auto", "--target-size", (original / 4) + "B",
+                "--max-evaluations", "20", "-o", output.toString(), "--samples", "2", "--latency-runs", "0",
+                "--no-sensitivity", "--report", reportFile.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(java.nio.file.Files.size(output)).isLessThanOrEqualTo(original / 4);
+        JsonNode report = JsonMapper.builder().build().readTree(reportFile);
+        assertThat(report.at("/auto/targetMet").asBoolean()).isTrue();
+        assertThat(report.at("/auto/target").asString()).isEqualTo("size " + (original / 4) + "B");
+        assertThat(report.at("/auto/maxEvaluations").asInt()).isEqualTo(20);
+        assertThat(report.at("/auto/fit/widths")).isNotEmpty();
+
+        CliRun tooSmall = CliRun.of("compress", model.toString(), "-m", "auto", "--target-size", "1KB",
+                "-o", dir.resolve("small.onnx").toString());
+        assertThat(tooSmall.exitCode()).as(tooSmall.err()).isEqualTo(ExitCode.BAD_MODEL);
+        assertThat(tooSmall.err()).contains("cannot fit the model to size 1KB", "the smallest it can be made is about");
+        assertThat(dir.resolve("small.onnx")).doesNotExist();
+
+        CliRun badSize = CliRun.of("compress", model.toString(), "-m", "auto", "--target-size", "small",
+                "-o", dir.resolve("x.onnx").toString());
+        assertThat(badSize.exitCode()).isEqualTo(2);
+        assertThat(badSize.err()).contains("'small' is not a size", "750MiB");
+        CliRun lowBits = CliRun.of("compress", model.toString(), "-m", "auto", "--target-bpw", "1.5",
+                "-o", dir.resolve("x.onnx").toString());
+        assertThat(lowBits.exitCode()).isEqualTo(2);
+        assertThat(lowBits.err()).contains("between 2");
+        CliRun sizeWithoutAuto = CliRun.of("compress", model.toString(), "-m", "int4", "--target-size", "1MB",
+                "-o", dir.resolve("x.onnx").toString());
+        assertThat(sizeWithoutAuto.exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void autoFindsAMixForTheTargetAndNeedsOne() throws IOException {
         Path reportFile = dir.resolve("auto.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "auto", "--min-cosine", "0.999", "--budget", "2m",

@@ -2,6 +2,7 @@ package com.modelpress.api.job;
 
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.SizeTarget;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ final class CompressionRequestRules {
     static final String AUTO = "auto";
     static final Set<Integer> BLOCK_SIZES = Set.of(16, 32, 64, 128);
     static final int MAX_SAMPLES = 1024;
+    /** The narrowest width auto mixes: no model can be stored in fewer bits per weight. */
+    static final int MIN_BITS_PER_WEIGHT = 2;
     /** Longest window of a job's texts, in tokens. */
     static final int MAX_CONTEXT = 8192;
     /** Most decode steps after each window. */
@@ -44,7 +47,8 @@ final class CompressionRequestRules {
             violations.add(violation("method", "is required; one of " + METHODS));
         } else if (method.equals(AUTO) && (request.target() == null || request.target().empty())) {
             violations.add(violation("target.minCosine", "auto needs a target (minCosine, minSqnrDb, maxKl and/or "
-                    + "maxPplIncrease): the smallest model that meets it"));
+                    + "maxPplIncrease: the smallest model that meets it; size and/or bitsPerWeight: the most faithful "
+                    + "model that fits)"));
         } else if (!METHODS.contains(method)) {
             violations.add(violation("method", "'%s' is not one of %s".formatted(echo(method), METHODS)));
         }
@@ -99,6 +103,7 @@ final class CompressionRequestRules {
             violations.add(violation("target.maxPplIncrease", "must be a positive fraction (0.01 = 1 %%), not %s"
                     .formatted(maxPplIncrease)));
         }
+        checkSize(request, violations);
         Integer samples = request.evaluation().samples();
         if (samples != null && (samples < 1 || samples > MAX_SAMPLES)) {
             violations.add(violation("evaluation.samples", "must be between 1 and %d, not %d".formatted(MAX_SAMPLES, samples)));
@@ -120,6 +125,35 @@ final class CompressionRequestRules {
         checkMetadata(request.metadata(), violations);
         if (!violations.isEmpty()) {
             throw new InvalidCompressionRequestException(violations);
+        }
+    }
+
+    /** {@code target.size} and {@code target.bitsPerWeight}: readable, possible, and only for {@code auto}. */
+    private static void checkSize(CompressionRequest request,
+                                  List<InvalidCompressionRequestException.Violation> violations) {
+        CompressionRequest.Target target = request.target();
+        if (target == null || !target.hasSize()) {
+            return;
+        }
+        if (!AUTO.equals(request.method())) {
+            violations.add(violation(target.size() != null ? "target.size" : "target.bitsPerWeight",
+                    "a size target applies to method auto only"));
+        }
+        if (target.size() != null) {
+            if (target.size().length() > ECHO) {
+                violations.add(violation("target.size", "must be a size such as 1.5GB, 750MiB, 2500000 or 0.25x"));
+            } else {
+                try {
+                    SizeTarget.parse(target.size());
+                } catch (IllegalArgumentException e) {
+                    violations.add(violation("target.size", e.getMessage()));
+                }
+            }
+        }
+        Double bits = target.bitsPerWeight();
+        if (bits != null && !(bits >= MIN_BITS_PER_WEIGHT && bits <= 32)) {
+            violations.add(violation("target.bitsPerWeight", ("must be between %d (every weight at 2 bits, the narrowest "
+                    + "width) and 32, not %s").formatted(MIN_BITS_PER_WEIGHT, bits)));
         }
     }
 

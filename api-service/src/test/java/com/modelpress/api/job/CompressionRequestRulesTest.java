@@ -39,6 +39,56 @@ class CompressionRequestRulesTest {
     }
 
     @Test
+    void autoTakesASizeOrBitsPerWeightAloneOrWithAFidelityFloor() {
+        for (CompressionRequest.Target target : List.of(sized("2.5MB", null), sized("750MiB", null), sized("0.25x", null),
+                sized(null, 3.5), new CompressionRequest.Target(null, null, 0.01, null, "2500000", 4.0))) {
+            assertThatCode(() -> CompressionRequestRules.check(new CompressionRequest("auto", null, target, null, null)))
+                    .as("%s", target).doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void aSizeMustBeReadableAndPossible() {
+        assertThat(violations("auto", sized("big", null))).singleElement().satisfies(v -> {
+            assertThat(v.field()).isEqualTo("target.size");
+            assertThat(v.message()).contains("1.5GB", "750MiB", "0.25x");
+        });
+        assertThat(violations("auto", sized("1.5x", null))).extracting(InvalidCompressionRequestException.Violation::field)
+                .containsExactly("target.size");
+        assertThat(violations("auto", sized("0B", null))).extracting(InvalidCompressionRequestException.Violation::field)
+                .containsExactly("target.size");
+        assertThat(violations("auto", sized("9".repeat(100), null))).extracting(InvalidCompressionRequestException.Violation::field)
+                .containsExactly("target.size");
+        assertThat(violations("auto", sized(null, 1.5))).singleElement().satisfies(v -> {
+            assertThat(v.field()).isEqualTo("target.bitsPerWeight");
+            assertThat(v.message()).contains("2", "1.5");
+        });
+        assertThat(violations("auto", sized(null, Double.NaN))).hasSize(1);
+    }
+
+    @Test
+    void aSizeIsATargetOfAutoOnly() {
+        assertThat(violations("int4", sized("2MB", null))).extracting(InvalidCompressionRequestException.Violation::field)
+                .containsExactly("target.size");
+        assertThat(violations("int8", sized(null, 4.0))).extracting(InvalidCompressionRequestException.Violation::field)
+                .containsExactly("target.bitsPerWeight");
+    }
+
+    private static CompressionRequest.Target sized(String size, Double bitsPerWeight) {
+        return new CompressionRequest.Target(null, null, null, null, size, bitsPerWeight);
+    }
+
+    private static List<InvalidCompressionRequestException.Violation> violations(String method,
+                                                                              CompressionRequest.Target target) {
+        try {
+            CompressionRequestRules.check(new CompressionRequest(method, null, target, null, null));
+            return List.of();
+        } catch (InvalidCompressionRequestException e) {
+            return e.violations();
+        }
+    }
+
+    @Test
     void reportsEveryViolationAtOnce() {
         CompressionRequest bad = new CompressionRequest("int2", new CompressionOptions(24, null, List.of(" "), -1L),
                 new CompressionRequest.Target(1.5), new CompressionRequest.EvaluationSpec(0, 1L), Map.of("", "x"));
@@ -124,7 +174,7 @@ class CompressionRequestRulesTest {
         }
         assertThatThrownBy(() -> CompressionRequestRules.check(lm("auto", null, null, null,
                 new CompressionRequest.Target(null, null, null, null))))
-                .hasMessageContaining("auto needs a target (minCosine, minSqnrDb, maxKl and/or maxPplIncrease)");
+                .hasMessageContaining("auto needs a target (minCosine, minSqnrDb, maxKl and/or maxPplIncrease").hasMessageContaining("size and/or bitsPerWeight");
     }
 
     private static CompressionRequest lm(String method, String head, Integer context, Integer decodeSteps,

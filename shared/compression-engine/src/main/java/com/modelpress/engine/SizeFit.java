@@ -41,11 +41,13 @@ import java.util.function.Function;
  *       exact stored bytes. Anything else stays as stored and counts as fixed bytes.</li>
  *   <li><b>Refusal.</b> When even every tensor at its smallest option does not fit, the request is refused before any
  *       calibration or measurement ({@link #check}).</li>
- *   <li><b>Measured damage.</b> For each tensor and option, the tensor is quantized (GPTQ with its calibration
- *       activations) and its decoded values swapped into the original through ONNX Runtime's session-level initializer
- *       override, scored on {@value #MEASURE_WINDOWS} calibration windows (or samples): KL of the logits for a model
- *       with a distribution output, else 1 − the worst output's mean cosine. No model file is written per
- *       measurement; 16 bits counts as no damage.</li>
+ *   <li><b>Measured damage.</b> Around an operating point, since errors of many tensors compound: the original with
+ *       every tensor's weights replaced by their decoded 4-bit/32 values (GPTQ with its calibration activations) is
+ *       written once; for each tensor and option, that tensor's decoded values are swapped into it through ONNX
+ *       Runtime's session-level initializer override and scored on {@value #MEASURE_WINDOWS} calibration windows (or
+ *       samples): KL of the logits for a model with a distribution output, else 1 − the worst output's mean cosine.
+ *       A tensor's damage at a width is the change against the operating point. No model file is written per
+ *       measurement.</li>
  *   <li><b>Choice.</b> {@link WidthPlanner}: the sum of damages is minimised under the byte budget.</li>
  *   <li><b>Always fits.</b> The chosen model is written and its bytes (file plus external data) compared with the
  *       target; when the graph's own overhead made it larger, the budget shrinks by the excess and the plan is made
@@ -142,6 +144,7 @@ final class SizeFit {
         long floor = WidthPlanner.floor(tensors);
         long target = targetBytes(inventory);
         WidthPlanner.Plan plan = WidthPlanner.plan(tensors, Math.max(floor, weightBudget));
+        // predictions are the base's damage plus the planned changes
         Compression.Outcome outcome = write(source, output, plan, decoded);
         for (int refit = 0; refit < REFITS && over(outcome, inventory); refit++) {
             long excess = Math.max(outcome.compressedBytes() - target, 0)
@@ -167,11 +170,11 @@ final class SizeFit {
         Map<String, Integer> census = new java.util.TreeMap<>();
         plan.choice().values().forEach(o -> census.merge(o.label(), 1, Integer::sum));
         notes.add(String.format(Locale.ROOT, "auto (size): %s -> %d bytes (%.3f bits per weight), %d tensors: %s; predicted "
-                        + "damage %.4g (sum of the per-tensor measurements)", auto.size().describe(),
+                        + "damage %.4g (the base's plus the per-tensor changes)", auto.size().describe(),
                 outcome.compressedBytes(), 8.0 * outcome.compressedWeightBytes() / Math.max(1, outcome.weightElements()),
-                tensors.size(), census, plan.damage()));
+                tensors.size(), census, baseDamage + plan.damage()));
         FidelityReport.SizeFit fit = new FidelityReport.SizeFit(target, auto.size().bitsPerWeight(),
-                outcome.compressedBytes(), metric, plan.damage(), null, widths,
+                outcome.compressedBytes(), metric, baseDamage + plan.damage(), null, widths,
                 curve(tensors, inventory, floor, Math.max(floor, weightBudget)));
         return new Result(outcome, plan, new MixedWidthPass(plan.choice(), moments, products), fit, notes,
                 budget.evaluations(), budget.stoppedEarly());
@@ -197,7 +200,14 @@ final class SizeFit {
         return narrowest;
     }
 
-    /** Each candidate's options with their measured damage. */
+    /**
+     * Each candidate's options with their measured damage. Damage is measured around an operating point rather than
+     * against the original alone, because quantization errors of many tensors compound: the base is the original
+     * with every candidate's weights replaced by their decoded {@link #BASE} values (written once, same graph), and a
+     * tensor's damage at a width is the change of the base's damage when only that tensor takes the width (its
+     * decoded values swapped in through the initializer override); at the base width it is 0, and 16 bits is
+     * typically negative. The planner's prediction is the base's damage plus the sum of the changes.
+     */
     private List<WidthPlanner.Tensor> measure(OnnxModel source, Path input, Inventory inventory, EvaluationSettings measuring,
                                               ProgressListener progress) throws IOException {
         Map<String, Candidate> byName = new LinkedHashMap<>();
@@ -207,52 +217,100 @@ final class SizeFit {
         FidelityEvaluator.Reference reference = new FidelityEvaluator.Reference(input, measuring);
         int[] unmeasured = new int[1];
         Path scratch = Files.createTempDirectory(source.directory().toAbsolutePath(), ".modelpress-fit-");
-        try (ScratchSpace space = new ScratchSpace(scratch)) {
-            new ModelRewriter(source, space).rewrite((weight, scope) -> {
-                Candidate candidate = byName.get(weight.name());
-                if (candidate == null) {
-                    return;
-                }
-                MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, scope.floats(weight));
-                WidthQuantizer quantizer = MixedWidthPass.quantizer(weight, candidate.k(), moments, products);
-                List<WidthPlanner.Option> options = new ArrayList<>();
-                for (WidthPlanner.Option option : candidate.options()) {
-                    if (option.bits() == 16) {
-                        options.add(option);
-                        continue;
+        try {
+            Path base = scratch.resolve("base.onnx");
+            writeBase(source, base, byName, scratch);
+            List<OutputFidelity> baseOutputs = reference.score(base);
+            budget.spend(1);
+            double baseDamage = HeadPrecision.damage(baseOutputs);
+            metric = baseOutputs.stream().anyMatch(o -> o.klDivergence() != null) ? "kl" : "1-cosine";
+            this.baseDamage = baseDamage;
+            try (ScratchSpace space = new ScratchSpace(scratch)) {
+                new ModelRewriter(source, space).rewrite((weight, scope) -> {
+                    Candidate candidate = byName.get(weight.name());
+                    if (candidate == null) {
+                        return;
                     }
-                    if (!budget.allows(2) || budget.exhausted()) {
-                        unmeasured[0]++;
+                    float[] values = scope.floats(weight);
+                    MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+                    WidthQuantizer quantizer = MixedWidthPass.quantizer(weight, candidate.k(), moments, products);
+                    List<WidthPlanner.Option> options = new ArrayList<>();
+                    for (WidthPlanner.Option option : candidate.options()) {
+                        if (isBase(option)) {
+                            options.add(option);
+                            continue;
+                        }
+                        if (!budget.allows(2) || budget.exhausted()) {
+                            unmeasured[0]++;
+                            options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
+                                    estimate(weight.elements(), option.bits())));
+                            continue;
+                        }
+                        float[] decoded = option.bits() == 16 ? values : MatMulWeights.inWeightLayout(weight,
+                                MixedWidthPass.encode(quantizer, weight, matrix, option).decoded());
+                        List<OutputFidelity> outputs = reference.score(base, weight.name(), weight.dims(),
+                                weight.valueType(), FloatBuffer.wrap(decoded));
+                        budget.spend(1);
                         options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
-                                estimate(weight.elements(), option.bits())));
-                        continue;
+                                HeadPrecision.damage(outputs) - baseDamage));
+                        progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / Math.max(1, total)));
                     }
-                    MixedWidthPass.Encoded encoded = MixedWidthPass.encode(quantizer, weight, matrix, option);
-                    List<OutputFidelity> outputs = reference.withInitializer(weight.tensor().getName(), weight.dims(),
-                            weight.tensor().getDataType(),
-                            FloatBuffer.wrap(MatMulWeights.inWeightLayout(weight, encoded.decoded())));
-                    budget.spend(1);
-                    metric = outputs.stream().anyMatch(o -> o.klDivergence() != null) ? "kl" : "1-cosine";
-                    options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), encoded.bytes(),
-                            HeadPrecision.damage(outputs)));
-                    progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / Math.max(1, total)));
-                }
-                measured.put(weight.name(), options);
-            });
+                    measured.put(weight.name(), options);
+                });
+            }
+        } finally {
+            ScratchSpace.deleteTree(scratch);
         }
         if (unmeasured[0] > 0) {
-            notes.add(("auto (size): %d of %d widths not measured (%s); their damage is estimated as elements · 4^-bits "
-                    + "· the mean measured damage per element").formatted(unmeasured[0], total, budget.describe()));
+            notes.add(("auto (size): %d of %d widths not measured (%s); their damage is estimated from their size and "
+                    + "width").formatted(unmeasured[0], total, budget.describe()));
         }
-        notes.add(("auto (size): damage (%s) of each tensor at each width measured with the decoded weights swapped into "
-                + "the original, on %d calibration samples: %d evaluations").formatted(metric, MEASURE_WINDOWS,
-                budget.evaluations()));
+        notes.add(String.format(Locale.ROOT, "auto (size): damage (%s) measured around every tensor at %d-bit/%d (damage "
+                        + "%.4g there), each tensor at each width swapped into that model through the initializer override, "
+                        + "on %d calibration samples: %d evaluations", metric, BASE[0], BASE[1], baseDamage,
+                MEASURE_WINDOWS, budget.evaluations()));
         List<WidthPlanner.Tensor> tensors = new ArrayList<>();
         for (Candidate candidate : inventory.candidates()) {
             tensors.add(new WidthPlanner.Tensor(candidate.weight().name(), candidate.weight().elements(),
                     measured.getOrDefault(candidate.weight().name(), candidate.options())));
         }
         return tensors;
+    }
+
+    /** The width of the operating point damage is measured around: 4 bits in blocks of 32. */
+    static final int[] BASE = {4, 32};
+
+    private double baseDamage;
+
+    private static boolean isBase(WidthPlanner.Option option) {
+        return option.bits() == BASE[0] && option.blockSize() != null && option.blockSize() == BASE[1];
+    }
+
+    /**
+     * The original with every candidate's values replaced by their decoded base-width values, in the same graph (same
+     * initializer names, read as before), so that any one of them can be overridden in a session.
+     */
+    private void writeBase(OnnxModel source, Path base, Map<String, Candidate> candidates, Path scratch) throws IOException {
+        try (ScratchSpace space = new ScratchSpace(scratch)) {
+            ai.onnx.proto.OnnxMl.ModelProto proto = new ModelRewriter(source, space).rewrite((weight, scope) -> {
+                Candidate candidate = candidates.get(weight.name());
+                if (candidate == null) {
+                    return;
+                }
+                boolean has = candidate.options().stream().anyMatch(SizeFit::isBase);
+                if (!has) {
+                    return;
+                }
+                MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, scope.floats(weight));
+                float[] decoded = MatMulWeights.inWeightLayout(weight, MixedWidthPass.encode(
+                        MixedWidthPass.quantizer(weight, candidate.k(), moments, products), weight, matrix,
+                        new WidthPlanner.Option(BASE[0], BASE[1], 0, 0)).decoded());
+                int type = weight.valueType();
+                scope.encode(weight, List.of(com.modelpress.engine.graph.Nodes.tensor(weight.name(), type, weight.dims(),
+                        scope.store(TensorCodec.toBytes(type, decoded)))), List.of());
+            });
+            new com.modelpress.engine.graph.ModelWriter().write(proto, source, base);
+        }
     }
 
     /** A stand-in for damage not measured (the time limit ran out): larger for more elements and fewer bits. */
@@ -305,7 +363,7 @@ final class SizeFit {
             curve.add(new FidelityReport.CurvePoint(
                     inventory.fixedFileBytes() + plan.bytes() + NODE_ALLOWANCE * tensors.size(),
                     8.0 * (inventory.fixedWeightBytes() + plan.bytes()) / Math.max(1, inventory.weightElements()),
-                    plan.damage(), null));
+                    baseDamage + plan.damage(), null));
         }
         return curve;
     }

@@ -10,7 +10,8 @@ import java.util.Map;
  * Chooses one width per tensor so that the stored bytes fit a budget and the predicted damage (the sum of each
  * tensor's measured damage at its width) is as small as possible: a multiple-choice knapsack, solved greedily by
  * marginal damage per byte on each tensor's lower convex hull of (bytes, damage), the classic near-optimal rule, then
- * the budget left over spent on the single upgrades (hull or not) that still fit, largest damage saved first.
+ * the budget left over spent on the single upgrades (hull or not) that still fit, largest damage saved first, and
+ * finally pairwise exchanges (one tensor up, another down) while they lower the damage within the budget.
  *
  * <p>Deterministic: ties are broken by tensor name and then by bytes, never by hash order. Stateless; thread-safe.
  */
@@ -129,6 +130,7 @@ final class WidthPlanner {
                 improved = true;
             }
         }
+        used = exchange(ordered, chosen, used, budget);
         Map<String, Option> byName = new LinkedHashMap<>();
         Map<String, Option> sorted = new LinkedHashMap<>();
         for (int i = 0; i < ordered.size(); i++) {
@@ -141,6 +143,52 @@ final class WidthPlanner {
             damage += option.damage();
         }
         return new Plan(byName, used, damage);
+    }
+
+    /**
+     * Pairwise exchanges: tensor {@code i} to any option and tensor {@code j} to any option, taken (the best first) while
+     * one lowers the total damage and fits; at most {@code 4 · tensors} rounds. Returns the bytes used.
+     */
+    private static long exchange(List<Tensor> ordered, Option[] chosen, long used, long budget) {
+        for (int round = 0; round < 4 * ordered.size(); round++) {
+            double bestSaving = 1e-15;
+            int bi = -1;
+            int bj = -1;
+            Option bo = null;
+            Option bp = null;
+            for (int i = 0; i < ordered.size(); i++) {
+                for (Option o : ordered.get(i).options()) {
+                    long extra = o.bytes() - chosen[i].bytes();
+                    double gain = chosen[i].damage() - o.damage();
+                    if (extra <= 0 || gain <= 0) {
+                        continue;
+                    }
+                    for (int j = 0; j < ordered.size(); j++) {
+                        if (j == i) {
+                            continue;
+                        }
+                        for (Option p : ordered.get(j).options()) {
+                            long freed = chosen[j].bytes() - p.bytes();
+                            double saving = gain - (p.damage() - chosen[j].damage());
+                            if (freed > 0 && used + extra - freed <= budget && saving > bestSaving) {
+                                bestSaving = saving;
+                                bi = i;
+                                bj = j;
+                                bo = o;
+                                bp = p;
+                            }
+                        }
+                    }
+                }
+            }
+            if (bi < 0) {
+                break;
+            }
+            used += bo.bytes() - chosen[bi].bytes() + bp.bytes() - chosen[bj].bytes();
+            chosen[bi] = bo;
+            chosen[bj] = bp;
+        }
+        return used;
     }
 
     /**

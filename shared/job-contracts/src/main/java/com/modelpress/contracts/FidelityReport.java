@@ -142,7 +142,8 @@ public record FidelityReport(
      * @param bytes               the model's bytes as written, external data included
      * @param metric              what damage is: {@code kl} (mean KL of the next-token distributions or of the logits)
      *                            or {@code 1-cosine} (the worst output's mean cosine)
-     * @param predicted           the damage predicted from the per-tensor measurements (their sum)
+     * @param predicted           the damage predicted from the measurements: the all-4-bit model's plus the chosen
+     *                            widths' changes
      * @param measured            nullable: the damage measured on the evaluation samples, for the chosen model
      * @param widths              the width chosen per tensor, with its bytes and measured damage, largest tensor first
      * @param curve               the planner's candidates from the 2-bit floor to the size asked for: size against
@@ -161,7 +162,8 @@ public record FidelityReport(
      * @param bits      2, 4, 8, or 16 (kept in 16 bits)
      * @param blockSize nullable: elements per scale (16-bit: none)
      * @param bytes     bytes stored for it (codes, scales, zero points)
-     * @param damage    the damage measured with only this tensor at this width, on calibration data
+     * @param damage    measured on calibration data: how much the damage of the model with every tensor at 4 bits in
+     *                  blocks of 32 changes when only this tensor takes this width (0 at that width, negative above it)
      */
     public record TensorWidth(String name, int bits, Integer blockSize, long bytes, double damage) {}
 

@@ -2,6 +2,7 @@ package com.modelpress.worker.sandbox;
 
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.SizeTarget;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
@@ -54,10 +55,15 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
             CompressionRequest.Target target = request.target();
             if (target == null || target.empty()) {
                 throw new IllegalArgumentException("auto needs a target: target.minCosine, target.minSqnrDb, "
-                        + "target.maxKl or target.maxPplIncrease");
+                        + "target.maxKl, target.maxPplIncrease, target.size or target.bitsPerWeight");
             }
-            return CompressionMethod.auto(request.options(), new CompressionMethod.Goal(target.minCosine(),
-                    target.minSqnrDb(), target.maxKl(), target.maxPplIncrease(), target.targetOutput()), autoBudget);
+            CompressionMethod.Goal goal = target.hasFidelityBound() ? new CompressionMethod.Goal(target.minCosine(),
+                    target.minSqnrDb(), target.maxKl(), target.maxPplIncrease(), target.targetOutput()) : null;
+            CompressionMethod.Size size = target.hasSize() ? new CompressionMethod.Size(
+                    target.size() == null ? null : SizeTarget.parse(target.size()), target.bitsPerWeight()) : null;
+            // the search is bounded by evaluations (deterministic); the worker's budget only stops it early
+            return CompressionMethod.auto(request.options(), goal, size, CompressionMethod.Auto.DEFAULT_MAX_EVALUATIONS,
+                    autoBudget);
         }
         return CompressionMethod.of(request.method(), request.options());
     }

@@ -259,7 +259,7 @@ final class SizeFit {
                 });
             }
         } finally {
-            ScratchSpace.deleteTree(scratch);
+            com.modelpress.files.FileTrees.delete(scratch);
         }
         if (unmeasured[0] > 0) {
             notes.add(("auto (size): %d of %d widths not measured (%s); their damage is estimated from their size and "

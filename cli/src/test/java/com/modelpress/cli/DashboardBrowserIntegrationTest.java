@@ -44,7 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The dashboard in a real headless Chromium against the standalone platform (embedded PostgreSQL and broker, the API
  * and a worker in this JVM): sign in, submit a model through the form, watch the job finish in the list over its
  * event stream, open its page, report and download; a wrong key; a phone-width screen; the submit form with the
- * keyboard alone. Skipped when chromium or chromedriver is missing. Takes about half a minute.
+ * keyboard alone. Skipped when chromium or chromedriver is missing. The platform takes tens of seconds to start, the
+ * browser's part about half a minute.
  */
 class DashboardBrowserIntegrationTest {
 

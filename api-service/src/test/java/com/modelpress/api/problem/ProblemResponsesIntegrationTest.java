@@ -21,7 +21,9 @@ class ProblemResponsesIntegrationTest extends ApiIntegrationTest {
     @Test
     void unknownRoutesAndMethods() {
         assertProblem(api.get("/api/v1/nothing-here"), 404, "not_found");
-        assertProblem(api.get("/"), 404, "not_found");
+        // "/" is the dashboard (DashboardRoutesIntegrationTest); other paths outside /api are not found as problems too
+        assertProblem(api.get("/nothing-here"), 404, "not_found");
+        assertProblem(api.get("/assets/nothing-here.js"), 404, "not_found");
         assertProblem(api.send("PATCH", "/api/v1/jobs/" + UUID.randomUUID(), MediaType.TEXT_PLAIN, new byte[0]),
                 405, "method_not_allowed");
         assertProblem(api.delete("/api/v1/jobs/" + UUID.randomUUID()), 404, "job_not_found");

@@ -36,6 +36,8 @@ class Dashboard {
   constructor() {
     this.session = new Session();
     this.current = null;
+    // false until the first view is shown: a page load leaves the focus where the browser puts it
+    this.routed = false;
     this.announcer = byId('announcer');
     const context = {
       api: () => this.session.api,

@@ -567,8 +567,8 @@ public final class ActivationStatistics {
             String shape = names.fresh(base + "/shape");
             nodes.add(node("Shape", List.of(used), List.of(shape), names));
             String count = names.fresh(base + "/count");
-            nodes.add(node("Slice", List.of(shape, constant(nodes, names, base + "/one", 1),
-                    constant(nodes, names, base + "/two", 2)), List.of(count), names));
+            // the opset's own form of Slice (attributes below opset 10)
+            nodes.add(slice(nodes, names, base, shape, 1, 2, count));
             String countFloat = names.fresh(base + "/count_float");
             nodes.add(node("Cast", List.of(count), List.of(countFloat), names, intAttribute("to", TensorProto.DataType.FLOAT_VALUE)));
             String rows = names.fresh(base + "/row_count");

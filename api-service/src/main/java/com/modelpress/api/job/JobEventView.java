@@ -12,4 +12,4 @@ import java.time.Instant;
  * @param payload the event as the worker sent it
  */
 record JobEventView(int attempt, long sequence, String type, Instant at,
-                    @JsonRawValue @Schema(type = "object") String payload) {}
+                    @JsonRawValue @Schema(type = "object", types = "object", implementation = Object.class) String payload) {}

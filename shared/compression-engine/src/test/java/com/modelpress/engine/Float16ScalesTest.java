@@ -158,28 +158,30 @@ class Float16ScalesTest {
         for (int i = 0; i < typical.length; i++) {
             typical[i] = (float) random.nextGaussian() * 0.02f;
         }
-        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, typical, 64, 8, 32, 4))
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, typical, 64, 8, 32, 4, 17))
                 .isEqualTo(new NBitsEncodings.ScaleStorage(DataType.FLOAT16_VALUE, null));
-        assertThat(NBitsEncodings.scaleType(DataType.FLOAT16_VALUE, typical, 64, 8, 32, 4))
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT16_VALUE, typical, 64, 8, 32, 4, 17))
                 .isEqualTo(new NBitsEncodings.ScaleStorage(DataType.FLOAT16_VALUE, null));
 
         float[] tiny = scaled(typical, 1e-5f);
-        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, tiny, 64, 8, 32, 4).fallback())
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, tiny, 64, 8, 32, 4, 17).fallback())
                 .contains("below float16's smallest normal value");
         // one block of tiny values among normal ones loses only its own tiny error: float16 still
         float[] mixed = typical.clone();
         for (int row = 0; row < 32; row++) {
             mixed[row * 8] *= 1e-5f;
         }
-        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, mixed, 64, 8, 32, 4).type())
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, mixed, 64, 8, 32, 4, 17).type())
                 .isEqualTo(DataType.FLOAT16_VALUE);
         float[] huge = typical.clone();
         huge[5] = 1e7f;
-        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, huge, 64, 8, 32, 8).fallback())
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, huge, 64, 8, 32, 8, 17).fallback())
                 .contains("exceeds float16's range");
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, typical, 64, 8, 32, 4, 5).fallback())
+                .contains("opset 5");
         float[] nan = typical.clone();
         nan[7] = Float.NaN;
-        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, nan, 64, 8, 32, 4).type())
+        assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, nan, 64, 8, 32, 4, 17).type())
                 .isEqualTo(DataType.FLOAT_VALUE);
     }
 

@@ -44,7 +44,7 @@ public final class Fp16Pass implements WeightPass {
      */
     public static Optional<TensorReport> storeKept(Weight weight, float[] values, RewriteScope scope, String reason) {
         if (weight.tensor().getDataType() != DataType.FLOAT_VALUE || weight.escapes() || weight.boundary() != null
-                || !weight.subgraphUses().isEmpty() || !scope.usesAvailable(weight)) {
+                || !weight.subgraphUses().isEmpty() || !scope.usesAvailable(weight) || scope.opset() < 6) {
             return Optional.empty();
         }
         float[] decoded = new float[values.length];

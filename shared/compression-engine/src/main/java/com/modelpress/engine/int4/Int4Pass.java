@@ -111,7 +111,8 @@ public final class Int4Pass implements WeightPass {
         int n = matrix.n();
         int blockSize = table && !MatMulWeights.isTiedTable(weight) ? tableBlockSize(k) : this.blockSize;
         float[] w = matrix.values();
-        NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), w, k, n, blockSize, 4);
+        NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), w, k, n, blockSize, 4,
+                scope.opset());
         int scaleType = storage.type();
         float[] decoded = new float[w.length];
         double[] moments = table || rounding.equals("rtn") || rounding.equals("search") ? null

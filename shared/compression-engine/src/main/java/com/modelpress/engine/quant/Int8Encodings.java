@@ -232,7 +232,7 @@ public final class Int8Encodings {
         }
         float[] decoded = new float[matrix.values().length];
         NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), matrix.values(), matrix.k(),
-                matrix.n(), BLOCK_SIZE, 8);
+                matrix.n(), BLOCK_SIZE, 8, scope.opset());
         NBitsEncodings.Packed packed = Int8Blocks.quantize(matrix.values(), matrix.k(), matrix.n(), BLOCK_SIZE,
                 storage.type(), decoded);
         String encoding = NBitsEncodings.replace(weight, packed, scope) + storage.describe();

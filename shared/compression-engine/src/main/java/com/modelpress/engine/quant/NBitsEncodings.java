@@ -69,6 +69,8 @@ public final class NBitsEncodings {
     /** Smallest normal float16: a tensor whose every scale is below it would keep only a few bits of each. */
     private static final float FLOAT16_MIN_NORMAL = 0x1p-14f;
     private static final float FLOAT16_MAX = 65504f;
+    /** The first default-domain opset whose {@code Cast} takes {@code to} as an integer. */
+    private static final int MIN_CAST_OPSET = 6;
 
     /**
      * The type to store a matrix's block scales in, and why when it is not float16.
@@ -92,10 +94,14 @@ public final class NBitsEncodings {
      * of the {@code [K, N]} matrix {@code w}; a scale is about {@code max|w| / 2^(bits-1)} of its block.
      *
      * @param valueType the type the weight is read as (its products' activation type)
+     * @param opset     the model's default-domain opset: the Cast this takes has its integer {@code to} from opset 6
      */
-    public static ScaleStorage scaleType(int valueType, float[] w, int k, int n, int blockSize, int bits) {
+    public static ScaleStorage scaleType(int valueType, float[] w, int k, int n, int blockSize, int bits, int opset) {
         if (valueType != DataType.FLOAT_VALUE) {
             return new ScaleStorage(valueType, null);
+        }
+        if (opset < MIN_CAST_OPSET) {
+            return new ScaleStorage(valueType, "float32 scales: the model's opset %d predates Cast(to=int)".formatted(opset));
         }
         int blocks = (k + blockSize - 1) / blockSize;
         float[] absMax = new float[blocks * n];

@@ -131,7 +131,7 @@ final class Compression {
             rewritten = rewriter.rewrite((weight, scope) -> {
                 long elements = weight.elements();
                 int type = weight.tensor().getDataType();
-                if (elements < minElements) {
+                if (elements < floor(weight, options)) {
                     totals[2]++;
                 } else if (excluded(weight, excluded)) {
                     reports.add(keptAs(weight, type, "excluded by option"));
@@ -184,10 +184,29 @@ final class Compression {
     /** A weight a pass gets to see under {@code options}: a float type, big enough, not excluded, read by a node. */
     static boolean eligible(Weight weight, CompressionOptions options) {
         return COMPRESSIBLE_TYPES.contains(weight.tensor().getDataType())
-                && weight.elements() >= options.minElementsOrDefault()
+                && weight.elements() >= floor(weight, options)
                 && !excluded(weight, new HashSet<>(options.excludeNodes()))
                 && (!weight.uses().isEmpty() || weight.escapes());
     }
+
+    /**
+     * The fewest elements a weight needs to be compressed: the option's minimum, except that under the default minimum a
+     * Conv kernel (depthwise 3×3 kernels are small, and a CNN has many) qualifies whenever int8 with a scale per output
+     * channel saves bytes after the decode node and names it adds ({@link #CONV_KERNEL_OVERHEAD}).
+     */
+    static long floor(Weight weight, CompressionOptions options) {
+        long minimum = options.minElementsOrDefault();
+        if (minimum != CompressionOptions.DEFAULT_MIN_ELEMENTS || weight.tensor().getDimsCount() < 3
+                || !weight.onlyUsedAs("Conv", 1)) {
+            return minimum;
+        }
+        long elements = weight.elements();
+        long saved = 3 * elements - 4 * weight.tensor().getDims(0);
+        return saved > CONV_KERNEL_OVERHEAD ? 0 : minimum;
+    }
+
+    /** Bytes a per-channel int8 Conv kernel adds besides its codes and scales: the decode node, two tensor headers, names. */
+    static final long CONV_KERNEL_OVERHEAD = 256;
 
     private static TensorReport keptAs(Weight weight, int type, String reason) {
         long elements = weight.elements();

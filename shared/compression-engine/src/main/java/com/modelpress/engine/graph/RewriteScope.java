@@ -149,6 +149,36 @@ public final class RewriteScope {
         return false;
     }
 
+    /**
+     * The only node of this graph that reads {@code value}, by index, or -1 when none, several, a subgraph or a graph
+     * output read it.
+     */
+    public int soleReader(String value) {
+        if (graph.getOutputList().stream().anyMatch(v -> v.getName().equals(value))) {
+            return -1;
+        }
+        int reader = -1;
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (reads(graph.getNode(i), value)) {
+                if (reader >= 0 || !graph.getNode(i).getInputList().contains(value)) {
+                    return -1;
+                }
+                reader = i;
+            }
+        }
+        return reader;
+    }
+
+    /** Node {@code index} of this graph as read, before any edit. */
+    public NodeProto node(int index) {
+        return graph.getNode(index);
+    }
+
+    /** True when no pass has replaced or removed node {@code index} yet. */
+    public boolean nodeAvailable(int index) {
+        return !replacedNodes.containsKey(index) && !removedNodes.contains(index);
+    }
+
     /** True when none of the weight's consumers has been replaced by another pass. */
     public boolean usesAvailable(Weight weight) {
         return weight.uses().stream().noneMatch(use -> replacedNodes.containsKey(use.nodeIndex()));

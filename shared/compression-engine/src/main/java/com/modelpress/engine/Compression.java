@@ -9,6 +9,7 @@ import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.DecodedValuesListener;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
+import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
@@ -192,12 +193,18 @@ final class Compression {
     /**
      * The fewest elements a weight needs to be compressed: the option's minimum, except that under the default minimum a
      * Conv kernel (depthwise 3×3 kernels are small, and a CNN has many) qualifies whenever int8 with a scale per output
-     * channel saves bytes after the decode node and names it adds ({@link #CONV_KERNEL_OVERHEAD}).
+     * channel saves bytes after the decode node and names it adds ({@link #CONV_KERNEL_OVERHEAD}). A stem (a dense
+     * Conv of at most {@value #STEM_CHANNELS} input channels: it reads the image) is not one of them: its kernel is
+     * tiny, and its rounding error reaches every later layer.
      */
     static long floor(Weight weight, CompressionOptions options) {
         long minimum = options.minElementsOrDefault();
         if (minimum != CompressionOptions.DEFAULT_MIN_ELEMENTS || weight.tensor().getDimsCount() < 3
                 || !weight.onlyUsedAs("Conv", 1)) {
+            return minimum;
+        }
+        boolean dense = weight.uses().stream().allMatch(u -> Nodes.intAttribute(u.node(), "group", 1) == 1);
+        if (dense && weight.tensor().getDims(1) <= STEM_CHANNELS) {
             return minimum;
         }
         long elements = weight.elements();
@@ -207,6 +214,9 @@ final class Compression {
 
     /** Bytes a per-channel int8 Conv kernel adds besides its codes and scales: the decode node, two tensor headers, names. */
     static final long CONV_KERNEL_OVERHEAD = 256;
+
+    /** Input channels up to which a dense Conv counts as a stem reading image channels (RGB, RGBA, grey). */
+    static final long STEM_CHANNELS = 4;
 
     private static TensorReport keptAs(Weight weight, int type, String reason) {
         long elements = weight.elements();

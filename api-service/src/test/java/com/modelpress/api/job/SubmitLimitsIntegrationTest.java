@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SubmitLimitsIntegrationTest extends ApiIntegrationTest {
 
-    /** The longest node name a request may hold (CompressionRequestRules.MAX_NAME_LENGTH). */
+    /** The longest node name a request may hold (CompressionSpec.MAX_NAME_LENGTH). */
     private static final int NAME_LIMIT = 1024;
     private static final byte[] MODEL = "onnx bytes; the API does not parse them".getBytes(StandardCharsets.UTF_8);
 

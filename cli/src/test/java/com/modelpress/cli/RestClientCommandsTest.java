@@ -120,7 +120,7 @@ class RestClientCommandsTest {
         assertThat(bad.err()).contains("--shape input=2xlots: 'lots' is not a whole number");
         CliRun huge = run("submit", model.toString(), "-m", "int8", "--shape", "input=1000000x1000000");
         assertThat(huge.exitCode()).as(huge.err()).isEqualTo(ExitCode.USAGE);
-        assertThat(huge.err()).contains("evaluation.shapes.input 1000000x1000000 holds more than 16777216 elements");
+        assertThat(huge.err()).contains("--shape input: 1000000x1000000 holds more than 16777216 elements");
     }
 
     @Test

@@ -2,6 +2,7 @@ package com.modelpress.cli;
 
 import com.modelpress.api.job.ApiRequestValidation;
 import com.modelpress.api.job.InvalidCompressionRequestException;
+import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.files.FileTrees;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -27,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * spec written as {@code submit}/{@code compress} options and as the JSON an API client sends. A refused row must
  * exit 2 from both commands before any network call or model read, and its message, with each option written as the
  * request member it sets, must be the API's problem+json {@code errors} word for word; an accepted row must pass the
- * API and get past {@code submit}'s checks to the network (a closed port: exit 7).
+ * API and get past {@code submit}'s checks to the network (a closed port: exit 7). And the options must make the very
+ * request the JSON is, so that neither side can read a member differently alone.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CompressionSpecContractTest {
@@ -115,6 +118,8 @@ class CompressionSpecContractTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rows")
     void theCommandLineAndTheApiAgree(Row row) {
+        assertThat(commandLineRequest(submitArgs(row))).as("the options make the request the JSON is")
+                .isEqualTo(ApiClient.JSON.readValue(row.json(), CompressionRequest.class));
         List<InvalidCompressionRequestException.Violation> api = ApiRequestValidation.violations(row.json());
         assertThat(api.isEmpty()).as("the API accepts %s: %s", row.json(), api).isEqualTo(row.valid());
 
@@ -137,6 +142,13 @@ class CompressionSpecContractTest {
             assertThat(SpecOptions.OPTIONS.values()).as(command).allSatisfy(option -> assertThat(
                     commands.get(command).getCommandSpec().findOption(option)).as(option).isNotNull());
         }
+    }
+
+    /** The request {@code submit} would send for these arguments. */
+    private static CompressionRequest commandLineRequest(String[] args) {
+        CommandLine.ParseResult parsed = ModelPressCommand.commandLine().parseArgs(args);
+        SubmitCommand submit = parsed.subcommand().commandSpec().commandLine().getCommand();
+        return submit.options.request(Map.of(), null);
     }
 
     private String[] submitArgs(Row row) {

@@ -5,6 +5,7 @@ import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.CompressionSpec;
 import com.modelpress.contracts.DeclaredInputs;
 import com.modelpress.engine.evaluation.EvaluationSettings;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -66,31 +67,8 @@ final class SpecOptions {
                     + CompressionOptions.DEFAULT_MIN_ELEMENTS + ").")
     Long minElements;
 
-    @Option(names = "--min-cosine", paramLabel = "X",
-            description = "The worst output's mean cosine on the evaluation samples must reach this, in (0, 1], e.g. "
-                    + "0.995: auto's target; for every method a gate (a miss exits 6; compress writes model and "
-                    + "report, submit needs --wait).")
-    Double minCosine;
-
-    @Option(names = "--min-sqnr", paramLabel = "DB",
-            description = "Every output's SQNR must reach this many dB: auto's target; for every method a gate.")
-    Double minSqnr;
-
-    @Option(names = "--max-kl", paramLabel = "K",
-            description = "Decoder LMs: the mean KL divergence of the next-token distributions (prefill and "
-                    + "decode steps) must stay at or below this; other models: the KL divergence of every "
-                    + "logits/probabilities output. auto's target; for every method a gate.")
-    Double maxKl;
-
-    @Option(names = "--max-ppl-increase", paramLabel = "X",
-            description = "Decoder LMs with --eval-text: the perplexity on the text may grow by at most this "
-                    + "fraction, e.g. 0.01 for 1 %%. auto's target; for every method a gate.")
-    Double maxPplIncrease;
-
-    @Option(names = "--target-output", paramLabel = "WHAT",
-            description = "What --min-cosine is measured on — tokens (default: every output's vectors), pooled-mean "
-                    + "or cls (a text encoder's attention-masked mean-pooled or first-token sentence embeddings).")
-    String targetOutput;
+    @Mixin
+    GateOptions floors;
 
     @Option(names = "--target-size", paramLabel = "SIZE",
             description = "auto: the most the compressed model (file plus external data) may take: bytes (2500000), "
@@ -175,14 +153,13 @@ final class SpecOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(command.commandLine(), e.getMessage(), e);
         }
-        boolean target = minCosine != null || minSqnr != null || maxKl != null || maxPplIncrease != null
-                || targetSize != null || targetBpw != null || targetOutput != null;
+        boolean target = floors.any() || targetSize != null || targetBpw != null;
         boolean evaluation = samples != null || seed != null || !sensitivity || context != null || decodeSteps != null
                 || !declared.isEmpty();
         return new CompressionRequest(method,
                 new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements, rounding, head),
-                target ? new CompressionRequest.Target(minCosine, minSqnr, maxKl, maxPplIncrease, targetSize, targetBpw,
-                        targetOutput) : null,
+                target ? new CompressionRequest.Target(floors.minCosine, floors.minSqnr, floors.maxKl,
+                        floors.maxPplIncrease, targetSize, targetBpw, floors.targetOutput) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, sensitivity ? null : Boolean.FALSE,
                         context, decodeSteps, declared.shapes(), declared.dims(), declared.values()) : null,
                 metadata, webhook);
@@ -207,7 +184,7 @@ final class SpecOptions {
 
     /** The floors as {@code --wait} and {@code compress} hold a report to them. */
     FidelityGates gates() {
-        return new FidelityGates(minCosine, maxKl, maxPplIncrease, minSqnr, targetOutput);
+        return floors.gates();
     }
 
     /** The texts and the tokenizer: each text needs the tokenizer, the tokenizer a text; as the API has it. */
@@ -224,7 +201,7 @@ final class SpecOptions {
         if (calibrationText != null && calibration != null) {
             problems.add("--calibration and --calibration-text exclude each other");
         }
-        if (maxPplIncrease != null && evalText == null) {
+        if (floors.maxPplIncrease != null && evalText == null) {
             problems.add("--max-ppl-increase needs --eval-text: perplexity is measured on text");
         }
         if (context != null && !text) {

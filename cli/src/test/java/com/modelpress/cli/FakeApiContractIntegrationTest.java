@@ -135,6 +135,42 @@ class FakeApiContractIntegrationTest {
                 .containsAll(fake.statuses);
     }
 
+    /**
+     * The comparisons above fail when one side changes alone: each change made here to a copy of one side (the fake's
+     * answer, the real answer, the OpenAPI document), and only to it, is reported, while the untouched pair is clean.
+     */
+    @Test
+    void theComparisonsReportAChangeToEitherSideAlone() throws Exception {
+        Endpoint jobView = endpoints().getFirst();
+        JsonNode fakeJob = withoutDeliberateFields(fakeAnswer(jobView));
+        JsonNode realJob = ApiClient.JSON.readTree(get(real + jobView.path(jobId), 200));
+        JsonNode schema = responseSchema(jobView);
+        assertThat(JsonShapes.notIn(fakeJob, realJob)).isEmpty();
+        assertThat(JsonShapes.undeclared(fakeJob, schema, apiDocs)).isEmpty();
+
+        // the fake alone: the drift this test was written for, a top-level createdAt and a capitalised status
+        ObjectNode drifted = (ObjectNode) fakeJob.deepCopy();
+        drifted.put("createdAt", "2026-01-01T00:00:00Z");
+        drifted.put("status", "Started");
+        assertThat(JsonShapes.notIn(drifted, realJob)).containsExactly("$.createdAt (the real API has no such field)");
+        assertThat(JsonShapes.undeclared(drifted, schema, apiDocs)).containsExactlyInAnyOrder(
+                "$.createdAt (not in the OpenAPI schema)", "$.status is 'Started', not one of "
+                        + resolve(apiDocs.at("/components/schemas/JobView/properties/status")).get("enum"));
+
+        // the real answer alone: a field the fake shows is renamed, another changes its kind
+        ObjectNode renamed = (ObjectNode) realJob.deepCopy();
+        renamed.set("created", renamed.remove("timestamps"));
+        renamed.put("attempt", "1");
+        assertThat(JsonShapes.notIn(fakeJob, renamed)).contains("$.attempt is number, the real API's is [string]")
+                .anyMatch(problem -> problem.startsWith("$.timestamps") && problem.endsWith("(the real API has no such field)"));
+
+        // the OpenAPI document alone: the job view's schema loses a property the fake answers
+        ObjectNode document = (ObjectNode) apiDocs.deepCopy();
+        ((ObjectNode) document.at("/components/schemas/JobView/properties")).remove("reportAvailable");
+        assertThat(JsonShapes.undeclared(fakeJob, schema, document)).containsExactly(
+                "$.reportAvailable (not in the OpenAPI schema)");
+    }
+
     @Test
     void statusAndWaitShowTheRealJobsCreationTimeAndProgress() {
         CliRun status = CliRun.of("status", jobId, "--server", real, "--api-key", KEY);

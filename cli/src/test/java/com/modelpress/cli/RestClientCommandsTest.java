@@ -57,6 +57,16 @@ class RestClientCommandsTest {
     }
 
     @Test
+    void theCommandsThatReadAJobShareTheirServerOptionsHelpAndExitCodes() {
+        for (String command : List.of("status", "report", "download")) {
+            CliRun help = CliRun.of(command, "--help");
+            assertThat(help.exitCode()).as(command).isZero();
+            assertThat(help.out()).as(command).contains("--server", "--api-key", "--version", "Exit codes:",
+                    ExitCode.HELP_SERVER_ERROR.substring(2, 20), ExitCode.HELP_UNAUTHORIZED.substring(2, 12)).contains("ID");
+        }
+    }
+
+    @Test
     void submitUploadsCalibrationSamplesAsTheirOwnPart() throws java.io.IOException {
         byte[] samples = new byte[3000];
         new java.util.Random(2).nextBytes(samples);

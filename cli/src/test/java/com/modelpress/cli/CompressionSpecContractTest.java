@@ -13,7 +13,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,9 +104,7 @@ class CompressionSpecContractTest {
     void model() throws IOException {
         dir = Files.createTempDirectory("modelpress-spec-contract-");
         model = TinyModels.matMul(dir.resolve("tiny.onnx"));
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedServer = "http://127.0.0.1:" + socket.getLocalPort();
-        }
+        closedServer = LocalPorts.url(LocalPorts.free());
     }
 
     @AfterAll

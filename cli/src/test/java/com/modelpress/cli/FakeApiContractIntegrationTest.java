@@ -11,7 +11,6 @@ import tools.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,11 +56,8 @@ class FakeApiContractIntegrationTest {
     @BeforeAll
     void realJobAndFake() throws Exception {
         dir = Files.createTempDirectory("modelpress-fake-contract-");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        real = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        real = LocalPorts.url(port);
         platform = StandalonePlatform.start(dir.resolve("data"), port, KEY, new PrintWriter(new StringWriter()), Map.of(
                 "modelpress.worker.latency-runs", "0",
                 "modelpress.worker.work-dir", dir.resolve("work").toString()));

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,9 +29,7 @@ class SubmitTextOptionsTest {
 
     @BeforeEach
     void files() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            server = "http://127.0.0.1:" + socket.getLocalPort();
-        }
+        server = LocalPorts.url(LocalPorts.free());
         model = Files.write(dir.resolve("decoder.onnx"), new byte[] {1, 2, 3});
         text = Files.writeString(dir.resolve("eval.txt"), "some text\n");
         other = Files.writeString(dir.resolve("cal.txt"), "other text\n");

@@ -64,7 +64,8 @@ class LanguageModelApiDocs {
         enumerate(schemas, "Target", "targetOutput", CompressionSpec.TARGET_OUTPUTS);
         Schema<?> minCosine = property(schemas, "Target", "minCosine");
         if (minCosine != null) {
-            // above 0: the rules refuse 0 itself
+            minCosine.setDescription("The worst output's mean cosine must be at least this: auto's target, every "
+                    + "method's gate; above 0 (0 itself is refused) and at most 1");
             minCosine.setMinimum(BigDecimal.ZERO);
             minCosine.setMaximum(BigDecimal.ONE);
         }

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  * ({@code compress} and {@code submit}), the worker and the engine all take it, so a request one accepts the others
  * accept, and one refused is refused everywhere with the same {@link Problem}s.
  *
- * <p>A closed set: a switch over it without {@code default} fails to compile until a new method is handled. Made only
- * by {@link #of}; immutable.
+ * <p>A closed set: a switch over it without {@code default} fails to compile until a new method is handled. Read from a
+ * request with {@link #of}, which checks it (the records hold what they are given); immutable.
  */
 public sealed interface CompressionSpec {
 

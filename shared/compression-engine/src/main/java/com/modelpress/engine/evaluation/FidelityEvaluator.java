@@ -388,10 +388,13 @@ public final class FidelityEvaluator {
         }
     }
 
-    /** {@link #open} of the compressed model on a thread of its own (not the common pool, which the passes use). */
+    /**
+     * {@link #open} of the compressed model on a thread of its own (not the common pool, which the passes use), with
+     * the 8 MB stack the launchers give every thread ({@code -Xss8m}): ONNX Runtime can overrun 1 MB creating a session.
+     */
     private static CompletableFuture<OrtSession> openBeside(OrtEnvironment env, Path model, SessionOptions options) {
         CompletableFuture<OrtSession> session = new CompletableFuture<>();
-        Thread.ofPlatform().name("modelpress-open-compressed").daemon().start(() -> {
+        Thread.ofPlatform().name("modelpress-open-compressed").daemon().stackSize(8L << 20).start(() -> {
             try {
                 session.complete(open(env, "the compressed model", model, options));
             } catch (RuntimeException e) {

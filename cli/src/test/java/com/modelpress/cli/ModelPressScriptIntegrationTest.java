@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,30 @@ class ModelPressScriptIntegrationTest {
 
         assertThat(result.exitCode()).as(result.err()).isZero();
         assertThat(result.out().strip()).isEqualTo("modelpress " + ModelCompressor.VERSION);
+    }
+
+    /**
+     * The start-up cache the script trains after a build is used on later starts, and one the JVM cannot use (here:
+     * not a cache at all) leaves the command's output as it is: the JVM's complaints about it are switched off.
+     */
+    @Test
+    void startUpCacheIsMadeAndAnUnusableOneStaysSilent() throws Exception {
+        assertThat(run(root, "./modelpress", "--version").exitCode()).isZero();
+        Path cache = root.resolve("cli/target/modelpress.aot");
+        assertThat(cache).as("made by the first run after the build").isNotEmptyFile();
+        Path saved = dir.resolve("modelpress.aot");
+        Files.copy(cache, saved);
+        try {
+            Files.writeString(cache, "not an AOT cache");
+
+            Result result = run(root, "./modelpress", "--version");
+
+            assertThat(result.exitCode()).as(result.err()).isZero();
+            assertThat(result.out().strip()).isEqualTo("modelpress " + ModelCompressor.VERSION);
+            assertThat(result.err()).isEmpty();
+        } finally {
+            Files.copy(saved, cache, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     @Test

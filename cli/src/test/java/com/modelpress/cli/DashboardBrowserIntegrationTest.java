@@ -146,13 +146,18 @@ class DashboardBrowserIntegrationTest {
         wait(driver, Duration.ofSeconds(10)).until(ExpectedConditions.textToBePresentInElementLocated(
                 By.cssSelector("#job-list li[data-job-id='" + id + "'] .job-ratio"), ratio));
         assertThat(driver.findElement(item).findElement(By.className("job-method")).getText()).isEqualTo("int8");
+        String verdict = report.get("verdict").asString();
+        assertThat(verdict).isIn("lossless", "close", "degraded", "broken");
+        assertThat(driver.findElement(item).findElement(By.className("job-verdict")).getText())
+                .as("the list shows the report's verdict").isEqualTo(verdict);
 
         driver.findElement(item).findElement(By.className("job-link")).click();
         wait(driver, Duration.ofSeconds(20)).until(ExpectedConditions.visibilityOfElementLocated(By.id("headline")));
         assertThat(driver.findElement(By.id("job-status")).getText()).isEqualTo("SUCCEEDED");
         assertThat(driver.findElement(By.id("job-title")).getText()).isEqualTo("tiny.onnx");
         String cosine = String.format(Locale.ROOT, "%.5f", report.at("/outputs/0/cosineMean").asDouble());
-        assertThat(driver.findElement(By.id("headline-numbers")).getText()).contains(ratio, cosine);
+        assertThat(driver.findElement(By.id("headline-numbers")).getText()).contains(ratio, cosine)
+                .startsWith("Verdict\n" + verdict);
         assertThat(driver.findElements(By.cssSelector("#event-list li"))).extracting(WebElement::getText)
                 .anyMatch(text -> text.contains("started"))
                 .anyMatch(text -> text.contains("succeeded"));

@@ -4,6 +4,7 @@ import com.modelpress.api.security.Caller;
 import com.modelpress.api.web.ProblemResponses;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.FidelityVerdict;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -133,6 +134,9 @@ class JobController {
             @Parameter(description = "Only decoder LMs whose mean KL divergence of next-token distributions (prefill) is "
                     + "at most this, in nats")
             @RequestParam(required = false) Double maxKlMean,
+            @Parameter(description = "Only succeeded jobs whose report's verdict is this (the bands of FidelityVerdict)",
+                    schema = @Schema(allowableValues = {"lossless", "close", "degraded", "broken"}))
+            @RequestParam(required = false) String verdict,
             @Parameter(description = "Jobs per page, 1 to modelpress.api.max-page-size (default 100)")
             @RequestParam(required = false) Integer limit,
             @Parameter(description = "Cursor: the 'next' value of the previous page")
@@ -149,7 +153,10 @@ class JobController {
         if (maxKlMean != null && !(maxKlMean >= 0 && Double.isFinite(maxKlMean))) {
             throw new InvalidParameterException("maxKlMean", String.valueOf(maxKlMean), "must be a number of nats, at least 0");
         }
-        return queries.page(caller, new JobQueries.Filter(parseStatus(status), modelKind, maxKlMean),
+        if (verdict != null && !FidelityVerdict.LEVELS.contains(verdict)) {
+            throw new InvalidParameterException("verdict", verdict, "must be one of " + FidelityVerdict.LEVELS);
+        }
+        return queries.page(caller, new JobQueries.Filter(parseStatus(status), modelKind, maxKlMean, verdict),
                 after == null ? PageCursor.START : PageCursor.decode(after), size);
     }
 

@@ -39,21 +39,22 @@ class JobQueries {
      * What a page of jobs holds; every component nullable (no restriction).
      *
      * @param status    only jobs in this status
-     *
      * @param modelKind only jobs whose report recognised this kind of model
      * @param maxKlMean only decoder LMs whose prefill mean KL divergence is at most this
+     * @param verdict   only jobs whose report's verdict is this ({@code lossless}, {@code close}, {@code degraded} or
+     *                  {@code broken})
      */
-    record Filter(JobStatus status, String modelKind, Double maxKlMean) {}
+    record Filter(JobStatus status, String modelKind, Double maxKlMean, String verdict) {}
 
     /** The caller's jobs that pass {@code filter}; an admin's page holds everybody's. */
     @Transactional(readOnly = true)
     JobPage page(Caller caller, Filter filter, PageCursor after, int limit) {
         Set<JobStatus> statuses = filter.status() == null ? EnumSet.allOf(JobStatus.class) : EnumSet.of(filter.status());
         List<CompressionJob> found = caller.admin()
-                ? jobs.findPage(statuses, filter.modelKind(), filter.maxKlMean(), after.createdAt(), after.id(),
-                        Limit.of(limit + 1))
-                : jobs.findOwnerPage(caller.owner(), statuses, filter.modelKind(), filter.maxKlMean(), after.createdAt(),
-                        after.id(), Limit.of(limit + 1));
+                ? jobs.findPage(statuses, filter.modelKind(), filter.maxKlMean(), filter.verdict(), after.createdAt(),
+                        after.id(), Limit.of(limit + 1))
+                : jobs.findOwnerPage(caller.owner(), statuses, filter.modelKind(), filter.maxKlMean(), filter.verdict(),
+                        after.createdAt(), after.id(), Limit.of(limit + 1));
         List<CompressionJob> page = found.subList(0, Math.min(limit, found.size()));
         String next = found.size() > limit
                 ? new PageCursor(page.getLast().createdAt(), page.getLast().id()).encode()

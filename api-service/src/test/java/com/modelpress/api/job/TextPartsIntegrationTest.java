@@ -6,6 +6,7 @@ import com.modelpress.api.support.ApiIntegrationTest;
 import com.modelpress.api.support.SimulatedWorker;
 import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.FidelityReport;
+import com.modelpress.contracts.FidelityVerdict;
 import com.modelpress.contracts.job.ArtifactRef;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static com.modelpress.api.job.JobLifecycleIntegrationTest.randomBytes;
@@ -182,6 +184,24 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
         assertThat(api.get("/api/v1/jobs?maxKlMean=-1").json().get("code").asString()).isEqualTo("invalid_parameter");
         assertThat(api.get("/api/v1/jobs?maxKlMean=lots").status()).isEqualTo(400);
 
+        // by verdict: each level lists exactly the jobs whose view carries it (and the levels none has, nothing)
+        Map<String, List<String>> byVerdict = new java.util.TreeMap<>();
+        for (UUID id : List.of(decoder, quantized, encoder)) {
+            byVerdict.computeIfAbsent(api.get("/api/v1/jobs/" + id).json().get("verdict").asString(),
+                    level -> new ArrayList<>()).add(id.toString());
+        }
+        for (String level : FidelityVerdict.LEVELS) {
+            assertThat(ids("/api/v1/jobs?verdict=" + level)).as(level)
+                    .containsExactlyInAnyOrderElementsOf(byVerdict.getOrDefault(level, List.of()));
+        }
+        assertThat(ids("/api/v1/jobs?verdict=close&modelKind=decoder-lm")).containsExactly(decoder.toString(),
+                quantized.toString());
+        assertThat(ids("/api/v1/jobs?verdict=close&maxKlMean=0.01")).containsExactly(decoder.toString());
+        ApiClient.Response badVerdict = api.get("/api/v1/jobs?verdict=fine");
+        assertThat(badVerdict.status()).isEqualTo(400);
+        assertThat(badVerdict.json().get("code").asString()).isEqualTo("invalid_parameter");
+        assertThat(badVerdict.json().toString()).contains("lossless");
+
         // a user key sees only its owner's jobs, filtered the same way
         String userKey = api.send("POST", "/api/v1/api-keys", org.springframework.http.MediaType.APPLICATION_JSON,
                 "{\"owner\":\"someone\"}".getBytes(StandardCharsets.UTF_8)).json().get("key").asString();
@@ -198,7 +218,7 @@ class TextPartsIntegrationTest extends ApiIntegrationTest {
         assertThat(submit.at("/tokenizer/description").asString()).contains("tokenizer.json");
         List<String> listParameters = document.at("/paths/~1api~1v1~1jobs/get/parameters").valueStream()
                 .map(p -> p.get("name").asString()).toList();
-        assertThat(listParameters).contains("modelKind", "maxKlMean");
+        assertThat(listParameters).contains("modelKind", "maxKlMean", "verdict");
         JsonNode schemas = document.at("/components/schemas");
         assertThat(schemas.at("/Target/properties/maxPplIncrease/description").asString()).contains("perplexity");
         assertThat(schemas.at("/EvaluationSpec/properties/context/maximum").asInt()).isEqualTo(8192);

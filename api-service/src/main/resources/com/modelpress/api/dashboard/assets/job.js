@@ -240,6 +240,9 @@ export class JobPage {
     const add = (name, value) => {
       list.append(element('dt', name), element('dd', value));
     };
+    if (report.verdict) {
+      add('Verdict', report.verdict);
+    }
     const sizes = report.sizes || {};
     add('Size', `${percent(sizes.ratio)} of the original (${bytes(sizes.compressedBytes)} of ${bytes(sizes.originalBytes)})`);
     add('Bits per weight', number(report.bitsPerWeight, 2));

@@ -260,10 +260,17 @@ export class JobList {
   }
 }
 
-/** The job view's verdict: a decoder LM's llama.cpp band; a failure's code; nothing otherwise. */
+/**
+ * The job view's verdict (lossless, close, degraded or broken, from the report's bands), with a decoder LM's llama.cpp
+ * band beside it; a failure says so; nothing otherwise (a job that is not done, or succeeded before verdicts existed).
+ */
 export function verdict(job) {
-  if (job.languageModel && job.languageModel.band) {
-    return job.languageModel.band;
+  const band = job.languageModel && job.languageModel.band;
+  if (job.verdict) {
+    return band ? `${job.verdict} · ${band}` : job.verdict;
+  }
+  if (band) {
+    return band;
   }
   if (job.status === 'FAILED' && job.error) {
     return 'failed';

@@ -11,6 +11,7 @@ import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
 import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
@@ -136,13 +137,14 @@ final class Compression {
                 if (elements < (pass instanceof Fp16Pass ? minElements : floor(weight, options))) {
                     totals[2]++;
                 } else if (excluded(weight, excluded)) {
-                    reports.add(keptAs(weight, type, "excluded by option"));
+                    reports.add(keptInFloat16(weight, keptAs(weight, type, "excluded by option"), null, scope));
                 } else if (!COMPRESSIBLE_TYPES.contains(type)) {
                     reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32, float16 or bfloat16"));
                 } else if (weight.uses().isEmpty() && !weight.escapes()) {
                     reports.add(WeightPass.kept(weight, "not used by any node"));
                 } else {
-                    reports.add(pass.apply(weight, scope.floats(weight), scope));
+                    float[] values = scope.floats(weight);
+                    reports.add(keptInFloat16(weight, pass.apply(weight, values, scope), values, scope));
                 }
                 totals[3] += elements;
                 progress.onProgress("compress", (double) totals[3] / allElements);
@@ -166,11 +168,32 @@ final class Compression {
             }
             copyModel(source, output);
             List<TensorReport> unchanged = reports.stream()
-                    .map(r -> r.method().equals("kept") ? r : new TensorReport(r.name(), "kept", null, 32, null, r.elements(),
-                            r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
+                    .map(r -> r.method().equals("kept") && r.encoding() == null ? r : new TensorReport(r.name(), "kept", null,
+                            32, null, r.elements(), r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
                     .toList();
             return new Outcome(unchanged, true, originalBytes, source.totalBytes(), totals[0], totals[1], totals[1], notes);
         }
+    }
+
+    /** Methods that quantize: a float32 weight of a decoder LM they leave unquantized is stored as float16. */
+    private static final Set<String> KEEP_IN_FLOAT16 = Set.of("int4", "int8");
+
+    /**
+     * {@code report} itself, unless the method quantizes ({@link #KEEP_IN_FLOAT16}) a decoder LM and left this float32
+     * weight unquantized (excluded, or no encoding applies): then the weight is stored as float16 where that only
+     * rounds it ({@link Fp16Pass#storeKept}), as decoders ship their tables in 16 bits, said so in the report's reason.
+     * Other models keep such weights bit for bit.
+     *
+     * @param values nullable: the weight's values when already read
+     */
+    private TensorReport keptInFloat16(Weight weight, TensorReport report, float[] values, RewriteScope scope)
+            throws IOException {
+        if (!report.method().equals("kept") || !KEEP_IN_FLOAT16.contains(methodId)
+                || weight.tensor().getDataType() != TensorProto.DataType.FLOAT_VALUE || !scope.decoderLm()) {
+            return report;
+        }
+        return Fp16Pass.storeKept(weight, values != null ? values : scope.floats(weight), scope, report.reason())
+                .orElse(report);
     }
 
     /** Stored types whose weights passes get to see. */

@@ -40,6 +40,7 @@ public final class ModelRewriter {
     private final int opset;
     private DecodedValuesListener decodedValuesListener;
     private boolean graphOrder;
+    private Boolean decoderLm;
 
     public ModelRewriter(OnnxModel source, ScratchSpace scratch) {
         this.source = source;
@@ -491,6 +492,14 @@ public final class ModelRewriter {
     }
     OnnxModel source() {
         return source;
+    }
+
+    /** True when the model is a decoder LM ({@link com.modelpress.engine.evaluation.ModelKinds}); read once. */
+    boolean decoderLm() {
+        if (decoderLm == null) {
+            decoderLm = com.modelpress.engine.evaluation.ModelKinds.isDecoderLm(source.proto().getGraph());
+        }
+        return decoderLm;
     }
 
     ScratchSpace scratch() {

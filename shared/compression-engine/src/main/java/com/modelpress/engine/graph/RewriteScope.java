@@ -70,6 +70,14 @@ public final class RewriteScope {
         return model.opset();
     }
 
+    /**
+     * True when the model is a decoder LM (token ids in, next-token logits out, causal): its lookup tables take the
+     * encodings measured on decoders.
+     */
+    public boolean decoderLm() {
+        return model.decoderLm();
+    }
+
     /** Declares that an added node uses the {@code com.microsoft} domain (ONNX Runtime contrib ops). */
     public void useMicrosoftDomain() {
         model.requireDomain("com.microsoft", 1);

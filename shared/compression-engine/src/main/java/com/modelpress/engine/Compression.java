@@ -9,6 +9,7 @@ import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.DecodedValuesListener;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
+import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.ScratchSpace;
@@ -132,7 +133,8 @@ final class Compression {
             rewritten = rewriter.rewrite((weight, scope) -> {
                 long elements = weight.elements();
                 int type = weight.tensor().getDataType();
-                if (elements < minElements) {
+                // fp16 gains 2 bytes an element on a small kernel, and loses what falls below its normal range
+                if (elements < (pass instanceof Fp16Pass ? minElements : floor(weight, options))) {
                     totals[2]++;
                 } else if (excluded(weight, excluded)) {
                     reports.add(keptInFloat16(weight, keptAs(weight, type, "excluded by option"), null, scope));
@@ -207,10 +209,38 @@ final class Compression {
     /** A weight a pass gets to see under {@code options}: a float type, big enough, not excluded, read by a node. */
     static boolean eligible(Weight weight, CompressionOptions options) {
         return COMPRESSIBLE_TYPES.contains(weight.tensor().getDataType())
-                && weight.elements() >= options.minElementsOrDefault()
+                && weight.elements() >= floor(weight, options)
                 && !excluded(weight, new HashSet<>(options.excludeNodes()))
                 && (!weight.uses().isEmpty() || weight.escapes());
     }
+
+    /**
+     * The fewest elements a weight needs to be compressed: the option's minimum, except that under the default minimum a
+     * Conv kernel (depthwise 3×3 kernels are small, and a CNN has many) qualifies whenever int8 with a scale per output
+     * channel saves bytes after the decode node and names it adds ({@link #CONV_KERNEL_OVERHEAD}). A stem (a dense
+     * Conv of at most {@value #STEM_CHANNELS} input channels: it reads the image) is not one of them: its kernel is
+     * tiny, and its rounding error reaches every later layer.
+     */
+    static long floor(Weight weight, CompressionOptions options) {
+        long minimum = options.minElementsOrDefault();
+        if (minimum != CompressionOptions.DEFAULT_MIN_ELEMENTS || weight.tensor().getDimsCount() < 3
+                || !weight.onlyUsedAs("Conv", 1)) {
+            return minimum;
+        }
+        boolean dense = weight.uses().stream().allMatch(u -> Nodes.intAttribute(u.node(), "group", 1) == 1);
+        if (dense && weight.tensor().getDims(1) <= STEM_CHANNELS) {
+            return minimum;
+        }
+        long elements = weight.elements();
+        long saved = 3 * elements - 4 * weight.tensor().getDims(0);
+        return saved > CONV_KERNEL_OVERHEAD ? 0 : minimum;
+    }
+
+    /** Bytes a per-channel int8 Conv kernel adds besides its codes and scales: the decode node, two tensor headers, names. */
+    static final long CONV_KERNEL_OVERHEAD = 256;
+
+    /** Input channels up to which a dense Conv counts as a stem reading image channels (RGB, RGBA, grey). */
+    static final long STEM_CHANNELS = 4;
 
     private static TensorReport keptAs(Weight weight, int type, String reason) {
         long elements = weight.elements();

@@ -122,7 +122,9 @@ public final class Int8Encodings {
             // with groups, axis 1 holds each group's output channels: one scale serves the same channel of every group
             case "ConvTranspose" -> slot == 1 && rank >= 3 ? 1 : null;
             // W [dirs, gates·hidden, input] and R [dirs, gates·hidden, hidden]: one scale per gate row
-            case "LSTM", "GRU", "RNN" -> (slot == 1 || slot == 2) && rank == 3 ? 1 : null;
+            // a 2-D source reaches them only through Slice → Concat → Unsqueeze (gate blocks reordered): its rows
+            // stay the gate rows
+            case "LSTM", "GRU", "RNN" -> slot != 1 && slot != 2 ? null : rank == 3 ? 1 : rank == 2 ? 0 : null;
             default -> null;
         };
     }

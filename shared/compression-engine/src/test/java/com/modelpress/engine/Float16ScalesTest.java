@@ -13,6 +13,7 @@ import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.FidelityReport;
 import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.quant.Int8Channels;
 import com.modelpress.engine.quant.NBitsEncodings;
 import com.modelpress.engine.testing.DecoderFixtures;
 import com.modelpress.engine.testing.DecoderFixtures.Head;
@@ -133,6 +134,69 @@ class Float16ScalesTest {
         assertRunsAlikeWithAndWithoutOptimizations(output);
     }
 
+    @ParameterizedTest(name = "{0} weights")
+    @CsvSource({"FLOAT32", "BFLOAT16"})
+    void int8ChannelAndRowScalesAreFloat16BehindACast(Weights weights) throws IOException, OrtException {
+        Path input = OnnxFixtures.write(DecoderFixtures.decoder(DecoderFixtures.SMALL, weights, Head.UNTIED, 35),
+                dir.resolve("channels.onnx"));
+        Path output = dir.resolve("channels-int8.onnx");
+        FidelityReport report = new ModelCompressor(EVALUATION).compress(input, output,
+                CompressionMethod.of("int8", CompressionOptions.defaults()), ProgressListener.NONE);
+
+        GraphProto graph = OnnxModel.read(output).proto().getGraph();
+        List<NodeProto> dequantize = graph.getNodeList().stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
+                .toList();
+        assertThat(dequantize).isNotEmpty();
+        List<Long> stored = storedBytes(report);
+        for (NodeProto node : dequantize) {
+            // x_scale: a float16 initializer read through a Cast to float32; the report counts 2 bytes a channel
+            TensorProto scale = initializer(graph, castInput(graph, node.getInput(1), DataType.FLOAT_VALUE));
+            assertThat(scale.getDataType()).as(node.getName()).isEqualTo(DataType.FLOAT16_VALUE);
+            long elements = elements(initializer(graph, node.getInput(0)));
+            assertThat(stored).as(node.getName()).contains(elements + 2 * elements(scale));
+        }
+        // the table's row scales likewise, cast once before the lookups
+        TensorProto rowScales = graph.getInitializerList().stream().filter(t -> t.getName().endsWith("_row_scale"))
+                .findFirst().orElseThrow(() -> new AssertionError("no int8 table"));
+        assertThat(rowScales.getDataType()).isEqualTo(DataType.FLOAT16_VALUE);
+        assertThat(graph.getNodeList()).filteredOn(n -> n.getOpType().equals("Cast") && n.getInput(0)
+                .equals(rowScales.getName())).singleElement();
+        assertThat(report.tensors()).filteredOn(t -> t.encoding().startsWith("Gather+int8 rows")).singleElement()
+                .satisfies(t -> assertThat(t.compressedBytes())
+                        .isEqualTo(t.elements() + 2 * rowScales.getDims(0)));
+        assertThat(report.outputs()).singleElement().satisfies(logits ->
+                assertThat(logits.klDivergence()).isNotNull().isLessThanOrEqualTo(0.01));
+        assertRunsAlikeWithAndWithoutOptimizations(output);
+        // and with every optimization (DequantizeLinear+MatMul fused, its scales folded into a constant)
+        for (float value : logits(output, OrtSession.SessionOptions.OptLevel.ALL_OPT)) {
+            assertThat(Float.isFinite(value)).isTrue();
+        }
+    }
+
+    @Test
+    void int8ChannelScalesAreRoundedToFloat16BeforeCodesAreChosen() {
+        float[] values = new float[64 * 8];
+        Random random = new Random(36);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian() * 0.03f;
+        }
+        Int8Channels q = Int8Channels.quantizeStoredAs(values, new long[]{64, 8}, 1, DataType.FLOAT16_VALUE);
+        double error = 0;
+        double roundedAfterwards = 0;
+        Int8Channels plain = Int8Channels.quantize(values, new long[]{64, 8}, 1);
+        for (int i = 0; i < values.length; i++) {
+            float scale = q.scales()[i % 8];
+            assertThat(Float.float16ToFloat(Float.floatToFloat16(scale))).isEqualTo(scale);
+            // what DequantizeLinear computes from the file: code × the stored scale
+            assertThat(q.decoded()[i]).isEqualTo(q.values()[i] * scale);
+            error += Math.pow(values[i] - q.decoded()[i], 2);
+            float late = Float.float16ToFloat(Float.floatToFloat16(plain.scales()[i % 8]));
+            roundedAfterwards += Math.pow(values[i] - plain.values()[i] * late, 2);
+        }
+        // choosing codes for the rounded scale is never worse than rounding the scale of codes chosen before
+        assertThat(error).isLessThanOrEqualTo(roundedAfterwards * (1 + 1e-9));
+    }
+
     @Test
     void scalesBeyondFloat16sRangeStayFloat32AndSaySo() throws IOException {
         // weights of about 1e5 give block scales of about 1e4..5e4: beyond float16 with the clipping margin
@@ -205,6 +269,10 @@ class Float16ScalesTest {
         assertThat(cast.getOpType()).isEqualTo("Cast");
         assertThat(cast.getAttribute(0).getI()).isEqualTo(to);
         return cast.getInput(0);
+    }
+
+    private static long elements(TensorProto tensor) {
+        return tensor.getDimsList().stream().mapToLong(Long::longValue).reduce(1, Math::multiplyExact);
     }
 
     private static TensorProto initializer(GraphProto graph, String name) {

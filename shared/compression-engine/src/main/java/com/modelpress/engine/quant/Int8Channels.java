@@ -1,5 +1,7 @@
 package com.modelpress.engine.quant;
 
+import com.modelpress.engine.graph.TensorCodec;
+
 /**
  * Symmetric int8 quantization with one scale per slice along an axis, the range {@code [-127, 127]}
  * (zero point 0), and a clipping search per channel that minimises squared error.
@@ -28,6 +30,18 @@ public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
      *                without VNNI (AVX2, AVX-512F) need to not saturate
      */
     public static Int8Channels quantize(float[] data, long[] dims, int axis, int maxCode) {
+        return quantize(data, dims, axis, maxCode, ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE);
+    }
+
+    /**
+     * As {@link #quantize(float[], long[], int)} with every candidate scale rounded to {@code scaleType} (the type
+     * it is stored in) before codes are chosen, so that {@code decoded} is what ONNX Runtime computes from the file.
+     */
+    public static Int8Channels quantizeStoredAs(float[] data, long[] dims, int axis, int scaleType) {
+        return quantize(data, dims, axis, 127, scaleType);
+    }
+
+    private static Int8Channels quantize(float[] data, long[] dims, int axis, int maxCode, int scaleType) {
         if (maxCode < 1 || maxCode > 127) {
             throw new IllegalArgumentException("maxCode must be in [1, 127], not " + maxCode);
         }
@@ -58,9 +72,9 @@ public record Int8Channels(byte[] values, float[] scales, float[] decoded) {
                 continue;
             }
             double bestError = Double.MAX_VALUE;
-            float best = absMax / maxCode;
+            float best = TensorCodec.roundTo(scaleType, absMax / maxCode);
             for (float ratio : CLIP_RATIOS) {
-                float scale = absMax * ratio / maxCode;
+                float scale = TensorCodec.roundTo(scaleType, absMax * ratio / maxCode);
                 double error = 0;
                 for (int o = 0; o < outer && error < bestError; o++) {
                     int base = (o * channels + c) * inner;

@@ -10,6 +10,7 @@ import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,13 +155,28 @@ public final class Int8Encodings {
      */
     public static TensorReport dequantizeLinear(Weight weight, float[] values, int axis, RewriteScope scope, String method) {
         long[] dims = weight.dims();
-        Int8Channels q = Int8Channels.quantize(values, dims, axis);
-        ChannelDecode decode = channelDecode(weight, q, axis, scope);
+        NBitsEncodings.ScaleStorage storage = scope.opset() >= 13 ? channelScales(weight, values, scope)
+                : new NBitsEncodings.ScaleStorage(weight.valueType(), null);
+        Int8Channels q = Int8Channels.quantizeStoredAs(values, dims, axis, storage.type());
+        ChannelDecode decode = channelDecode(weight, q, axis, storage, scope);
         scope.encode(weight, decode.initializers(), decode.nodes());
         // no scope.decoded(...): ONNX Runtime's default optimizations turn DequantizeLinear+MatMul into an 8-bit
         // MatMulNBits that also quantizes activations, so the decoded weight alone would understate the error
         return new TensorReport(weight.name(), method, decode.encoding(), 8, null, values.length, weight.storedBytes(),
                 decode.storedBytes(), Sqnr.decibels(values, q.decoded()), null);
+    }
+
+    /**
+     * The type a float32 weight's per-channel int8 scales are stored in: float16 (read through a {@code Cast} to
+     * float32, which ONNX Runtime folds when the session is created) when every channel's scale fits it, by the rules
+     * of {@link NBitsEncodings#scaleType} applied to the whole tensor, else float32 with the reason. Other value
+     * types: float32, the scales chosen as before (a table's are then rounded to its value type).
+     */
+    static NBitsEncodings.ScaleStorage channelScales(Weight weight, float[] values, RewriteScope scope) {
+        if (weight.valueType() != DataType.FLOAT_VALUE) {
+            return new NBitsEncodings.ScaleStorage(DataType.FLOAT_VALUE, null);
+        }
+        return NBitsEncodings.scaleType(DataType.FLOAT_VALUE, values, values.length, 1, values.length, 8, scope.opset());
     }
 
     /**
@@ -178,6 +194,16 @@ public final class Int8Encodings {
      * {@code Cast} for a float16 or bfloat16 value), {@code Cast + Mul} before, for values already quantized.
      */
     public static ChannelDecode channelDecode(Weight weight, Int8Channels q, int axis, RewriteScope scope) {
+        return channelDecode(weight, q, axis, new NBitsEncodings.ScaleStorage(DataType.FLOAT_VALUE, null), scope);
+    }
+
+    /**
+     * As {@link #channelDecode(Weight, Int8Channels, int, RewriteScope)} with the scales of {@code DequantizeLinear}
+     * (opset 13 on) stored in {@code storage}'s type: float16 scales (already rounded to it in {@code q}) are read
+     * through a {@code Cast} to float32, the type {@code DequantizeLinear} takes them in below opset 19.
+     */
+    static ChannelDecode channelDecode(Weight weight, Int8Channels q, int axis, NBitsEncodings.ScaleStorage storage,
+                                       RewriteScope scope) {
         long[] dims = weight.dims();
         String base = weight.name();
         String quantized = scope.fresh(base + "_int8");
@@ -187,26 +213,35 @@ public final class Int8Encodings {
         List<NodeProto> decode;
         String encoding;
         TensorProto scaleTensor;
+        long scaleBytes = 4L * q.scales().length;
         if (scope.opset() >= 13) {
-            scaleTensor = Nodes.tensor(scale, DataType.FLOAT_VALUE, new long[]{q.scales().length},
-                    ByteString.copyFrom(TensorCodec.toFloatBytes(q.scales())));
-            if (valueType == DataType.FLOAT_VALUE) {
-                decode = List.of(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
-                        List.of(quantized, scale), List.of(base), Nodes.intAttribute("axis", axis)));
-                encoding = "DequantizeLinear(axis=%d)".formatted(axis);
-            } else {
-                String asFloat = scope.fresh(base + "_float");
-                decode = List.of(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
-                                List.of(quantized, scale), List.of(asFloat), Nodes.intAttribute("axis", axis)),
-                        Nodes.node("Cast", scope.fresh(base + "_to_value_type"), List.of(asFloat), List.of(base),
-                                Nodes.intAttribute("to", valueType)));
-                encoding = "DequantizeLinear(axis=%d)+Cast".formatted(axis);
+            int scaleType = storage.type();
+            scaleTensor = Nodes.tensor(scale, scaleType, new long[]{q.scales().length},
+                    ByteString.copyFrom(TensorCodec.toBytes(scaleType, q.scales())));
+            scaleBytes = (long) TensorCodec.elementSize(scaleType) * q.scales().length;
+            List<NodeProto> nodes = new ArrayList<>();
+            String floatScale = scale;
+            if (scaleType != DataType.FLOAT_VALUE) {
+                floatScale = scope.fresh(scale + "_f32");
+                nodes.add(Nodes.node("Cast", floatScale, List.of(scale), List.of(floatScale),
+                        Nodes.intAttribute("to", DataType.FLOAT_VALUE)));
             }
+            String asFloat = valueType == DataType.FLOAT_VALUE ? base : scope.fresh(base + "_float");
+            nodes.add(Nodes.node("DequantizeLinear", scope.fresh(base + "_dequantize"),
+                    List.of(quantized, floatScale), List.of(asFloat), Nodes.intAttribute("axis", axis)));
+            if (valueType != DataType.FLOAT_VALUE) {
+                nodes.add(Nodes.node("Cast", scope.fresh(base + "_to_value_type"), List.of(asFloat), List.of(base),
+                        Nodes.intAttribute("to", valueType)));
+            }
+            decode = nodes;
+            encoding = "DequantizeLinear(axis=%d)%s%s".formatted(axis,
+                    valueType == DataType.FLOAT_VALUE ? "" : "+Cast", storage.describe());
         } else {
             long[] scaleDims = new long[dims.length];
             java.util.Arrays.fill(scaleDims, 1);
             scaleDims[axis] = dims[axis];
             scaleTensor = Nodes.tensor(scale, valueType, scaleDims, ByteString.copyFrom(TensorCodec.toBytes(valueType, q.scales())));
+            scaleBytes = (long) TensorCodec.elementSize(valueType) * q.scales().length;
             String cast = scope.fresh(base + "_cast");
             decode = List.of(
                     Nodes.node("Cast", scope.fresh(base + "_cast_node"), List.of(quantized), List.of(cast),
@@ -214,8 +249,7 @@ public final class Int8Encodings {
                     Nodes.node("Mul", scope.fresh(base + "_scale_node"), List.of(cast, scale), List.of(base)));
             encoding = "Cast+Mul(axis=%d)".formatted(axis);
         }
-        return new ChannelDecode(List.of(qTensor, scaleTensor), decode, encoding,
-                q.values().length + 4L * q.scales().length);
+        return new ChannelDecode(List.of(qTensor, scaleTensor), decode, encoding, q.values().length + scaleBytes);
     }
 
     /** Block length of {@link #blocks}: 32, as ONNX Runtime's own 8-bit quantizer uses for LLMs. */
@@ -250,13 +284,16 @@ public final class Int8Encodings {
     }
 
     /**
-     * Replaces a lookup table by int8 rows with one scale per row (in the table's value type); each {@code Gather}
-     * becomes gather(rows) → Cast → Mul(gather(scales)), so only the looked-up rows are ever decoded.
+     * Replaces a lookup table by int8 rows with one scale per row (in the table's value type, or float16 read through
+     * one {@code Cast} for a float32 table, see {@link #channelScales}); each {@code Gather} becomes gather(rows) →
+     * Cast → Mul(gather(scales)), so only the looked-up rows are ever decoded.
      */
     public static TensorReport gatherRows(Weight weight, float[] values, RewriteScope scope, String method) {
         long[] dims = weight.dims();
         int valueType = weight.valueType();
-        Int8Channels q = Int8Channels.quantize(values, dims, 0);
+        NBitsEncodings.ScaleStorage storage = channelScales(weight, values, scope);
+        Int8Channels q = Int8Channels.quantizeStoredAs(values, dims, 0, storage.type());
+        int scaleType = valueType == DataType.FLOAT_VALUE ? storage.type() : valueType;
         float[] rowScales = q.scales().clone();
         float[] decoded = q.decoded();
         if (valueType != DataType.FLOAT_VALUE) {
@@ -273,10 +310,18 @@ public final class Int8Encodings {
         String rows = scope.fresh(base + "_int8");
         String scales = scope.fresh(base + "_row_scale");
         TensorProto rowsTensor = Nodes.tensor(rows, DataType.INT8_VALUE, dims, scope.store(q.values()));
-        TensorProto scaleTensor = Nodes.tensor(scales, valueType, new long[]{dims[0], 1},
-                scope.store(TensorCodec.toBytes(valueType, rowScales)));
+        TensorProto scaleTensor = Nodes.tensor(scales, scaleType, new long[]{dims[0], 1},
+                scope.store(TensorCodec.toBytes(scaleType, rowScales)));
         Map<Integer, List<NodeProto>> replacements = new HashMap<>();
-        for (Weight.Use use : weight.uses()) {
+        String valueScales = scales;
+        boolean castPending = scaleType != valueType;
+        if (castPending) {
+            // float16 scales read as float32 through one Cast of the initializer, folded by ONNX Runtime at load
+            valueScales = scope.fresh(scales + "_f32");
+        }
+        List<Weight.Use> ordered = weight.uses().stream()
+                .sorted(java.util.Comparator.comparingInt(Weight.Use::nodeIndex)).toList();
+        for (Weight.Use use : ordered) {
             NodeProto gather = use.node();
             String ids = gather.getInput(1);
             String out = gather.getOutput(0);
@@ -284,16 +329,23 @@ public final class Int8Encodings {
             String gathered = scope.fresh(out + "_int8");
             String gatheredScale = scope.fresh(out + "_scale");
             String asFloat = scope.fresh(out + "_float");
-            replacements.put(use.nodeIndex(), List.of(
+            List<NodeProto> nodes = new ArrayList<>();
+            if (castPending) {
+                nodes.add(Nodes.node("Cast", valueScales, List.of(scales), List.of(valueScales),
+                        Nodes.intAttribute("to", valueType)));
+                castPending = false;
+            }
+            nodes.addAll(List.of(
                     Nodes.node("Gather", scope.fresh(name + "_rows"), List.of(rows, ids), List.of(gathered), Nodes.intAttribute("axis", 0)),
-                    Nodes.node("Gather", scope.fresh(name + "_scales"), List.of(scales, ids), List.of(gatheredScale), Nodes.intAttribute("axis", 0)),
+                    Nodes.node("Gather", scope.fresh(name + "_scales"), List.of(valueScales, ids), List.of(gatheredScale), Nodes.intAttribute("axis", 0)),
                     Nodes.node("Cast", scope.fresh(name + "_cast"), List.of(gathered), List.of(asFloat), Nodes.intAttribute("to", valueType)),
                     Nodes.node("Mul", scope.fresh(name + "_dequantize"), List.of(asFloat, gatheredScale), List.of(out))));
+            replacements.put(use.nodeIndex(), nodes);
         }
         scope.replaceConsumers(weight, List.of(rowsTensor, scaleTensor), replacements);
         scope.decoded(weight, decoded);
-        long compressed = q.values().length + (long) TensorCodec.elementSize(valueType) * q.scales().length;
-        return new TensorReport(weight.name(), method, "Gather+int8 rows", 8, null, values.length, weight.storedBytes(),
+        long compressed = q.values().length + (long) TensorCodec.elementSize(scaleType) * q.scales().length;
+        return new TensorReport(weight.name(), method, "Gather+int8 rows" + storage.describe(), 8, null, values.length, weight.storedBytes(),
                 compressed, Sqnr.decibels(values, decoded), null);
     }
 }

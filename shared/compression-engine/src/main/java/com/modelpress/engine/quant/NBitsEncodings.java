@@ -147,12 +147,13 @@ public final class NBitsEncodings {
         return decoded;
     }
 
-    private static String typeName(int type) {
+    /** The suffix of a value cast to {@code type}: kept short, the graph stores it once per compressed tensor. */
+    private static String shortTypeName(int type) {
         return switch (type) {
-            case DataType.FLOAT_VALUE -> "float32";
-            case DataType.FLOAT16_VALUE -> "float16";
-            case DataType.BFLOAT16_VALUE -> "bfloat16";
-            default -> "type " + type;
+            case DataType.FLOAT_VALUE -> "f32";
+            case DataType.FLOAT16_VALUE -> "f16";
+            case DataType.BFLOAT16_VALUE -> "bf16";
+            default -> "t" + type;
         };
     }
 
@@ -202,7 +203,7 @@ public final class NBitsEncodings {
         }
         // MatMulNBits takes its scales in the activation type: one Cast for all products, folded by ONNX Runtime
         boolean castPending = products && scaleType != valueType;
-        String productScales = castPending ? scope.fresh(scales + "_" + typeName(valueType)) : scales;
+        String productScales = castPending ? scope.fresh(scales + "_" + shortTypeName(valueType)) : scales;
         // in graph order, so that the shared Reshape comes before every product that reads it
         List<Weight.Use> ordered = weight.uses().stream()
                 .sorted(java.util.Comparator.comparingInt(Weight.Use::nodeIndex)).toList();
@@ -220,7 +221,8 @@ public final class NBitsEncodings {
                     reshapePending = false;
                 }
                 if (castPending) {
-                    nodes.add(Nodes.node("Cast", scope.fresh(base + "_scales_cast"), List.of(scales),
+                    // the Cast is named like its output: one name less to store per tensor
+                    nodes.add(Nodes.node("Cast", productScales, List.of(scales),
                             List.of(productScales), Nodes.intAttribute("to", valueType)));
                     castPending = false;
                 }
@@ -252,14 +254,14 @@ public final class NBitsEncodings {
             inputs.add(zeroPoints);
         }
         boolean cast = packed.scaleType() != valueType;
-        String rows = cast ? scope.fresh(node.getOutput(0) + "_" + typeName(packed.scaleType())) : node.getOutput(0);
+        String rows = cast ? scope.fresh(node.getOutput(0) + "_" + shortTypeName(packed.scaleType())) : node.getOutput(0);
         NodeProto lookup = Nodes.domainNode("com.microsoft", "GatherBlockQuantized", scope.fresh(name + "_nbits"), inputs,
                 List.of(rows), Nodes.intAttribute("gather_axis", 0), Nodes.intAttribute("quantize_axis", 1),
                 Nodes.intAttribute("block_size", packed.blockSize()), Nodes.intAttribute("bits", packed.bits()));
         if (!cast) {
             return List.of(lookup);
         }
-        return List.of(lookup, Nodes.node("Cast", scope.fresh(name + "_rows_cast"), List.of(rows),
+        return List.of(lookup, Nodes.node("Cast", rows, List.of(rows),
                 List.of(node.getOutput(0)), Nodes.intAttribute("to", valueType)));
     }
 

@@ -181,7 +181,7 @@ public final class NBitsEncodings {
         boolean products = weight.uses().stream().anyMatch(use -> !MatMulWeights.isTableGather(use));
         String data = scope.fresh(base + "_q" + packed.bits());
         String scales = scope.fresh(base + "_scales");
-        String zeroPoints = packed.zeroPoints() == null ? null : scope.fresh(base + "_zero_points");
+        String zeroPoints = packed.zeroPoints() == null ? null : scope.fresh(base + "_zp");
         int blocks = packed.blocks();
         List<TensorProto> initializers = new ArrayList<>();
         long[] dataDims = gathers ? new long[]{packed.n(), (long) packed.k() * packed.bits() / 8}

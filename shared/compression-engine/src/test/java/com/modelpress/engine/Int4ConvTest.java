@@ -92,19 +92,12 @@ class Int4ConvTest {
     }
 
     @org.junit.jupiter.api.Test
-    void gptqOnIm2colPatchesBeatsPlainFourBitRounding() throws IOException {
+    void withoutPatchStatisticsConvKernelsStayInt8() throws IOException {
         Path input = OnnxFixtures.write(atOpset(OnnxFixtures.depthwiseSeparableCnn(3), 11), dir.resolve("cnn.onnx"));
         FidelityReport plain = new ModelCompressor(EVALUATION, CalibrationSettings.none()).compress(input,
                 dir.resolve("plain.onnx"), CompressionMethod.of("int4", CompressionOptions.defaults()), ProgressListener.NONE);
-        FidelityReport calibrated = new ModelCompressor(EVALUATION, CalibrationSettings.synthesised(EVALUATION.seed()))
-                .compress(input, dir.resolve("calibrated.onnx"), CompressionMethod.of("int4", CompressionOptions.defaults()),
-                        ProgressListener.NONE);
-        assertThat(plain.tensors()).filteredOn(t -> t.bits() == 4).hasSize(2)
-                .noneMatch(t -> t.encoding().contains("GPTQ"));
-        double plainSqnr = plain.outputs().getFirst().sqnrDb();
-        double calibratedSqnr = calibrated.outputs().getFirst().sqnrDb();
-        System.out.printf("int4 SQNR: plain %.2f dB, calibrated %.2f dB%n", plainSqnr, calibratedSqnr);
-        assertThat(calibratedSqnr).isGreaterThan(plainSqnr + 1);
+        assertThat(plain.tensors()).filteredOn(t -> t.name().endsWith(".weight") && !t.method().equals("kept"))
+                .isNotEmpty().allSatisfy(t -> assertThat(t.bits()).isEqualTo(8));
     }
 
     private static TensorProto initializer(ModelProto model, String name) {

@@ -113,14 +113,17 @@ final class CalibratedConv {
      * The width of a kernel's codes: int8 with one scale per output channel, or 4-bit ({@link Int4Conv}, a dense
      * {@code Conv} only) with one scale per {@code block} taps of an output channel (per channel when 0 or when the
      * block does not divide its taps).
+     *
+     * @param minOutputSqnr the least {@link #outputSqnr} the codes must keep
      */
-    record Width(int bits, int block) {
-        static final Width INT8 = new Width(8, 0);
+    record Width(int bits, int block, double minOutputSqnr) {
+        static final Width INT8 = new Width(8, 0, Double.NEGATIVE_INFINITY);
     }
 
     /**
-     * As {@link #encode(Weight, float[], PatchMoments, RewriteScope, String)} in codes of {@code width}; a 4-bit
-     * kernel is encoded also without statistics or normalization (plain rounding on its blocks).
+     * As {@link #encode(Weight, float[], PatchMoments, RewriteScope, String)} in codes of {@code width}; 4-bit codes
+     * only with statistics that fit, and only where the convolution's output keeps {@link Width#minOutputSqnr} on
+     * them ({@link #outputSqnr}); empty otherwise.
      */
     static Optional<TensorReport> encode(Weight weight, float[] values, PatchMoments moment, RewriteScope scope,
                                          String method, Width width) {
@@ -134,7 +137,7 @@ final class CalibratedConv {
                 && channels % moment.groups() == 0 && moment.sums() != null && moment.rows() >= features
                 && (!transposed || moment.groups() == 1);
         Optional<BatchNormFold> fold = transposed ? Optional.empty() : BatchNormFold.find(weight, scope, channels);
-        if (!fits && fold.isEmpty() && !nibbles) {
+        if (!fits && (fold.isEmpty() || nibbles)) {
             return Optional.empty();
         }
         float[] kernel = fold.map(f -> f.scale(values)).orElse(values);
@@ -144,8 +147,12 @@ final class CalibratedConv {
         if (nibbles) {
             int block = Int4Conv.block(features, width.block());
             Grid plain = Int4Conv.grid(kernel, channels, features, block);
-            rounded = !fits ? new Rounded(plain.codes(), plain.decoded(), new double[channels])
-                    : round(kernel, channels, features, moment.groups(), plain, moment);
+            rounded = round(kernel, channels, features, moment.groups(), plain, moment);
+            double sqnr = outputSqnr(kernel, rounded.decoded(), channels, features, moment);
+            System.err.printf("%s layer SQNR %.2f dB%n", weight.name(), sqnr);
+            if (sqnr < width.minOutputSqnr()) {
+                return Optional.empty();
+            }
             decode = Int4Conv.decode(weight, rounded.codes(), plain.scales(), block, scope);
             blockSize = block;
         } else {
@@ -261,6 +268,40 @@ final class CalibratedConv {
             shift[o] = sum / taps;
         });
         return new Rounded(codes, decoded, shift);
+    }
+
+    /**
+     * The SQNR of the convolution's output on the calibration patches, about each channel's mean and once biases are
+     * corrected: {@code Σₒ (wₒᵀHwₒ − rows·(wₒ·μ)²) / Σₒ (ΔₒᵀHΔₒ − rows·(Δₒ·μ)²)}, {@code H} and {@code μ} of each
+     * channel's group.
+     */
+    static double outputSqnr(float[] w, float[] decoded, int channels, int features, PatchMoments moment) {
+        int perGroup = channels / moment.groups();
+        double rows = moment.rows();
+        double[] signal = new double[channels];
+        double[] error = new double[channels];
+        double[][] hessians = new double[moment.groups()][];
+        double[][] means = new double[moment.groups()][features];
+        for (int g = 0; g < hessians.length; g++) {
+            hessians[g] = java.util.Arrays.copyOfRange(moment.xtx(), g * features * features, (g + 1) * features * features);
+            for (int i = 0; i < features; i++) {
+                means[g][i] = moment.sums()[g * features + i] / rows;
+            }
+        }
+        IntStream.range(0, channels).parallel().forEach(o -> {
+            int g = o / perGroup;
+            double[] weights = new double[features];
+            for (int i = 0; i < features; i++) {
+                weights[i] = w[o * features + i];
+            }
+            double mean = 0;
+            for (int i = 0; i < features; i++) {
+                mean += weights[i] * means[g][i];
+            }
+            signal[o] = quadratic(weights, hessians[g]) - rows * mean * mean;
+            error[o] = outputError(w, o * features, decoded, o * features, features, hessians[g], means[g], rows);
+        });
+        return 10 * Math.log10(java.util.Arrays.stream(signal).sum() / Math.max(1e-300, java.util.Arrays.stream(error).sum()));
     }
 
     /** One output channel's squared error over all its taps once its bias is corrected by the mean over taps. */

@@ -31,7 +31,9 @@ import java.util.stream.IntStream;
  * as little as possible). Then the channel's expected output error {@code (W − Ŵ)·E[p]} is folded into the bias
  * (bias correction, as in data-free quantization: depthwise kernels of 9 taps cannot average their errors away, and
  * a BN-folded CNN's next layer amplifies a shifted mean). A channel keeps plain rounding where that scores better on
- * the same statistics ({@code ΔᵀHΔ} less the part bias correction removes).
+ * the same statistics ({@code ΔᵀHΔ} less the part bias correction removes). The code width is a parameter
+ * ({@link Width}): int8 per output channel, or 4-bit codes on blocks of taps for the large dense kernels of
+ * {@code int4} ({@link Int4Conv}), rounded by the same GPTQ and bias correction.
  *
  * <p>Stateless; thread-safe.
  */
@@ -149,7 +151,6 @@ final class CalibratedConv {
             Grid plain = Int4Conv.grid(kernel, channels, features, block);
             rounded = round(kernel, channels, features, moment.groups(), plain, moment);
             double sqnr = outputSqnr(kernel, rounded.decoded(), channels, features, moment);
-            System.err.printf("%s layer SQNR %.2f dB%n", weight.name(), sqnr);
             if (sqnr < width.minOutputSqnr()) {
                 return Optional.empty();
             }

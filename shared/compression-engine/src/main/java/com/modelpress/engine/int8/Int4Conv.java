@@ -12,8 +12,6 @@ import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.PatchMoments;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Optional;
 
@@ -168,8 +166,9 @@ public final class Int4Conv {
                 Nodes.tensor(scaleName, halfScales ? DataType.FLOAT16_VALUE : DataType.FLOAT_VALUE,
                         new long[]{scales.length, 1}, ByteString.copyFrom(halfScales
                                 ? TensorCodec.toFloat16Bytes(scales) : TensorCodec.toFloatBytes(scales))),
-                scalar(sixteenth, 1f / 16), scalar(sixteen, 16f), scalar(eight, 8f),
-                shape(blockShape, scales.length, block), shape(kernelShape, dims));
+                Nodes.floatScalar(sixteenth, 1f / 16), Nodes.floatScalar(sixteen, 16f), Nodes.floatScalar(eight, 8f),
+                Nodes.int64Tensor(blockShape, new long[]{2}, scales.length, block),
+                Nodes.int64Tensor(kernelShape, new long[]{dims.length}, dims));
         String asFloat = scope.fresh(base + "_bytes");
         String high = scope.fresh(base + "_high");
         String highBits = scope.fresh(base + "_high_bits");
@@ -203,18 +202,5 @@ public final class Int4Conv {
     private static NodeProto node(String op, List<String> inputs, String output, RewriteScope scope,
                                   ai.onnx.proto.OnnxMl.AttributeProto... attributes) {
         return Nodes.node(op, scope.fresh(output + "_node"), inputs, List.of(output), attributes);
-    }
-
-    private static TensorProto scalar(String name, float value) {
-        return Nodes.tensor(name, DataType.FLOAT_VALUE, new long[0],
-                ByteString.copyFrom(TensorCodec.toFloatBytes(new float[]{value})));
-    }
-
-    private static TensorProto shape(String name, long... dims) {
-        ByteBuffer bytes = ByteBuffer.allocate(8 * dims.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long d : dims) {
-            bytes.putLong(d);
-        }
-        return Nodes.tensor(name, DataType.INT64_VALUE, new long[]{dims.length}, ByteString.copyFrom(bytes.array()));
     }
 }

@@ -79,7 +79,8 @@ public final class LlmScaleBench {
             Path result = work.resolve("result.properties");
             Path log = work.resolve("child.log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                    // -Xss8m as the CLI and the worker: ONNX Runtime can overrun a 1 MB stack creating a session
+                    "-Xmx" + heap, "-Xss8m", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     "-Djava.io.tmpdir=" + Files.createDirectories(work.resolve("tmp")),
                     "-cp", System.getProperty("java.class.path"), LlmScaleChild.class.getName(),
                     model.toString(), output.toString(), calibration.toString(), inputs.toString(), memory, rounding,

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Runs an original and a compressed model with ONNX Runtime (CPU, or CUDA when the settings say so) on the same inputs and measures how far the
@@ -81,13 +83,22 @@ public final class FidelityEvaluator {
         }
         try (SessionOptions options = sessionOptions(env, settings, recorded)) {
             Progress counter = new Progress(progress);
-            Baseline baseline = baseline(env, originalModel, facts, options, settings, counter);
+            // the compressed model's session is created while the original's is created and run: creating a session
+            // is mostly one thread's work, and on a small machine it is most of a one-sample evaluation
+            CompletableFuture<OrtSession> opening = openBeside(env, compressedModel, options);
+            Baseline baseline;
+            try {
+                baseline = baseline(env, originalModel, facts, options, settings, counter, opening);
+            } catch (OrtException | RuntimeException e) {
+                closeWhenOpened(opening);
+                throw e;
+            }
             Samples samples = baseline.samples();
             OriginalRun original = baseline.original();
-            String maskInput = baseline.maskInput();
-            Comparisons comparisons = new Comparisons(original, facts, maskInput);
+            Comparisons comparisons;
             double compressedMedianMs;
-            try (OrtSession session = open(env, "the compressed model", compressedModel, options)) {
+            try (OrtSession session = opened(opening)) {
+                comparisons = new Comparisons(original, facts, baseline.maskInput());
                 compressedMedianMs = runCompressed(env, session, compressedModel, samples, settings, counter,
                         comparisons);
             }
@@ -108,9 +119,15 @@ public final class FidelityEvaluator {
     /** The samples, the original's outputs on them, and the name of the attention-mask input (nullable). */
     private record Baseline(Samples samples, OriginalRun original, String maskInput) {}
 
-    /** Opens the original, loads or synthesises the samples and runs them (and the latency runs) through it. */
+    /**
+     * Opens the original, loads or synthesises the samples and runs them (and the latency runs) through it.
+     *
+     * @param opening the compressed model's session being created beside; the latency runs wait for it, so that
+     *                they are timed on a machine doing nothing else
+     */
     private static Baseline baseline(OrtEnvironment env, Path originalModel, GraphFacts facts, SessionOptions options,
-                                     EvaluationSettings settings, Progress counter) throws OrtException {
+                                     EvaluationSettings settings, Progress counter,
+                                     CompletableFuture<OrtSession> opening) throws OrtException {
         try (OrtSession session = open(env, "the model", originalModel, options)) {
             List<InputSpec> inputs = new ArrayList<>();
             for (NodeInfo input : session.getInputInfo().values()) {
@@ -118,6 +135,9 @@ public final class FidelityEvaluator {
             }
             Samples samples = NextTokenEvaluation.samples(inputs, facts, settings);
             int timedRuns = settings.latencyRuns() > 0 ? WARM_UP_RUNS + settings.latencyRuns() : 0;
+            if (timedRuns > 0) {
+                opening.handle((_, _) -> null).join();
+            }
             counter.expect(2 * (samples.samples().size() + timedRuns));
             OriginalRun original = runOriginal(env, session, originalModel, samples, settings, counter);
             return new Baseline(samples, original, maskInput(inputs));
@@ -153,7 +173,7 @@ public final class FidelityEvaluator {
             this.facts = GraphFacts.read(originalModel);
             try (SessionOptions options = sessionOptions(env, this.settings, new LinkedHashMap<>())) {
                 this.baseline = baseline(env, originalModel, facts, options, this.settings,
-                        new Progress(ProgressListener.NONE));
+                        new Progress(ProgressListener.NONE), CompletableFuture.completedFuture(null));
             } catch (OrtException e) {
                 throw new UnsupportedModelException("ONNX Runtime failed: " + e.getMessage(), e);
             }
@@ -368,6 +388,46 @@ public final class FidelityEvaluator {
         }
     }
 
+    /**
+     * {@link #open} of the compressed model on a thread of its own (not the common pool, which the passes use), with
+     * the 8 MB stack the launchers give every thread ({@code -Xss8m}): ONNX Runtime can overrun 1 MB creating a session.
+     */
+    private static CompletableFuture<OrtSession> openBeside(OrtEnvironment env, Path model, SessionOptions options) {
+        CompletableFuture<OrtSession> session = new CompletableFuture<>();
+        Thread.ofPlatform().name("modelpress-open-compressed").daemon().stackSize(8L << 20).start(() -> {
+            try {
+                session.complete(open(env, "the compressed model", model, options));
+            } catch (RuntimeException e) {
+                session.completeExceptionally(e);
+            }
+        });
+        return session;
+    }
+
+    /** The session {@link #openBeside} created, or the exception that creating it threw. */
+    private static OrtSession opened(CompletableFuture<OrtSession> opening) {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
+    }
+
+    /**
+     * Waits for {@link #openBeside} (its session options are closed after this) and closes what it opened: the
+     * evaluation failed already, and that failure is the one to report.
+     */
+    private static void closeWhenOpened(CompletableFuture<OrtSession> opening) {
+        OrtSession session = opening.handle((opened, _) -> opened).join();
+        if (session != null) {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                // the failure being thrown is the one to report
+            }
+        }
+    }
+
     static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
         try {
             return env.createSession(model.toString(), options);
@@ -500,6 +560,12 @@ public final class FidelityEvaluator {
                 if (dropped > 0) {
                     notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput
                             + " == 0 positions left out");
+                }
+                long negligible = entry.getValue().negligible();
+                if (negligible > 0 && negligible < entry.getValue().vectors()) {
+                    notes.add("output '%s': cosines over %d of %d vectors; %d are about 0 in the original (under %s of"
+                            .formatted(name, entry.getValue().vectors() - negligible, entry.getValue().vectors(), negligible,
+                                    OutputComparison.NEGLIGIBLE) + " their sample's largest value), without a direction");
                 }
                 results.add(entry.getValue().result());
             }

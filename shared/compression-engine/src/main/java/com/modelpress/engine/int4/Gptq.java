@@ -36,6 +36,11 @@ public final class Gptq {
      * in Java against the products: about 20 % less CPU than 128 or 32 on a 2048×5632 weight.
      */
     static final int LAZY_ROWS = 64;
+    /**
+     * Rows per outer batch, whose product with all earlier errors is one GEMM: taller products run nearer the GEMM's
+     * peak than the lazy batches' {@value #LAZY_ROWS}-row ones, each of which re-reads every earlier error.
+     */
+    static final int OUTER_ROWS = 256;
     /** Columns processed together inside a lazy batch: its rows of them stay in the core's cache. */
     static final int TILE = 256;
     /** Columns per panel of the blocked Cholesky factorization. */
@@ -121,6 +126,17 @@ public final class Gptq {
      */
     static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, Factor factor,
                                        int scaleType, float[] decoded, MatrixProducts products, int bits) {
+        return quantize(w, k, n, blockSize, symmetric, factor, scaleType, decoded, products, bits, OUTER_ROWS);
+    }
+
+    /**
+     * @param outerRows rows per outer batch, rounded down to a whole number of lazy batches (at least one): one
+     *                  product carries the errors of all earlier outer batches onto it, and a smaller one those of
+     *                  its own earlier lazy batches onto each lazy batch. With one lazy batch per outer batch this is
+     *                  the plain lazy-batch algorithm.
+     */
+    static MatMulNBitsWeights quantize(float[] w, int k, int n, int blockSize, boolean symmetric, Factor factor,
+                                       int scaleType, float[] decoded, MatrixProducts products, int bits, int outerRows) {
         if (bits != 2 && bits != 4 && bits != 8) {
             throw new IllegalArgumentException("bits must be 2, 4 or 8, not " + bits);
         }
@@ -132,9 +148,12 @@ public final class Gptq {
         boolean[] dead = factor.dead();
         int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
         PackedMatrix matrix = new PackedMatrix(k, n, blockSize, symmetric, bits);
+        int outer = Math.max(lazy, outerRows / lazy * lazy);
         FloatBuffer delta = products.allocate(Math.multiplyExact(k, n));
-        FloatBuffer left = products.allocate(Math.multiplyExact(lazy, k));
-        FloatBuffer product = products.allocate(Math.multiplyExact(lazy, n));
+        FloatBuffer left = products.allocate(Math.multiplyExact(outer, k));
+        FloatBuffer product = products.allocate(Math.multiplyExact(outer, n));
+        FloatBuffer innerLeft = products.allocate(Math.multiplyExact(lazy, outer));
+        FloatBuffer innerProduct = products.allocate(Math.multiplyExact(lazy, n));
         float[] current = new float[Math.multiplyExact(lazy, n)];
         float[] earlier = new float[Math.multiplyExact(lazy, n)];
         float[] errors = new float[Math.multiplyExact(lazy, n)];
@@ -144,42 +163,63 @@ public final class Gptq {
         for (int t = 0; t < threads; t++) {
             states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize, bits);
         }
-        for (int r0 = 0; r0 < k; r0 += lazy) {
-            int r1 = Math.min(k, r0 + lazy);
-            int rows = r1 - r0;
-            for (int i = r0; i < r1; i++) {
-                if (dead[i]) {
-                    java.util.Arrays.fill(current, (i - r0) * n, (i - r0 + 1) * n, 0f);
-                } else {
-                    System.arraycopy(w, i * n, current, (i - r0) * n, n);
+        for (int o0 = 0; o0 < k; o0 += outer) {
+            int o1 = Math.min(k, o0 + outer);
+            if (o0 > 0) {
+                // the errors of every earlier outer batch, at once: C[o0:o1, 0:o0] · Δ[0:o0, :]
+                for (int i = o0; i < o1; i++) {
+                    left.put((i - o0) * o0, c, i * k, o0);
                 }
+                products.multiply(left.slice(0, (o1 - o0) * o0), delta.slice(0, o0 * n), product.slice(0, (o1 - o0) * n),
+                        o1 - o0, o0, n);
             }
-            if (r0 > 0) {
-                // the errors of every earlier batch, at once: current += C[r0:r1, 0:r0] · Δ[0:r0, :]
+            for (int r0 = o0; r0 < o1; r0 += lazy) {
+                int r1 = Math.min(o1, r0 + lazy);
+                int rows = r1 - r0;
                 for (int i = r0; i < r1; i++) {
-                    left.put((i - r0) * r0, c, i * k, r0);
-                }
-                products.multiply(left.slice(0, rows * r0), delta.slice(0, r0 * n), product.slice(0, rows * n), rows, r0, n);
-                product.get(0, earlier, 0, rows * n);
-                for (int x = 0; x < rows * n; x++) {
-                    current[x] += earlier[x];
-                }
-            }
-            final int start = r0;
-            IntStream.range(0, threads).parallel().forEach(t -> {
-                int from = t * chunk;
-                int to = Math.min(n, from + chunk);
-                if (from < to) {
-                    // tiles of columns, so that the batch's rows of a tile stay in cache while errors are carried
-                    for (int tile = from; tile < to; tile += TILE) {
-                        batch(w, dead, c, k, n, start, rows, tile, Math.min(to, tile + TILE), blockSize, symmetric,
-                                scaleType, current, errors, decoded, matrix, states[t]);
+                    if (dead[i]) {
+                        java.util.Arrays.fill(current, (i - r0) * n, (i - r0 + 1) * n, 0f);
+                    } else {
+                        System.arraycopy(w, i * n, current, (i - r0) * n, n);
                     }
                 }
-            });
-            delta.put(r0 * n, errors, 0, rows * n);
+                if (o0 > 0) {
+                    addTo(current, product, (r0 - o0) * n, earlier, rows * n);
+                }
+                int inside = r0 - o0;
+                if (inside > 0) {
+                    // the errors of this outer batch's earlier lazy batches: C[r0:r1, o0:r0] · Δ[o0:r0, :]
+                    for (int i = r0; i < r1; i++) {
+                        innerLeft.put((i - r0) * inside, c, i * k + o0, inside);
+                    }
+                    products.multiply(innerLeft.slice(0, rows * inside), delta.slice(o0 * n, inside * n),
+                            innerProduct.slice(0, rows * n), rows, inside, n);
+                    addTo(current, innerProduct, 0, earlier, rows * n);
+                }
+                final int start = r0;
+                IntStream.range(0, threads).parallel().forEach(t -> {
+                    int from = t * chunk;
+                    int to = Math.min(n, from + chunk);
+                    if (from < to) {
+                        // tiles of columns, so that the batch's rows of a tile stay in cache while errors are carried
+                        for (int tile = from; tile < to; tile += TILE) {
+                            batch(w, dead, c, k, n, start, rows, tile, Math.min(to, tile + TILE), blockSize, symmetric,
+                                    scaleType, current, errors, decoded, matrix, states[t]);
+                        }
+                    }
+                });
+                delta.put(r0 * n, errors, 0, rows * n);
+            }
         }
         return matrix.build();
+    }
+
+    /** {@code current[0 .. length) += source[offset .. offset + length)}, through {@code scratch}. */
+    private static void addTo(float[] current, FloatBuffer source, int offset, float[] scratch, int length) {
+        source.get(offset, scratch, 0, length);
+        for (int x = 0; x < length; x++) {
+            current[x] += scratch[x];
+        }
     }
 
     /** Range shrink factors tried per block: compensation absorbs the rest, so a short grid suffices. */

@@ -60,6 +60,34 @@ class GptqTest {
     }
 
     @Test
+    void outerBatchesCarryTheSameErrorsAsOneProductPerLazyBatch() {
+        // three outer batches of 256 rows (the last ragged), each of four lazy batches: the outer product and the
+        // products inside an outer batch only regroup the sums of the plain lazy-batch algorithm
+        int k = 600;
+        int n = 48;
+        float[] x = correlatedActivations(1200, k, 6);
+        Gptq.Factor factor = Gptq.factor(xtx(x, k), k, MatrixProducts.JAVA);
+        Random random = new Random(3);
+        float[] w = new float[k * n];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (random.nextGaussian() * 0.05);
+        }
+        float[] plain = new float[w.length];
+        Gptq.quantize(w, k, n, 32, false, factor, DataType.FLOAT_VALUE, plain, MatrixProducts.JAVA, 4, Gptq.LAZY_ROWS);
+        float[] outer = new float[w.length];
+        Gptq.quantize(w, k, n, 32, false, factor, DataType.FLOAT_VALUE, outer, MatrixProducts.JAVA, 4, Gptq.OUTER_ROWS);
+
+        int same = 0;
+        for (int i = 0; i < w.length; i++) {
+            same += Math.abs(plain[i] - outer[i]) <= 1e-6f ? 1 : 0;
+        }
+        // float32 sums in another order: a code at a rounding boundary may flip, the layer error may not move
+        assertThat((double) same / w.length).isGreaterThan(0.99);
+        double reference = outputError(x, w, plain, 1200, k, n);
+        assertThat(outputError(x, w, outer, 1200, k, n)).isCloseTo(reference, within(0.002 * reference));
+    }
+
+    @Test
     void eachCodeIsTheNearestUnderTheFloat16ScaleAsStored() {
         // a diagonal Hessian carries no error from row to row: every code is then a plain rounding under its scale
         int k = 128;

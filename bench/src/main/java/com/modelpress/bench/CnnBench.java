@@ -35,8 +35,9 @@ import java.util.Set;
  * on Maven Central, each scored by the engine on images of rendered text (Java2D, seeded: lines of words in several
  * fonts and sizes, normalized as PP-OCR normalizes its inputs), calibrated on other images of the same kind. Rows:
  * fp16; int8 with plain per-channel rounding (no calibration: the searched clipping alone); int8 with Conv kernels
- * rounded by GPTQ on their im2col patches and bias-corrected, with the default size floor and with kernels down to
- * 128 elements compressed (depthwise kernels are small); and optionally {@code auto --min-sqnr}.
+ * rounded by GPTQ on their im2col patches and bias-corrected, with the default size floor (Conv kernels of any size
+ * that int8 makes smaller) and with every tensor down to 128 elements compressed; and optionally
+ * {@code auto --min-sqnr}.
  *
  * <p>{@code bench/run cnn [--models det-v3,det-v4,rec-v3,rec-v4,cls] [--auto det-v3] [--min-sqnr 30] [--budget 5m]
  * [--calibration-images 16] [--eval-images 8] [--out docs/BENCHMARKS.md] [--work bench/target/cnn]}
@@ -135,7 +136,11 @@ public final class CnnBench {
         String summary = ("Scored by the engine (ONNX Runtime CPU) on %d images of rendered text per model, calibrated on"
                 + " %d other images (seeded Java2D renderings: lines of words in several fonts and sizes; detectors"
                 + " %d×%d pages with ImageNet normalization, recognizers and the classifier single lines, (x − 0.5)/0.5)."
-                + " SQNR and cosine of the worst output; tensors under 1024 elements stay float32.")
+                + " SQNR and cosine of the worst output (cosines over the rows that are not about 0 in the original)."
+                + " int8 folds each Conv's BatchNormalization into its kernel and bias before rounding and compresses"
+                + " Conv kernels of any size where int8 saves bytes, depthwise 3×3 included (the stem, reading 3 image"
+                + " channels, stays float32); other tensors under 1024 elements, and every small one under fp16, stay"
+                + " float32.")
                 .formatted(evalImages, calibrationImages, Model.DET_V3.width, Model.DET_V3.height);
         System.out.println(summary);
         System.out.println(table);

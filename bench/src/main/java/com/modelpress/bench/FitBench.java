@@ -80,6 +80,8 @@ public final class FitBench {
         }
         String plot = plot(rows);
         Files.writeString(out.resolveSibling("fit-curve.txt"), plot);
+        Files.createDirectories(out.resolveSibling("images"));
+        Files.writeString(out.resolveSibling("images").resolve("fit-curve.svg"), svg(rows));
         BenchmarksDoc.writeSection(out, "fit", "Fitting a decoder to a size (mixed 2/4/8-bit)", body(rows, plot, args));
         System.out.print(body(rows, plot, args));
     }
@@ -116,6 +118,7 @@ public final class FitBench {
             FidelityReport report = new ModelCompressor(evaluation, calibration).compress(model, output, method,
                     ProgressListener.NONE);
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            report.notes().stream().filter(n -> n.startsWith("auto")).forEach(n -> System.err.println("  " + n));
             if (point.equals("int4")) {
                 int4Bytes = report.sizes().compressedBytes();
             }
@@ -152,7 +155,7 @@ public final class FitBench {
                 .append("(see README, Fit a model to a size). Size is the file plus external data, ratio against the ")
                 .append("original file; KL is the mean KL(original ‖ compressed) of next-token distributions on the ")
                 .append("evaluation windows (prefill, and decode steps after each window); predicted is the planner's ")
-                .append("KL from its per-tensor measurements on 4 calibration windows.\n\n");
+                .append("KL for the chosen plan: that whole plan measured on 8 calibration windows (see README, Fit a model to a size).\n\n");
         body.append("| model | point | bytes | ratio | bits/weight | KL prefill | KL decode | PPL orig → comp | same top-1 | predicted KL | widths (bits/block: tensors) | s |\n");
         body.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n");
         for (Row row : rows) {
@@ -170,6 +173,76 @@ public final class FitBench {
 
     private static String number(Double value) {
         return value == null ? "—" : String.format(Locale.ROOT, "%.4g", value);
+    }
+
+    /** Mean prefill KL (log scale) against bits per weight, one colour per model, uniform int4 as squares, auto as dots. */
+    static String svg(List<Row> rows) {
+        List<Row> points = rows.stream().filter(r -> r.klPrefill() != null && r.klPrefill() > 0).toList();
+        int width = 640;
+        int height = 400;
+        int left = 70;
+        int bottom = 50;
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n",
+                width, height));
+        if (points.isEmpty()) {
+            return svg.append("</svg>\n").toString();
+        }
+        double minX = Math.floor(points.stream().mapToDouble(Row::bitsPerWeight).min().orElseThrow() * 2) / 2;
+        double maxX = Math.ceil(points.stream().mapToDouble(Row::bitsPerWeight).max().orElseThrow() * 2) / 2;
+        double minY = Math.floor(points.stream().mapToDouble(r -> Math.log10(r.klPrefill())).min().orElseThrow());
+        double maxY = Math.ceil(points.stream().mapToDouble(r -> Math.log10(r.klPrefill())).max().orElseThrow());
+        maxX = Math.max(maxX, minX + 0.5);
+        maxY = Math.max(maxY, minY + 1);
+        double plotWidth = width - left - 20;
+        double plotHeight = height - bottom - 30;
+        double x0 = minX;
+        double x1 = maxX;
+        double y0 = minY;
+        double y1 = maxY;
+        java.util.function.DoubleUnaryOperator px = x -> left + (x - x0) / (x1 - x0) * plotWidth;
+        java.util.function.DoubleUnaryOperator py = y -> 30 + (y1 - y) / (y1 - y0) * plotHeight;
+        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"30\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
+                + "stroke=\"black\"/>%n", left, plotWidth, plotHeight));
+        for (double x = minX; x <= maxX + 1e-9; x += 0.5) {
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.1f</text>%n",
+                    px.applyAsDouble(x), height - bottom + 18, x));
+        }
+        for (double y = minY; y <= maxY + 1e-9; y += 1) {
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>%n"
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>%n", left,
+                    left + plotWidth, py.applyAsDouble(y), py.applyAsDouble(y), left - 6, py.applyAsDouble(y) + 4, (int) y));
+        }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">bits per weight</text>%n"
+                        + "<text x=\"16\" y=\"%.0f\" transform=\"rotate(-90 16 %.0f)\" text-anchor=\"middle\">mean KL "
+                        + "(prefill, log scale)</text>%n", left + plotWidth / 2, height - 12, 30 + plotHeight / 2,
+                30 + plotHeight / 2));
+        String[] colours = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+        List<String> models = rows.stream().map(Row::model).distinct().toList();
+        for (int m = 0; m < models.size(); m++) {
+            String colour = colours[m % colours.length];
+            String model = models.get(m);
+            List<Row> auto = points.stream().filter(r -> r.model().equals(model) && !r.point().equals("int4"))
+                    .sorted(java.util.Comparator.comparingDouble(Row::bitsPerWeight)).toList();
+            StringBuilder path = new StringBuilder();
+            for (Row row : auto) {
+                path.append(path.isEmpty() ? "M" : " L").append(String.format(Locale.ROOT, "%.1f %.1f",
+                        px.applyAsDouble(row.bitsPerWeight()), py.applyAsDouble(Math.log10(row.klPrefill()))));
+            }
+            svg.append(String.format(Locale.ROOT, "<path d=\"%s\" fill=\"none\" stroke=\"%s\"/>%n", path, colour));
+            for (Row row : points.stream().filter(r -> r.model().equals(model)).toList()) {
+                double x = px.applyAsDouble(row.bitsPerWeight());
+                double y = py.applyAsDouble(Math.log10(row.klPrefill()));
+                svg.append(row.point().equals("int4")
+                        ? String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\"/>%n",
+                                x - 4, y - 4, colour)
+                        : String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>%n", x, y, colour));
+            }
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s: auto (dots, line), uniform int4 "
+                    + "(square)</text>%n", left + 8, 46 + 16 * m, colour, model.replace("&", "&amp;").replace("<", "&lt;")));
+        }
+        return svg.append("</svg>\n").toString();
     }
 
     /** KL (log10, rows) against bits per weight (columns), one letter per model: {@code a} the first, {@code b} … */

@@ -1,9 +1,8 @@
 package com.modelpress.cli;
 
-import com.modelpress.contracts.CompressionOptions;
-import com.modelpress.contracts.DeclaredInputs;
+import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.CompressionSpec;
 import com.modelpress.contracts.FidelityReport;
-import com.modelpress.contracts.SizeTarget;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
@@ -15,6 +14,7 @@ import com.modelpress.report.ReportSubject;
 import com.modelpress.tokenizer.TextTokenizer;
 import com.modelpress.tokenizer.UnsupportedTokenizerException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -27,9 +27,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -60,10 +60,6 @@ final class CompressCommand implements Callable<Integer> {
             description = "The model to compress; external data files must sit in its folder.")
     Path input;
 
-    @Option(names = {"-m", "--method"}, required = true, paramLabel = "METHOD", completionCandidates = MethodIds.class,
-            description = "One of: ${COMPLETION-CANDIDATES}.")
-    String method;
-
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT.onnx",
             description = "Where to write the compressed model; large weights go to OUTPUT.onnx.data next to it.")
     Path output;
@@ -80,121 +76,17 @@ final class CompressCommand implements Callable<Integer> {
                     + "distributions, inputs and versions; no script, works offline.")
     Path html;
 
-    @Option(names = "--block-size", paramLabel = "N",
-            description = "int4 block length along the reduction axis: 16, 32, 64 or 128 (default "
-                    + CompressionOptions.DEFAULT_BLOCK_SIZE + ").")
-    Integer blockSize;
-
-    @Option(names = "--symmetric", description = "int4 without zero points (default: asymmetric).")
-    boolean symmetric;
-
-    @Option(names = "--exclude", paramLabel = "NAME", split = ",",
-            description = "Node or tensor names to leave untouched; repeat the option or separate names with commas.")
-    List<String> exclude = new ArrayList<>();
-
-    @Option(names = "--min-elements", paramLabel = "N",
-            description = "Leave tensors with fewer elements as they are (default "
-                    + CompressionOptions.DEFAULT_MIN_ELEMENTS + ").")
-    Long minElements;
+    @Mixin
+    SpecOptions options;
 
     @Option(names = "--inputs", paramLabel = "DIR",
             description = "Evaluate on these samples instead of synthesised ones: one sub-folder per sample "
                     + "holding <input-name>.npy for every model input.")
     Path inputsDir;
 
-    @Option(names = "--samples", paramLabel = "N",
-            description = "Synthesised samples to evaluate on (default: 8), or with --eval-text the windows "
-                    + "(decoder LMs) or lines (encoders) of the text (default: "
-                    + EvaluationSettings.DEFAULT_TEXT_WINDOWS + "); ignored with --inputs.")
-    Integer samples;
-
-    @Option(names = "--shape", paramLabel = "NAME=AxB",
-            description = "Synthesised samples (evaluation and calibration): the shape of input NAME, e.g. input=2x512 "
-                    + "(NAME=scalar for rank 0); repeatable.")
-    List<String> shapes = new ArrayList<>();
-
-    @Option(names = "--dim", paramLabel = "SYMBOL=N",
-            description = "Synthesised samples: the size of the symbolic dimension SYMBOL in every input, e.g. batch=2; "
-                    + "repeatable.")
-    List<String> dims = new ArrayList<>();
-
-    @Option(names = "--set", paramLabel = "NAME=VALUE",
-            description = "Synthesised samples: every element of input NAME is VALUE, e.g. sr=16000 for a scalar rate; "
-                    + "repeatable.")
-    List<String> values = new ArrayList<>();
-
-    @Option(names = "--eval-text", paramLabel = "FILE",
-            description = "Evaluate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read it as windows of "
-                    + "--context tokens (perplexity, KL of next-token distributions, decode steps), encoders one "
-                    + "sample per line. Use other text than you calibrate on.")
-    Path evalText;
-
-    @Option(names = "--context", paramLabel = "N",
-            description = "Tokens per window of --eval-text/--calibration-text for decoder LMs, and the most tokens "
-                    + "per line for encoders (default: ${DEFAULT-VALUE}).")
-    int context = EvaluationSettings.DEFAULT_CONTEXT;
-
-    @Option(names = "--decode-steps", paramLabel = "N",
-            description = "Decoder LMs with a KV cache: decode steps after each prefill window, each model feeding its "
-                    + "own present back as past; 0 scores the prefill only (default: ${DEFAULT-VALUE}).")
-    int decodeSteps = EvaluationSettings.DEFAULT_DECODE_STEPS;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Seed for synthesised samples (default: ${DEFAULT-VALUE}).")
-    long seed = DEFAULTS.seed();
-
     @Option(names = "--latency-runs", paramLabel = "N",
             description = "Timed runs per model for latency; 0 skips latency (default: ${DEFAULT-VALUE}).")
     int latencyRuns = DEFAULTS.latencyRuns();
-
-    @Option(names = "--rounding", paramLabel = "MODE",
-            description = "int4/auto: how 4-bit codes are chosen — gptq (default: error-compensating, calibrated), "
-                    + "aware (block search weighted by calibration activations), search (block search), "
-                    + "rtn (plain round to nearest, the baseline).")
-    String rounding;
-
-    @Option(names = "--head", paramLabel = "MODE",
-            description = "int4: precision of an LM head (the matrix producing the logits output, tied to the "
-                    + "embedding table or not) — measured (default: scored at int4, int8 and kept; the smallest "
-                    + "not clearly more sensitive per byte than the rest), int4, int8 or kept.")
-    String head = "measured";
-
-    @Option(names = "--min-cosine", paramLabel = "X",
-            description = "The worst output's mean cosine on the evaluation samples must reach this, e.g. 0.995: "
-                    + "auto's target; for every method a gate (a miss exits 6, model and report written).")
-    Double minCosine;
-
-    @Option(names = "--min-sqnr", paramLabel = "DB",
-            description = "Every output's SQNR must reach this many dB: auto's target; for every method a gate.")
-    Double minSqnr;
-
-    @Option(names = "--max-kl", paramLabel = "K",
-            description = "Decoder LMs: the mean KL divergence of the next-token distributions (prefill and "
-                    + "decode steps) must stay at or below this; other models: the KL divergence of every "
-                    + "logits/probabilities output. auto's target; for every method a gate.")
-    Double maxKl;
-
-    @Option(names = "--max-ppl-increase", paramLabel = "X",
-            description = "Decoder LMs with --eval-text: the perplexity on the text may grow by at most this "
-                    + "fraction, e.g. 0.01 for 1 %%. auto's target; for every method a gate.")
-    Double maxPplIncrease;
-
-    @Option(names = "--target-output", paramLabel = "WHAT",
-            description = "What --min-cosine (auto's target, every method's gate) is measured on — tokens (default: every output's vectors), "
-                    + "pooled-mean or cls (a text encoder's attention-masked mean-pooled or first-token sentence "
-                    + "embeddings).")
-    String targetOutput;
-
-    @Option(names = "--target-size", paramLabel = "SIZE",
-            description = "auto: the most the compressed model (file plus external data) may take: bytes (2500000), "
-                    + "decimal units (2.5MB, 1.5GB), binary units (750MiB, 1.5GiB) or a fraction of the original "
-                    + "(0.25x). Mixes 2, 4 and 8 bits per tensor by measured damage; with --max-kl/--min-cosine those "
-                    + "are checked and the report says by how much they were missed.")
-    String targetSize;
-
-    @Option(names = "--target-bpw", paramLabel = "BITS",
-            description = "auto: the most bits per weight over all weights, embeddings and head included (at least 2), "
-                    + "e.g. 3.5.")
-    Double targetBpw;
 
     @Option(names = "--max-evaluations", paramLabel = "N",
             description = "auto: the search's budget in model evaluations (default: ${DEFAULT-VALUE}); the same "
@@ -211,16 +103,6 @@ final class CompressCommand implements Callable<Integer> {
                     + "--inputs; use other samples than you evaluate on). Default: synthesised samples.")
     Path calibrationDir;
 
-    @Option(names = "--calibration-text", paramLabel = "FILE",
-            description = "int4: calibrate on this UTF-8 text, tokenized with --tokenizer: decoder LMs read windows of "
-                    + "--context tokens, encoders one sample per non-empty line. Use other text than you evaluate on.")
-    Path calibrationText;
-
-    @Option(names = "--tokenizer", paramLabel = "tokenizer.json",
-            description = "The model's Hugging Face tokenizer.json (byte-level BPE, SentencePiece BPE or Unigram, "
-                    + "WordPiece), for --calibration-text and --eval-text.")
-    Path tokenizerJson;
-
     @Option(names = "--calibration-samples", paramLabel = "N",
             description = "int4: synthesised calibration samples when no --calibration folder is given, 0 turns "
                     + "calibration off (default: " + CalibrationSettings.DEFAULT_SAMPLES + "); with "
@@ -234,11 +116,6 @@ final class CompressCommand implements Callable<Integer> {
                     + "groups that fit. Default: a quarter of the JVM's maximum heap.")
     Long calibrationMemory;
 
-    @Option(names = "--sensitivity", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Rank the compressed tensors by measured sensitivity (each compressed alone and scored; "
-                    + "one scoring run per tensor) into the report; --no-sensitivity skips it (default: on).")
-    boolean sensitivity = true;
-
     @Option(names = "--session-config", paramLabel = "KEY=VALUE",
             description = "ONNX Runtime session config entry for both models, e.g. "
                     + "session.intra_op.allow_spinning=0; repeatable.")
@@ -246,10 +123,11 @@ final class CompressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        CompressionMethod compression = method();
-        ModelCompressor.Head lmHead = head();
+        CompressionSpec request = options.spec(calibrationDir);
+        CompressionMethod compression = method(request);
+        ModelCompressor.Head lmHead = ModelCompressor.Head.valueOf(request.scope().head().toUpperCase(Locale.ROOT));
         Texts texts = texts();
-        EvaluationSettings evaluation = evaluation(texts.evaluation());
+        EvaluationSettings evaluation = evaluation(request.evaluation(), texts.evaluation());
         Path reportFile = reportFile();
         checkOutput();
         checkReport(reportFile);
@@ -267,7 +145,8 @@ final class CompressCommand implements Callable<Integer> {
             ModelCompressor compressor = new ModelCompressor(evaluation,
                     calibrationMemory == null ? calibration : calibration.withMemory(calibrationMemory))
                     .withHead(lmHead);
-            result = (sensitivity ? compressor.measuringSensitivity() : compressor).compress(input, output, compression, progress);
+            result = (request.evaluation().sensitivityOrDefault() ? compressor.measuringSensitivity() : compressor)
+                    .compress(input, output, compression, progress);
         } catch (IOException | RuntimeException e) {
             // a model that was written but not measured must not look like a finished result
             for (Path file : created) {
@@ -290,7 +169,7 @@ final class CompressCommand implements Callable<Integer> {
 
     /** The fidelity bounds as gates: a miss is said and exits {@link ExitCode#BELOW_GATE}, the files stay. */
     private int gate(FidelityReport result) {
-        FidelityGates gates = gates();
+        FidelityGates gates = options.gates();
         if (!gates.any()) {
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
@@ -302,41 +181,12 @@ final class CompressCommand implements Callable<Integer> {
         return verdict.met() ? ExitCode.OK : ExitCode.BELOW_GATE;
     }
 
-    private FidelityGates gates() {
-        return new FidelityGates(minCosine, maxKl, maxPplIncrease, minSqnr, targetOutput);
-    }
-
-    private CompressionMethod method() {
-        CompressionOptions options = new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements,
-                rounding);
+    /** The engine's method for a checked spec; the search budget is this command's own. */
+    private CompressionMethod method(CompressionSpec request) {
         try {
-            if ("auto".equalsIgnoreCase(method)) {
-                boolean bounds = minCosine != null || minSqnr != null || maxKl != null || maxPplIncrease != null;
-                if (!bounds && targetSize == null && targetBpw == null) {
-                    throw new ParameterException(spec.commandLine(), "--method auto needs a target: --min-cosine X, "
-                            + "--min-sqnr DB, --max-kl K, --max-ppl-increase X, --target-size SIZE and/or --target-bpw BITS");
-                }
-                if (maxPplIncrease != null && evalText == null) {
-                    throw new ParameterException(spec.commandLine(),
-                            "--max-ppl-increase needs --eval-text: perplexity is measured on text");
-                }
-                CompressionMethod.Size size = targetSize == null && targetBpw == null ? null
-                        : new CompressionMethod.Size(targetSize == null ? null : SizeTarget.parse(targetSize), targetBpw);
-                return CompressionMethod.auto(options,
-                        bounds ? new CompressionMethod.Goal(minCosine, minSqnr, maxKl, maxPplIncrease, targetOutput) : null,
-                        size, maxEvaluations, budget);
-            }
-            if (targetSize != null || targetBpw != null) {
-                throw new ParameterException(spec.commandLine(), "--target-size and --target-bpw are targets of --method auto");
-            }
-            if (maxPplIncrease != null && evalText == null) {
-                throw new ParameterException(spec.commandLine(),
-                        "--max-ppl-increase needs --eval-text: perplexity is measured on text");
-            }
-            gates().check(spec.commandLine());
-            return CompressionMethod.of(method, options);
+            return CompressionMethod.of(request, maxEvaluations, budget);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, method);
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
     }
 
@@ -350,30 +200,15 @@ final class CompressCommand implements Callable<Integer> {
      * @throws InvalidModelException when a file cannot be read or the tokenizer cannot be used
      */
     private Texts texts() {
-        if (calibrationText != null && calibrationDir != null) {
-            throw new ParameterException(spec.commandLine(), "--calibration and --calibration-text exclude each other");
-        }
+        Path evalText = options.evalText;
+        Path calibrationText = options.calibrationText;
         if (evalText != null && inputsDir != null) {
             throw new ParameterException(spec.commandLine(), "--inputs and --eval-text exclude each other");
         }
-        if (context < 2) {
-            throw new ParameterException(spec.commandLine(), "--context must be at least 2 tokens, was " + context);
-        }
-        if (decodeSteps < 0) {
-            throw new ParameterException(spec.commandLine(), "--decode-steps must not be negative, was " + decodeSteps);
-        }
         if (calibrationText == null && evalText == null) {
-            if (tokenizerJson != null) {
-                throw new ParameterException(spec.commandLine(),
-                        "--tokenizer is only used with --calibration-text or --eval-text");
-            }
             return new Texts(null, null);
         }
-        if (tokenizerJson == null) {
-            throw new ParameterException(spec.commandLine(), (calibrationText != null ? "--calibration-text" : "--eval-text")
-                    + " needs --tokenizer tokenizer.json (the model's own Hugging Face tokenizer)");
-        }
-        try (TextTokenizer tokenizer = TextTokenizer.read(tokenizerJson, context)) {
+        try (TextTokenizer tokenizer = TextTokenizer.read(options.tokenizer, context())) {
             TokenizedText calibration = calibrationText == null ? null : tokenize(tokenizer, "--calibration-text", calibrationText);
             TokenizedText evaluation = evalText == null ? null : tokenize(tokenizer, "--eval-text", evalText);
             if (calibration != null && evaluation != null && calibration.sha256().equals(evaluation.sha256())) {
@@ -405,7 +240,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         try {
             if (text != null) {
-                return CalibrationSettings.onText(text, calibrationSamples == null ? 0 : calibrationSamples, context);
+                return CalibrationSettings.onText(text, calibrationSamples == null ? 0 : calibrationSamples, context());
             }
             int synthesised = calibrationSamples == null ? CalibrationSettings.DEFAULT_SAMPLES : calibrationSamples;
             return calibrationDir != null ? new CalibrationSettings(0, 0, calibrationDir)
@@ -415,17 +250,23 @@ final class CompressCommand implements Callable<Integer> {
         }
     }
 
-    private EvaluationSettings evaluation(TokenizedText text) {
+    private EvaluationSettings evaluation(CompressionRequest.EvaluationSpec given, TokenizedText text) {
+        Integer samples = given.samples();
         try {
-            EvaluationSettings settings = new EvaluationSettings(samples == null ? DEFAULTS.samples() : samples, seed,
-                    inputsDir, latencyRuns, sessionConfig).withDecodeSteps(decodeSteps);
+            EvaluationSettings settings = new EvaluationSettings(samples == null ? DEFAULTS.samples() : samples,
+                    given.seedOrDefault(), inputsDir, latencyRuns, sessionConfig).withDecodeSteps(
+                    given.decodeSteps() == null ? EvaluationSettings.DEFAULT_DECODE_STEPS : given.decodeSteps());
             settings = text == null ? settings
-                    : settings.onText(text, samples == null ? EvaluationSettings.DEFAULT_TEXT_WINDOWS : samples, context);
-            DeclaredInputs declared = DeclaredInputs.parse(shapes, dims, values);
-            return declared.isEmpty() ? settings : settings.withInputs(declared);
+                    : settings.onText(text, samples == null ? EvaluationSettings.DEFAULT_TEXT_WINDOWS : samples, context());
+            return given.declaredInputs().isEmpty() ? settings : settings.withInputs(given.declaredInputs());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+    }
+
+    /** Tokens per window of the texts. */
+    private int context() {
+        return options.context == null ? EvaluationSettings.DEFAULT_CONTEXT : options.context;
     }
 
     /** The report's path, or {@code null} with {@code --no-report}. */
@@ -511,22 +352,5 @@ final class CompressCommand implements Callable<Integer> {
     /** The external data file the engine writes next to a large output model. */
     private static Path dataFileOf(Path model) {
         return model.resolveSibling(model.getFileName() + ".data");
-    }
-
-    /** Lets picocli list the method ids in help and shell completion. */
-    static final class MethodIds implements Iterable<String> {
-        @Override
-        public Iterator<String> iterator() {
-            return CompressionMethod.IDS.iterator();
-        }
-    }
-
-    private ModelCompressor.Head head() {
-        try {
-            return ModelCompressor.Head.valueOf(head.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--head must be measured, int4, int8 or kept, not '%s'".formatted(head));
-        }
     }
 }

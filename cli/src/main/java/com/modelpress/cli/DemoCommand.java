@@ -45,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Data folder of the platform it starts, and where the model and results go (default: ${DEFAULT-VALUE}).")
     Path dataDir = ServeCommand.defaultDataDirectory();
 
-    @Option(names = {"-m", "--method"}, paramLabel = "METHOD", completionCandidates = CompressCommand.MethodIds.class,
+    @Option(names = {"-m", "--method"}, paramLabel = "METHOD", completionCandidates = SpecOptions.MethodIds.class,
             description = "Compression method (default: ${DEFAULT-VALUE}).")
     String method = "int8";
 

@@ -4,7 +4,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -16,34 +15,26 @@ import java.util.concurrent.Callable;
 
 /** {@code modelpress download}: every artifact of a job, each checked against its SHA-256. */
 @Command(name = "download",
-        mixinStandardHelpOptions = true,
-        versionProvider = ModelPressCommand.Version.class,
         description = {"Download every artifact of a job (compressed model, external data, report) into a folder.",
-                "Each file is checked against the SHA-256 the server announces; a mismatching file is deleted."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
-                ExitCode.HELP_UNAUTHORIZED})
+                "Each file is checked against the SHA-256 the server announces; a mismatching file is deleted."})
 final class DownloadCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
     @Mixin
-    ServerOption server;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "The job id.")
-    String id;
+    JobReference reference;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Folder to write into; created when missing.")
     Path folder;
 
     @Override
     public Integer call() throws IOException {
-        ApiClient client = server.client();
-        List<ArtifactView> artifacts = client.artifacts(id);
+        ApiClient client = reference.client();
+        List<ArtifactView> artifacts = client.artifacts(reference.id);
         Files.createDirectories(folder);
         PrintWriter out = spec.commandLine().getOut();
-        for (Path file : downloadAll(client, id, artifacts, folder)) {
+        for (Path file : downloadAll(client, reference.id, artifacts, folder)) {
             out.println("%s  %,d bytes".formatted(file, Files.size(file)));
         }
         out.flush();

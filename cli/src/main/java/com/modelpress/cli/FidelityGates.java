@@ -1,5 +1,7 @@
 package com.modelpress.cli;
 
+import com.modelpress.contracts.CompressionRequest;
+import com.modelpress.contracts.CompressionSpec;
 import com.modelpress.contracts.FidelityReport;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -24,8 +26,6 @@ import java.util.stream.Stream;
  */
 record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Double minSqnr, String targetOutput) {
 
-    static final List<String> TARGET_OUTPUTS = List.of("tokens", "pooled-mean", "cls");
-
     FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease) {
         this(minCosine, maxKl, maxPplIncrease, null, null);
     }
@@ -44,29 +44,15 @@ record FidelityGates(Double minCosine, Double maxKl, Double maxPplIncrease, Doub
     }
 
     /**
-     * @throws ParameterException for a bound outside its range (checked before any network call: exit 2)
+     * @throws ParameterException for a bound outside its range, by the rules of a request's target (checked before any
+     *                            network call: exit 2)
      */
     void check(CommandLine commandLine) {
-        if (minCosine != null && !(minCosine >= -1 && minCosine <= 1)) {
-            throw new ParameterException(commandLine, "--min-cosine must lie in [-1, 1], not " + minCosine);
-        }
-        if (targetOutput != null && !TARGET_OUTPUTS.contains(targetOutput)) {
-            throw new ParameterException(commandLine, "--target-output must be one of " + TARGET_OUTPUTS + ", not "
-                    + targetOutput);
-        }
-        if (pooled() && minCosine == null) {
-            throw new ParameterException(commandLine, "--target-output " + targetOutput
-                    + " is what --min-cosine is measured on: give --min-cosine");
-        }
-        if (minSqnr != null && !Double.isFinite(minSqnr)) {
-            throw new ParameterException(commandLine, "--min-sqnr must be a number of dB, not " + minSqnr);
-        }
-        if (maxKl != null && !(maxKl > 0 && Double.isFinite(maxKl))) {
-            throw new ParameterException(commandLine, "--max-kl must be a positive number of nats, not " + maxKl);
-        }
-        if (maxPplIncrease != null && !(maxPplIncrease > 0 && Double.isFinite(maxPplIncrease))) {
-            throw new ParameterException(commandLine,
-                    "--max-ppl-increase must be a positive fraction (0.01 = 1 %), not " + maxPplIncrease);
+        CompressionRequest asked = new CompressionRequest("int8", null,
+                new CompressionRequest.Target(minCosine, minSqnr, maxKl, maxPplIncrease, targetOutput), null, null);
+        List<String> problems = CompressionSpec.problems(asked).stream().map(SpecOptions::describe).toList();
+        if (!problems.isEmpty()) {
+            throw new ParameterException(commandLine, String.join("; ", problems));
         }
     }
 

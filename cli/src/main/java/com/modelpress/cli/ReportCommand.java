@@ -6,7 +6,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.SerializationFeature;
 
@@ -17,23 +16,15 @@ import java.util.concurrent.Callable;
 
 /** {@code modelpress report}: a job's fidelity report, as a table or as the server's JSON. */
 @Command(name = "report",
-        mixinStandardHelpOptions = true,
-        versionProvider = ModelPressCommand.Version.class,
         description = {"Print a finished job's fidelity report: the summary table, or the JSON with --json.",
-                "--html FILE writes the server's self-contained HTML page of the report (charts, no script) instead."},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {ExitCode.HELP_OK, ExitCode.HELP_FAILED, ExitCode.HELP_USAGE, ExitCode.HELP_SERVER_ERROR,
-                ExitCode.HELP_UNAUTHORIZED})
+                "--html FILE writes the server's self-contained HTML page of the report (charts, no script) instead."})
 final class ReportCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
     @Mixin
-    ServerOption server;
-
-    @Parameters(index = "0", paramLabel = "ID", description = "The job id.")
-    String id;
+    JobReference reference;
 
     @Option(names = "--json", description = "Print the report JSON (indented) instead of the summary.")
     boolean json;
@@ -51,19 +42,19 @@ final class ReportCommand implements Callable<Integer> {
             if (!Files.isDirectory(folder)) {
                 throw new ParameterException(spec.commandLine(), "--html folder does not exist: " + folder);
             }
-            String page = server.client().reportHtml(id);
+            String page = reference.client().reportHtml(reference.id);
             Files.writeString(html, page);
             spec.commandLine().getOut().println("%s  %,d bytes".formatted(html, Files.size(html)));
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
         }
-        String body = server.client().reportJson(id);
+        String body = reference.client().reportJson(reference.id);
         if (json) {
             spec.commandLine().getOut().println(ApiClient.JSON.writer().with(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(ApiClient.JSON.readTree(body)));
         } else {
             FidelityReport report = ApiClient.JSON.readValue(body, FidelityReport.class);
-            spec.commandLine().getOut().print(render(id, report));
+            spec.commandLine().getOut().print(render(reference.id, report));
         }
         spec.commandLine().getOut().flush();
         return ExitCode.OK;

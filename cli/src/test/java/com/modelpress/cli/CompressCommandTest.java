@@ -242,7 +242,7 @@ class CompressCommandTest {
         CliRun badGate = CliRun.of("compress", model.toString(), "-m", "int8", "--min-cosine", "1.5",
                 "-o", dir.resolve("x.onnx").toString());
         assertThat(badGate.exitCode()).isEqualTo(2);
-        assertThat(badGate.err()).contains("--min-cosine must lie in [-1, 1]");
+        assertThat(badGate.err()).contains("--min-cosine: must be above 0 and at most 1, not 1.5");
     }
 
     @Test
@@ -324,7 +324,7 @@ class CompressCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(run.errorLines()).containsExactly(
-                "error: unknown method 'int9'; expected one of fp16, int8, int8-dynamic, int4, auto");
+                "error: --method: 'int9' is not one of [fp16, int8, int8-dynamic, int4, auto]");
         assertThat(run.err()).contains("modelpress compress --help");
         assertThat(output).doesNotExist();
     }
@@ -335,7 +335,7 @@ class CompressCommandTest {
                 "-o", dir.resolve("out.onnx").toString());
 
         assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE);
-        assertThat(run.errorLines()).singleElement().asString().contains("block size 48");
+        assertThat(run.errorLines()).singleElement().asString().isEqualTo("error: --block-size: must be 16, 32, 64 or 128, not 48");
     }
 
     @Test

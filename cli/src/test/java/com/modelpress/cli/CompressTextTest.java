@@ -129,7 +129,7 @@ class CompressTextTest {
         assertError(2, "--max-ppl-increase needs --eval-text", "-m", "int8", "--max-ppl-increase", "0.01");
         assertError(2, "--inputs and --eval-text exclude each other", "-m", "int8", "--inputs", dir.toString(),
                 "--eval-text", evaluation.toString(), "--tokenizer", tokenizer.toString());
-        assertError(2, "--context must be at least 2 tokens", "-m", "int8", "--context", "1");
+        assertError(2, "--context: must be between 2 and 8192 tokens, not 1", "-m", "int8", "--context", "1");
         assertThat(output).doesNotExist();
     }
 

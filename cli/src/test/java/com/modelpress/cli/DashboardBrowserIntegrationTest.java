@@ -22,7 +22,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,11 +67,8 @@ class DashboardBrowserIntegrationTest {
     @BeforeAll
     static void start() throws IOException {
         HeadlessChromium.assumeInstalled();
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        base = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        base = LocalPorts.url(port);
         model = TinyModels.matMul(dir.resolve("tiny.onnx"));
         platform = StandalonePlatform.start(dir.resolve("data"), port, KEY, new PrintWriter(new StringWriter()));
         chromium = HeadlessChromium.start();

@@ -11,7 +11,6 @@ import tools.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,11 +56,8 @@ class FakeApiContractIntegrationTest {
     @BeforeAll
     void realJobAndFake() throws Exception {
         dir = Files.createTempDirectory("modelpress-fake-contract-");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        real = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        real = LocalPorts.url(port);
         platform = StandalonePlatform.start(dir.resolve("data"), port, KEY, new PrintWriter(new StringWriter()), Map.of(
                 "modelpress.worker.latency-runs", "0",
                 "modelpress.worker.work-dir", dir.resolve("work").toString()));
@@ -133,6 +129,42 @@ class FakeApiContractIntegrationTest {
         JsonNode statuses = resolve(apiDocs.at("/components/schemas/JobView/properties/status")).path("enum");
         assertThat(statuses.valueStream().map(JsonNode::asString).toList()).as("JobStatus in the OpenAPI document")
                 .containsAll(fake.statuses);
+    }
+
+    /**
+     * The comparisons above fail when one side changes alone: each change made here to a copy of one side (the fake's
+     * answer, the real answer, the OpenAPI document), and only to it, is reported, while the untouched pair is clean.
+     */
+    @Test
+    void theComparisonsReportAChangeToEitherSideAlone() throws Exception {
+        Endpoint jobView = endpoints().getFirst();
+        JsonNode fakeJob = withoutDeliberateFields(fakeAnswer(jobView));
+        JsonNode realJob = ApiClient.JSON.readTree(get(real + jobView.path(jobId), 200));
+        JsonNode schema = responseSchema(jobView);
+        assertThat(JsonShapes.notIn(fakeJob, realJob)).isEmpty();
+        assertThat(JsonShapes.undeclared(fakeJob, schema, apiDocs)).isEmpty();
+
+        // the fake alone: the drift this test was written for, a top-level createdAt and a capitalised status
+        ObjectNode drifted = (ObjectNode) fakeJob.deepCopy();
+        drifted.put("createdAt", "2026-01-01T00:00:00Z");
+        drifted.put("status", "Started");
+        assertThat(JsonShapes.notIn(drifted, realJob)).containsExactly("$.createdAt (the real API has no such field)");
+        assertThat(JsonShapes.undeclared(drifted, schema, apiDocs)).containsExactlyInAnyOrder(
+                "$.createdAt (not in the OpenAPI schema)", "$.status is 'Started', not one of "
+                        + resolve(apiDocs.at("/components/schemas/JobView/properties/status")).get("enum"));
+
+        // the real answer alone: a field the fake shows is renamed, another changes its kind
+        ObjectNode renamed = (ObjectNode) realJob.deepCopy();
+        renamed.set("created", renamed.remove("timestamps"));
+        renamed.put("attempt", "1");
+        assertThat(JsonShapes.notIn(fakeJob, renamed)).contains("$.attempt is number, the real API's is [string]")
+                .anyMatch(problem -> problem.startsWith("$.timestamps") && problem.endsWith("(the real API has no such field)"));
+
+        // the OpenAPI document alone: the job view's schema loses a property the fake answers
+        ObjectNode document = (ObjectNode) apiDocs.deepCopy();
+        ((ObjectNode) document.at("/components/schemas/JobView/properties")).remove("reportAvailable");
+        assertThat(JsonShapes.undeclared(fakeJob, schema, document)).containsExactly(
+                "$.reportAvailable (not in the OpenAPI schema)");
     }
 
     @Test

@@ -15,7 +15,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,11 +54,8 @@ class HostileInputApiIntegrationTest {
     static void startPlatform() throws IOException {
         long start = System.nanoTime();
         dir = Files.createTempDirectory("modelpress-hostile-");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        server = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        server = LocalPorts.url(port);
         platform = StandalonePlatform.start(dir.resolve("data"), port, ADMIN_KEY, new PrintWriter(new StringWriter()),
                 Map.of(
                 "modelpress.api.max-upload-size", HostileCorpus.UPLOAD_LIMIT_BYTES + "B",

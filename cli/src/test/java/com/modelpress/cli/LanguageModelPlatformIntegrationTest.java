@@ -19,7 +19,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,11 +63,8 @@ class LanguageModelPlatformIntegrationTest {
         tokenizer = Files.writeString(dir.resolve("tokenizer.json"), TokenizerFixtures.byteLevelBpe());
         calibration = Files.writeString(dir.resolve("cal.txt"), TokenizerFixtures.prose(12, 80));
         evaluation = Files.writeString(dir.resolve("eval.txt"), TokenizerFixtures.prose(11, 80));
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        server = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        server = LocalPorts.url(port);
 
         TestServices.Settings services = TestServices.settings();
         Map<String, String> common = new LinkedHashMap<>(services.springProperties());

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -134,24 +133,14 @@ class ModelPressScriptIntegrationTest {
     void servesSubmitsAndDownloadsOnAFreshDataFolder() throws Exception {
         Path home = Files.createDirectories(dir.resolve("home"));
         Map<String, String> user = Map.of("MODELPRESS_JAVA_OPTS", "-Duser.home=" + home);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        String server = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        String server = LocalPorts.url(port);
         String script = root.resolve("modelpress").toString();
         TinyModels.matMul(dir.resolve("tiny.onnx"));
         Path tar = tarWithExternalData(Files.createDirectories(dir.resolve("external")));
 
-        Path serveOut = dir.resolve("serve.out");
-        Path serveErr = dir.resolve("serve.err");
-        ProcessBuilder builder = new ProcessBuilder(script, "serve", "--port", Integer.toString(port))
-                .directory(dir.toFile()).redirectOutput(serveOut.toFile()).redirectError(serveErr.toFile());
-        builder.environment().remove(ServerOption.KEY_ENV);
-        builder.environment().putAll(user);
-        Process serve = builder.start();
+        Process serve = startServe(script, port, user);
         try {
-            awaitReady(serve, serveOut, serveErr);
             assertThat(home.resolve(".modelpress").resolve(LocalApiKey.FILE_NAME)).isRegularFile();
 
             for (Path model : List.of(dir.resolve("tiny.onnx"), tar)) {
@@ -178,13 +167,11 @@ class ModelPressScriptIntegrationTest {
                 }
             }
         } finally {
-            serve.destroy();
-            if (!serve.waitFor(2, TimeUnit.MINUTES)) {
-                serve.destroyForcibly();
-            }
+            stop(serve);
         }
-        assertThat(serve.exitValue()).as("serve after SIGTERM: %s", Files.readString(serveErr)).isIn(0, 143);
-        assertThat(Files.readString(serveErr)).doesNotContain("Exception in thread", "NoClassDefFoundError");
+        String serveErr = Files.readString(dir.resolve("serve.err"));
+        assertThat(serve.exitValue()).as("serve after SIGTERM: %s", serveErr).isIn(0, 143);
+        assertThat(serveErr).doesNotContain("Exception in thread", "NoClassDefFoundError");
     }
 
     /**
@@ -198,21 +185,11 @@ class ModelPressScriptIntegrationTest {
         Path tinyModel = TinyLm.model();
         Path home = Files.createDirectories(dir.resolve("home"));
         Map<String, String> user = Map.of("MODELPRESS_JAVA_OPTS", "-Duser.home=" + home);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        String server = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        String server = LocalPorts.url(port);
         String script = root.resolve("modelpress").toString();
-        Path serveOut = dir.resolve("serve.out");
-        Path serveErr = dir.resolve("serve.err");
-        ProcessBuilder builder = new ProcessBuilder(script, "serve", "--port", Integer.toString(port))
-                .directory(dir.toFile()).redirectOutput(serveOut.toFile()).redirectError(serveErr.toFile());
-        builder.environment().remove(ServerOption.KEY_ENV);
-        builder.environment().putAll(user);
-        Process serve = builder.start();
+        Process serve = startServe(script, port, user);
         try {
-            awaitReady(serve, serveOut, serveErr);
             Result submitted = run(dir, user, script, "submit", tinyModel.toString(), "--method", "int4",
                     "--eval-text", TinyLm.evaluationText().toString(), "--calibration-text",
                     TinyLm.calibrationText().toString(), "--tokenizer", TinyLm.tokenizer().toString(), "--no-sensitivity",
@@ -228,12 +205,38 @@ class ModelPressScriptIntegrationTest {
             assertThat(status.out()).contains(id + " SUCCEEDED method=int4").contains("prefill").contains("decode")
                     .contains("llama.cpp mean KL");
         } finally {
-            serve.destroy();
-            if (!serve.waitFor(2, TimeUnit.MINUTES)) {
-                serve.destroyForcibly();
-            }
+            stop(serve);
         }
-        assertThat(Files.readString(serveErr)).doesNotContain("Exception in thread", "NoClassDefFoundError");
+        assertThat(Files.readString(dir.resolve("serve.err"))).doesNotContain("Exception in thread", "NoClassDefFoundError");
+    }
+
+    /**
+     * {@code ./modelpress serve --port PORT} in the test's folder with the user's environment and no API key of the
+     * caller's, its output in {@code serve.out} and {@code serve.err}; returns once it says it is running.
+     */
+    private Process startServe(String script, int port, Map<String, String> user) throws IOException, InterruptedException {
+        Path serveOut = dir.resolve("serve.out");
+        Path serveErr = dir.resolve("serve.err");
+        ProcessBuilder builder = new ProcessBuilder(script, "serve", "--port", Integer.toString(port))
+                .directory(dir.toFile()).redirectOutput(serveOut.toFile()).redirectError(serveErr.toFile());
+        builder.environment().remove(ServerOption.KEY_ENV);
+        builder.environment().putAll(user);
+        Process serve = builder.start();
+        try {
+            awaitReady(serve, serveOut, serveErr);
+        } catch (AssertionError | IOException | InterruptedException e) {
+            stop(serve);
+            throw e;
+        }
+        return serve;
+    }
+
+    /** SIGTERM, then, after two minutes, SIGKILL. */
+    private static void stop(Process serve) throws InterruptedException {
+        serve.destroy();
+        if (!serve.waitFor(2, TimeUnit.MINUTES)) {
+            serve.destroyForcibly();
+        }
     }
 
     /** Waits until serve says it is running; fails with what it printed when it exits first. */

@@ -57,6 +57,16 @@ class RestClientCommandsTest {
     }
 
     @Test
+    void theCommandsThatReadAJobShareTheirServerOptionsHelpAndExitCodes() {
+        for (String command : List.of("status", "report", "download")) {
+            CliRun help = CliRun.of(command, "--help");
+            assertThat(help.exitCode()).as(command).isZero();
+            assertThat(help.out()).as(command).contains("--server", "--api-key", "--version", "Exit codes:",
+                    ExitCode.HELP_SERVER_ERROR.substring(2, 20), ExitCode.HELP_UNAUTHORIZED.substring(2, 12)).contains("ID");
+        }
+    }
+
+    @Test
     void submitUploadsCalibrationSamplesAsTheirOwnPart() throws java.io.IOException {
         byte[] samples = new byte[3000];
         new java.util.Random(2).nextBytes(samples);
@@ -120,7 +130,7 @@ class RestClientCommandsTest {
         assertThat(bad.err()).contains("--shape input=2xlots: 'lots' is not a whole number");
         CliRun huge = run("submit", model.toString(), "-m", "int8", "--shape", "input=1000000x1000000");
         assertThat(huge.exitCode()).as(huge.err()).isEqualTo(ExitCode.USAGE);
-        assertThat(huge.err()).contains("evaluation.shapes.input 1000000x1000000 holds more than 16777216 elements");
+        assertThat(huge.err()).contains("--shape input: 1000000x1000000 holds more than 16777216 elements");
     }
 
     @Test

@@ -9,7 +9,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,11 +40,8 @@ class ServeAttemptLimitIntegrationTest {
 
     @Test
     void jobFailingWithARetryableErrorStopsAfterTheAttemptLimitAndEndsFailed() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        String server = "http://127.0.0.1:" + port;
+        int port = LocalPorts.free();
+        String server = LocalPorts.url(port);
         Path model = TinyModels.matMul(dir.resolve("tiny.onnx"));
         try (StandalonePlatform _ = StandalonePlatform.start(dir.resolve("data"), port, KEY,
                 new PrintWriter(new StringWriter()), Map.of(

@@ -11,7 +11,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,10 +40,7 @@ class ServeExposureIntegrationTest {
 
     @Test
     void theApiListensOnLoopbackAndPostgresWantsAPassword() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = LocalPorts.free();
         Path data = dir.resolve("data");
         try (StandalonePlatform platform = StandalonePlatform.start(data, port, KEY, new PrintWriter(new StringWriter()))) {
             assertThat(connects(InetAddress.getLoopbackAddress(), port)).as("the API on loopback").isTrue();

@@ -10,7 +10,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,13 +25,10 @@ class StandalonePlatformIntegrationTest {
 
     @Test
     void runsAJobEndToEndAndKeepsItAcrossARestart() throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = LocalPorts.free();
         Path data = dir.resolve("data");
         Path model = TinyModels.matMul(dir.resolve("tiny.onnx"));
-        String server = "http://127.0.0.1:" + port;
+        String server = LocalPorts.url(port);
         String id;
         LocalApiKey key = LocalApiKey.resolve(data, null);
         try (StandalonePlatform _ = StandalonePlatform.start(data, port, key.key(), new PrintWriter(new StringWriter()))) {

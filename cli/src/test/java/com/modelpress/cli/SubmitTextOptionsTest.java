@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,9 +29,7 @@ class SubmitTextOptionsTest {
 
     @BeforeEach
     void files() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            server = "http://127.0.0.1:" + socket.getLocalPort();
-        }
+        server = LocalPorts.url(LocalPorts.free());
         model = Files.write(dir.resolve("decoder.onnx"), new byte[] {1, 2, 3});
         text = Files.writeString(dir.resolve("eval.txt"), "some text\n");
         other = Files.writeString(dir.resolve("cal.txt"), "other text\n");
@@ -51,19 +48,19 @@ class SubmitTextOptionsTest {
         usage("--max-ppl-increase needs --eval-text", "--max-ppl-increase", "0.01", "--calibration-text",
                 other.toString(), "--tokenizer", tokenizer.toString());
         usage("--context sets the windows of --eval-text/--calibration-text", "--context", "64");
-        usage("--context must be 2 to 8192 tokens, not 1", "--context", "1", "--eval-text", text.toString(), "--tokenizer",
+        usage("--context: must be between 2 and 8192 tokens, not 1", "--context", "1", "--eval-text", text.toString(), "--tokenizer",
                 tokenizer.toString());
-        usage("--decode-steps must be 0 to 1024, not -1", "--decode-steps", "-1");
-        usage("--head must be measured, int4, int8 or kept, not 'int3'", "--head", "int3");
-        usage("--max-kl must be a positive number of nats, not 0.0", "--max-kl", "0");
-        usage("--max-ppl-increase must be a positive fraction", "--max-ppl-increase", "-0.5", "--eval-text",
+        usage("--decode-steps: must be between 0 and 1024, not -1", "--decode-steps", "-1");
+        usage("--head: must be one of [measured, int4, int8, kept], not 'int3'", "--head", "int3");
+        usage("--max-kl: must be positive, not 0.0", "--max-kl", "0");
+        usage("--max-ppl-increase: must be a positive fraction", "--max-ppl-increase", "-0.5", "--eval-text",
                 text.toString(), "--tokenizer", tokenizer.toString());
         usage("no such file: " + dir.resolve("missing.txt"), "--eval-text", dir.resolve("missing.txt").toString(),
                 "--tokenizer", tokenizer.toString());
 
         CliRun waitGate = CliRun.of("wait", "some-id", "--max-kl", "-1", "--server", server, "--api-key", "k");
         assertThat(waitGate.exitCode()).as(waitGate.err()).isEqualTo(ExitCode.USAGE);
-        assertThat(waitGate.err()).contains("--max-kl must be a positive number of nats");
+        assertThat(waitGate.err()).contains("--max-kl: must be positive, not -1.0");
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,10 +40,7 @@ class TracingIntegrationTest {
 
     @Test
     void theSpansOfOneJobShareOneTraceAcrossApiQueueWorkerAndWebhook() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = LocalPorts.free();
         List<Map<String, String>> webhooks = new CopyOnWriteArrayList<>();
         HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         receiver.createContext("/hook", exchange -> {
@@ -58,7 +54,7 @@ class TracingIntegrationTest {
         Path data = dir.resolve("data");
         Path model = TinyModels.matMul(dir.resolve("tiny.onnx"));
         LocalApiKey key = LocalApiKey.resolve(data, null);
-        String server = "http://127.0.0.1:" + port;
+        String server = LocalPorts.url(port);
         try (OtlpReceiver otlp = new OtlpReceiver();
              StandalonePlatform _ = StandalonePlatform.start(data, port, key.key(), new PrintWriter(new StringWriter()),
                      Map.of("modelpress.tracing.enabled", "true",

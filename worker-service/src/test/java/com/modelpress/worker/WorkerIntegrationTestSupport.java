@@ -51,13 +51,11 @@ abstract class WorkerIntegrationTestSupport {
     /** Generous bound for one job, so that a stuck worker fails the test instead of hanging the build. */
     static final Duration JOB_DEADLINE = Duration.ofMinutes(2);
 
-    private static final Path ROOT = temporaryFolder();
+    private static final Path ROOT = WorkerTestWiring.temporaryRoot();
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        TestBroker.register(registry);
-        registry.add("modelpress.storage.root", () -> ROOT.resolve("artifacts").toString());
-        registry.add("modelpress.worker.work-dir", () -> ROOT.resolve("work").toString());
+        WorkerTestWiring.register(registry, ROOT);
     }
 
     @Autowired
@@ -201,11 +199,4 @@ abstract class WorkerIntegrationTestSupport {
         return store.list("jobs/%s/attempt-%d".formatted(jobId, attempt));
     }
 
-    private static Path temporaryFolder() {
-        try {
-            return Files.createTempDirectory("worker-it-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -94,10 +94,16 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler
     ResponseEntity<Object> invalidRequest(InvalidCompressionRequestException e, WebRequest request) {
+        return unprocessable(e, e.violations(), "validation_failed", request);
+    }
+
+    /** 422 with {@code code} and one entry in {@code errors} per broken rule. */
+    private ResponseEntity<Object> unprocessable(RuntimeException e, java.util.List<?> errors, String code,
+                                                 WebRequest request) {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
-        body.setProperty("errors", e.violations());
-        return handleExceptionInternal(e, withCode(body, "validation_failed"), new HttpHeaders(),
-                HttpStatus.UNPROCESSABLE_CONTENT, request);
+        body.setProperty("errors", errors);
+        return handleExceptionInternal(e, withCode(body, code), new HttpHeaders(), HttpStatus.UNPROCESSABLE_CONTENT,
+                request);
     }
 
     @ExceptionHandler
@@ -177,10 +183,7 @@ class ApiProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler
     ResponseEntity<Object> invalidWebhook(InvalidWebhookException e, WebRequest request) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
-        body.setProperty("errors", e.violations());
-        return handleExceptionInternal(e, withCode(body, "invalid_webhook"), new HttpHeaders(),
-                HttpStatus.UNPROCESSABLE_CONTENT, request);
+        return unprocessable(e, e.violations(), "invalid_webhook", request);
     }
 
     @ExceptionHandler

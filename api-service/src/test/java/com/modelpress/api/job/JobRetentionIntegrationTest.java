@@ -53,9 +53,9 @@ class JobRetentionIntegrationTest extends ApiIntegrationTest {
         assertThat(count("select count(*) from jobs where id = :id", id)).isZero();
         assertThat(count("select count(*) from job_events where job_id = :id", id)).isZero();
         assertThat(count("select count(*) from artifacts where job_id = :id", id)).isZero();
-        assertProblem(api.get("/api/v1/jobs/" + id), 404, "job_not_found");
-        assertProblem(api.get("/api/v1/jobs/" + id + "/artifacts/model.onnx"), 404, "job_not_found");
-        assertProblem(api.delete("/api/v1/jobs/" + id), 404, "job_not_found");
+        api.get("/api/v1/jobs/" + id).problem(404, "job_not_found");
+        api.get("/api/v1/jobs/" + id + "/artifacts/model.onnx").problem(404, "job_not_found");
+        api.delete("/api/v1/jobs/" + id).problem(404, "job_not_found");
         assertThat(api.get("/api/v1/jobs").json().get("items")).isEmpty();
     }
 
@@ -63,13 +63,13 @@ class JobRetentionIntegrationTest extends ApiIntegrationTest {
     void anActiveJobIsNotDeletedAndAnotherOwnersJobIsNotFound() throws Exception {
         UUID queued = submitWithCalibration(api);
 
-        assertProblem(api.delete("/api/v1/jobs/" + queued), 409, "job_active");
+        api.delete("/api/v1/jobs/" + queued).problem(409, "job_active");
         assertThat(store.list("jobs/" + queued)).hasSize(2);
         assertThat(api.get("/api/v1/jobs/" + queued).json().get("status").asString()).isEqualTo("QUEUED");
 
         finish(queued);
         ApiClient mallory = api.withKey(createUserKey("mallory"));
-        assertProblem(mallory.delete("/api/v1/jobs/" + queued), 404, "job_not_found");
+        mallory.delete("/api/v1/jobs/" + queued).problem(404, "job_not_found");
         assertThat(store.list("jobs/" + queued)).hasSize(3);
         assertThat(count("select count(*) from jobs where id = :id", queued)).isOne();
     }
@@ -101,7 +101,7 @@ class JobRetentionIntegrationTest extends ApiIntegrationTest {
         finish(id);
         // marked deleted, as DELETE leaves a job when storage fails before its objects are gone
         jdbc.sql("update jobs set deleted_at = now() where id = :id").param("id", id).update();
-        assertProblem(api.get("/api/v1/jobs/" + id), 404, "job_not_found");
+        api.get("/api/v1/jobs/" + id).problem(404, "job_not_found");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> count("select count(*) from jobs where id = :id", id) == 0);
         assertThat(store.list("jobs/" + id)).isEmpty();
@@ -116,7 +116,7 @@ class JobRetentionIntegrationTest extends ApiIntegrationTest {
             ApiClient.Response refused = api.submit(randomBytes(50_000, 3), "model.onnx", REQUEST, null,
                     "samples".getBytes(StandardCharsets.UTF_8), "samples.npy");
 
-            assertProblem(refused, 422, "invalid_model_file");
+            refused.problem(422, "invalid_model_file");
             assertThat(refused.json().get("detail").asString()).contains("samples.npy");
             WatchKey key = watch.poll(1, TimeUnit.SECONDS);
             assertThat(key == null ? List.of() : key.pollEvents().stream().map(e -> e.context().toString()).toList())
@@ -137,7 +137,7 @@ class JobRetentionIntegrationTest extends ApiIntegrationTest {
             assertThat(accepted.json().at("/input/name").asString()).isEqualTo(name);
         }
         for (String name : List.of("model.gz", "model.tar.bz2", "model.7z")) {
-            assertProblem(api.submit(randomBytes(100, 5), name, REQUEST, null), 422, "invalid_model_file");
+            api.submit(randomBytes(100, 5), name, REQUEST, null).problem(422, "invalid_model_file");
         }
         assertThat(store.list("jobs")).hasSize(10);
     }
@@ -171,9 +171,4 @@ class JobRetentionIntegrationTest extends ApiIntegrationTest {
         return (id == null ? statement : statement.param("id", id)).query(Long.class).single();
     }
 
-    private static void assertProblem(ApiClient.Response response, int status, String code) {
-        assertThat(response.status()).as(response.text()).isEqualTo(status);
-        JsonNode problem = response.json();
-        assertThat(problem.get("code").asString()).isEqualTo(code);
-    }
 }

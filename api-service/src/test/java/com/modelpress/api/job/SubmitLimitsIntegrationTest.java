@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SubmitLimitsIntegrationTest extends ApiIntegrationTest {
 
-    /** The longest node name a request may hold (CompressionRequestRules.MAX_NAME_LENGTH). */
+    /** The longest node name a request may hold (CompressionSpec.MAX_NAME_LENGTH). */
     private static final int NAME_LIMIT = 1024;
     private static final byte[] MODEL = "onnx bytes; the API does not parse them".getBytes(StandardCharsets.UTF_8);
 
@@ -41,7 +41,7 @@ class SubmitLimitsIntegrationTest extends ApiIntegrationTest {
         for (RawPart request : List.of(new RawPart("request", "request.json", "application/json", large),
                 new RawPart("request", null, "application/json", large))) {
             ApiClient.Response refused = api.submitParts(model, request);
-            assertProblem(refused, 413, "payload_too_large");
+            refused.problem(413, "payload_too_large");
         }
         // just under the limit is fine, in either form
         byte[] fits = requestOf(60 * 1024).getBytes(StandardCharsets.UTF_8);
@@ -54,17 +54,17 @@ class SubmitLimitsIntegrationTest extends ApiIntegrationTest {
     @Test
     void everyStringAndListOfTheRequestIsBounded() throws Exception {
         String longName = "x".repeat(NAME_LIMIT + 1);
-        JsonNode problem = assertProblem(api.submit(MODEL, "model.onnx",
-                "{\"method\":\"int8\",\"options\":{\"excludeNodes\":[\"" + longName + "\"]}}", null), 422, "validation_failed");
+        JsonNode problem = api.submit(MODEL, "model.onnx",
+                "{\"method\":\"int8\",\"options\":{\"excludeNodes\":[\"" + longName + "\"]}}", null).problem(422, "validation_failed");
         assertThat(problem.get("errors").valueStream().map(e -> e.get("field").asString()))
                 .containsExactly("options.excludeNodes");
         // control characters in names would end up in logs and worker messages
-        assertProblem(api.submit(MODEL, "model.onnx",
-                "{\"method\":\"int8\",\"options\":{\"excludeNodes\":[\"a\\u0000b\"]}}", null), 422, "validation_failed");
-        assertProblem(api.submit(MODEL, "model.onnx",
-                "{\"method\":\"int8\",\"metadata\":{\"k\\u0007\":\"v\"}}", null), 422, "validation_failed");
-        assertProblem(api.submit(MODEL, "model.onnx",
-                "{\"method\":\"" + "i".repeat(10_000) + "\"}", null), 422, "validation_failed");
+        api.submit(MODEL, "model.onnx",
+                "{\"method\":\"int8\",\"options\":{\"excludeNodes\":[\"a\\u0000b\"]}}", null).problem(422, "validation_failed");
+        api.submit(MODEL, "model.onnx",
+                "{\"method\":\"int8\",\"metadata\":{\"k\\u0007\":\"v\"}}", null).problem(422, "validation_failed");
+        api.submit(MODEL, "model.onnx",
+                "{\"method\":\"" + "i".repeat(10_000) + "\"}", null).problem(422, "validation_failed");
         String atLimit = "y".repeat(NAME_LIMIT);
         assertThat(api.submit(MODEL, "model.onnx",
                 "{\"method\":\"int8\",\"options\":{\"excludeNodes\":[\"" + atLimit + "\"]}}", null).status()).isEqualTo(202);
@@ -75,23 +75,14 @@ class SubmitLimitsIntegrationTest extends ApiIntegrationTest {
     void aBodyThatIsNotMultipartIs400NotA500() {
         MediaType multipart = MediaType.parseMediaType("multipart/form-data; boundary=xyz");
         // no boundary line at all reads as a body without parts
-        assertProblem(api.send("POST", "/api/v1/jobs", multipart, "this is not multipart".getBytes()),
-                400, "missing_part");
-        assertProblem(api.send("POST", "/api/v1/jobs", multipart,
-                "--xyz\r\nContent-Disposition: form-data; name=\"model\"; filename=\"m.onnx\"\r\n\r\ncut sh".getBytes()),
-                400, "malformed_multipart");
-        assertProblem(api.send("POST", "/api/v1/jobs", MediaType.MULTIPART_FORM_DATA, "no boundary at all".getBytes()),
-                400, "malformed_multipart");
+        api.send("POST", "/api/v1/jobs", multipart, "this is not multipart".getBytes())
+                .problem(400, "missing_part");
+        api.send("POST", "/api/v1/jobs", multipart,
+                "--xyz\r\nContent-Disposition: form-data; name=\"model\"; filename=\"m.onnx\"\r\n\r\ncut sh".getBytes())
+                .problem(400, "malformed_multipart");
+        api.send("POST", "/api/v1/jobs", MediaType.MULTIPART_FORM_DATA, "no boundary at all".getBytes())
+                .problem(400, "malformed_multipart");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isZero();
     }
 
-    private static JsonNode assertProblem(ApiClient.Response response, int status, String code) {
-        String text = response.text();
-        String shown = text.length() > 400 ? text.substring(0, 400) + "…" : text;
-        assertThat(response.status()).as(shown).isEqualTo(status);
-        assertThat(response.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-        JsonNode problem = response.json();
-        assertThat(problem.get("code").asString()).as(shown).isEqualTo(code);
-        return problem;
-    }
 }

@@ -37,38 +37,38 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
     @Test
     void requestsWithoutAValidKeyAreRefusedWithAChallenge() {
         ApiClient anonymous = api.withKey(null);
-        JsonNode missing = assertProblem(anonymous.get("/api/v1/jobs"), 401, "missing_api_key");
+        JsonNode missing = anonymous.get("/api/v1/jobs").problem(401, "missing_api_key");
         assertThat(missing.get("instance").asString()).isEqualTo("/api/v1/jobs");
         assertThat(anonymous.get("/api/v1/jobs").header(HttpHeaders.WWW_AUTHENTICATE)).isEqualTo("Bearer realm=\"modelpress\"");
 
         for (String wrong : List.of("garbage", TestServices.ADMIN_KEY + "x",
                 "mp_0123456789abcdef_" + "A".repeat(43))) {
             ApiClient.Response refused = api.withKey(wrong).get("/api/v1/jobs/" + UUID.randomUUID());
-            assertProblem(refused, 401, "invalid_api_key");
+            refused.problem(401, "invalid_api_key");
             assertThat(refused.header(HttpHeaders.WWW_AUTHENTICATE)).contains("Bearer", "error=\"invalid_token\"");
         }
         // a Basic header is no key
-        assertProblem(anonymous.get("/api/v1/jobs", h -> h.setBasicAuth("admin", "admin")), 401, "missing_api_key");
+        anonymous.get("/api/v1/jobs", h -> h.setBasicAuth("admin", "admin")).problem(401, "missing_api_key");
         // X-API-Key works as well as Authorization: Bearer
         assertThat(anonymous.get("/api/v1/jobs", h -> h.set("X-API-Key", TestServices.ADMIN_KEY)).status()).isEqualTo(200);
 
         // the key is checked before the body is read: no 413, no job, nothing stored
         byte[] big = new byte[1536 * 1024];
         new Random(1).nextBytes(big);
-        assertProblem(anonymous.submit(big, "model.onnx", REQUEST, null), 401, "missing_api_key");
-        assertProblem(anonymous.submit("x".getBytes(), "model.onnx", REQUEST, null), 401, "missing_api_key");
+        anonymous.submit(big, "model.onnx", REQUEST, null).problem(401, "missing_api_key");
+        anonymous.submit("x".getBytes(), "model.onnx", REQUEST, null).problem(401, "missing_api_key");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isZero();
 
         // probes and the API's description stay open; metrics (every owner's counts) need an admin key (issue 15 item 15)
         assertThat(anonymous.get("/actuator/health/readiness").status()).isEqualTo(200);
         assertThat(anonymous.get("/actuator/health/liveness").status()).isEqualTo(200);
-        assertProblem(anonymous.get("/actuator/prometheus"), 401, "missing_api_key");
-        assertProblem(anonymous.get("/actuator"), 401, "missing_api_key");
-        assertProblem(anonymous.get("/actuator/info"), 401, "missing_api_key");
+        anonymous.get("/actuator/prometheus").problem(401, "missing_api_key");
+        anonymous.get("/actuator").problem(401, "missing_api_key");
+        anonymous.get("/actuator/info").problem(401, "missing_api_key");
         assertThat(api.get("/actuator/prometheus").status()).isEqualTo(200);
         assertThat(api.get("/actuator/prometheus").text()).contains("modelpress_outbox_pending");
         String userKey = createKey("metrics-reader", "user", null).json().get("key").asString();
-        assertProblem(api.withKey(userKey).get("/actuator/prometheus"), 403, "admin_required");
+        api.withKey(userKey).get("/actuator/prometheus").problem(403, "admin_required");
         assertThat(anonymous.get("/v3/api-docs").status()).isEqualTo(200);
     }
 
@@ -108,11 +108,11 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
         assertThat(one.has("revokedAt")).isFalse();
 
         // a user key cannot manage keys
-        assertProblem(alice.get("/api/v1/api-keys"), 403, "admin_required");
-        assertProblem(alice.send("POST", "/api/v1/api-keys", MediaType.APPLICATION_JSON,
-                "{\"owner\":\"alice\",\"scope\":\"admin\"}".getBytes()), 403, "admin_required");
-        assertProblem(alice.send("DELETE", "/api/v1/api-keys/" + id, MediaType.APPLICATION_JSON, new byte[0]),
-                403, "admin_required");
+        alice.get("/api/v1/api-keys").problem(403, "admin_required");
+        alice.send("POST", "/api/v1/api-keys", MediaType.APPLICATION_JSON,
+                "{\"owner\":\"alice\",\"scope\":\"admin\"}".getBytes()).problem(403, "admin_required");
+        alice.send("DELETE", "/api/v1/api-keys/" + id, MediaType.APPLICATION_JSON, new byte[0])
+                .problem(403, "admin_required");
 
         // an admin-scope key can
         String adminKey = createKey("ops", "admin", null).json().get("key").asString();
@@ -122,16 +122,16 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
         ApiClient.Response revoked = api.send("DELETE", "/api/v1/api-keys/" + id, MediaType.APPLICATION_JSON, new byte[0]);
         assertThat(revoked.status()).isEqualTo(200);
         assertThat(revoked.json().get("revokedAt").isNull()).isFalse();
-        JsonNode refused = assertProblem(alice.get("/api/v1/jobs"), 401, "revoked_api_key");
+        JsonNode refused = alice.get("/api/v1/jobs").problem(401, "revoked_api_key");
         assertThat(refused.get("detail").asString()).contains("mp_" + id).doesNotContain(key);
         ApiClient.Response again = api.send("DELETE", "/api/v1/api-keys/" + id, MediaType.APPLICATION_JSON, new byte[0]);
         assertThat(again.json().get("revokedAt")).isEqualTo(revoked.json().get("revokedAt"));
 
-        assertProblem(api.send("DELETE", "/api/v1/api-keys/0000000000000000", MediaType.APPLICATION_JSON, new byte[0]),
-                404, "api_key_not_found");
-        assertProblem(createKey("no spaces please", null, null), 400, "invalid_api_key_request");
-        assertProblem(createKey("", null, null), 400, "invalid_api_key_request");
-        assertProblem(createKey("carol", "superuser", null), 400, "malformed_request");
+        api.send("DELETE", "/api/v1/api-keys/0000000000000000", MediaType.APPLICATION_JSON, new byte[0])
+                .problem(404, "api_key_not_found");
+        createKey("no spaces please", null, null).problem(400, "invalid_api_key_request");
+        createKey("", null, null).problem(400, "invalid_api_key_request");
+        createKey("carol", "superuser", null).problem(400, "malformed_request");
     }
 
     @Test
@@ -159,12 +159,12 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
             assertThat(alice.get(path).status()).as("alice GET " + path).isEqualTo(200);
             assertThat(api.get(path).status()).as("admin GET " + path).isEqualTo(200);
             // for bob the job does not exist: the same answer as for a made-up id
-            JsonNode hidden = assertProblem(bob.get(path), 404, "job_not_found");
-            JsonNode unknown = assertProblem(bob.get(path.replace(id.toString(), UUID.randomUUID().toString())), 404,
-                    "job_not_found");
+            JsonNode hidden = bob.get(path).problem(404, "job_not_found");
+            JsonNode unknown = bob.get(path.replace(id.toString(), UUID.randomUUID().toString()))
+                .problem(404, "job_not_found");
             assertThat(hidden.get("title")).isEqualTo(unknown.get("title"));
         }
-        assertProblem(bob.post(job0 + "/cancel"), 404, "job_not_found");
+        bob.post(job0 + "/cancel").problem(404, "job_not_found");
         assertThat(sseStatus(bob.key(), id)).isEqualTo(404);
         assertThat(sseStatus(alice.key(), id)).isEqualTo(200);
 
@@ -183,7 +183,7 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
 
         // cancelling: bob's own job, yes; an admin may cancel anybody's
         String bobsJob = bobs.json().get("id").asString();
-        assertProblem(alice.post("/api/v1/jobs/" + bobsJob + "/cancel"), 404, "job_not_found");
+        alice.post("/api/v1/jobs/" + bobsJob + "/cancel").problem(404, "job_not_found");
         assertThat(api.post("/api/v1/jobs/" + bobsJob + "/cancel").json().get("status").asString()).isEqualTo("CANCELLED");
     }
 
@@ -196,10 +196,10 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
             assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
             ids.add(accepted.json().get("id").asString());
         }
-        JsonNode refused = assertProblem(alice.submit("one more".getBytes(), "model.onnx", REQUEST, null),
-                429, "too_many_active_jobs");
+        JsonNode refused = alice.submit("one more".getBytes(), "model.onnx", REQUEST, null)
+                .problem(429, "too_many_active_jobs");
         assertThat(refused.get("detail").asString()).contains("alice", "max-active-jobs-per-owner");
-        assertProblem(alice.submit("one more".getBytes(), "model.onnx", REQUEST, "with-key"), 429, "too_many_active_jobs");
+        alice.submit("one more".getBytes(), "model.onnx", REQUEST, "with-key").problem(429, "too_many_active_jobs");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isEqualTo(TestServices.MAX_ACTIVE_JOBS);
         assertThat(store.list("jobs")).hasSize(TestServices.MAX_ACTIVE_JOBS);
 
@@ -229,7 +229,7 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
         assertThat(limited).isNotEmpty();
         assertThat(responses.stream().filter(r -> r.status() == 200).count()).isGreaterThanOrEqualTo(TestServices.REQUEST_BURST);
         ApiClient.Response first = limited.getFirst();
-        JsonNode problem = assertProblem(first, 429, "rate_limited");
+        JsonNode problem = first.problem(429, "rate_limited");
         assertThat(problem.get("detail").asString()).contains("requests-per-second");
         long retryAfter = Long.parseLong(first.header(HttpHeaders.RETRY_AFTER));
         assertThat(retryAfter).isBetween(1L, 2L);
@@ -259,7 +259,7 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
             }
         }
         assertThat(limited).as("statuses %s", statuses).isNotNull();
-        assertProblem(limited, 429, "rate_limited");
+        limited.problem(429, "rate_limited");
         assertThat(limited.header(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
         assertThat(statuses.subList(0, TestServices.UNAUTHENTICATED_BURST - 5)).containsOnly(401);
         // valid keys are not affected by the flood
@@ -272,7 +272,7 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
         ApiClient alice = api.withKey(createKey("alice", null, null).json().get("key").asString());
         byte[] big = new byte[1536 * 1024];
         new Random(2).nextBytes(big);
-        assertProblem(alice.submit(big, "model.onnx", REQUEST, null), 413, "payload_too_large");
+        alice.submit(big, "model.onnx", REQUEST, null).problem(413, "payload_too_large");
         assertThat(jdbc.sql("select count(*) from jobs").query(Long.class).single()).isZero();
     }
 
@@ -298,14 +298,4 @@ class AuthenticationIntegrationTest extends ApiIntegrationTest {
         }
     }
 
-    private static JsonNode assertProblem(ApiClient.Response response, int status, String code) {
-        assertThat(response.status()).as(response.text()).isEqualTo(status);
-        assertThat(response.contentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
-        JsonNode problem = response.json();
-        assertThat(problem.get("status").asInt()).isEqualTo(status);
-        assertThat(problem.get("code").asString()).isEqualTo(code);
-        assertThat(problem.get("type").asString()).isEqualTo("urn:modelpress:problem:" + code);
-        assertThat(problem.get("title").asString()).isNotBlank();
-        return problem;
-    }
 }

@@ -1,5 +1,7 @@
 package com.modelpress.api.support;
 
+import com.modelpress.api.problem.ProblemCodes;
+
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -72,6 +74,24 @@ public final class ApiClient {
 
         public MediaType contentType() {
             return headers.getContentType();
+        }
+
+        /**
+         * Asserts that this is the API's problem+json answer with {@code status} and {@code code} (its {@code type}
+         * the code's URN, a title), and returns the problem.
+         */
+        public JsonNode problem(int status, String code) {
+            String text = text();
+            String shown = text.length() > 400 ? text.substring(0, 400) + "…" : text;
+            org.assertj.core.api.Assertions.assertThat(status()).as(shown).isEqualTo(status);
+            org.assertj.core.api.Assertions.assertThat(contentType()).as(shown).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+            JsonNode problem = json();
+            org.assertj.core.api.Assertions.assertThat(problem.get("status").asInt()).as(shown).isEqualTo(status);
+            org.assertj.core.api.Assertions.assertThat(problem.get("code").asString()).as(shown).isEqualTo(code);
+            org.assertj.core.api.Assertions.assertThat(problem.get("type").asString()).as(shown)
+                    .isEqualTo(ProblemCodes.TYPE_PREFIX + code);
+            org.assertj.core.api.Assertions.assertThat(problem.get("title").asString()).as(shown).isNotBlank();
+            return problem;
         }
     }
 

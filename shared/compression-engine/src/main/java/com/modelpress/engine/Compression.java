@@ -9,7 +9,9 @@ import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.DecodedValuesListener;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
+import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
+import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.ScratchSpace;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
@@ -131,16 +133,18 @@ final class Compression {
             rewritten = rewriter.rewrite((weight, scope) -> {
                 long elements = weight.elements();
                 int type = weight.tensor().getDataType();
-                if (elements < minElements) {
+                // fp16 gains 2 bytes an element on a small kernel, and loses what falls below its normal range
+                if (elements < (pass instanceof Fp16Pass ? minElements : floor(weight, options))) {
                     totals[2]++;
                 } else if (excluded(weight, excluded)) {
-                    reports.add(keptAs(weight, type, "excluded by option"));
+                    reports.add(keptInFloat16(weight, keptAs(weight, type, "excluded by option"), null, scope));
                 } else if (!COMPRESSIBLE_TYPES.contains(type)) {
                     reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32, float16 or bfloat16"));
                 } else if (weight.uses().isEmpty() && !weight.escapes()) {
                     reports.add(WeightPass.kept(weight, "not used by any node"));
                 } else {
-                    reports.add(pass.apply(weight, scope.floats(weight), scope));
+                    float[] values = scope.floats(weight);
+                    reports.add(keptInFloat16(weight, pass.apply(weight, values, scope), values, scope));
                 }
                 totals[3] += elements;
                 progress.onProgress("compress", (double) totals[3] / allElements);
@@ -164,11 +168,32 @@ final class Compression {
             }
             copyModel(source, output);
             List<TensorReport> unchanged = reports.stream()
-                    .map(r -> r.method().equals("kept") ? r : new TensorReport(r.name(), "kept", null, 32, null, r.elements(),
-                            r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
+                    .map(r -> r.method().equals("kept") && r.encoding() == null ? r : new TensorReport(r.name(), "kept", null,
+                            32, null, r.elements(), r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
                     .toList();
             return new Outcome(unchanged, true, originalBytes, source.totalBytes(), totals[0], totals[1], totals[1], notes);
         }
+    }
+
+    /** Methods that quantize: a float32 weight of a decoder LM they leave unquantized is stored as float16. */
+    private static final Set<String> KEEP_IN_FLOAT16 = Set.of("int4", "int8");
+
+    /**
+     * {@code report} itself, unless the method quantizes ({@link #KEEP_IN_FLOAT16}) a decoder LM and left this float32
+     * weight unquantized (excluded, or no encoding applies): then the weight is stored as float16 where that only
+     * rounds it ({@link Fp16Pass#storeKept}), as decoders ship their tables in 16 bits, said so in the report's reason.
+     * Other models keep such weights bit for bit.
+     *
+     * @param values nullable: the weight's values when already read
+     */
+    private TensorReport keptInFloat16(Weight weight, TensorReport report, float[] values, RewriteScope scope)
+            throws IOException {
+        if (!report.method().equals("kept") || !KEEP_IN_FLOAT16.contains(methodId)
+                || weight.tensor().getDataType() != TensorProto.DataType.FLOAT_VALUE || !scope.decoderLm()) {
+            return report;
+        }
+        return Fp16Pass.storeKept(weight, values != null ? values : scope.floats(weight), scope, report.reason())
+                .orElse(report);
     }
 
     /** Stored types whose weights passes get to see. */
@@ -184,10 +209,38 @@ final class Compression {
     /** A weight a pass gets to see under {@code options}: a float type, big enough, not excluded, read by a node. */
     static boolean eligible(Weight weight, CompressionOptions options) {
         return COMPRESSIBLE_TYPES.contains(weight.tensor().getDataType())
-                && weight.elements() >= options.minElementsOrDefault()
+                && weight.elements() >= floor(weight, options)
                 && !excluded(weight, new HashSet<>(options.excludeNodes()))
                 && (!weight.uses().isEmpty() || weight.escapes());
     }
+
+    /**
+     * The fewest elements a weight needs to be compressed: the option's minimum, except that under the default minimum a
+     * Conv kernel (depthwise 3×3 kernels are small, and a CNN has many) qualifies whenever int8 with a scale per output
+     * channel saves bytes after the decode node and names it adds ({@link #CONV_KERNEL_OVERHEAD}). A stem (a dense
+     * Conv of at most {@value #STEM_CHANNELS} input channels: it reads the image) is not one of them: its kernel is
+     * tiny, and its rounding error reaches every later layer.
+     */
+    static long floor(Weight weight, CompressionOptions options) {
+        long minimum = options.minElementsOrDefault();
+        if (minimum != CompressionOptions.DEFAULT_MIN_ELEMENTS || weight.tensor().getDimsCount() < 3
+                || !weight.onlyUsedAs("Conv", 1)) {
+            return minimum;
+        }
+        boolean dense = weight.uses().stream().allMatch(u -> Nodes.intAttribute(u.node(), "group", 1) == 1);
+        if (dense && weight.tensor().getDims(1) <= STEM_CHANNELS) {
+            return minimum;
+        }
+        long elements = weight.elements();
+        long saved = 3 * elements - 4 * weight.tensor().getDims(0);
+        return saved > CONV_KERNEL_OVERHEAD ? 0 : minimum;
+    }
+
+    /** Bytes a per-channel int8 Conv kernel adds besides its codes and scales: the decode node, two tensor headers, names. */
+    static final long CONV_KERNEL_OVERHEAD = 256;
+
+    /** Input channels up to which a dense Conv counts as a stem reading image channels (RGB, RGBA, grey). */
+    static final long STEM_CHANNELS = 4;
 
     private static TensorReport keptAs(Weight weight, int type, String reason) {
         long elements = weight.elements();

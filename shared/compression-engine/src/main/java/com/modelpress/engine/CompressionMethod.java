@@ -1,6 +1,7 @@
 package com.modelpress.engine;
 
 import com.modelpress.contracts.CompressionOptions;
+import com.modelpress.contracts.CompressionSpec;
 
 import java.util.List;
 import java.util.Locale;
@@ -12,12 +13,34 @@ import java.util.Locale;
 public sealed interface CompressionMethod {
 
     /** Ids accepted by {@link #of}; {@code auto} needs a target and is made with {@link #auto}. */
-    List<String> IDS = List.of("fp16", "int8", "int8-dynamic", "int4", "auto");
+    List<String> IDS = CompressionSpec.METHODS;
 
     /** The method's id as users write it, e.g. {@code int8-dynamic}. */
     String id();
 
     CompressionOptions options();
+
+    /**
+     * The method a checked {@link CompressionSpec} names: the engine's one entry for requests.
+     *
+     * @param maxEvaluations {@code auto}: the search's budget in model evaluations
+     * @param timeLimit      {@code auto}, nullable: a wall-clock limit that may stop the search earlier
+     */
+    static CompressionMethod of(CompressionSpec spec, int maxEvaluations, java.time.Duration timeLimit) {
+        return switch (spec) {
+            case CompressionSpec.Fp16 fp16 -> new Fp16(fp16.options());
+            case CompressionSpec.Int8 int8 -> new Int8(int8.options());
+            case CompressionSpec.Int8Dynamic dynamic -> new Int8Dynamic(dynamic.options());
+            case CompressionSpec.Int4 int4 -> new Int4(int4.options());
+            case CompressionSpec.Auto auto -> {
+                CompressionSpec.Floors floors = auto.floors();
+                Goal goal = floors.any() ? new Goal(floors.minCosine(), floors.minSqnrDb(), floors.maxKl(),
+                        floors.maxPplIncrease(), floors.targetOutput()) : null;
+                Size size = auto.fit() == null ? null : new Size(auto.fit().size(), auto.fit().bitsPerWeight());
+                yield new Auto(auto.options(), goal, size, maxEvaluations, timeLimit);
+            }
+        };
+    }
 
     /**
      * @throws IllegalArgumentException for an unknown id or an option the method cannot honour

@@ -36,19 +36,22 @@ import java.util.function.Function;
  *
  * <ol>
  *   <li><b>Options.</b> Every MatMul/Gemm weight, lookup table and tied table the {@code MatMulNBits} /
- *       {@code GatherBlockQuantized} encodings serve gets the options of the widest tier the evaluation budget affords
- *       ({@link #TIERS}: 2 and 4 bits in blocks of 32, 64 and 128, 8 bits in blocks of 128, and 16 bits), each with its
- *       exact stored bytes. Anything else stays as stored and counts as fixed bytes.</li>
+ *       {@code GatherBlockQuantized} encodings serve may take any of {@link #RUNGS} (2 bits in blocks of 128 and 64,
+ *       4 bits in blocks of 128 and 32, 8 bits in blocks of 128) or 16 bits, each with its exact stored bytes.
+ *       Anything else stays as stored and counts as fixed bytes.</li>
  *   <li><b>Refusal.</b> When even every tensor at its smallest option does not fit, the request is refused before any
  *       calibration or measurement ({@link #check}).</li>
- *   <li><b>Measured damage.</b> Around an operating point, since errors of many tensors compound: the original with
- *       every tensor's weights replaced by their decoded 4-bit/32 values (GPTQ with its calibration activations) is
- *       written once; for each tensor and option, that tensor's decoded values are swapped into it through ONNX
- *       Runtime's session-level initializer override and scored on {@value #MEASURE_WINDOWS} calibration windows (or
+ *   <li><b>Measured damage around the plan.</b> Errors of many narrow tensors compound far beyond their sum, so damage
+ *       is measured around an operating point, not against the original: the original with every tensor's weights
+ *       replaced by their decoded values (GPTQ with its calibration activations) at the current plan is written, scored
+ *       whole, and each tensor's neighbouring widths (one rung down, one up) are swapped into it one at a time through
+ *       ONNX Runtime's session-level initializer override, scored on {@value #MEASURE_WINDOWS} calibration windows (or
  *       samples): KL of the logits for a model with a distribution output, else 1 − the worst output's mean cosine.
- *       A tensor's damage at a width is the change against the operating point. No model file is written per
- *       measurement.</li>
- *   <li><b>Choice.</b> {@link WidthPlanner}: the sum of damages is minimised under the byte budget.</li>
+ *       No model file is written per measurement.</li>
+ *   <li><b>Choice, in rounds.</b> {@link WidthPlanner} minimises the sum of the changes under the byte budget; the plan
+ *       is measured whole (which also says how far the additive prediction was off), the neighbours are measured
+ *       around it and the plan is made again, while the evaluations last (at most {@link #ROUNDS} rounds). The kept
+ *       plan is the measured one with the least damage.</li>
  *   <li><b>Always fits.</b> The chosen model is written and its bytes (file plus external data) compared with the
  *       target; when the graph's own overhead made it larger, the budget shrinks by the excess and the plan is made
  *       again, so the result is at or under the size, always.</li>
@@ -61,7 +64,7 @@ import java.util.function.Function;
 final class SizeFit {
 
     /** Calibration windows (decoder LMs on text) or samples each damage is measured on. */
-    static final int MEASURE_WINDOWS = 4;
+    static final int MEASURE_WINDOWS = 8;
     /** Graph bytes allowed per rewritten tensor (node and initializer protos, names) before the written size is known. */
     static final long NODE_ALLOWANCE = 512;
     /** How many times the plan is remade when the written model came out above the size. */
@@ -69,12 +72,17 @@ final class SizeFit {
     /** Points on the size-against-damage curve between the 2-bit floor and the target. */
     static final int CURVE_POINTS = 8;
 
-    /** Option sets from the widest to the narrowest; the widest that the evaluation budget affords is used. */
-    static final List<List<int[]>> TIERS = List.of(
-            List.of(new int[]{2, 32}, new int[]{2, 64}, new int[]{2, 128}, new int[]{4, 32}, new int[]{4, 64},
-                    new int[]{4, 128}, new int[]{8, 128}),
-            List.of(new int[]{2, 32}, new int[]{2, 128}, new int[]{4, 32}, new int[]{4, 128}, new int[]{8, 128}),
-            List.of(new int[]{2, 64}, new int[]{4, 64}, new int[]{8, 128}));
+    /** The widths a tensor may take, narrowest first (16 bits is added to each): the rungs neighbours step along. */
+    static final List<int[]> RUNGS = List.of(new int[]{2, 128}, new int[]{2, 64}, new int[]{4, 128}, new int[]{4, 32},
+            new int[]{8, 128});
+    /** Uniform widths the first plan is measured around, the widest first: the widest that fits the budget is used. */
+    static final List<int[]> BASES = List.of(new int[]{8, 128}, new int[]{4, 32}, new int[]{4, 128});
+    /** The smallest block a rung falls back to when the encoding does not take its own (a table's row length). */
+    static final int MIN_BLOCK = 16;
+    /** Most whole plans measured after the first operating point. */
+    static final int ROUNDS = 4;
+    /** Decoded values kept for re-measurement (floats): about 256 MB. */
+    static final long CACHE_FLOATS = 64L << 20;
 
     /** A tensor the widths apply to, and its options before damage is measured. */
     private record Candidate(Weight weight, int k, int n, List<WidthPlanner.Option> options) {}
@@ -112,7 +120,7 @@ final class SizeFit {
      * @throws SizeTargetException naming the smallest size the model can have
      */
     static void check(OnnxModel source, CompressionMethod.Auto auto) throws IOException {
-        Inventory inventory = inventory(source, auto, TIERS.getFirst());
+        Inventory inventory = inventory(source, auto, RUNGS);
         List<WidthPlanner.Tensor> tensors = inventory.candidates().stream()
                 .map(c -> new WidthPlanner.Tensor(c.weight().name(), c.weight().elements(), c.options())).toList();
         long floor = WidthPlanner.floor(tensors);
@@ -137,14 +145,17 @@ final class SizeFit {
      */
     Result fit(OnnxModel source, Path input, Path output, EvaluationSettings measuring, DecodedValuesListener decoded,
                ProgressListener progress) throws IOException {
-        List<int[]> tier = tier(source);
-        Inventory inventory = inventory(source, auto, tier);
-        List<WidthPlanner.Tensor> tensors = measure(source, input, inventory, measuring, progress);
-        long weightBudget = weightBudget(inventory, auto.size());
+        Inventory inventory = inventory(source, auto, RUNGS);
+        probe(source, output, inventory);
+        long weightBudget = weightBudget(inventory);
+        long allSmallest = WidthPlanner.floor(inventory.candidates().stream()
+                .map(c -> new WidthPlanner.Tensor(c.weight().name(), c.weight().elements(), c.options())).toList());
+        Search search = search(source, input, inventory, measuring, Math.max(allSmallest, weightBudget), progress);
+        List<WidthPlanner.Tensor> tensors = search.tensors(Math.max(allSmallest, weightBudget));
         long floor = WidthPlanner.floor(tensors);
         long target = targetBytes(inventory);
-        WidthPlanner.Plan plan = WidthPlanner.plan(tensors, Math.max(floor, weightBudget));
-        // predictions are the base's damage plus the planned changes
+        WidthPlanner.Plan plan = search.chosen;
+        double predicted = search.chosenPredicted;
         Compression.Outcome outcome = write(source, output, plan, decoded);
         for (int refit = 0; refit < REFITS && over(outcome, inventory); refit++) {
             long excess = Math.max(outcome.compressedBytes() - target, 0)
@@ -153,6 +164,7 @@ final class SizeFit {
             notes.add("auto (size): the written model took %d bytes, %d over; planned again within %d bytes of weights"
                     .formatted(outcome.compressedBytes(), excess, weightBudget));
             plan = WidthPlanner.plan(tensors, weightBudget);
+            predicted = search.damage + plan.damage();
             outcome = write(source, output, plan, decoded);
         }
         if (over(outcome, inventory)) {
@@ -166,150 +178,309 @@ final class SizeFit {
                 .sorted(Comparator.comparingLong((Map.Entry<String, WidthPlanner.Option> e) -> elements.get(e.getKey()))
                         .reversed().thenComparing(Map.Entry::getKey))
                 .forEach(e -> widths.add(new FidelityReport.TensorWidth(e.getKey(), e.getValue().bits(),
-                        e.getValue().blockSize(), e.getValue().bytes(), e.getValue().damage())));
+                        e.getValue().blockSize(), e.getValue().bytes(), search.relative(e.getKey(), e.getValue()))));
         Map<String, Integer> census = new java.util.TreeMap<>();
         plan.choice().values().forEach(o -> census.merge(o.label(), 1, Integer::sum));
         notes.add(String.format(Locale.ROOT, "auto (size): %s -> %d bytes (%.3f bits per weight), %d tensors: %s; predicted "
-                        + "damage %.4g (the base's plus the per-tensor changes)", auto.size().describe(),
-                outcome.compressedBytes(), 8.0 * outcome.compressedWeightBytes() / Math.max(1, outcome.weightElements()),
-                tensors.size(), census, baseDamage + plan.damage()));
+                        + "damage %.4g (%s)", auto.size().describe(), outcome.compressedBytes(),
+                8.0 * outcome.compressedWeightBytes() / Math.max(1, outcome.weightElements()), tensors.size(), census,
+                predicted, plan == search.chosen && search.chosenMeasured ? "this whole plan measured on the calibration "
+                        + "samples" : "the last measured plan's damage plus the per-tensor changes"));
         FidelityReport.SizeFit fit = new FidelityReport.SizeFit(target, auto.size().bitsPerWeight(),
-                outcome.compressedBytes(), metric, baseDamage + plan.damage(), null, widths,
-                curve(tensors, inventory, floor, Math.max(floor, weightBudget)));
+                outcome.compressedBytes(), metric, predicted, null, widths,
+                curve(search, tensors, inventory, floor, Math.max(floor, weightBudget)));
         return new Result(outcome, plan, new MixedWidthPass(plan.choice(), moments, products), fit, notes,
                 budget.evaluations(), budget.stoppedEarly());
     }
 
     private String metric = "1-cosine";
 
-    /** The widest tier whose measurements, plus the final evaluation, fit in the evaluation budget. */
-    private List<int[]> tier(OnnxModel source) {
-        for (List<int[]> tier : TIERS) {
-            int measurements = inventory(source, auto, tier).candidates().stream().mapToInt(c -> c.options().size() - 1).sum();
-            if (budget.allows(measurements + 1)) {
-                if (tier != TIERS.getFirst()) {
-                    notes.add("auto (size): %d evaluations afford only %d widths per tensor".formatted(auto.maxEvaluations(),
-                            tier.size()));
-                }
-                return tier;
-            }
+    /** One whole plan measured on the calibration samples: what the planner predicted for it and what it measured. */
+    private record Scored(WidthPlanner.Plan plan, double predicted, double measured) {}
+
+    /**
+     * The state of the search: the plan last measured as a whole (its decoded values written as a model), and each
+     * tensor's damage at its widths relative to its width in that plan, measured around it.
+     */
+    private final class Search {
+        final Map<String, Candidate> byName = new LinkedHashMap<>();
+        /** Per tensor: option label to damage relative to the tensor's width in {@link #choice}. */
+        final Map<String, Map<String, Double>> frame = new HashMap<>();
+        final List<Scored> scored = new ArrayList<>();
+        private final Map<String, float[]> cache = new HashMap<>();
+        private long cachedFloats;
+        Map<String, WidthPlanner.Option> choice = new LinkedHashMap<>();
+        /** The measured damage of {@link #choice}. */
+        double damage;
+        int unmeasured;
+        WidthPlanner.Plan chosen;
+        double chosenPredicted;
+        boolean chosenMeasured;
+
+        Search(Inventory inventory) {
+            inventory.candidates().forEach(c -> byName.put(c.weight().name(), c));
         }
-        List<int[]> narrowest = TIERS.getLast();
-        notes.add(("auto (size): %d evaluations do not afford measuring every tensor at %d widths; the tensors not "
-                + "measured get a damage estimated from their size").formatted(auto.maxEvaluations(), narrowest.size()));
-        return narrowest;
+
+        /** The decoded values of {@code weight} at {@code option}, in the weight's layout; kept while memory allows. */
+        float[] decoded(Weight weight, float[] values, Candidate candidate, WidthPlanner.Option option) {
+            if (option.bits() == 16) {
+                return values;
+            }
+            String key = weight.name() + "@" + option.label();
+            float[] known = cache.get(key);
+            if (known != null) {
+                return known;
+            }
+            MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
+            float[] decoded = MatMulWeights.inWeightLayout(weight, MixedWidthPass.encode(
+                    MixedWidthPass.quantizer(weight, candidate.k(), moments, products), weight, matrix, option).decoded());
+            if (cachedFloats + decoded.length <= CACHE_FLOATS) {
+                cache.put(key, decoded);
+                cachedFloats += decoded.length;
+            }
+            return decoded;
+        }
+
+        /** The damage of {@code option} relative to the tensor's width in the last measured plan; estimated if never measured. */
+        double relative(String name, WidthPlanner.Option option) {
+            Double known = frame.get(name).get(option.label());
+            if (known != null) {
+                return known;
+            }
+            long elements = byName.get(name).weight().elements();
+            return estimate(elements, option.bits()) - estimate(elements, choice.get(name).bits());
+        }
+
+        /**
+         * The planner's view: every tensor with the options measured so far; when those cannot reach {@code budget},
+         * the options never measured are added with an estimated damage.
+         */
+        List<WidthPlanner.Tensor> tensors(long budget) {
+            List<WidthPlanner.Tensor> measured = tensors(false);
+            return WidthPlanner.floor(measured) <= budget ? measured : tensors(true);
+        }
+
+        private List<WidthPlanner.Tensor> tensors(boolean all) {
+            List<WidthPlanner.Tensor> tensors = new ArrayList<>();
+            for (Candidate candidate : byName.values()) {
+                String name = candidate.weight().name();
+                List<WidthPlanner.Option> options = new ArrayList<>();
+                for (WidthPlanner.Option option : candidate.options()) {
+                    if (all || frame.get(name).containsKey(option.label())) {
+                        options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
+                                relative(name, option)));
+                    }
+                }
+                tensors.add(new WidthPlanner.Tensor(name, candidate.weight().elements(), options));
+            }
+            return tensors;
+        }
+
+        /** Makes {@code next} (measured at {@code measured}) the plan damage is measured around. */
+        void moveTo(Map<String, WidthPlanner.Option> next, double measured) {
+            for (Map.Entry<String, WidthPlanner.Option> entry : next.entrySet()) {
+                String name = entry.getKey();
+                if (choice.get(name).label().equals(entry.getValue().label())) {
+                    continue;
+                }
+                double at = relative(name, entry.getValue());
+                Map<String, Double> shifted = new HashMap<>();
+                frame.get(name).forEach((label, value) -> shifted.put(label, value - at));
+                shifted.put(entry.getValue().label(), 0.0);
+                frame.put(name, shifted);
+            }
+            choice = new LinkedHashMap<>(next);
+            damage = measured;
+        }
     }
 
     /**
-     * Each candidate's options with their measured damage. Damage is measured around an operating point rather than
-     * against the original alone, because quantization errors of many tensors compound: the base is the original
-     * with every candidate's weights replaced by their decoded {@link #BASE} values (written once, same graph), and a
-     * tensor's damage at a width is the change of the base's damage when only that tensor takes the width (its
-     * decoded values swapped in through the initializer override); at the base width it is 0, and 16 bits is
-     * typically negative. The planner's prediction is the base's damage plus the sum of the changes.
+     * Plan, measure the whole plan, re-measure around it, plan again. The first operating point is every tensor at the
+     * widest of {@link #BASES} that fits the budget (else the narrowest of them); around each measured plan, every
+     * tensor's neighbouring widths (one rung of {@link #RUNGS} down and one up) are swapped in one at a time, and the
+     * changes of the damage are what the next plan is made from. Because the neighbours are measured around the plan
+     * and not the original, the interaction of many narrow tensors is in the numbers the next plan uses. The
+     * evaluations bound the rounds (at most {@link #ROUNDS}); the plan kept is the measured one with the least damage
+     * that fits.
      */
-    private List<WidthPlanner.Tensor> measure(OnnxModel source, Path input, Inventory inventory, EvaluationSettings measuring,
-                                              ProgressListener progress) throws IOException {
-        Map<String, Candidate> byName = new LinkedHashMap<>();
-        inventory.candidates().forEach(c -> byName.put(c.weight().name(), c));
-        Map<String, List<WidthPlanner.Option>> measured = new HashMap<>();
-        int total = inventory.candidates().stream().mapToInt(c -> c.options().size() - 1).sum();
+    private Search search(OnnxModel source, Path input, Inventory inventory, EvaluationSettings measuring, long budgetBytes,
+                          ProgressListener progress) throws IOException {
+        Search search = new Search(inventory);
+        WidthPlanner.Option[] base = base(inventory, budgetBytes);
+        for (int i = 0; i < base.length; i++) {
+            Candidate candidate = inventory.candidates().get(i);
+            search.choice.put(candidate.weight().name(), base[i]);
+            Map<String, Double> frame = new HashMap<>();
+            frame.put(base[i].label(), 0.0);
+            search.frame.put(candidate.weight().name(), frame);
+        }
         FidelityEvaluator.Reference reference = new FidelityEvaluator.Reference(input, measuring);
-        int[] unmeasured = new int[1];
         Path scratch = Files.createTempDirectory(source.directory().toAbsolutePath(), ".modelpress-fit-");
         try {
-            Path base = scratch.resolve("base.onnx");
-            writeBase(source, base, byName, scratch);
-            List<OutputFidelity> baseOutputs = reference.score(base);
+            Path variant = scratch.resolve("plan-0.onnx");
+            writeVariant(source, variant, search, scratch);
+            List<OutputFidelity> baseOutputs = reference.score(variant);
             budget.spend(1);
-            double baseDamage = HeadPrecision.damage(baseOutputs);
             metric = baseOutputs.stream().anyMatch(o -> o.klDivergence() != null) ? "kl" : "1-cosine";
-            this.baseDamage = baseDamage;
-            try (ScratchSpace space = new ScratchSpace(scratch)) {
-                new ModelRewriter(source, space).rewrite((weight, scope) -> {
-                    Candidate candidate = byName.get(weight.name());
-                    if (candidate == null) {
-                        return;
-                    }
-                    float[] values = scope.floats(weight);
-                    MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
-                    WidthQuantizer quantizer = MixedWidthPass.quantizer(weight, candidate.k(), moments, products);
-                    List<WidthPlanner.Option> options = new ArrayList<>();
-                    for (WidthPlanner.Option option : candidate.options()) {
-                        if (isBase(option)) {
-                            options.add(option);
-                            continue;
-                        }
-                        if (!budget.allows(2) || budget.exhausted()) {
-                            unmeasured[0]++;
-                            options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
-                                    estimate(weight.elements(), option.bits())));
-                            continue;
-                        }
-                        float[] decoded = option.bits() == 16 ? values : MatMulWeights.inWeightLayout(weight,
-                                MixedWidthPass.encode(quantizer, weight, matrix, option).decoded());
-                        List<OutputFidelity> outputs = reference.score(base, weight.name(), weight.dims(),
-                                weight.valueType(), FloatBuffer.wrap(decoded));
-                        budget.spend(1);
-                        options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
-                                HeadPrecision.damage(outputs) - baseDamage));
-                        progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / Math.max(1, total)));
-                    }
-                    measured.put(weight.name(), options);
-                });
+            search.damage = HeadPrecision.damage(baseOutputs);
+            long baseBytes = search.choice.values().stream().mapToLong(WidthPlanner.Option::bytes).sum();
+            if (baseBytes <= budgetBytes) {
+                search.scored.add(new Scored(new WidthPlanner.Plan(search.choice, baseBytes, search.damage),
+                        search.damage, search.damage));
+            }
+            notes.add(String.format(Locale.ROOT, "auto (size): damage (%s) measured on %d calibration samples around "
+                            + "every tensor at %s first (damage %.4g there)", metric, MEASURE_WINDOWS,
+                    base.length == 0 ? "-" : base[0].label(), search.damage));
+            WidthPlanner.Plan plan = null;
+            double predicted = 0;
+            for (int round = 1; ; round++) {
+                int before = budget.evaluations();
+                measureAround(source, variant, search, scratch, reference, progress);
+                List<WidthPlanner.Tensor> tensors = search.tensors(budgetBytes);
+                plan = WidthPlanner.plan(tensors, budgetBytes);
+                predicted = search.damage + plan.damage();
+                notes.add(String.format(Locale.ROOT, "auto (size): round %d: %d widths measured around the plan, next "
+                        + "plan predicted at %.4g", round, budget.evaluations() - before, predicted));
+                if (sameWidths(plan.choice(), search.choice) || round > ROUNDS || !budget.allows(2) || budget.exhausted()) {
+                    break;
+                }
+                Files.deleteIfExists(variant);
+                variant = scratch.resolve("plan-" + round + ".onnx");
+                Map<String, WidthPlanner.Option> previous = search.choice;
+                search.choice = plan.choice();
+                writeVariant(source, variant, search, scratch);
+                search.choice = previous;
+                double measured = HeadPrecision.damage(reference.score(variant));
+                budget.spend(1);
+                progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / budget.maxEvaluations()));
+                search.scored.add(new Scored(plan, predicted, measured));
+                notes.add(String.format(Locale.ROOT, "auto (size): round %d: the whole plan measured %.4g against %.4g "
+                                + "predicted (the per-tensor changes summed to %.4g, the whole plan changed by %.4g)", round,
+                        measured, predicted, predicted - search.damage, measured - search.damage));
+                search.moveTo(plan.choice(), measured);
+                if (!budget.allows(4)) {
+                    break;
+                }
+            }
+            Scored best = search.scored.stream().min(Comparator.comparingDouble(Scored::measured)).orElse(null);
+            if (best != null) {
+                search.chosen = new WidthPlanner.Plan(best.plan().choice(), best.plan().bytes(), best.measured());
+                search.chosenPredicted = best.measured();
+                search.chosenMeasured = true;
+            } else {
+                search.chosen = plan;
+                search.chosenPredicted = predicted;
             }
         } finally {
             com.modelpress.files.FileTrees.delete(scratch);
         }
-        if (unmeasured[0] > 0) {
-            notes.add(("auto (size): %d of %d widths not measured (%s); their damage is estimated from their size and "
-                    + "width").formatted(unmeasured[0], total, budget.describe()));
+        if (search.unmeasured > 0) {
+            notes.add(("auto (size): %d neighbouring widths not measured (%s); widths never measured get a damage "
+                    + "estimated from their size and width").formatted(search.unmeasured, budget.describe()));
         }
-        notes.add(String.format(Locale.ROOT, "auto (size): damage (%s) measured around every tensor at %d-bit/%d (damage "
-                        + "%.4g there), each tensor at each width swapped into that model through the initializer override, "
-                        + "on %d calibration samples: %d evaluations", metric, BASE[0], BASE[1], baseDamage,
-                MEASURE_WINDOWS, budget.evaluations()));
-        List<WidthPlanner.Tensor> tensors = new ArrayList<>();
-        for (Candidate candidate : inventory.candidates()) {
-            tensors.add(new WidthPlanner.Tensor(candidate.weight().name(), candidate.weight().elements(),
-                    measured.getOrDefault(candidate.weight().name(), candidate.options())));
-        }
-        return tensors;
+        return search;
     }
 
-    /** The width of the operating point damage is measured around: 4 bits in blocks of 32. */
-    static final int[] BASE = {4, 32};
+    private static boolean sameWidths(Map<String, WidthPlanner.Option> a, Map<String, WidthPlanner.Option> b) {
+        for (Map.Entry<String, WidthPlanner.Option> entry : a.entrySet()) {
+            if (!entry.getValue().label().equals(b.get(entry.getKey()).label())) {
+                return false;
+            }
+        }
+        return a.size() == b.size();
+    }
 
-    private double baseDamage;
-
-    private static boolean isBase(WidthPlanner.Option option) {
-        return option.bits() == BASE[0] && option.blockSize() != null && option.blockSize() == BASE[1];
+    /** Per candidate, the option of the widest of {@link #BASES} whose uniform model fits {@code budgetBytes}. */
+    private static WidthPlanner.Option[] base(Inventory inventory, long budgetBytes) {
+        WidthPlanner.Option[] fallback = null;
+        for (int[] width : BASES) {
+            WidthPlanner.Option[] options = new WidthPlanner.Option[inventory.candidates().size()];
+            long bytes = 0;
+            for (int i = 0; i < options.length; i++) {
+                List<WidthPlanner.Option> available = inventory.candidates().get(i).options();
+                options[i] = available.stream().filter(o -> o.bits() == width[0] && o.blockSize() != null
+                                && o.blockSize() == width[1]).findFirst()
+                        .orElse(available.stream().filter(o -> o.bits() == width[0]).findFirst()
+                                .orElse(available.getFirst()));
+                bytes += options[i].bytes();
+            }
+            if (bytes <= budgetBytes) {
+                return options;
+            }
+            fallback = options;
+        }
+        return fallback;
     }
 
     /**
-     * The original with every candidate's values replaced by their decoded base-width values, in the same graph (same
-     * initializer names, read as before), so that any one of them can be overridden in a session.
+     * Each tensor's neighbouring widths, swapped one at a time into {@code variant} (the last measured plan) through
+     * ONNX Runtime's session-level initializer override; evaluations are always kept for the next plan and the
+     * caller's final evaluation.
      */
-    private void writeBase(OnnxModel source, Path base, Map<String, Candidate> candidates, Path scratch) throws IOException {
+    private void measureAround(OnnxModel source, Path variant, Search search, Path scratch,
+                               FidelityEvaluator.Reference reference, ProgressListener progress) throws IOException {
         try (ScratchSpace space = new ScratchSpace(scratch)) {
-            ai.onnx.proto.OnnxMl.ModelProto proto = new ModelRewriter(source, space).rewrite((weight, scope) -> {
-                Candidate candidate = candidates.get(weight.name());
+            new ModelRewriter(source, space).rewrite((weight, scope) -> {
+                Candidate candidate = search.byName.get(weight.name());
                 if (candidate == null) {
                     return;
                 }
-                boolean has = candidate.options().stream().anyMatch(SizeFit::isBase);
-                if (!has) {
+                float[] values = null;
+                for (WidthPlanner.Option option : neighbours(candidate, search.choice.get(weight.name()))) {
+                    // kept: one evaluation for the next plan, one for the caller's final evaluation
+                    if (!budget.allows(3) || budget.exhausted()) {
+                        search.unmeasured++;
+                        continue;
+                    }
+                    if (values == null) {
+                        values = scope.floats(weight);
+                    }
+                    float[] decoded = search.decoded(weight, values, candidate, option);
+                    List<OutputFidelity> outputs = reference.score(variant, weight.name(), weight.dims(),
+                            weight.valueType(), FloatBuffer.wrap(decoded));
+                    budget.spend(1);
+                    search.frame.get(weight.name()).put(option.label(), HeadPrecision.damage(outputs) - search.damage);
+                    progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / budget.maxEvaluations()));
+                }
+            });
+        }
+    }
+
+    /** The options one rung narrower and one rung wider than {@code current}, the narrower first. */
+    private static List<WidthPlanner.Option> neighbours(Candidate candidate, WidthPlanner.Option current) {
+        List<WidthPlanner.Option> rungs = candidate.options().stream()
+                .sorted(Comparator.comparingLong(WidthPlanner.Option::bytes)).toList();
+        int at = 0;
+        while (at < rungs.size() && !rungs.get(at).label().equals(current.label())) {
+            at++;
+        }
+        List<WidthPlanner.Option> neighbours = new ArrayList<>();
+        if (at > 0) {
+            neighbours.add(rungs.get(at - 1));
+        }
+        if (at + 1 < rungs.size()) {
+            neighbours.add(rungs.get(at + 1));
+        }
+        return neighbours;
+    }
+
+    /**
+     * The original with every candidate's values replaced by their decoded values at the search's current widths, in
+     * the same graph (same initializer names, read as before), so that any one of them can be overridden in a session.
+     */
+    private void writeVariant(OnnxModel source, Path path, Search search, Path scratch) throws IOException {
+        try (ScratchSpace space = new ScratchSpace(scratch)) {
+            ai.onnx.proto.OnnxMl.ModelProto proto = new ModelRewriter(source, space).rewrite((weight, scope) -> {
+                Candidate candidate = search.byName.get(weight.name());
+                if (candidate == null || search.choice.get(weight.name()).bits() == 16) {
                     return;
                 }
-                MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, scope.floats(weight));
-                float[] decoded = MatMulWeights.inWeightLayout(weight, MixedWidthPass.encode(
-                        MixedWidthPass.quantizer(weight, candidate.k(), moments, products), weight, matrix,
-                        new WidthPlanner.Option(BASE[0], BASE[1], 0, 0)).decoded());
+                float[] decoded = search.decoded(weight, scope.floats(weight), candidate, search.choice.get(weight.name()));
                 int type = weight.valueType();
                 scope.encode(weight, List.of(com.modelpress.engine.graph.Nodes.tensor(weight.name(), type, weight.dims(),
                         scope.store(TensorCodec.toBytes(type, decoded)))), List.of());
             });
-            new com.modelpress.engine.graph.ModelWriter().write(proto, source, base);
+            new com.modelpress.engine.graph.ModelWriter().write(proto, source, path);
         }
     }
 
@@ -339,7 +510,40 @@ final class SizeFit {
         return bits == null ? Long.MAX_VALUE : (long) Math.floor(bits * inventory.weightElements() / 8);
     }
 
-    /** The bytes the candidates' options may take together. */
+    /** Bytes the written graph takes beyond the fixed bytes and the options' own (file; initializers), from a probe. */
+    private long fileOverhead;
+    private long weightOverhead;
+
+    /**
+     * Writes every candidate at its smallest width once, to learn what the rewritten graph adds (nodes, names, shape
+     * constants) beyond the options' bytes, so that the budget is neither overdrawn nor left unused.
+     */
+    private void probe(OnnxModel source, Path output, Inventory inventory) throws IOException {
+        Map<String, WidthPlanner.Option> smallest = new LinkedHashMap<>();
+        inventory.candidates().forEach(c -> smallest.put(c.weight().name(), c.options().stream()
+                .min(Comparator.comparingLong(WidthPlanner.Option::bytes)).orElseThrow()));
+        long bytes = smallest.values().stream().mapToLong(WidthPlanner.Option::bytes).sum();
+        Compression.Outcome outcome = write(source, output, new WidthPlanner.Plan(smallest, bytes, 0), null);
+        fileOverhead = Math.max(0, outcome.compressedBytes() - inventory.fixedFileBytes() - bytes);
+        weightOverhead = Math.max(0, outcome.compressedWeightBytes() - inventory.fixedWeightBytes() - bytes);
+        notes.add("auto (size): the rewritten graph adds %d bytes to the file (%d of them initializers) beyond the widths' own"
+                .formatted(fileOverhead, weightOverhead));
+    }
+
+    /** The bytes the candidates' options may take together, the graph's measured overhead taken off. */
+    private long weightBudget(Inventory inventory) {
+        long budget = Long.MAX_VALUE;
+        if (auto.size().bytes() != null) {
+            budget = auto.size().bytes().bytesFor(inventory.fileBytes()) - inventory.fixedFileBytes() - fileOverhead;
+        }
+        if (auto.size().bitsPerWeight() != null) {
+            budget = Math.min(budget, (long) Math.floor(auto.size().bitsPerWeight() * inventory.weightElements() / 8)
+                    - inventory.fixedWeightBytes() - weightOverhead);
+        }
+        return budget;
+    }
+
+    /** The bytes the candidates' options may take together, a fixed allowance per tensor for the graph. */
     private static long weightBudget(Inventory inventory, CompressionMethod.Size size) {
         long budget = Long.MAX_VALUE;
         if (size.bytes() != null) {
@@ -354,16 +558,16 @@ final class SizeFit {
     }
 
     /** Predicted size against predicted damage, from the floor to the budget. */
-    private List<FidelityReport.CurvePoint> curve(List<WidthPlanner.Tensor> tensors, Inventory inventory, long floor,
-                                                  long budget) {
+    private List<FidelityReport.CurvePoint> curve(Search search, List<WidthPlanner.Tensor> tensors, Inventory inventory,
+                                                  long floor, long budget) {
         List<FidelityReport.CurvePoint> curve = new ArrayList<>();
         for (int point = 0; point <= CURVE_POINTS; point++) {
             long bytes = floor + (budget - floor) * point / CURVE_POINTS;
             WidthPlanner.Plan plan = WidthPlanner.plan(tensors, bytes);
             curve.add(new FidelityReport.CurvePoint(
-                    inventory.fixedFileBytes() + plan.bytes() + NODE_ALLOWANCE * tensors.size(),
+                    inventory.fixedFileBytes() + plan.bytes() + fileOverhead,
                     8.0 * (inventory.fixedWeightBytes() + plan.bytes()) / Math.max(1, inventory.weightElements()),
-                    baseDamage + plan.damage(), null));
+                    search.damage + plan.damage(), null));
         }
         return curve;
     }
@@ -391,15 +595,22 @@ final class SizeFit {
             int k = MatMulWeights.k(weight);
             int n = Math.toIntExact(weight.elements() / k);
             int scaleBytes = TensorCodec.elementSize(type);
-            List<WidthPlanner.Option> options = new ArrayList<>();
+            // a rung's block, or the largest smaller one that the encoding takes and that is no longer than a column
+            Map<String, WidthPlanner.Option> byLabel = new LinkedHashMap<>();
             for (int[] width : tier) {
-                if (NBitsEncodings.supports(weight, k, width[1])) {
-                    options.add(new WidthPlanner.Option(width[0], width[1], bytes(k, n, width[0], width[1], scaleBytes), 0));
+                for (int block = width[1]; block >= MIN_BLOCK; block /= 2) {
+                    if (block <= k && NBitsEncodings.supports(weight, k, block)) {
+                        WidthPlanner.Option option = new WidthPlanner.Option(width[0], block,
+                                bytes(k, n, width[0], block, scaleBytes), 0);
+                        byLabel.putIfAbsent(option.label(), option);
+                        break;
+                    }
                 }
             }
-            if (options.isEmpty()) {
+            if (byLabel.isEmpty()) {
                 continue;
             }
+            List<WidthPlanner.Option> options = new ArrayList<>(byLabel.values());
             options.add(new WidthPlanner.Option(16, null, 2 * weight.elements(), 0));
             candidates.add(new Candidate(weight, k, n, options));
             candidateBytes += weight.storedBytes();

@@ -72,6 +72,26 @@ class SizeFitTest {
     }
 
     @Test
+    void atTheSizeOfUniformInt4TheFitIsMoreFaithfulThanUniformInt4() throws IOException, OrtException {
+        Path int4Output = dir.resolve("int4.onnx");
+        FidelityReport int4 = new ModelCompressor(EVALUATION, new CalibrationSettings(8, 11, null)).compress(input,
+                int4Output, CompressionMethod.of("int4", CompressionOptions.defaults()), ProgressListener.NONE);
+        long int4Bytes = int4.sizes().compressedBytes();
+        Path output = dir.resolve("at-int4.onnx");
+        FidelityReport fit = compress(size(int4Bytes + "B", null), output);
+
+        assertThat(fit.sizes().compressedBytes()).isLessThanOrEqualTo(int4Bytes);
+        assertThat(fit.auto().targetMet()).isTrue();
+        double int4Kl = int4.languageModel().prefill().klMean();
+        double fitKl = fit.languageModel().prefill().klMean();
+        assertThat(fitKl).isLessThan(int4Kl);
+        assertThat(fit.auto().fit().measured()).isEqualTo(fitKl);
+        try (OrtSession session = OrtEnvironment.getEnvironment().createSession(output.toString(), new OrtSession.SessionOptions())) {
+            assertThat(session.getOutputNames()).contains("logits");
+        }
+    }
+
+    @Test
     void theSameInputsGiveTheSameModel() throws IOException {
         CompressionMethod.Auto method = size("0.2x", null);
         FidelityReport first = compress(method, dir.resolve("a.onnx"));

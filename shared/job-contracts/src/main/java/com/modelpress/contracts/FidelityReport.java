@@ -162,8 +162,8 @@ public record FidelityReport(
      * @param bits      2, 4, 8, or 16 (kept in 16 bits)
      * @param blockSize nullable: elements per scale (16-bit: none)
      * @param bytes     bytes stored for it (codes, scales, zero points)
-     * @param damage    measured on calibration data: how much the damage of the model with every tensor at 4 bits in
-     *                  blocks of 32 changes when only this tensor takes this width (0 at that width, negative above it)
+     * @param damage    measured on calibration data around the last plan the search scored whole: how much that
+     *                  plan's damage changes when only this tensor takes this width (0 at its width in that plan)
      */
     public record TensorWidth(String name, int bits, Integer blockSize, long bytes, double damage) {}
 

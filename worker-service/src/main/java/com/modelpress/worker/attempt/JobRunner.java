@@ -333,8 +333,8 @@ public final class JobRunner {
         }
         try {
             ArtifactStore.checkKey(job.inputKey());
+            // the spec's rules (the API's) and what the engine's method needs on top
             EngineTask.method(job.request(), properties.autoBudget());
-            EngineTask.head(job.request());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }

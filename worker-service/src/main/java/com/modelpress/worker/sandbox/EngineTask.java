@@ -1,8 +1,7 @@
 package com.modelpress.worker.sandbox;
 
-import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
-import com.modelpress.contracts.SizeTarget;
+import com.modelpress.contracts.CompressionSpec;
 import com.modelpress.engine.CompressionMethod;
 import com.modelpress.engine.ModelCompressor;
 import com.modelpress.engine.evaluation.CalibrationSettings;
@@ -46,26 +45,22 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
     }
 
     /**
-     * The method the request names, with its options.
+     * The request as a checked spec: the same rules the API applied before it queued the job.
      *
-     * @throws IllegalArgumentException when the method is unknown, its options are bad, or {@code auto} has no target
+     * @throws CompressionSpec.InvalidSpecException naming every rule the request breaks
+     */
+    public static CompressionSpec spec(CompressionRequest request) {
+        return CompressionSpec.of(request);
+    }
+
+    /**
+     * The method the request names, with its options; {@code auto}'s search is bounded by evaluations (deterministic)
+     * and {@code autoBudget} only stops it early.
+     *
+     * @throws IllegalArgumentException when the request is not a valid spec
      */
     public static CompressionMethod method(CompressionRequest request, Duration autoBudget) {
-        if ("auto".equals(request.method())) {
-            CompressionRequest.Target target = request.target();
-            if (target == null || target.empty()) {
-                throw new IllegalArgumentException("auto needs a target: target.minCosine, target.minSqnrDb, "
-                        + "target.maxKl, target.maxPplIncrease, target.size or target.bitsPerWeight");
-            }
-            CompressionMethod.Goal goal = target.hasFidelityBound() ? new CompressionMethod.Goal(target.minCosine(),
-                    target.minSqnrDb(), target.maxKl(), target.maxPplIncrease(), target.targetOutput()) : null;
-            CompressionMethod.Size size = target.hasSize() ? new CompressionMethod.Size(
-                    target.size() == null ? null : SizeTarget.parse(target.size()), target.bitsPerWeight()) : null;
-            // the search is bounded by evaluations (deterministic); the worker's budget only stops it early
-            return CompressionMethod.auto(request.options(), goal, size, CompressionMethod.Auto.DEFAULT_MAX_EVALUATIONS,
-                    autoBudget);
-        }
-        return CompressionMethod.of(request.method(), request.options());
+        return CompressionMethod.of(spec(request), CompressionMethod.Auto.DEFAULT_MAX_EVALUATIONS, autoBudget);
     }
 
     public CompressionMethod method() {
@@ -80,10 +75,10 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
      *
      * @throws com.modelpress.tokenizer.UnsupportedTokenizerException when the job's tokenizer.json cannot be used
      * @throws com.modelpress.engine.InvalidTextException              when a text cannot be used
-     * @throws IllegalArgumentException                                when the head precision is unknown
+     * @throws IllegalArgumentException                                when the request is not a valid spec
      */
     ModelCompressor compressor() throws IOException {
-        CompressionRequest.EvaluationSpec spec = request.evaluation();
+        CompressionRequest.EvaluationSpec spec = spec(request).evaluation();
         int context = spec.context() == null ? EvaluationSettings.DEFAULT_CONTEXT : spec.context();
         EvaluationSettings evaluation = new EvaluationSettings(samples, seed, null, latencyRuns, Map.of(),
                 executionProvider).withDecodeSteps(spec.decodeSteps() == null ? EvaluationSettings.DEFAULT_DECODE_STEPS
@@ -103,13 +98,8 @@ public record EngineTask(UUID jobId, Path model, Path output, Path calibration, 
         return spec.sensitivityOrDefault() ? compressor.measuringSensitivity() : compressor;
     }
 
-    /** @throws IllegalArgumentException for a precision that is not one of {@link CompressionOptions#HEADS} */
+    /** @throws IllegalArgumentException when the request is not a valid spec */
     public static ModelCompressor.Head head(CompressionRequest request) {
-        String head = request.options().headOrDefault();
-        if (!CompressionOptions.HEADS.contains(head)) {
-            throw new IllegalArgumentException("options.head must be one of %s, not '%s'".formatted(CompressionOptions.HEADS,
-                    head));
-        }
-        return ModelCompressor.Head.valueOf(head.toUpperCase(Locale.ROOT));
+        return ModelCompressor.Head.valueOf(spec(request).scope().head().toUpperCase(Locale.ROOT));
     }
 }

@@ -8,7 +8,7 @@ import com.modelpress.contracts.job.Topology;
 import com.modelpress.engine.evaluation.ExecutionProvider;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
-import com.modelpress.worker.TestBroker;
+import com.modelpress.worker.WorkerTestWiring;
 import com.modelpress.worker.WorkerApplication;
 import com.modelpress.worker.WorkerProperties;
 import com.modelpress.worker.events.EventPublisher;
@@ -33,7 +33,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -63,13 +62,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class JobRunnerThrowableIntegrationTest {
 
-    private static final Path ROOT = temporaryFolder();
+    private static final Path ROOT = WorkerTestWiring.temporaryRoot();
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        TestBroker.register(registry);
-        registry.add("modelpress.storage.root", () -> ROOT.resolve("artifacts").toString());
-        registry.add("modelpress.worker.work-dir", () -> ROOT.resolve("work").toString());
+        WorkerTestWiring.register(registry, ROOT);
     }
 
     @Autowired
@@ -186,11 +183,4 @@ class JobRunnerThrowableIntegrationTest {
         }
     }
 
-    private static Path temporaryFolder() {
-        try {
-            return Files.createTempDirectory("worker-throwable-it-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

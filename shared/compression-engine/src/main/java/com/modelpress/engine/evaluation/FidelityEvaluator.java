@@ -561,6 +561,12 @@ public final class FidelityEvaluator {
                     notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput
                             + " == 0 positions left out");
                 }
+                long negligible = entry.getValue().negligible();
+                if (negligible > 0 && negligible < entry.getValue().vectors()) {
+                    notes.add("output '%s': cosines over %d of %d vectors; %d are about 0 in the original (under %s of"
+                            .formatted(name, entry.getValue().vectors() - negligible, entry.getValue().vectors(), negligible,
+                                    OutputComparison.NEGLIGIBLE) + " their sample's largest value), without a direction");
+                }
                 results.add(entry.getValue().result());
             }
             return results;

@@ -7,7 +7,10 @@ import com.modelpress.contracts.FidelityReport.OutputFidelity;
  * by vector along the last axis, in double precision.
  *
  * <ul>
- *   <li>cosine per vector; 1 when both vectors are all zeros, 0 when exactly one is;</li>
+ *   <li>cosine per vector; 1 when both vectors are all zeros, 0 when exactly one is; a vector of the original
+ *       whose largest magnitude is under {@value #NEGLIGIBLE} of its sample's largest (a background row of a sigmoid
+ *       map, about 0 in both models: its direction is rounding noise) is left out of the cosines and counted
+ *       ({@link #negligible()}), and still counts in every other metric;</li>
  *   <li>relative L2 error = sqrt(Σ err² / Σ ref²) over every compared element of every sample (the plain
  *       L2 error when the original is all zeros);</li>
  *   <li>SQNR = 10·log10(Σ ref² / Σ err²) dB, clamped to [-{@value #SQNR_CAP_DB}, {@value #SQNR_CAP_DB}] (so an
@@ -26,14 +29,20 @@ final class OutputComparison {
     static final double PROBABILITY_FLOOR = 1e-12;
     /** How far a vector's sum may be from 1 for it to count as a probability distribution. */
     private static final double PROBABILITY_SUM_TOLERANCE = 1e-3;
+    /** Below this fraction of its sample's largest magnitude an original vector has no direction worth a cosine. */
+    static final double NEGLIGIBLE = 1e-4;
 
     private final String name;
     private final boolean distribution;
     private final boolean probabilities;
 
     private long vectors;
+    private long cosines;
+    private long negligible;
     private double cosineSum;
     private double cosineMin = 1;
+    private double fallbackCosineSum;
+    private double fallbackCosineMin = 1;
     private double sumSquaredReference;
     private double sumSquaredError;
     private double maxAbsError;
@@ -66,15 +75,26 @@ final class OutputComparison {
             throw new IllegalArgumentException("output " + name + ": " + original.length + " and "
                     + compressed.length + " values do not form vectors of " + length);
         }
+        double largest = 0;
+        for (float value : original) {
+            if (Float.isFinite(value)) {
+                largest = Math.max(largest, Math.abs(value));
+            }
+        }
         for (int vector = 0; vector < original.length / length; vector++) {
             if (keep == null || keep[vector]) {
-                addVector(original, compressed, vector * length, length);
+                addVector(original, compressed, vector * length, length, largest * NEGLIGIBLE);
             }
         }
     }
 
     long vectors() {
         return vectors;
+    }
+
+    /** Vectors left out of the cosines because the original's were negligible in their sample. */
+    long negligible() {
+        return negligible;
     }
 
     /** @throws IllegalStateException when no vector was added */
@@ -95,7 +115,9 @@ final class OutputComparison {
         }
         Double top1 = distribution ? (double) top1Agreements / vectors : null;
         Double kl = distribution ? saturate(klSum / vectors) : null;
-        return new OutputFidelity(name, cosineSum / vectors, cosineMin, saturate(relativeL2),
+        // every vector negligible: the cosines of all of them, rather than none
+        return new OutputFidelity(name, cosines == 0 ? fallbackCosineSum / vectors : cosineSum / cosines,
+                cosines == 0 ? fallbackCosineMin : cosineMin, saturate(relativeL2),
                 nonFinite ? Double.MAX_VALUE : maxAbsError, sqnr, top1, kl, vectors, cosineLosses.result(),
                 distribution ? kls.result() : null);
     }
@@ -117,8 +139,9 @@ final class OutputComparison {
         return true;
     }
 
-    private void addVector(float[] a, float[] b, int start, int length) {
+    private void addVector(float[] a, float[] b, int start, int length, double negligibleBelow) {
         double dot = 0;
+        double largest = 0;
         double normA = 0;
         double normB = 0;
         boolean broken = false;
@@ -132,6 +155,7 @@ final class OutputComparison {
                 continue;
             }
             double error = x - y;
+            largest = Math.max(largest, Math.abs(x));
             dot += x * y;
             normA += x * x;
             normB += y * y;
@@ -150,10 +174,17 @@ final class OutputComparison {
         } else {
             cosine = Math.clamp(dot / Math.sqrt(normA * normB), -1, 1);
         }
-        cosineSum += cosine;
-        cosineMin = Math.min(cosineMin, cosine);
-        cosineLosses.add(1 - cosine);
         vectors++;
+        fallbackCosineSum += cosine;
+        fallbackCosineMin = Math.min(fallbackCosineMin, cosine);
+        if (!broken && largest < negligibleBelow) {
+            negligible++;
+        } else {
+            cosines++;
+            cosineSum += cosine;
+            cosineMin = Math.min(cosineMin, cosine);
+            cosineLosses.add(1 - cosine);
+        }
         if (distribution) {
             if (argmax(a, start, length) == argmax(b, start, length)) {
                 top1Agreements++;

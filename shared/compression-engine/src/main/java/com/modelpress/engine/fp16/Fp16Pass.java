@@ -7,10 +7,15 @@ import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.Sqnr;
 import com.modelpress.engine.quant.WeightPass;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Stores each float32 or bfloat16 weight as float16, followed by {@code Cast} back to the type its consumers read
@@ -21,6 +26,71 @@ public final class Fp16Pass implements WeightPass {
 
     /** Largest finite float16. */
     static final float FLOAT16_MAX = 65504f;
+
+    /**
+     * How close float16 must stay to a weight a quantizing method leaves unquantized: rounding normal values to float16
+     * gives about 71 dB; a weight of mostly subnormal values would lose more, and stays as stored.
+     */
+    static final double KEPT_MIN_SQNR_DB = 60;
+
+    /**
+     * Stores a float32 weight that a quantizing method leaves unquantized (excluded, or no encoding applies) as
+     * float16, when every value is in float16's range, the rounding costs at most {@link #KEPT_MIN_SQNR_DB}, and its
+     * readers can be rewritten: a lookup table's {@code Gather}s read the float16 table and cast the looked-up rows
+     * (cheaper than casting the table), any other weight is decoded by a {@code Cast} under its own name (ONNX Runtime
+     * folds it at load). The report stays {@code kept} (not quantized) with {@code reason}, stored as float16, added.
+     *
+     * @return empty, changing nothing, when the weight stays as stored
+     */
+    public static Optional<TensorReport> storeKept(Weight weight, float[] values, RewriteScope scope, String reason) {
+        if (weight.tensor().getDataType() != DataType.FLOAT_VALUE || weight.escapes() || weight.boundary() != null
+                || !weight.subgraphUses().isEmpty() || !scope.usesAvailable(weight) || scope.opset() < 6) {
+            return Optional.empty();
+        }
+        float[] decoded = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            if (!(Math.abs(values[i]) <= FLOAT16_MAX)) {
+                return Optional.empty();
+            }
+            decoded[i] = Float.float16ToFloat(Float.floatToFloat16(values[i]));
+        }
+        double sqnr = Sqnr.decibels(values, decoded);
+        if (sqnr < KEPT_MIN_SQNR_DB) {
+            return Optional.empty();
+        }
+        int valueType = weight.valueType();
+        String half = scope.fresh(weight.name() + "_fp16");
+        TensorProto tensor = Nodes.tensor(half, DataType.FLOAT16_VALUE, weight.dims(),
+                scope.store(TensorCodec.toFloat16Bytes(values)));
+        String encoding;
+        if (valueType == DataType.FLOAT16_VALUE) {
+            scope.encode(weight, List.of(tensor.toBuilder().setName(weight.name()).build()), List.of());
+            encoding = "float16";
+        } else if (Int8Encodings.isGatherTable(weight)) {
+            Map<Integer, List<NodeProto>> replacements = new HashMap<>();
+            for (Weight.Use use : weight.uses()) {
+                NodeProto gather = use.node();
+                String out = gather.getOutput(0);
+                String name = gather.getName().isEmpty() ? out : gather.getName();
+                String rows = scope.fresh(out + "_fp16");
+                replacements.put(use.nodeIndex(), List.of(
+                        gather.toBuilder().setName(scope.fresh(name + "_fp16")).setInput(0, half).setOutput(0, rows).build(),
+                        Nodes.node("Cast", scope.fresh(name + "_rows_cast"), List.of(rows), List.of(out),
+                                Nodes.intAttribute("to", valueType))));
+            }
+            scope.replaceConsumers(weight, List.of(tensor), replacements);
+            encoding = "Gather on a float16 table+Cast";
+        } else {
+            scope.encode(weight, List.of(tensor), List.of(Nodes.node("Cast", scope.fresh(weight.name() + "_from_fp16"),
+                    List.of(half), List.of(weight.name()), Nodes.intAttribute("to", valueType))));
+            encoding = "float16+Cast";
+        }
+        scope.decoded(weight, decoded);
+        String why = (reason == null ? "not quantized" : reason)
+                + String.format(java.util.Locale.ROOT, "; stored as float16 (rounding only, SQNR %.1f dB)", sqnr);
+        return Optional.of(new TensorReport(weight.name(), "kept", encoding, 16, null, values.length, weight.storedBytes(),
+                2L * values.length, sqnr, why));
+    }
 
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {

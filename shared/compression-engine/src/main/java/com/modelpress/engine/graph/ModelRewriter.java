@@ -40,6 +40,7 @@ public final class ModelRewriter {
     private final int opset;
     private DecodedValuesListener decodedValuesListener;
     private boolean graphOrder;
+    private Boolean decoderLm;
 
     public ModelRewriter(OnnxModel source, ScratchSpace scratch) {
         this.source = source;
@@ -321,9 +322,28 @@ public final class ModelRewriter {
          * its place, marked transposed.
          */
         private List<Weight.Use> readersOf(String name, int rank) {
+            return readersOf(name, rank, 0);
+        }
+
+        /**
+         * As {@link #readersOf(String, int)}, looking through {@code Concat} and {@code Unsqueeze} nodes that only
+         * reassemble slices (an LSTM exported with its gate blocks reordered: Slice → Concat → Unsqueeze → LSTM), up to
+         * {@value #REASSEMBLY_DEPTH} deep.
+         */
+        private List<Weight.Use> readersOf(String name, int rank, int depth) {
             List<Weight.Use> readers = new ArrayList<>();
             for (Weight.Use use : concat(uses.getOrDefault(name, List.of()), subgraphUses.getOrDefault(name, List.of()))) {
                 NodeProto node = use.node();
+                boolean reassembles = node.getDomain().isEmpty() && node.getOutputCount() == 1
+                        && (node.getOpType().equals("Concat") || node.getOpType().equals("Unsqueeze") && use.inputIndex() == 0)
+                        && !boundaries.containsKey(node.getOutput(0)) && depth < REASSEMBLY_DEPTH;
+                if (reassembles) {
+                    List<Weight.Use> after = readersOf(node.getOutput(0), rank, depth + 1);
+                    if (!after.isEmpty()) {
+                        readers.addAll(after);
+                        continue;
+                    }
+                }
                 List<Weight.Use> transposed = rank == 2 && isMatrixTranspose(node)
                         ? concat(uses.getOrDefault(node.getOutput(0), List.of()),
                                 subgraphUses.getOrDefault(node.getOutput(0), List.of()))
@@ -336,6 +356,8 @@ public final class ModelRewriter {
             }
             return readers;
         }
+
+        private static final int REASSEMBLY_DEPTH = 4;
 
         private static List<Weight.Use> concat(List<Weight.Use> a, List<Weight.Use> b) {
             List<Weight.Use> both = new ArrayList<>(a);
@@ -470,6 +492,14 @@ public final class ModelRewriter {
     }
     OnnxModel source() {
         return source;
+    }
+
+    /** True when the model is a decoder LM ({@link com.modelpress.engine.evaluation.ModelKinds}); read once. */
+    boolean decoderLm() {
+        if (decoderLm == null) {
+            decoderLm = com.modelpress.engine.evaluation.ModelKinds.isDecoderLm(source.proto().getGraph());
+        }
+        return decoderLm;
     }
 
     ScratchSpace scratch() {

@@ -70,6 +70,14 @@ public final class RewriteScope {
         return model.opset();
     }
 
+    /**
+     * True when the model is a decoder LM (token ids in, next-token logits out, causal): its lookup tables take the
+     * encodings measured on decoders.
+     */
+    public boolean decoderLm() {
+        return model.decoderLm();
+    }
+
     /** Declares that an added node uses the {@code com.microsoft} domain (ONNX Runtime contrib ops). */
     public void useMicrosoftDomain() {
         model.requireDomain("com.microsoft", 1);
@@ -90,35 +98,42 @@ public final class RewriteScope {
     }
 
     /**
-     * The values of a float32 initializer of this graph (not a {@code Constant} node's), or null when there is none by
-     * that name.
+     * The values of a float32 initializer of this graph or of a {@code Constant} node's tensor (as Paddle exports
+     * store every parameter), or null when there is none by that name.
      */
     public float[] initializerFloats(String name) {
+        TensorProto found = null;
         for (TensorProto initializer : graph.getInitializerList()) {
             if (initializer.getName().equals(name)) {
-                if (initializer.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
-                    return null;
-                }
-                try {
-                    return model.source().floats(initializer);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+                found = initializer;
             }
         }
-        return null;
+        Integer constant = constantNodes.get(name);
+        if (found == null && constant != null) {
+            found = graph.getNode(constant).getAttributeList().stream().filter(a -> a.getName().equals("value")
+                    && a.hasT()).map(a -> a.getT()).findFirst().orElse(null);
+        }
+        if (found == null || found.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+            return null;
+        }
+        try {
+            return model.source().floats(found);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
-     * Removes an initializer of this graph that only node {@code nodeIndex} reads (a pass replaced that node by one that
+     * Removes an initializer (or {@code Constant} node) of this graph that only node {@code nodeIndex} reads (a pass replaced that node by one that
      * reads another tensor), so it is not stored for nothing.
      *
      * @return false, changing nothing, when another node (or a subgraph), a graph input or a graph output names it
      */
     public boolean dropInitializerOnlyReadBy(String name, int nodeIndex) {
+        Integer constant = constantNodes.get(name);
         if (graph.getInputList().stream().anyMatch(v -> v.getName().equals(name))
                 || graph.getOutputList().stream().anyMatch(v -> v.getName().equals(name))
-                || graph.getInitializerList().stream().noneMatch(t -> t.getName().equals(name))) {
+                || constant == null && graph.getInitializerList().stream().noneMatch(t -> t.getName().equals(name))) {
             return false;
         }
         for (int i = 0; i < graph.getNodeCount(); i++) {
@@ -126,7 +141,11 @@ public final class RewriteScope {
                 return false;
             }
         }
-        removedInitializers.add(name);
+        if (constant != null) {
+            removedNodes.add(constant);
+        } else {
+            removedInitializers.add(name);
+        }
         return true;
     }
 
@@ -147,6 +166,36 @@ public final class RewriteScope {
             }
         }
         return false;
+    }
+
+    /**
+     * The only node of this graph that reads {@code value}, by index, or -1 when none, several, a subgraph or a graph
+     * output read it.
+     */
+    public int soleReader(String value) {
+        if (graph.getOutputList().stream().anyMatch(v -> v.getName().equals(value))) {
+            return -1;
+        }
+        int reader = -1;
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            if (reads(graph.getNode(i), value)) {
+                if (reader >= 0 || !graph.getNode(i).getInputList().contains(value)) {
+                    return -1;
+                }
+                reader = i;
+            }
+        }
+        return reader;
+    }
+
+    /** Node {@code index} of this graph as read, before any edit. */
+    public NodeProto node(int index) {
+        return graph.getNode(index);
+    }
+
+    /** True when no pass has replaced or removed node {@code index} yet. */
+    public boolean nodeAvailable(int index) {
+        return !replacedNodes.containsKey(index) && !removedNodes.contains(index);
     }
 
     /** True when none of the weight's consumers has been replaced by another pass. */

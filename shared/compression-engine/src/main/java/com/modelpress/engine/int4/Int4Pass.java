@@ -3,7 +3,6 @@ package com.modelpress.engine.int4;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.contracts.FidelityReport.TensorReport;
 import com.modelpress.engine.graph.RewriteScope;
-import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.MatMulWeights;
@@ -15,11 +14,12 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * MatMul and Gemm weights become {@code MatMulNBits}, lookup tables read as float16 {@code GatherBlockQuantized} on
- * 4-bit rows, and a table tied to an LM head both, on one stored copy ({@link NBitsEncodings}); scales are in the type
- * the weight is read as (float16 in float16 graphs). Float32 lookup tables, and tables those kernels cannot serve,
- * use the engine's own 4-bit decode ({@link GatherInt4}); other weights with a known output channel (Conv) fall back
- * to int8. Not thread-safe: remembers the last Hessian it factored; one instance per compression.
+ * MatMul and Gemm weights become {@code MatMulNBits}, lookup tables of decoder LMs and tables read as float16
+ * {@code GatherBlockQuantized} on 4-bit rows, and a table tied to an LM head both, on one stored copy
+ * ({@link NBitsEncodings}); scales are stored in float16 where they fit, also in float32 graphs (behind a {@code Cast},
+ * {@link NBitsEncodings#scaleType}). Float32 lookup tables of other models (encoders), and tables those kernels cannot
+ * serve, use the engine's own 4-bit decode ({@link GatherInt4}); other weights with a known output channel (Conv) fall
+ * back to int8. Not thread-safe: remembers the last Hessian it factored; one instance per compression.
  */
 public final class Int4Pass implements WeightPass {
 
@@ -75,10 +75,12 @@ public final class Int4Pass implements WeightPass {
         if (scope.usesAvailable(weight)) {
             boolean table = Int8Encodings.isGatherTable(weight);
             boolean tied = MatMulWeights.isTiedTable(weight);
-            if (table && weight.valueType() == DataType.FLOAT_VALUE && GatherInt4.supports(weight, blockSize, scope)) {
-                // float32 tables (encoders) keep the engine's own decode: its free float offset per block measured
+            if (table && weight.valueType() == DataType.FLOAT_VALUE && !scope.decoderLm()
+                    && GatherInt4.supports(weight, blockSize, scope)) {
+                // float32 tables of encoders keep the engine's own decode: its free float offset per block measured
                 // better than GatherBlockQuantized's integer zero point on MiniLM (cosine 0.9892 at 16.1 % against
-                // 0.9881 at 16.3 %)
+                // 0.9881 at 16.3 %); a decoder's table takes GatherBlockQuantized's longer blocks and float16 scales,
+                // the layout measured on tinylm (see MIN_TABLE_BLOCK_SIZE)
                 return GatherInt4.encode(weight, values, blockSize, rounding.equals("rtn"), scope);
             }
             if (table || tied || MatMulWeights.isRightHandSide(weight)) {
@@ -100,15 +102,18 @@ public final class Int4Pass implements WeightPass {
     }
 
     /**
-     * 4-bit blocks along K behind MatMulNBits and GatherBlockQuantized, scales in the weight's value type. Lookup
-     * tables have no calibration activations: their blocks are searched without them.
+     * 4-bit blocks along K behind MatMulNBits and GatherBlockQuantized, scales in float16 where they fit
+     * ({@link NBitsEncodings#scaleType}). Lookup tables have no calibration activations: their blocks are searched
+     * without them.
      */
     private TensorReport blocks(Weight weight, MatMulWeights.Matrix matrix, boolean table, RewriteScope scope) {
         int k = matrix.k();
         int n = matrix.n();
         int blockSize = table && !MatMulWeights.isTiedTable(weight) ? tableBlockSize(k) : this.blockSize;
         float[] w = matrix.values();
-        int scaleType = weight.valueType();
+        NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), w, k, n, blockSize, 4,
+                scope.opset());
+        int scaleType = storage.type();
         float[] decoded = new float[w.length];
         double[] moments = table || rounding.equals("rtn") || rounding.equals("search") ? null
                 : WidthQuantizer.activationMoments(weight, k, inputMoments);
@@ -137,11 +142,11 @@ public final class Int4Pass implements WeightPass {
             how = "";
         }
         NBitsEncodings.Packed nbits = new NBitsEncodings.Packed(4, blockSize, k, n, packed.packed(), packed.scales(),
-                packed.zeroPoints());
-        String encoding = NBitsEncodings.replace(weight, nbits, scope) + how;
-        scope.decoded(weight, MatMulWeights.inWeightLayout(weight, decoded));
+                packed.zeroPoints(), scaleType);
+        String encoding = NBitsEncodings.replace(weight, nbits, scope) + how + storage.describe();
+        scope.decoded(weight, MatMulWeights.inWeightLayout(weight, NBitsEncodings.asLookedUp(weight, nbits, decoded)));
         return new TensorReport(weight.name(), "int4", encoding, 4, blockSize, w.length, weight.storedBytes(),
-                nbits.storedBytes(TensorCodec.elementSize(scaleType)), Sqnr.decibels(w, decoded), null);
+                nbits.storedBytes(), Sqnr.decibels(w, decoded), null);
     }
 
     /** At least {@link #MIN_TABLE_BLOCK_SIZE}, and a whole number of blocks per row; else the products' block size. */

@@ -52,7 +52,8 @@ public final class WidthQuantizer {
         }
         MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, bits == 8, factor, scaleType, decoded, products,
                 bits);
-        return new NBitsEncodings.Packed(bits, blockSize, k, n, packed.packed(), packed.scales(), packed.zeroPoints());
+        return new NBitsEncodings.Packed(bits, blockSize, k, n, packed.packed(), packed.scales(), packed.zeroPoints(),
+                scaleType);
     }
 
     /**

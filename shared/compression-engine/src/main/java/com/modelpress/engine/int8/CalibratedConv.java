@@ -98,7 +98,11 @@ final class CalibratedConv {
     }
 
     /**
-     * @param moment the patch statistics of the weight's convolution; empty result when they do not fit its shape
+     * The kernel rounded per output channel, with GPTQ and bias correction where {@code moment} fits it, and with an
+     * inference-mode {@code BatchNormalization} that alone reads the convolution folded in first ({@link BatchNormFold}).
+     *
+     * @param moment the patch statistics of the weight's convolution, nullable; empty result when there are none that
+     *               fit its shape and there is no normalization to fold (plain per-channel rounding is then the same)
      */
     static Optional<TensorReport> encode(Weight weight, float[] values, PatchMoments moment, RewriteScope scope,
                                          String method) {
@@ -107,30 +111,33 @@ final class CalibratedConv {
         int axis = transposed ? 1 : 0;
         int channels = Math.toIntExact(dims[axis]);
         int features = Math.toIntExact(transposed ? dims[0] : dims[1] * dims[2] * dims[3]);
-        int groups = moment.groups();
-        if (moment.features() != features || groups < 1 || channels % groups != 0 || moment.sums() == null
-                || moment.rows() < features || (transposed && groups != 1)) {
+        boolean fits = moment != null && moment.features() == features && moment.groups() >= 1
+                && channels % moment.groups() == 0 && moment.sums() != null && moment.rows() >= features
+                && (!transposed || moment.groups() == 1);
+        Optional<BatchNormFold> fold = transposed ? Optional.empty() : BatchNormFold.find(weight, scope, channels);
+        if (!fits && fold.isEmpty()) {
             return Optional.empty();
         }
-        Int8Channels plain = Int8Channels.quantize(values, dims, axis);
-        Rounded rounded = transposed
-                ? roundTransposed(values, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
-                : round(values, channels, features, groups, plain, moment);
+        float[] kernel = fold.map(f -> f.scale(values)).orElse(values);
+        Int8Channels plain = Int8Channels.quantize(kernel, dims, axis);
+        Rounded rounded = !fits ? new Rounded(plain.values(), plain.decoded(), new double[channels])
+                : transposed ? roundTransposed(kernel, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
+                : round(kernel, channels, features, moment.groups(), plain, moment);
         Weight.Use use = weight.uses().getFirst();
         NodeProto conv = use.node();
-        float[] bias = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()
+        float[] bias = fold.isPresent() ? null : conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()
                 ? scope.initializerFloats(conv.getInput(2)) : new float[channels];
-        boolean corrected = bias != null && bias.length == channels;
+        boolean corrected = fold.isPresent() || (bias != null && bias.length == channels);
         Int8Channels q = new Int8Channels(rounded.codes(), plain.scales(), rounded.decoded());
         Int8Encodings.ChannelDecode decode = Int8Encodings.channelDecode(weight, q, axis, scope);
-        String encoding = decode.encoding() + (transposed ? " GPTQ on input channels" : " GPTQ on im2col patches");
+        String encoding = decode.encoding() + (!fits ? "" : transposed ? " GPTQ on input channels" : " GPTQ on im2col patches");
         long stored = decode.storedBytes();
         if (corrected) {
             float[] shifted = new float[channels];
             for (int o = 0; o < channels; o++) {
-                shifted[o] = (float) (bias[o] + rounded.biasShift()[o]);
+                shifted[o] = (float) ((fold.isPresent() ? fold.get().bias()[o] : bias[o]) + rounded.biasShift()[o]);
             }
-            String name = scope.fresh(conv.getOutput(0) + "_corrected_bias");
+            String name = scope.fresh(conv.getOutput(0) + (fits ? "_corrected_bias" : "_folded_bias"));
             TensorProto biasTensor = Nodes.tensor(name, DataType.FLOAT_VALUE, new long[]{channels},
                     ByteString.copyFrom(TensorCodec.toFloatBytes(shifted)));
             NodeProto.Builder replaced = conv.toBuilder();
@@ -141,17 +148,27 @@ final class CalibratedConv {
                 replaced.addInput(name);
                 stored += 4L * channels;
             }
+            Map<Integer, List<NodeProto>> replacements = new java.util.HashMap<>();
+            if (fold.isPresent()) {
+                fold.get().dropParameters(scope);
+                replaced.setOutput(0, fold.get().output());
+                replacements.put(fold.get().node(), List.of());
+                encoding += ", BatchNormalization folded";
+            }
             List<TensorProto> initializers = new ArrayList<>(decode.initializers());
             initializers.add(biasTensor);
             List<NodeProto> nodes = new ArrayList<>(decode.nodes());
             nodes.add(replaced.build());
-            scope.replaceConsumers(weight, initializers, Map.of(use.nodeIndex(), nodes));
-            encoding += ", bias corrected";
+            replacements.put(use.nodeIndex(), nodes);
+            scope.replaceConsumers(weight, initializers, replacements);
+            if (fits) {
+                encoding += ", bias corrected";
+            }
         } else {
             scope.encode(weight, decode.initializers(), decode.nodes());
         }
         return Optional.of(new TensorReport(weight.name(), method, encoding, 8, null, values.length,
-                weight.storedBytes(), stored, Sqnr.decibels(values, rounded.decoded()), null));
+                weight.storedBytes(), stored, Sqnr.decibels(kernel, rounded.decoded()), null));
     }
 
     /**

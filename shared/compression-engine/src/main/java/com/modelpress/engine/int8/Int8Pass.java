@@ -17,7 +17,8 @@ import java.util.function.Function;
  * with one scale per output channel behind {@code DequantizeLinear}. Where the weight is read as float16 or bfloat16
  * (LLM graphs), matrix products and lookup tables become 8-bit blocks ({@link Int8Encodings#blocks}), scales in that
  * type; a table tied to an LM head becomes 8-bit blocks in every graph, stored once for both uses. Anything else is
- * kept. Conv kernels with calibration statistics are rounded with GPTQ and bias correction ({@link CalibratedConv}).
+ * kept. Conv kernels with calibration statistics are rounded with GPTQ and bias correction ({@link CalibratedConv}),
+ * an inference-mode BatchNormalization after a Conv folded into it first ({@link BatchNormFold}).
  * Stateless.
  */
 public final class Int8Pass implements WeightPass {
@@ -40,12 +41,10 @@ public final class Int8Pass implements WeightPass {
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
         if (scope.usesAvailable(weight) && CalibratedConv.applies(weight)) {
-            PatchMoments moment = convPatches.apply(CalibratedConv.conv(weight));
-            if (moment != null) {
-                Optional<TensorReport> calibrated = CalibratedConv.encode(weight, values, moment, scope, "int8");
-                if (calibrated.isPresent()) {
-                    return calibrated.get();
-                }
+            Optional<TensorReport> conv = CalibratedConv.encode(weight, values,
+                    convPatches.apply(CalibratedConv.conv(weight)), scope, "int8");
+            if (conv.isPresent()) {
+                return conv.get();
             }
         }
         return apply(weight, values, scope, "int8");

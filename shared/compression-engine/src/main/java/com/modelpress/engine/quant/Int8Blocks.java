@@ -69,7 +69,7 @@ public final class Int8Blocks {
                 }
             }
         });
-        return new NBitsEncodings.Packed(8, blockSize, k, n, data, scales, null);
+        return new NBitsEncodings.Packed(8, blockSize, k, n, data, scales, null, scaleType);
     }
 
     private static int code(float x, float scale) {

@@ -122,7 +122,9 @@ public final class Int8Encodings {
             // with groups, axis 1 holds each group's output channels: one scale serves the same channel of every group
             case "ConvTranspose" -> slot == 1 && rank >= 3 ? 1 : null;
             // W [dirs, gates·hidden, input] and R [dirs, gates·hidden, hidden]: one scale per gate row
-            case "LSTM", "GRU", "RNN" -> (slot == 1 || slot == 2) && rank == 3 ? 1 : null;
+            // a 2-D source reaches them only through Slice → Concat → Unsqueeze (gate blocks reordered): its rows
+            // stay the gate rows
+            case "LSTM", "GRU", "RNN" -> slot != 1 && slot != 2 ? null : rank == 3 ? 1 : rank == 2 ? 0 : null;
             default -> null;
         };
     }
@@ -222,7 +224,8 @@ public final class Int8Encodings {
     /**
      * Replaces a matrix-product weight, a lookup table or a table tied to a head by symmetric 8-bit blocks of
      * {@value #BLOCK_SIZE} ({@link Int8Blocks}) behind {@code MatMulNBits(bits=8)} / {@code GatherBlockQuantized(bits=8)},
-     * scales in the weight's value type; empty when those kernels cannot serve every consumer.
+     * scales in float16 where they fit ({@link NBitsEncodings#scaleType}); empty when those kernels cannot serve every
+     * consumer.
      */
     public static Optional<TensorReport> blocks(Weight weight, float[] values, RewriteScope scope, String method) {
         MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
@@ -230,13 +233,14 @@ public final class Int8Encodings {
             return Optional.empty();
         }
         float[] decoded = new float[matrix.values().length];
+        NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), matrix.values(), matrix.k(),
+                matrix.n(), BLOCK_SIZE, 8, scope.opset());
         NBitsEncodings.Packed packed = Int8Blocks.quantize(matrix.values(), matrix.k(), matrix.n(), BLOCK_SIZE,
-                weight.valueType(), decoded);
-        String encoding = NBitsEncodings.replace(weight, packed, scope);
-        scope.decoded(weight, MatMulWeights.inWeightLayout(weight, decoded));
+                storage.type(), decoded);
+        String encoding = NBitsEncodings.replace(weight, packed, scope) + storage.describe();
+        scope.decoded(weight, MatMulWeights.inWeightLayout(weight, NBitsEncodings.asLookedUp(weight, packed, decoded)));
         return Optional.of(new TensorReport(weight.name(), method, encoding, 8, BLOCK_SIZE, values.length,
-                weight.storedBytes(), packed.storedBytes(TensorCodec.elementSize(weight.valueType())),
-                Sqnr.decibels(matrix.values(), decoded), null));
+                weight.storedBytes(), packed.storedBytes(), Sqnr.decibels(matrix.values(), decoded), null));
     }
 
     /** True when every consumer is a {@code Gather} on axis 0 reading the weight as its data (a lookup table). */

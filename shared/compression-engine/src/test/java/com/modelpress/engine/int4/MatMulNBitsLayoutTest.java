@@ -56,7 +56,13 @@ class MatMulNBitsLayoutTest {
         assertThat(nbits.getInputCount()).isEqualTo(symmetric ? 3 : 4);
 
         byte[] packed = bytes(compressed, initializer(graph, nbits.getInput(1)));
-        float[] scales = compressed.floats(initializer(graph, nbits.getInput(2)));
+        // a float32 graph stores the scales as float16, read through a Cast to float32 (folded by ONNX Runtime)
+        NodeProto scaleCast = graph.getNodeList().stream().filter(node -> node.getOutputList().contains(nbits.getInput(2)))
+                .findFirst().orElseThrow();
+        assertThat(scaleCast.getOpType()).isEqualTo("Cast");
+        TensorProto storedScales = initializer(graph, scaleCast.getInput(0));
+        assertThat(storedScales.getDataType()).isEqualTo(TensorProto.DataType.FLOAT16_VALUE);
+        float[] scales = compressed.floats(storedScales);
         byte[] zeroPoints = symmetric ? null : bytes(compressed, initializer(graph, nbits.getInput(3)));
         float[] w = new MatMulNBitsWeights(n, k, blockSize, packed, scales, zeroPoints).dequantize();
         float[] bias = OnnxFixtures.initializerValues(OnnxFixtures.matMul(k, n, 21), "B");

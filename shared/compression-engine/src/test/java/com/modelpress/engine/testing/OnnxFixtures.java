@@ -110,6 +110,53 @@ public final class OnnxFixtures {
     }
 
     /**
+     * {@link #depthwiseSeparableCnn}'s layers as a Paddle export leaves them: each Conv (without bias) followed by an
+     * inference-mode {@code BatchNormalization} (γ log-normal, β, running mean and variance random), then ReLU; the
+     * head a plain Conv with bias. Every depthwise kernel is small ({@code channels × 9} elements: 144, 576, 1152).
+     */
+    public static ModelProto depthwiseSeparableCnnWithBatchNorm(long seed) {
+        GraphBuilder g = new GraphBuilder("dw_cnn_bn", new Random(seed));
+        String x = g.input("X", DataType.FLOAT, "batch", 3, 32, 32);
+        String h = normalizedConv(g, "stem", x, 3, 16, 3, 2, 1);
+        int[][] blocks = {{16, 64, 1}, {64, 128, 2}, {128, 128, 1}};
+        for (int b = 0; b < blocks.length; b++) {
+            int in = blocks[b][0];
+            h = normalizedConv(g, "block" + b + "_dw", h, in, in, 3, blocks[b][2], in);
+            h = normalizedConv(g, "block" + b + "_pw", h, in, blocks[b][1], 1, 1, 1);
+        }
+        String logits = foldedConv(g, "head", h, 128, 1, 1, 1, 1, false);
+        g.opTo("Y", "Sigmoid", List.of(), logits);
+        g.output("Y", DataType.FLOAT, "batch", 1, 8, 8);
+        return model(g.build());
+    }
+
+    /** Conv without bias → BatchNormalization → ReLU. */
+    private static String normalizedConv(GraphBuilder g, String name, String input, int in, int out, int kernel,
+                                         int stride, int group) {
+        Random random = g.random();
+        int fanIn = in / group * kernel * kernel;
+        float[] w = new float[out * fanIn];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (random.nextGaussian() * Math.sqrt(2.0 / fanIn));
+        }
+        float[][] norm = new float[4][out];
+        for (int o = 0; o < out; o++) {
+            norm[0][o] = (float) Math.exp(random.nextGaussian());
+            norm[1][o] = (float) (random.nextGaussian() * 0.5);
+            norm[2][o] = (float) (random.nextGaussian() * 0.2);
+            norm[3][o] = (float) Math.exp(random.nextGaussian() * 0.5);
+        }
+        String weight = g.floats(name + ".weight", new long[]{out, in / group, kernel, kernel}, w);
+        int pad = kernel / 2;
+        String conv = g.op("Conv", List.of(ints("kernel_shape", kernel, kernel), ints("pads", pad, pad, pad, pad),
+                ints("strides", stride, stride), integer("group", group)), input, weight);
+        String normalized = g.op("BatchNormalization", List.of(real("epsilon", 1e-5f)), conv,
+                g.floats(name + ".bn.scale", new long[]{out}, norm[0]), g.floats(name + ".bn.bias", new long[]{out}, norm[1]),
+                g.floats(name + ".bn.mean", new long[]{out}, norm[2]), g.floats(name + ".bn.var", new long[]{out}, norm[3]));
+        return g.op("Relu", normalized);
+    }
+
+    /**
      * A detector's upsampling head, BN-folded like {@link #depthwiseSeparableCnn}: {@code X[batch,64,8,8]} → Conv 1×1
      * (64 channels) + ReLU → {@code ConvTranspose} 2×2 stride 2 (64 → 32) + ReLU → {@code ConvTranspose} 2×2 stride 2
      * (32 → 16) + ReLU → Conv 1×1 to one channel → {@code Sigmoid}: {@code Y[batch,1,32,32]}.

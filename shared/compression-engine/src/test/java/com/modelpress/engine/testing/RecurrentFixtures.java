@@ -66,6 +66,38 @@ public final class RecurrentFixtures {
         return GraphBuilder.model(g.build());
     }
 
+    /**
+     * An LSTM as PyTorch exports one: {@code rnn.weight_ih [64,32]} and {@code rnn.weight_hh [64,16]} (gates i, f, g, o)
+     * each cut by four {@code Slice}s along the rows, re-joined by {@code Concat} in ONNX's gate order (i, o, f, c) and
+     * given the direction axis by {@code Unsqueeze}: {@code X[4,1,32]} → {@code LSTM(hidden 16)} → {@code Y_h[1,1,16]}.
+     * Opset 17.
+     */
+    public static ModelProto slicedGateLstm(long seed) {
+        GraphBuilder g = new GraphBuilder("sliced_lstm", new Random(seed));
+        int hidden = 16;
+        String x = g.input("X", DataType.FLOAT, 4, 1, 32);
+        String w = reorderedGates(g, g.weight("rnn.weight_ih", 4 * hidden, 32), "w", hidden);
+        String r = reorderedGates(g, g.weight("rnn.weight_hh", 4 * hidden, hidden), "r", hidden);
+        g.addNode(NodeProto.newBuilder().setName("rnn").setOpType("LSTM").addInput(x).addInput(w).addInput(r)
+                .addOutput("").addOutput("Y_h").addAttribute(integer("hidden_size", hidden)).build());
+        g.output("Y_h", DataType.FLOAT, 1, 1, hidden);
+        return GraphBuilder.model(g.build());
+    }
+
+    /** {@code Unsqueeze(Concat(rows i, o, f, c of a [4·hidden, n] matrix stored i, f, g(c), o), axes 0)}. */
+    private static String reorderedGates(GraphBuilder g, String matrix, String prefix, int hidden) {
+        String axes = g.longs(prefix + ".slice.axes", new long[]{1}, 0);
+        String[] blocks = new String[4];
+        int[] order = {0, 3, 1, 2};
+        for (int k = 0; k < 4; k++) {
+            int gate = order[k];
+            blocks[k] = g.op("Slice", matrix, g.longs(prefix + ".start" + k, new long[]{1}, (long) gate * hidden),
+                    g.longs(prefix + ".end" + k, new long[]{1}, (long) (gate + 1) * hidden), axes);
+        }
+        String joined = g.op("Concat", List.of(integer("axis", 0)), blocks);
+        return g.op("Unsqueeze", joined, g.longs(prefix + ".unsqueeze.axes", new long[]{1}, 0));
+    }
+
     /** One branch: {@code LSTM(features, prefix.w, prefix.r, prefix.b, h0, c0)} → its final {@code h} and {@code c}. */
     private static ai.onnx.proto.OnnxMl.GraphProto lstmBranch(String prefix, String features, String h0, String c0,
                                                               Random random) {

@@ -57,9 +57,9 @@ final class MixedWidthPass implements WeightPass {
             return WeightPass.kept(weight, "auto (size): its consumers cannot be rewritten");
         }
         MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
-        Encoded encoded = encode(weight, matrix, option, moments, products);
+        Encoded encoded = encode(weight, matrix, option, moments, products, scope.opset());
         String encoding = NBitsEncodings.replace(weight, encoded.packed(), scope)
-                + (encoded.calibrated() ? " GPTQ" : " GPTQ (identity: no activations)");
+                + (encoded.calibrated() ? " GPTQ" : " GPTQ (identity: no activations)") + encoded.storage().describe();
         scope.decoded(weight, MatMulWeights.inWeightLayout(weight, encoded.decoded()));
         return new TensorReport(weight.name(), "int" + option.bits(), encoding, option.bits(), option.blockSize(),
                 matrix.values().length, weight.storedBytes(), encoded.bytes(), Sqnr.decibels(matrix.values(), encoded.decoded()),
@@ -69,24 +69,33 @@ final class MixedWidthPass implements WeightPass {
     /**
      * A matrix at one width.
      *
-     * @param decoded    {@code [K, N]}, what ONNX Runtime computes with
+     * @param decoded    {@code [K, N]}, what ONNX Runtime computes with (a table only looked up: in its scales' type)
+     * @param storage    the type the scales are stored in, and why when not float16
      * @param calibrated whether GPTQ had activations (not the identity)
      */
-    record Encoded(NBitsEncodings.Packed packed, float[] decoded, long bytes, boolean calibrated) {}
+    record Encoded(NBitsEncodings.Packed packed, float[] decoded, long bytes, NBitsEncodings.ScaleStorage storage,
+                   boolean calibrated) {}
 
     /** Quantizes {@code matrix} (the weight as its products read it) at {@code option}'s width. */
     static Encoded encode(Weight weight, MatMulWeights.Matrix matrix, WidthPlanner.Option option,
-                          Function<String, double[]> moments, MatrixProducts products) {
-        return encode(quantizer(weight, matrix.k(), moments, products), weight, matrix, option);
+                          Function<String, double[]> moments, MatrixProducts products, int opset) {
+        return encode(quantizer(weight, matrix.k(), moments, products), weight, matrix, option, opset);
     }
 
-    /** As {@link #encode(Weight, MatMulWeights.Matrix, WidthPlanner.Option, Function, MatrixProducts)} with a quantizer made once per matrix. */
-    static Encoded encode(WidthQuantizer quantizer, Weight weight, MatMulWeights.Matrix matrix, WidthPlanner.Option option) {
+    /**
+     * As {@link #encode(Weight, MatMulWeights.Matrix, WidthPlanner.Option, Function, MatrixProducts, int)} with a
+     * quantizer made once per matrix; scales in the type {@link NBitsEncodings#scaleType} chooses for the model's
+     * default-domain {@code opset}.
+     */
+    static Encoded encode(WidthQuantizer quantizer, Weight weight, MatMulWeights.Matrix matrix, WidthPlanner.Option option,
+                          int opset) {
         float[] decoded = new float[matrix.values().length];
-        int scaleType = weight.valueType();
+        NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), matrix.values(), matrix.k(),
+                matrix.n(), option.blockSize(), option.bits(), opset);
         NBitsEncodings.Packed packed = quantizer.quantize(matrix.values(), matrix.n(), option.bits(), option.blockSize(),
-                scaleType, decoded);
-        return new Encoded(packed, decoded, packed.storedBytes(TensorCodec.elementSize(scaleType)), quantizer.calibrated());
+                storage.type(), decoded);
+        return new Encoded(packed, NBitsEncodings.asLookedUp(weight, packed, decoded), packed.storedBytes(), storage,
+                quantizer.calibrated());
     }
 
     /** The quantizer for {@code weight}: its products' activations, none for a lookup table. */

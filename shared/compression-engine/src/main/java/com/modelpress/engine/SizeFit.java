@@ -222,7 +222,7 @@ final class SizeFit {
         }
 
         /** The decoded values of {@code weight} at {@code option}, in the weight's layout; kept while memory allows. */
-        float[] decoded(Weight weight, float[] values, Candidate candidate, WidthPlanner.Option option) {
+        float[] decoded(Weight weight, float[] values, Candidate candidate, WidthPlanner.Option option, int opset) {
             if (option.bits() == 16) {
                 return values;
             }
@@ -233,7 +233,8 @@ final class SizeFit {
             }
             MatMulWeights.Matrix matrix = MatMulWeights.asMatrix(weight, values);
             float[] decoded = MatMulWeights.inWeightLayout(weight, MixedWidthPass.encode(
-                    MixedWidthPass.quantizer(weight, candidate.k(), moments, products), weight, matrix, option).decoded());
+                    MixedWidthPass.quantizer(weight, candidate.k(), moments, products), weight, matrix, option, opset)
+                    .decoded());
             if (cachedFloats + decoded.length <= CACHE_FLOATS) {
                 cache.put(key, decoded);
                 cachedFloats += decoded.length;
@@ -435,7 +436,7 @@ final class SizeFit {
                     if (values == null) {
                         values = scope.floats(weight);
                     }
-                    float[] decoded = search.decoded(weight, values, candidate, option);
+                    float[] decoded = search.decoded(weight, values, candidate, option, scope.opset());
                     List<OutputFidelity> outputs = reference.score(variant, weight.name(), weight.dims(),
                             weight.valueType(), FloatBuffer.wrap(decoded));
                     budget.spend(1);
@@ -475,7 +476,8 @@ final class SizeFit {
                 if (candidate == null || search.choice.get(weight.name()).bits() == 16) {
                     return;
                 }
-                float[] decoded = search.decoded(weight, scope.floats(weight), candidate, search.choice.get(weight.name()));
+                float[] decoded = search.decoded(weight, scope.floats(weight), candidate, search.choice.get(weight.name()),
+                        scope.opset());
                 int type = weight.valueType();
                 scope.encode(weight, List.of(com.modelpress.engine.graph.Nodes.tensor(weight.name(), type, weight.dims(),
                         scope.store(TensorCodec.toBytes(type, decoded)))), List.of());
@@ -578,7 +580,8 @@ final class SizeFit {
         long weightElements = 0;
         long weightBytes = 0;
         long candidateBytes = 0;
-        for (Weight weight : new ModelRewriter(source, null).weights()) {
+        ModelRewriter rewriter = new ModelRewriter(source, null);
+        for (Weight weight : rewriter.weights()) {
             weightElements += weight.elements();
             weightBytes += TensorCodec.dataBytes(weight.tensor());
             if (!Compression.eligible(weight, auto.options()) || weight.escapes()) {
@@ -594,14 +597,16 @@ final class SizeFit {
             }
             int k = MatMulWeights.k(weight);
             int n = Math.toIntExact(weight.elements() / k);
-            int scaleBytes = TensorCodec.elementSize(type);
+            // float32 weights: float16 scales where they fit, as NBitsEncodings stores them (the range does not
+            // depend on the layout, so the values as stored serve)
+            float[] values = type == DataType.FLOAT_VALUE ? floats(source, weight) : null;
             // a rung's block, or the largest smaller one that the encoding takes and that is no longer than a column
             Map<String, WidthPlanner.Option> byLabel = new LinkedHashMap<>();
             for (int[] width : tier) {
                 for (int block = width[1]; block >= MIN_BLOCK; block /= 2) {
                     if (block <= k && NBitsEncodings.supports(weight, k, block)) {
                         WidthPlanner.Option option = new WidthPlanner.Option(width[0], block,
-                                bytes(k, n, width[0], block, scaleBytes), 0);
+                                bytes(k, n, width[0], block, scaleBytes(weight, values, width[0], rewriter.opset())), 0);
                         byLabel.putIfAbsent(option.label(), option);
                         break;
                     }
@@ -622,6 +627,24 @@ final class SizeFit {
             throw new java.io.UncheckedIOException(e);
         }
         return new Inventory(candidates, fileBytes, fileBytes - candidateBytes, weightElements, weightBytes - candidateBytes);
+    }
+
+    /** Bytes of one block scale of {@code weight} at {@code bits}, in the type {@link NBitsEncodings#scaleType} chooses. */
+    private static int scaleBytes(Weight weight, float[] values, int bits, int opset) {
+        int type = weight.valueType();
+        if (values == null) {
+            return TensorCodec.elementSize(type);
+        }
+        return TensorCodec.elementSize(NBitsEncodings.scaleType(type, values, values.length, 1, values.length, bits,
+                opset).type());
+    }
+
+    private static float[] floats(OnnxModel source, Weight weight) {
+        try {
+            return source.floats(weight.tensor());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Stored bytes of a {@code [k, n]} matrix at {@code bits} in blocks: codes, scales and (below 8 bits) zero points. */

@@ -175,11 +175,7 @@ class Float16ScalesTest {
 
     @Test
     void int8ChannelScalesAreRoundedToFloat16BeforeCodesAreChosen() {
-        float[] values = new float[64 * 8];
-        Random random = new Random(36);
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) random.nextGaussian() * 0.03f;
-        }
+        float[] values = gaussian(64 * 8, 0.03f, 36);
         Int8Channels q = Int8Channels.quantizeStoredAs(values, new long[]{64, 8}, 1, DataType.FLOAT16_VALUE);
         double error = 0;
         double roundedAfterwards = 0;
@@ -217,11 +213,7 @@ class Float16ScalesTest {
 
     @Test
     void scaleStorageFollowsTheValueTypeAndFloat16sRange() {
-        float[] typical = new float[64 * 8];
-        Random random = new Random(34);
-        for (int i = 0; i < typical.length; i++) {
-            typical[i] = (float) random.nextGaussian() * 0.02f;
-        }
+        float[] typical = gaussian(64 * 8, 0.02f, 34);
         assertThat(NBitsEncodings.scaleType(DataType.FLOAT_VALUE, typical, 64, 8, 32, 4, 17))
                 .isEqualTo(new NBitsEncodings.ScaleStorage(DataType.FLOAT16_VALUE, null));
         assertThat(NBitsEncodings.scaleType(DataType.FLOAT16_VALUE, typical, 64, 8, 32, 4, 17))
@@ -252,6 +244,15 @@ class Float16ScalesTest {
     /** The stored bytes of every tensor, ascending. */
     private static List<Long> storedBytes(FidelityReport report) {
         return report.tensors().stream().map(FidelityReport.TensorReport::compressedBytes).sorted().toList();
+    }
+
+    private static float[] gaussian(int count, float sigma, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) random.nextGaussian() * sigma;
+        }
+        return values;
     }
 
     private static float[] scaled(float[] values, float factor) {

@@ -510,7 +510,8 @@ public final class ModelRewriter {
         return names;
     }
 
-    int opset() {
+    /** The model's default-domain opset version. */
+    public int opset() {
         return opset;
     }
 

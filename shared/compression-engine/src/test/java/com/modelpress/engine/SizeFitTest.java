@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -66,6 +67,18 @@ class SizeFitTest {
                 .isSortedAccordingTo(java.util.Comparator.comparingLong(FidelityReport.CurvePoint::bytes));
         assertThat(fit.curve().getFirst().predicted()).isGreaterThanOrEqualTo(fit.curve().getLast().predicted());
         assertThat(report.tensors()).extracting(FidelityReport.TensorReport::method).contains("int2");
+        // a float32 graph: every width's block scales are stored as float16 (MatMulNBits reads them through a Cast)
+        ai.onnx.proto.OnnxMl.GraphProto graph = com.modelpress.engine.graph.OnnxModel.read(output).proto().getGraph();
+        java.util.Map<String, Integer> stored = new java.util.HashMap<>();
+        graph.getInitializerList().forEach(t -> stored.put(t.getName(), t.getDataType()));
+        java.util.Map<String, String> castFrom = new java.util.HashMap<>();
+        graph.getNodeList().stream().filter(n -> n.getOpType().equals("Cast"))
+                .forEach(n -> castFrom.put(n.getOutput(0), n.getInput(0)));
+        List<String> scales = graph.getNodeList().stream()
+                .filter(n -> n.getOpType().equals("MatMulNBits") || n.getOpType().equals("GatherBlockQuantized"))
+                .map(n -> n.getInput(2)).map(name -> castFrom.getOrDefault(name, name)).toList();
+        assertThat(scales).isNotEmpty().allSatisfy(name ->
+                assertThat(stored.get(name)).as(name).isEqualTo(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT16_VALUE));
         try (OrtSession session = OrtEnvironment.getEnvironment().createSession(output.toString(), new OrtSession.SessionOptions())) {
             assertThat(session.getOutputNames()).contains("logits");
         }

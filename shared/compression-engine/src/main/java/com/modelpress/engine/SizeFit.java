@@ -206,6 +206,8 @@ final class SizeFit {
         final Map<String, Candidate> byName = new LinkedHashMap<>();
         /** Per tensor: option label to damage relative to the tensor's width in {@link #choice}. */
         final Map<String, Map<String, Double>> frame = new HashMap<>();
+        /** {@code name@label} of the widths measured around {@link #choice} itself (not carried from an earlier plan). */
+        final java.util.Set<String> fresh = new java.util.HashSet<>();
         final List<Scored> scored = new ArrayList<>();
         private final Map<String, float[]> cache = new HashMap<>();
         private long cachedFloats;
@@ -291,6 +293,63 @@ final class SizeFit {
             }
             choice = new LinkedHashMap<>(next);
             damage = measured;
+            fresh.clear();
+        }
+
+        /** Where the search stands: restored by {@link #restore} when a later plan measures worse. */
+        Standing standing(Path variant) {
+            Map<String, Map<String, Double>> copy = new HashMap<>();
+            frame.forEach((name, values) -> copy.put(name, new HashMap<>(values)));
+            return new Standing(new LinkedHashMap<>(choice), damage, copy, new java.util.HashSet<>(fresh), variant);
+        }
+
+        /**
+         * Back to {@code best} after {@code rejected} measured {@code measured}: the neighbours measured around the
+         * best stay, and the rejected plan's changed widths carry what the additive prediction missed, so the next
+         * plan is made from the best with the rejected plan at its measured damage.
+         */
+        void restore(Standing best, Map<String, WidthPlanner.Option> rejected, double measured) {
+            frame.clear();
+            best.frame().forEach((name, values) -> frame.put(name, new HashMap<>(values)));
+            choice = new LinkedHashMap<>(best.choice());
+            damage = best.damage();
+            fresh.clear();
+            fresh.addAll(best.fresh());
+            penalise(frame, best.choice(), rejected, measured - best.damage());
+        }
+    }
+
+    /**
+     * A measured operating point: its widths, its whole-plan damage, the damage of each tensor's widths relative to it,
+     * which of those were measured around it, and its decoded model.
+     */
+    record Standing(Map<String, WidthPlanner.Option> choice, double damage, Map<String, Map<String, Double>> frame,
+                    java.util.Set<String> fresh, Path variant) {}
+
+    /**
+     * Spreads the part of a rejected plan's measured change the frame did not predict over the tensors it changed,
+     * equally, so that the frame now predicts exactly {@code measuredChange} for that plan; nothing when the frame
+     * already predicted at least that.
+     *
+     * @param frame          per tensor, option label to damage relative to {@code from}; changed in place
+     * @param measuredChange the rejected plan's measured damage less {@code from}'s
+     */
+    static void penalise(Map<String, Map<String, Double>> frame, Map<String, WidthPlanner.Option> from,
+                         Map<String, WidthPlanner.Option> rejected, double measuredChange) {
+        List<String> changed = new ArrayList<>();
+        double predictedChange = 0;
+        for (Map.Entry<String, WidthPlanner.Option> entry : rejected.entrySet()) {
+            if (!entry.getValue().label().equals(from.get(entry.getKey()).label())) {
+                changed.add(entry.getKey());
+                predictedChange += frame.get(entry.getKey()).getOrDefault(entry.getValue().label(), 0.0);
+            }
+        }
+        double missed = measuredChange - predictedChange;
+        if (changed.isEmpty() || !(missed > 0)) {
+            return;
+        }
+        for (String name : changed) {
+            frame.get(name).merge(rejected.get(name).label(), missed / changed.size(), Double::sum);
         }
     }
 
@@ -333,9 +392,19 @@ final class SizeFit {
                     base.length == 0 ? "-" : base[0].label(), search.damage));
             WidthPlanner.Plan plan = null;
             double predicted = 0;
+            // an unfitting base is never kept: any plan that fits is better than it
+            Standing best = search.standing(variant);
+            if (baseBytes > budgetBytes) {
+                best = new Standing(best.choice(), Double.POSITIVE_INFINITY, best.frame(), best.fresh(), variant);
+            }
             for (int round = 1; ; round++) {
                 int before = budget.evaluations();
                 measureAround(source, variant, search, scratch, reference, progress);
+                if (sameWidths(search.choice, best.choice())) {
+                    // the best plan with its neighbours now measured, for a later round to come back to
+                    Standing around = search.standing(variant);
+                    best = new Standing(around.choice(), best.damage(), around.frame(), around.fresh(), variant);
+                }
                 List<WidthPlanner.Tensor> tensors = search.tensors(budgetBytes);
                 plan = WidthPlanner.plan(tensors, budgetBytes);
                 predicted = search.damage + plan.damage();
@@ -344,7 +413,6 @@ final class SizeFit {
                 if (sameWidths(plan.choice(), search.choice) || round > ROUNDS || !budget.allows(2) || budget.exhausted()) {
                     break;
                 }
-                Files.deleteIfExists(variant);
                 variant = scratch.resolve("plan-" + round + ".onnx");
                 Map<String, WidthPlanner.Option> previous = search.choice;
                 search.choice = plan.choice();
@@ -357,15 +425,28 @@ final class SizeFit {
                 notes.add(String.format(Locale.ROOT, "auto (size): round %d: the whole plan measured %.4g against %.4g "
                                 + "predicted (the per-tensor changes summed to %.4g, the whole plan changed by %.4g)", round,
                         measured, predicted, predicted - search.damage, measured - search.damage));
-                search.moveTo(plan.choice(), measured);
+                if (measured < best.damage()) {
+                    if (!best.variant().equals(variant)) {
+                        Files.deleteIfExists(best.variant());
+                    }
+                    search.moveTo(plan.choice(), measured);
+                    best = search.standing(variant);
+                } else {
+                    Files.deleteIfExists(variant);
+                    variant = best.variant();
+                    search.restore(best, plan.choice(), measured);
+                    notes.add(String.format(Locale.ROOT, "auto (size): round %d: worse than the best plan so far (%.4g); "
+                            + "the next round starts from the best plan, the rejected widths at their measured cost",
+                            round, best.damage()));
+                }
                 if (!budget.allows(4)) {
                     break;
                 }
             }
-            Scored best = search.scored.stream().min(Comparator.comparingDouble(Scored::measured)).orElse(null);
-            if (best != null) {
-                search.chosen = new WidthPlanner.Plan(best.plan().choice(), best.plan().bytes(), best.measured());
-                search.chosenPredicted = best.measured();
+            Scored kept = search.scored.stream().min(Comparator.comparingDouble(Scored::measured)).orElse(null);
+            if (kept != null) {
+                search.chosen = new WidthPlanner.Plan(kept.plan().choice(), kept.plan().bytes(), kept.measured());
+                search.chosenPredicted = kept.measured();
                 search.chosenMeasured = true;
             } else {
                 search.chosen = plan;
@@ -427,6 +508,9 @@ final class SizeFit {
                 }
                 float[] values = null;
                 for (WidthPlanner.Option option : neighbours(candidate, search.choice.get(weight.name()))) {
+                    if (search.fresh.contains(weight.name() + "@" + option.label())) {
+                        continue;
+                    }
                     // kept: one evaluation for the next plan, one for the caller's final evaluation
                     if (!budget.allows(3) || budget.exhausted()) {
                         search.unmeasured++;
@@ -440,6 +524,7 @@ final class SizeFit {
                             weight.valueType(), FloatBuffer.wrap(decoded));
                     budget.spend(1);
                     search.frame.get(weight.name()).put(option.label(), HeadPrecision.damage(outputs) - search.damage);
+                    search.fresh.add(weight.name() + "@" + option.label());
                     progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / budget.maxEvaluations()));
                 }
             });

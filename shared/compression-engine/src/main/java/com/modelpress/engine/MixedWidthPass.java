@@ -85,7 +85,7 @@ final class MixedWidthPass implements WeightPass {
         float[] decoded = new float[matrix.values().length];
         int scaleType = weight.valueType();
         NBitsEncodings.Packed packed = quantizer.quantize(matrix.values(), matrix.n(), option.bits(), option.blockSize(),
-                scaleType, decoded);
+                option.symmetric(), scaleType, decoded);
         return new Encoded(packed, decoded, packed.storedBytes(TensorCodec.elementSize(scaleType)), quantizer.calibrated());
     }
 

@@ -37,7 +37,8 @@ import java.util.function.Function;
  * <ol>
  *   <li><b>Options.</b> Every MatMul/Gemm weight, lookup table and tied table the {@code MatMulNBits} /
  *       {@code GatherBlockQuantized} encodings serve may take any of {@link #RUNGS} (2 bits in blocks of 128 and 64,
- *       4 bits in blocks of 128 and 32, 8 bits in blocks of 128) or 16 bits, each with its exact stored bytes.
+ *       4 bits with zero points in blocks of 128 and 32, 8 bits in blocks
+ *       of 128) or 16 bits, each with its exact stored bytes.
  *       Anything else stays as stored and counts as fixed bytes.</li>
  *   <li><b>Refusal.</b> When even every tensor at its smallest option does not fit, the request is refused before any
  *       calibration or measurement ({@link #check}).</li>
@@ -72,9 +73,14 @@ final class SizeFit {
     /** Points on the size-against-damage curve between the 2-bit floor and the target. */
     static final int CURVE_POINTS = 8;
 
-    /** The widths a tensor may take, narrowest first (16 bits is added to each): the rungs neighbours step along. */
-    static final List<int[]> RUNGS = List.of(new int[]{2, 128}, new int[]{2, 64}, new int[]{4, 128}, new int[]{4, 32},
-            new int[]{8, 128});
+    /**
+     * The widths a tensor may take as {bits, block, symmetric (1) or with zero points (0)}, narrowest first (16 bits
+     * is added to each): the rungs neighbours step along. Symmetric 4 bits (no zero points, blocks up to 256,
+     * which ONNX Runtime 1.29 runs: WidthKernelsTest) is encoded by {@link WidthPlanner.Option#symmetric()} but not on
+     * the ladder: with it the fit at uniform int4's size on SizeFitTest's decoder came out worse than uniform int4.
+     */
+    static final List<int[]> RUNGS = List.of(new int[]{2, 128, 0}, new int[]{2, 64, 0}, new int[]{4, 128, 0},
+            new int[]{4, 32, 0}, new int[]{8, 128, 1});
     /** Uniform widths the first plan is measured around, the widest first: the widest that fits the budget is used. */
     static final List<int[]> BASES = List.of(new int[]{8, 128}, new int[]{4, 32}, new int[]{4, 128});
     /** The smallest block a rung falls back to when the encoding does not take its own (a table's row length). */
@@ -270,7 +276,7 @@ final class SizeFit {
                 for (WidthPlanner.Option option : candidate.options()) {
                     if (all || frame.get(name).containsKey(option.label())) {
                         options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
-                                relative(name, option)));
+                                relative(name, option), option.symmetric()));
                     }
                 }
                 tensors.add(new WidthPlanner.Tensor(name, candidate.weight().elements(), options));
@@ -480,7 +486,7 @@ final class SizeFit {
             for (int i = 0; i < options.length; i++) {
                 List<WidthPlanner.Option> available = inventory.candidates().get(i).options();
                 options[i] = available.stream().filter(o -> o.bits() == width[0] && o.blockSize() != null
-                                && o.blockSize() == width[1]).findFirst()
+                                && o.blockSize() == width[1] && (o.symmetric() == (o.bits() == 8))).findFirst()
                         .orElse(available.stream().filter(o -> o.bits() == width[0]).findFirst()
                                 .orElse(available.getFirst()));
                 bytes += options[i].bytes();
@@ -685,8 +691,9 @@ final class SizeFit {
             for (int[] width : tier) {
                 for (int block = width[1]; block >= MIN_BLOCK; block /= 2) {
                     if (block <= k && NBitsEncodings.supports(weight, k, block)) {
+                        boolean symmetric = width[2] == 1;
                         WidthPlanner.Option option = new WidthPlanner.Option(width[0], block,
-                                bytes(k, n, width[0], block, scaleBytes), 0);
+                                bytes(k, n, width[0], block, scaleBytes, symmetric), 0, symmetric);
                         byLabel.putIfAbsent(option.label(), option);
                         break;
                     }
@@ -709,12 +716,15 @@ final class SizeFit {
         return new Inventory(candidates, fileBytes, fileBytes - candidateBytes, weightElements, weightBytes - candidateBytes);
     }
 
-    /** Stored bytes of a {@code [k, n]} matrix at {@code bits} in blocks: codes, scales and (below 8 bits) zero points. */
-    static long bytes(int k, int n, int bits, int blockSize, int scaleBytes) {
+    /**
+     * Stored bytes of a {@code [k, n]} matrix at {@code bits} in blocks: codes, scales and (below 8 bits, unless
+     * symmetric) zero points.
+     */
+    static long bytes(int k, int n, int bits, int blockSize, int scaleBytes, boolean symmetric) {
         long blocks = (k + blockSize - 1) / blockSize;
         long codes = (long) n * blocks * blockSize * bits / 8;
         long scales = (long) n * blocks * scaleBytes;
-        long zeroPoints = bits == 8 ? 0 : (long) n * ((blocks * bits + 7) / 8);
+        long zeroPoints = bits == 8 || symmetric ? 0 : (long) n * ((blocks * bits + 7) / 8);
         return codes + scales + zeroPoints;
     }
 }

@@ -171,6 +171,24 @@ class SizeFitTest {
         return labels;
     }
 
+    @Test
+    void symmetricFourBitRungsStoreNoZeroPointsAndSitBelowFourBitsWithThem() {
+        int k = 512;
+        int n = 64;
+        long elements = (long) k * n;
+        // float16 scales: 4 bits of codes, 16 bits of scale per block, 4 bits of zero point per block when stored
+        assertThat(SizeFit.bytes(k, n, 4, 256, 2, true) * 8.0 / elements).isEqualTo(4 + 16.0 / 256);
+        assertThat(SizeFit.bytes(k, n, 4, 128, 2, true) * 8.0 / elements).isEqualTo(4 + 16.0 / 128);
+        assertThat(SizeFit.bytes(k, n, 4, 128, 2, false) * 8.0 / elements).isEqualTo(4 + 20.0 / 128);
+        assertThat(SizeFit.bytes(k, n, 8, 128, 2, false)).isEqualTo(SizeFit.bytes(k, n, 8, 128, 2, true));
+        long previous = 0;
+        for (int[] rung : SizeFit.RUNGS) {
+            long bytes = SizeFit.bytes(k, n, rung[0], rung[1], 2, rung[2] == 1);
+            assertThat(bytes).as("rung %d/%d", rung[0], rung[1]).isGreaterThan(previous);
+            previous = bytes;
+        }
+    }
+
     /** The planner's tensors from a frame: each width measured, at its damage relative to the frame's plan. */
     private static java.util.List<WidthPlanner.Tensor> tensors(Map<String, Map<String, Double>> frame,
                                                                java.util.List<WidthPlanner.Option> ladder) {

@@ -36,8 +36,9 @@ import java.util.Set;
  * fonts and sizes, normalized as PP-OCR normalizes its inputs), calibrated on other images of the same kind. Rows:
  * fp16; int8 with plain per-channel rounding (no calibration: the searched clipping alone); int8 with Conv kernels
  * rounded by GPTQ on their im2col patches and bias-corrected, with the default size floor (Conv kernels of any size
- * that int8 makes smaller) and with every tensor down to 128 elements compressed; and optionally
- * {@code auto --min-sqnr}.
+ * that int8 makes smaller) and with every tensor down to 128 elements compressed; {@code int4} (large dense Conv
+ * kernels in 4-bit codes decoded in the graph, the same GPTQ and bias correction, blocks of 32 and of 128 taps); and
+ * optionally {@code auto --min-sqnr}.
  *
  * <p>{@code bench/run cnn [--models det-v3,det-v4,rec-v3,rec-v4,cls] [--auto det-v3] [--min-sqnr 30] [--budget 5m]
  * [--calibration-images 16] [--eval-images 8] [--out docs/BENCHMARKS.md] [--work bench/target/cnn]}
@@ -116,6 +117,11 @@ public final class CnnBench {
             rows.add(run(model, "int8, Conv GPTQ + bias correction, --min-elements 128", new ModelCompressor(settings,
                     calibrated), input, CompressionMethod.of("int8", new CompressionOptions(null, null, List.of(), 128L)),
                     work));
+            for (int block : new int[]{32, 128}) {
+                rows.add(run(model, "int4, Conv GPTQ + bias correction, --block-size " + block,
+                        new ModelCompressor(settings, calibrated), input,
+                        CompressionMethod.of("int4", new CompressionOptions(block, null, List.of(), null)), work));
+            }
             if (auto.contains(model.id)) {
                 rows.add(run(model, "auto --min-sqnr %.0f".formatted(minSqnr), new ModelCompressor(settings, calibrated),
                         input, CompressionMethod.auto(CompressionOptions.defaults(),
@@ -140,7 +146,9 @@ public final class CnnBench {
                 + " int8 folds each Conv's BatchNormalization into its kernel and bias before rounding and compresses"
                 + " Conv kernels of any size where int8 saves bytes, depthwise 3×3 included (the stem, reading 3 image"
                 + " channels, stays float32); other tensors under 1024 elements, and every small one under fp16, stay"
-                + " float32.")
+                + " float32. int4 stores dense Conv kernels of at least 4096 elements and 64 taps per output channel"
+                + " as 4-bit codes (two per uint8, one float16 scale per block of taps, decoded in the graph by"
+                + " Cast/Floor/Concat/Mul, which ONNX Runtime folds at session creation) and the other Conv kernels int8.")
                 .formatted(evalImages, calibrationImages, Model.DET_V3.width, Model.DET_V3.height);
         System.out.println(summary);
         System.out.println(table);

@@ -33,7 +33,7 @@ import java.util.Set;
  * ({@link Bf16Decoder}).
  *
  * <p>Usage: {@code bench/run llm [--models fp16,fp32,bf16] [--tinylm ../shared/models/tinylm] [--windows 24]
- * [--context 128] [--decode-steps 32] [--auto-kl 0.002,0.005] [--auto-budget 240] [--python PYTHON]
+ * [--context 128] [--decode-steps 32] [--auto-kl 0.002,0.005] [--auto-budget SECONDS] [--python PYTHON]
  * [--work bench/target/llm] [--out docs/BENCHMARKS.md]}. Without a Python that has {@code onnxruntime} and
  * {@code onnx} (and {@code torch} for HQQ) the ONNX Runtime rows are left out, said so on the console and in the
  * section; the engine's rows are measured all the same. {@code bench/python/setup-venv.sh} makes such a venv.
@@ -69,7 +69,10 @@ public final class LlmBench {
         int context = arguments.positiveInt("context", 128);
         int decodeSteps = arguments.positiveInt("decode-steps", 32);
         List<Double> autoKl = arguments.list("auto-kl", List.of("0.002", "0.005")).stream().map(Double::parseDouble).toList();
-        Duration autoBudget = Duration.ofSeconds(arguments.positiveInt("auto-budget", 240));
+        // auto is bounded by its evaluation count, so a row is the same on an idle and on a busy machine; a wall-clock
+        // stop only when asked for (a stopped search may miss its target, and its row says so)
+        Duration autoBudget = arguments.list("auto-budget", List.of()).isEmpty() ? null
+                : Duration.ofSeconds(arguments.positiveInt("auto-budget", 1));
         Path defaultVenv = Path.of("bench/target/ort-venv/bin/python");
         String python = arguments.list("python", List.of(Files.isExecutable(defaultVenv) ? defaultVenv.toString() : "python3"))
                 .getFirst();

@@ -132,9 +132,9 @@ public final class ModelCompressor {
         OrtMatrixProducts products = null;
         ConvCalibration convs = ConvCalibration.none();
         try {
-            if ((method instanceof CompressionMethod.Int8 || method instanceof CompressionMethod.Auto)
-                    && calibration.enabled()) {
-                // Conv kernels are calibrated on their im2col patches (int8, and auto's int8 and int4 of them)
+            if ((method instanceof CompressionMethod.Int8 || method instanceof CompressionMethod.Int4
+                    || method instanceof CompressionMethod.Auto) && calibration.enabled()) {
+                // Conv kernels are calibrated on their im2col patches (int8, int4, and auto's int8 and int4 of them)
                 convs = ConvCalibration.collect(source, method.options(),
                         calibration.on(evaluation.executionProvider(), evaluation.sessionConfig()), progress);
                 if (!convs.moments().isEmpty()) {
@@ -204,11 +204,14 @@ public final class ModelCompressor {
         } else if (grouped != null) {
             // calibration in groups, interleaved with the compression of the weights that read them
             finalPass = Compression.passFor(method, grouped, products);
-        } else if (!convs.moments().isEmpty()) {
+        } else if (method instanceof CompressionMethod.Int8 && !convs.moments().isEmpty()) {
             // int8 with Conv kernels calibrated on their im2col patches
             finalPass = new com.modelpress.engine.int8.Int8Pass(convs.moments()::get);
         } else {
             finalPass = Compression.passFor(method, moments);
+        }
+        if (finalPass instanceof com.modelpress.engine.int4.Int4Pass int4 && !convs.moments().isEmpty()) {
+            int4.calibratingConvs(convs.moments()::get);
         }
         // calibration in groups runs inside the steps below; its time is taken out of them and reported on its own
         boolean interleaved = grouped != null && !(method instanceof CompressionMethod.Auto);

@@ -4,9 +4,12 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.contracts.FidelityReport.TensorReport;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.Weight;
+import com.modelpress.engine.int8.Int4Conv;
+import com.modelpress.engine.int8.Int8Pass;
 import com.modelpress.engine.quant.Int8Encodings;
 import com.modelpress.engine.quant.MatMulWeights;
 import com.modelpress.engine.quant.NBitsEncodings;
+import com.modelpress.engine.quant.PatchMoments;
 import com.modelpress.engine.quant.Sqnr;
 import com.modelpress.engine.quant.WeightPass;
 
@@ -18,8 +21,8 @@ import java.util.function.Function;
  * {@code GatherBlockQuantized} on 4-bit rows, and a table tied to an LM head both, on one stored copy
  * ({@link NBitsEncodings}); scales are stored in float16 where they fit, also in float32 graphs (behind a {@code Cast},
  * {@link NBitsEncodings#scaleType}). Float32 lookup tables of other models (encoders), and tables those kernels cannot
- * serve, use the engine's own 4-bit decode ({@link GatherInt4}); other weights with a known output channel (Conv) fall
- * back to int8. Not thread-safe: remembers the last Hessian it factored; one instance per compression.
+ * serve, use the engine's own 4-bit decode ({@link GatherInt4}); large dense Conv kernels take 4-bit codes decoded in
+ * the graph ({@link Int4Conv}), other Conv kernels and weights with a known output channel int8. Not thread-safe: remembers the last Hessian it factored; one instance per compression.
  */
 public final class Int4Pass implements WeightPass {
 
@@ -40,6 +43,7 @@ public final class Int4Pass implements WeightPass {
     /** The last Hessian factored, by identity: the q/k/v (or gate/up) weights reading one input share it. */
     private java.lang.ref.WeakReference<double[]> factoredMoments = new java.lang.ref.WeakReference<>(null);
     private Gptq.Factor factor;
+    private Function<String, PatchMoments> convPatches = name -> null;
 
     /**
      * @param inputMoments {@code XᵀX} of calibration activations by tensor name (row-major {@code [K, K]}); a
@@ -70,8 +74,22 @@ public final class Int4Pass implements WeightPass {
         this.products = products;
     }
 
+    /**
+     * Conv kernels are rounded on these im2col patch statistics (by convolution output, null where absent): large
+     * dense kernels in 4-bit codes ({@link Int4Conv}), the rest int8 as {@link Int8Pass} rounds them.
+     */
+    public Int4Pass calibratingConvs(Function<String, PatchMoments> patches) {
+        this.convPatches = patches;
+        return this;
+    }
+
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {
+        if (scope.usesAvailable(weight) && Int8Pass.calibrates(weight)) {
+            PatchMoments patches = convPatches.apply(Int8Pass.convOutput(weight));
+            return Int4Conv.encode(weight, values, patches, scope, blockSize)
+                    .orElseGet(() -> new Int8Pass(name -> patches).apply(weight, values, scope));
+        }
         if (scope.usesAvailable(weight)) {
             boolean table = Int8Encodings.isGatherTable(weight);
             boolean tied = MatMulWeights.isTiedTable(weight);

@@ -31,7 +31,9 @@ import java.util.stream.IntStream;
  * as little as possible). Then the channel's expected output error {@code (W − Ŵ)·E[p]} is folded into the bias
  * (bias correction, as in data-free quantization: depthwise kernels of 9 taps cannot average their errors away, and
  * a BN-folded CNN's next layer amplifies a shifted mean). A channel keeps plain rounding where that scores better on
- * the same statistics ({@code ΔᵀHΔ} less the part bias correction removes).
+ * the same statistics ({@code ΔᵀHΔ} less the part bias correction removes). The code width is a parameter
+ * ({@link Width}): int8 per output channel, or 4-bit codes on blocks of taps for the large dense kernels of
+ * {@code int4} ({@link Int4Conv}), rounded by the same GPTQ and bias correction.
  *
  * <p>Stateless; thread-safe.
  */
@@ -106,8 +108,30 @@ final class CalibratedConv {
      */
     static Optional<TensorReport> encode(Weight weight, float[] values, PatchMoments moment, RewriteScope scope,
                                          String method) {
+        return encode(weight, values, moment, scope, method, Width.INT8);
+    }
+
+    /**
+     * The width of a kernel's codes: int8 with one scale per output channel, or 4-bit ({@link Int4Conv}, a dense
+     * {@code Conv} only) with one scale per {@code block} taps of an output channel (per channel when 0 or when the
+     * block does not divide its taps).
+     *
+     * @param minOutputSqnr the least {@link #outputSqnr} the codes must keep
+     */
+    record Width(int bits, int block, double minOutputSqnr) {
+        static final Width INT8 = new Width(8, 0, Double.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #encode(Weight, float[], PatchMoments, RewriteScope, String)} in codes of {@code width}; 4-bit codes
+     * only with statistics that fit, and only where the convolution's output keeps {@link Width#minOutputSqnr} on
+     * them ({@link #outputSqnr}); empty otherwise.
+     */
+    static Optional<TensorReport> encode(Weight weight, float[] values, PatchMoments moment, RewriteScope scope,
+                                         String method, Width width) {
         long[] dims = weight.dims();
         boolean transposed = transposed(weight);
+        boolean nibbles = width.bits() == 4 && !transposed;
         int axis = transposed ? 1 : 0;
         int channels = Math.toIntExact(dims[axis]);
         int features = Math.toIntExact(transposed ? dims[0] : dims[1] * dims[2] * dims[3]);
@@ -115,21 +139,37 @@ final class CalibratedConv {
                 && channels % moment.groups() == 0 && moment.sums() != null && moment.rows() >= features
                 && (!transposed || moment.groups() == 1);
         Optional<BatchNormFold> fold = transposed ? Optional.empty() : BatchNormFold.find(weight, scope, channels);
-        if (!fits && fold.isEmpty()) {
+        if (!fits && (fold.isEmpty() || nibbles)) {
             return Optional.empty();
         }
         float[] kernel = fold.map(f -> f.scale(values)).orElse(values);
-        Int8Channels plain = Int8Channels.quantize(kernel, dims, axis);
-        Rounded rounded = !fits ? new Rounded(plain.values(), plain.decoded(), new double[channels])
-                : transposed ? roundTransposed(kernel, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
-                : round(kernel, channels, features, moment.groups(), plain, moment);
+        Rounded rounded;
+        Int8Encodings.ChannelDecode decode;
+        Integer blockSize = null;
+        if (nibbles) {
+            int block = Int4Conv.block(features, width.block());
+            Grid plain = Int4Conv.grid(kernel, channels, features, block);
+            rounded = round(kernel, channels, features, moment.groups(), plain, moment);
+            double sqnr = outputSqnr(kernel, rounded.decoded(), channels, features, moment);
+            if (sqnr < width.minOutputSqnr()) {
+                return Optional.empty();
+            }
+            decode = Int4Conv.decode(weight, rounded.codes(), plain.scales(), block, scope);
+            blockSize = block;
+        } else {
+            Int8Channels plain = Int8Channels.quantize(kernel, dims, axis);
+            rounded = !fits ? new Rounded(plain.values(), plain.decoded(), new double[channels])
+                    : transposed ? roundTransposed(kernel, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
+                    : round(kernel, channels, features, moment.groups(), Grid.of(plain, features), moment);
+            Int8Channels q = new Int8Channels(rounded.codes(), plain.scales(), rounded.decoded());
+            decode = Int8Encodings.channelDecode(weight, q, axis, scope);
+        }
         Weight.Use use = weight.uses().getFirst();
         NodeProto conv = use.node();
         float[] bias = fold.isPresent() ? null : conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()
                 ? scope.initializerFloats(conv.getInput(2)) : new float[channels];
-        boolean corrected = fold.isPresent() || (bias != null && bias.length == channels);
-        Int8Channels q = new Int8Channels(rounded.codes(), plain.scales(), rounded.decoded());
-        Int8Encodings.ChannelDecode decode = Int8Encodings.channelDecode(weight, q, axis, scope);
+        // without statistics only a folded normalization changes the bias
+        boolean corrected = fold.isPresent() || (fits && bias != null && bias.length == channels);
         String encoding = decode.encoding() + (!fits ? "" : transposed ? " GPTQ on input channels" : " GPTQ on im2col patches");
         long stored = decode.storedBytes();
         if (corrected) {
@@ -167,7 +207,7 @@ final class CalibratedConv {
         } else {
             scope.encode(weight, decode.initializers(), decode.nodes());
         }
-        return Optional.of(new TensorReport(weight.name(), method, encoding, 8, null, values.length,
+        return Optional.of(new TensorReport(weight.name(), method, encoding, width.bits(), blockSize, values.length,
                 weight.storedBytes(), stored, Sqnr.decibels(kernel, rounded.decoded()), null));
     }
 
@@ -209,7 +249,8 @@ final class CalibratedConv {
                     rounded[t][c] = decoded[at];
                 }
                 if (f != null) {
-                    compensate(original[t], 0, inputs, scale, f, candidate[t], candidateCodes[t]);
+                    compensate(original[t], 0, inputs, new Grid(null, null, new float[]{scale}, inputs, -127, 127), f,
+                            candidate[t], candidateCodes[t]);
                 }
             }
             double plainError = tapsError(original, rounded, h, mean, rows);
@@ -228,6 +269,40 @@ final class CalibratedConv {
             shift[o] = sum / taps;
         });
         return new Rounded(codes, decoded, shift);
+    }
+
+    /**
+     * The SQNR of the convolution's output on the calibration patches, about each channel's mean and once biases are
+     * corrected: {@code Σₒ (wₒᵀHwₒ − rows·(wₒ·μ)²) / Σₒ (ΔₒᵀHΔₒ − rows·(Δₒ·μ)²)}, {@code H} and {@code μ} of each
+     * channel's group.
+     */
+    static double outputSqnr(float[] w, float[] decoded, int channels, int features, PatchMoments moment) {
+        int perGroup = channels / moment.groups();
+        double rows = moment.rows();
+        double[] signal = new double[channels];
+        double[] error = new double[channels];
+        double[][] hessians = new double[moment.groups()][];
+        double[][] means = new double[moment.groups()][features];
+        for (int g = 0; g < hessians.length; g++) {
+            hessians[g] = java.util.Arrays.copyOfRange(moment.xtx(), g * features * features, (g + 1) * features * features);
+            for (int i = 0; i < features; i++) {
+                means[g][i] = moment.sums()[g * features + i] / rows;
+            }
+        }
+        IntStream.range(0, channels).parallel().forEach(o -> {
+            int g = o / perGroup;
+            double[] weights = new double[features];
+            for (int i = 0; i < features; i++) {
+                weights[i] = w[o * features + i];
+            }
+            double mean = 0;
+            for (int i = 0; i < features; i++) {
+                mean += weights[i] * means[g][i];
+            }
+            signal[o] = quadratic(weights, hessians[g]) - rows * mean * mean;
+            error[o] = outputError(w, o * features, decoded, o * features, features, hessians[g], means[g], rows);
+        });
+        return 10 * Math.log10(java.util.Arrays.stream(signal).sum() / Math.max(1e-300, java.util.Arrays.stream(error).sum()));
     }
 
     /** One output channel's squared error over all its taps once its bias is corrected by the mean over taps. */
@@ -260,16 +335,28 @@ final class CalibratedConv {
     }
 
     /**
-     * @param codes       int8 codes, the weight's layout
+     * @param codes       codes (int8, or 4-bit in a byte each), the weight's layout
      * @param decoded     codes × scale
      * @param biasShift   per output channel, {@code (W − Ŵ)·E[p]}
      */
     record Rounded(byte[] codes, float[] decoded, double[] biasShift) {}
 
+    /**
+     * Plain rounding of a kernel {@code [channels, features]}: codes in {@code [min, max]} on one scale per
+     * {@code block} consecutive taps of a channel ({@code scales[i / block]} for element {@code i}).
+     */
+    record Grid(byte[] codes, float[] decoded, float[] scales, int block, int min, int max) {
+
+        /** Int8 per output channel. */
+        static Grid of(Int8Channels plain, int features) {
+            return new Grid(plain.values(), plain.decoded(), plain.scales(), features, -127, 127);
+        }
+    }
+
     /** GPTQ per output channel on its group's patch Hessian, the better of it and plain rounding per channel. */
-    static Rounded round(float[] w, int channels, int features, int groups, Int8Channels plain, PatchMoments moment) {
+    static Rounded round(float[] w, int channels, int features, int groups, Grid plain, PatchMoments moment) {
         int perGroup = channels / groups;
-        byte[] codes = plain.values().clone();
+        byte[] codes = plain.codes().clone();
         float[] decoded = plain.decoded().clone();
         double[] shift = new double[channels];
         double[] xtx = moment.xtx();
@@ -290,11 +377,10 @@ final class CalibratedConv {
             int group = g;
             IntStream.range(group * perGroup, (group + 1) * perGroup).parallel().forEach(o -> {
                 int base = o * features;
-                float scale = plain.scales()[o];
                 float[] candidate = new float[features];
                 byte[] candidateCodes = new byte[features];
                 if (f != null) {
-                    compensate(w, base, features, scale, f, candidate, candidateCodes);
+                    compensate(w, base, features, plain, f, candidate, candidateCodes);
                 }
                 double plainError = outputError(w, base, decoded, base, features, h, mean, rows);
                 double gptqError = f == null ? Double.MAX_VALUE : outputError(w, base, candidate, 0, features, h, mean, rows);
@@ -314,9 +400,10 @@ final class CalibratedConv {
 
     /**
      * One channel's codes in tap order, each tap rounded from its value plus the carried errors of the taps before it
-     * ({@code x̃ᵢ = wᵢ + Σ_{j<i} c_ij·(wⱼ − q̂ⱼ)}, the coefficients of {@link Gptq#factor}).
+     * ({@code x̃ᵢ = wᵢ + Σ_{j<i} c_ij·(wⱼ − q̂ⱼ)}, the coefficients of {@link Gptq#factor}), on the grid's scale of
+     * element {@code base + i} and within its code range.
      */
-    private static void compensate(float[] w, int base, int features, float scale, Gptq.Factor factor, float[] decoded,
+    private static void compensate(float[] w, int base, int features, Grid grid, Gptq.Factor factor, float[] decoded,
                                    byte[] codes) {
         float[] c = factor.coefficients();
         double[] errors = new double[features];
@@ -328,7 +415,8 @@ final class CalibratedConv {
                     x += c[row + j] * errors[j];
                 }
             }
-            int q = (int) Math.max(-127, Math.min(127, Math.rint(x / scale)));
+            float scale = grid.scales()[(base + i) / grid.block()];
+            int q = (int) Math.max(grid.min(), Math.min(grid.max(), Math.rint(x / scale)));
             codes[i] = (byte) q;
             decoded[i] = q * scale;
             errors[i] = factor.dead()[i] ? 0 : w[base + i] - decoded[i];

@@ -93,7 +93,7 @@ final class MixedWidthPass implements WeightPass {
         NBitsEncodings.ScaleStorage storage = NBitsEncodings.scaleType(weight.valueType(), matrix.values(), matrix.k(),
                 matrix.n(), option.blockSize(), option.bits(), opset);
         NBitsEncodings.Packed packed = quantizer.quantize(matrix.values(), matrix.n(), option.bits(), option.blockSize(),
-                storage.type(), decoded);
+                option.symmetric(), storage.type(), decoded);
         return new Encoded(packed, NBitsEncodings.asLookedUp(weight, packed, decoded), packed.storedBytes(), storage,
                 quantizer.calibrated());
     }

@@ -37,7 +37,8 @@ import java.util.function.Function;
  * <ol>
  *   <li><b>Options.</b> Every MatMul/Gemm weight, lookup table and tied table the {@code MatMulNBits} /
  *       {@code GatherBlockQuantized} encodings serve may take any of {@link #RUNGS} (2 bits in blocks of 128 and 64,
- *       4 bits in blocks of 128 and 32, 8 bits in blocks of 128) or 16 bits, each with its exact stored bytes.
+ *       4 bits with zero points in blocks of 128 and 32, 8 bits in blocks
+ *       of 128) or 16 bits, each with its exact stored bytes.
  *       Anything else stays as stored and counts as fixed bytes.</li>
  *   <li><b>Refusal.</b> When even every tensor at its smallest option does not fit, the request is refused before any
  *       calibration or measurement ({@link #check}).</li>
@@ -72,9 +73,14 @@ final class SizeFit {
     /** Points on the size-against-damage curve between the 2-bit floor and the target. */
     static final int CURVE_POINTS = 8;
 
-    /** The widths a tensor may take, narrowest first (16 bits is added to each): the rungs neighbours step along. */
-    static final List<int[]> RUNGS = List.of(new int[]{2, 128}, new int[]{2, 64}, new int[]{4, 128}, new int[]{4, 32},
-            new int[]{8, 128});
+    /**
+     * The widths a tensor may take as {bits, block, symmetric (1) or with zero points (0)}, narrowest first (16 bits
+     * is added to each): the rungs neighbours step along. Symmetric 4 bits (no zero points, blocks up to 256,
+     * which ONNX Runtime 1.29 runs: WidthKernelsTest) is encoded by {@link WidthPlanner.Option#symmetric()} but not on
+     * the ladder: with it the fit at uniform int4's size on SizeFitTest's decoder came out worse than uniform int4.
+     */
+    static final List<int[]> RUNGS = List.of(new int[]{2, 128, 0}, new int[]{2, 64, 0}, new int[]{4, 128, 0},
+            new int[]{4, 32, 0}, new int[]{8, 128, 1});
     /** Uniform widths the first plan is measured around, the widest first: the widest that fits the budget is used. */
     static final List<int[]> BASES = List.of(new int[]{8, 128}, new int[]{4, 32}, new int[]{4, 128});
     /** The smallest block a rung falls back to when the encoding does not take its own (a table's row length). */
@@ -206,6 +212,8 @@ final class SizeFit {
         final Map<String, Candidate> byName = new LinkedHashMap<>();
         /** Per tensor: option label to damage relative to the tensor's width in {@link #choice}. */
         final Map<String, Map<String, Double>> frame = new HashMap<>();
+        /** {@code name@label} of the widths measured around {@link #choice} itself (not carried from an earlier plan). */
+        final java.util.Set<String> fresh = new java.util.HashSet<>();
         final List<Scored> scored = new ArrayList<>();
         private final Map<String, float[]> cache = new HashMap<>();
         private long cachedFloats;
@@ -269,7 +277,7 @@ final class SizeFit {
                 for (WidthPlanner.Option option : candidate.options()) {
                     if (all || frame.get(name).containsKey(option.label())) {
                         options.add(new WidthPlanner.Option(option.bits(), option.blockSize(), option.bytes(),
-                                relative(name, option)));
+                                relative(name, option), option.symmetric()));
                     }
                 }
                 tensors.add(new WidthPlanner.Tensor(name, candidate.weight().elements(), options));
@@ -292,6 +300,63 @@ final class SizeFit {
             }
             choice = new LinkedHashMap<>(next);
             damage = measured;
+            fresh.clear();
+        }
+
+        /** Where the search stands: restored by {@link #restore} when a later plan measures worse. */
+        Standing standing(Path variant) {
+            Map<String, Map<String, Double>> copy = new HashMap<>();
+            frame.forEach((name, values) -> copy.put(name, new HashMap<>(values)));
+            return new Standing(new LinkedHashMap<>(choice), damage, copy, new java.util.HashSet<>(fresh), variant);
+        }
+
+        /**
+         * Back to {@code best} after {@code rejected} measured {@code measured}: the neighbours measured around the
+         * best stay, and the rejected plan's changed widths carry what the additive prediction missed, so the next
+         * plan is made from the best with the rejected plan at its measured damage.
+         */
+        void restore(Standing best, Map<String, WidthPlanner.Option> rejected, double measured) {
+            frame.clear();
+            best.frame().forEach((name, values) -> frame.put(name, new HashMap<>(values)));
+            choice = new LinkedHashMap<>(best.choice());
+            damage = best.damage();
+            fresh.clear();
+            fresh.addAll(best.fresh());
+            penalise(frame, best.choice(), rejected, measured - best.damage());
+        }
+    }
+
+    /**
+     * A measured operating point: its widths, its whole-plan damage, the damage of each tensor's widths relative to it,
+     * which of those were measured around it, and its decoded model.
+     */
+    record Standing(Map<String, WidthPlanner.Option> choice, double damage, Map<String, Map<String, Double>> frame,
+                    java.util.Set<String> fresh, Path variant) {}
+
+    /**
+     * Spreads the part of a rejected plan's measured change the frame did not predict over the tensors it changed,
+     * equally, so that the frame now predicts exactly {@code measuredChange} for that plan; nothing when the frame
+     * already predicted at least that.
+     *
+     * @param frame          per tensor, option label to damage relative to {@code from}; changed in place
+     * @param measuredChange the rejected plan's measured damage less {@code from}'s
+     */
+    static void penalise(Map<String, Map<String, Double>> frame, Map<String, WidthPlanner.Option> from,
+                         Map<String, WidthPlanner.Option> rejected, double measuredChange) {
+        List<String> changed = new ArrayList<>();
+        double predictedChange = 0;
+        for (Map.Entry<String, WidthPlanner.Option> entry : rejected.entrySet()) {
+            if (!entry.getValue().label().equals(from.get(entry.getKey()).label())) {
+                changed.add(entry.getKey());
+                predictedChange += frame.get(entry.getKey()).getOrDefault(entry.getValue().label(), 0.0);
+            }
+        }
+        double missed = measuredChange - predictedChange;
+        if (changed.isEmpty() || !(missed > 0)) {
+            return;
+        }
+        for (String name : changed) {
+            frame.get(name).merge(rejected.get(name).label(), missed / changed.size(), Double::sum);
         }
     }
 
@@ -334,9 +399,19 @@ final class SizeFit {
                     base.length == 0 ? "-" : base[0].label(), search.damage));
             WidthPlanner.Plan plan = null;
             double predicted = 0;
+            // an unfitting base is never kept: any plan that fits is better than it
+            Standing best = search.standing(variant);
+            if (baseBytes > budgetBytes) {
+                best = new Standing(best.choice(), Double.POSITIVE_INFINITY, best.frame(), best.fresh(), variant);
+            }
             for (int round = 1; ; round++) {
                 int before = budget.evaluations();
                 measureAround(source, variant, search, scratch, reference, progress);
+                if (sameWidths(search.choice, best.choice())) {
+                    // the best plan with its neighbours now measured, for a later round to come back to
+                    Standing around = search.standing(variant);
+                    best = new Standing(around.choice(), best.damage(), around.frame(), around.fresh(), variant);
+                }
                 List<WidthPlanner.Tensor> tensors = search.tensors(budgetBytes);
                 plan = WidthPlanner.plan(tensors, budgetBytes);
                 predicted = search.damage + plan.damage();
@@ -345,7 +420,6 @@ final class SizeFit {
                 if (sameWidths(plan.choice(), search.choice) || round > ROUNDS || !budget.allows(2) || budget.exhausted()) {
                     break;
                 }
-                Files.deleteIfExists(variant);
                 variant = scratch.resolve("plan-" + round + ".onnx");
                 Map<String, WidthPlanner.Option> previous = search.choice;
                 search.choice = plan.choice();
@@ -358,15 +432,28 @@ final class SizeFit {
                 notes.add(String.format(Locale.ROOT, "auto (size): round %d: the whole plan measured %.4g against %.4g "
                                 + "predicted (the per-tensor changes summed to %.4g, the whole plan changed by %.4g)", round,
                         measured, predicted, predicted - search.damage, measured - search.damage));
-                search.moveTo(plan.choice(), measured);
+                if (measured < best.damage()) {
+                    if (!best.variant().equals(variant)) {
+                        Files.deleteIfExists(best.variant());
+                    }
+                    search.moveTo(plan.choice(), measured);
+                    best = search.standing(variant);
+                } else {
+                    Files.deleteIfExists(variant);
+                    variant = best.variant();
+                    search.restore(best, plan.choice(), measured);
+                    notes.add(String.format(Locale.ROOT, "auto (size): round %d: worse than the best plan so far (%.4g); "
+                            + "the next round starts from the best plan, the rejected widths at their measured cost",
+                            round, best.damage()));
+                }
                 if (!budget.allows(4)) {
                     break;
                 }
             }
-            Scored best = search.scored.stream().min(Comparator.comparingDouble(Scored::measured)).orElse(null);
-            if (best != null) {
-                search.chosen = new WidthPlanner.Plan(best.plan().choice(), best.plan().bytes(), best.measured());
-                search.chosenPredicted = best.measured();
+            Scored kept = search.scored.stream().min(Comparator.comparingDouble(Scored::measured)).orElse(null);
+            if (kept != null) {
+                search.chosen = new WidthPlanner.Plan(kept.plan().choice(), kept.plan().bytes(), kept.measured());
+                search.chosenPredicted = kept.measured();
                 search.chosenMeasured = true;
             } else {
                 search.chosen = plan;
@@ -400,7 +487,7 @@ final class SizeFit {
             for (int i = 0; i < options.length; i++) {
                 List<WidthPlanner.Option> available = inventory.candidates().get(i).options();
                 options[i] = available.stream().filter(o -> o.bits() == width[0] && o.blockSize() != null
-                                && o.blockSize() == width[1]).findFirst()
+                                && o.blockSize() == width[1] && (o.symmetric() == (o.bits() == 8))).findFirst()
                         .orElse(available.stream().filter(o -> o.bits() == width[0]).findFirst()
                                 .orElse(available.getFirst()));
                 bytes += options[i].bytes();
@@ -428,6 +515,9 @@ final class SizeFit {
                 }
                 float[] values = null;
                 for (WidthPlanner.Option option : neighbours(candidate, search.choice.get(weight.name()))) {
+                    if (search.fresh.contains(weight.name() + "@" + option.label())) {
+                        continue;
+                    }
                     // kept: one evaluation for the next plan, one for the caller's final evaluation
                     if (!budget.allows(3) || budget.exhausted()) {
                         search.unmeasured++;
@@ -441,6 +531,7 @@ final class SizeFit {
                             weight.valueType(), FloatBuffer.wrap(decoded));
                     budget.spend(1);
                     search.frame.get(weight.name()).put(option.label(), HeadPrecision.damage(outputs) - search.damage);
+                    search.fresh.add(weight.name() + "@" + option.label());
                     progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / budget.maxEvaluations()));
                 }
             });
@@ -605,8 +696,10 @@ final class SizeFit {
             for (int[] width : tier) {
                 for (int block = width[1]; block >= MIN_BLOCK; block /= 2) {
                     if (block <= k && NBitsEncodings.supports(weight, k, block)) {
+                        boolean symmetric = width[2] == 1;
                         WidthPlanner.Option option = new WidthPlanner.Option(width[0], block,
-                                bytes(k, n, width[0], block, scaleBytes(weight, values, width[0], rewriter.opset())), 0);
+                                bytes(k, n, width[0], block, scaleBytes(weight, values, width[0], rewriter.opset()),
+                                        symmetric), 0, symmetric);
                         byLabel.putIfAbsent(option.label(), option);
                         break;
                     }
@@ -647,12 +740,15 @@ final class SizeFit {
         }
     }
 
-    /** Stored bytes of a {@code [k, n]} matrix at {@code bits} in blocks: codes, scales and (below 8 bits) zero points. */
-    static long bytes(int k, int n, int bits, int blockSize, int scaleBytes) {
+    /**
+     * Stored bytes of a {@code [k, n]} matrix at {@code bits} in blocks: codes, scales and (below 8 bits, unless
+     * symmetric) zero points.
+     */
+    static long bytes(int k, int n, int bits, int blockSize, int scaleBytes, boolean symmetric) {
         long blocks = (k + blockSize - 1) / blockSize;
         long codes = (long) n * blocks * blockSize * bits / 8;
         long scales = (long) n * blocks * scaleBytes;
-        long zeroPoints = bits == 8 ? 0 : (long) n * ((blocks * bits + 7) / 8);
+        long zeroPoints = bits == 8 || symmetric ? 0 : (long) n * ((blocks * bits + 7) / 8);
         return codes + scales + zeroPoints;
     }
 }

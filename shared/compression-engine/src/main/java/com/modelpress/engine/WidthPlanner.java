@@ -27,10 +27,19 @@ final class WidthPlanner {
      * @param blockSize nullable for 16 bits
      * @param bytes     stored bytes: codes, scales and zero points
      * @param damage    measured damage with only this tensor at this width (0 or more)
+     * @param symmetric no zero points below 8 bits (8 bits is always symmetric and says so here)
      */
-    record Option(int bits, Integer blockSize, long bytes, double damage) {
+    record Option(int bits, Integer blockSize, long bytes, double damage, boolean symmetric) {
+        /** With zero points below 8 bits (the kernels' default, symmetric, at 8 bits). */
+        Option(int bits, Integer blockSize, long bytes, double damage) {
+            this(bits, blockSize, bytes, damage, bits == 8);
+        }
+
         String label() {
-            return blockSize == null ? bits + "-bit" : "%d-bit/%d".formatted(bits, blockSize);
+            if (blockSize == null) {
+                return bits + "-bit";
+            }
+            return "%d-bit/%d%s".formatted(bits, blockSize, symmetric && bits < 8 ? "s" : "");
         }
     }
 

@@ -143,6 +143,74 @@ class SizeFitTest {
         assertThat(report.sizes().compressedBytes()).isLessThanOrEqualTo((long) (originalBytes * 0.2));
     }
 
+    @Test
+    void aRoundWorseThanTheBestSendsThePlanBackToTheBestWithTheRejectedWidthsAtTheirMeasuredCost() {
+        WidthPlanner.Option two = new WidthPlanner.Option(2, 128, 60, 0);
+        WidthPlanner.Option four = new WidthPlanner.Option(4, 128, 100, 0);
+        WidthPlanner.Option eight = new WidthPlanner.Option(8, 128, 180, 0);
+        Map<String, WidthPlanner.Option> best = new java.util.LinkedHashMap<>();
+        for (String name : java.util.List.of("a", "b", "c")) {
+            best.put(name, four);
+        }
+        // measured one at a time around the best: 2 bits costs little, c at 8 bits saves more than both cost
+        Map<String, Map<String, Double>> frame = new java.util.HashMap<>();
+        frame.put("a", new java.util.HashMap<>(Map.of(four.label(), 0.0, two.label(), 0.001)));
+        frame.put("b", new java.util.HashMap<>(Map.of(four.label(), 0.0, two.label(), 0.001)));
+        frame.put("c", new java.util.HashMap<>(Map.of(four.label(), 0.0, eight.label(), -0.003)));
+        Map<String, WidthPlanner.Option> rejected = Map.of("a", two, "b", two, "c", eight);
+        java.util.List<WidthPlanner.Option> ladder = java.util.List.of(two, four, eight);
+        assertThat(labels(WidthPlanner.plan(tensors(frame, ladder), 300).choice())).isEqualTo(labels(rejected));
+
+        // that plan measured whole: +0.03, not -0.001
+        SizeFit.penalise(frame, best, rejected, 0.03);
+
+        WidthPlanner.Plan next = WidthPlanner.plan(tensors(frame, ladder), 300);
+        double rejectedNow = frame.get("a").get(two.label()) + frame.get("b").get(two.label())
+                + frame.get("c").get(eight.label());
+        assertThat(rejectedNow).isEqualTo(0.03, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(labels(next.choice())).isEqualTo(labels(best));
+        assertThat(frame.get("a").get(four.label())).isZero();
+
+        // a plan measured no worse than predicted changes nothing
+        Map<String, Map<String, Double>> before = new java.util.HashMap<>();
+        frame.forEach((name, values) -> before.put(name, new java.util.HashMap<>(values)));
+        SizeFit.penalise(frame, best, rejected, 0.01);
+        assertThat(frame).isEqualTo(before);
+    }
+
+    private static Map<String, String> labels(Map<String, WidthPlanner.Option> choice) {
+        Map<String, String> labels = new java.util.TreeMap<>();
+        choice.forEach((name, option) -> labels.put(name, option.label()));
+        return labels;
+    }
+
+    @Test
+    void symmetricFourBitRungsStoreNoZeroPointsAndSitBelowFourBitsWithThem() {
+        int k = 512;
+        int n = 64;
+        long elements = (long) k * n;
+        // float16 scales: 4 bits of codes, 16 bits of scale per block, 4 bits of zero point per block when stored
+        assertThat(SizeFit.bytes(k, n, 4, 256, 2, true) * 8.0 / elements).isEqualTo(4 + 16.0 / 256);
+        assertThat(SizeFit.bytes(k, n, 4, 128, 2, true) * 8.0 / elements).isEqualTo(4 + 16.0 / 128);
+        assertThat(SizeFit.bytes(k, n, 4, 128, 2, false) * 8.0 / elements).isEqualTo(4 + 20.0 / 128);
+        assertThat(SizeFit.bytes(k, n, 8, 128, 2, false)).isEqualTo(SizeFit.bytes(k, n, 8, 128, 2, true));
+        long previous = 0;
+        for (int[] rung : SizeFit.RUNGS) {
+            long bytes = SizeFit.bytes(k, n, rung[0], rung[1], 2, rung[2] == 1);
+            assertThat(bytes).as("rung %d/%d", rung[0], rung[1]).isGreaterThan(previous);
+            previous = bytes;
+        }
+    }
+
+    /** The planner's tensors from a frame: each width measured, at its damage relative to the frame's plan. */
+    private static java.util.List<WidthPlanner.Tensor> tensors(Map<String, Map<String, Double>> frame,
+                                                               java.util.List<WidthPlanner.Option> ladder) {
+        return frame.keySet().stream().sorted().map(name -> new WidthPlanner.Tensor(name, 1000, ladder.stream()
+                .filter(o -> frame.get(name).containsKey(o.label()))
+                .map(o -> new WidthPlanner.Option(o.bits(), o.blockSize(), o.bytes(), frame.get(name).get(o.label())))
+                .toList())).toList();
+    }
+
     /** Few evaluations (three widths per tensor) keep these tests fast; the full tiers are the bench's business. */
     static final int EVALUATIONS = 60;
 

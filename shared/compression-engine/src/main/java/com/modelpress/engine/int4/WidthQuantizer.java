@@ -47,11 +47,20 @@ public final class WidthQuantizer {
      * @param decoded   receives the dequantized {@code [k, n]} matrix
      */
     public NBitsEncodings.Packed quantize(float[] w, int n, int bits, int blockSize, int scaleType, float[] decoded) {
+        return quantize(w, n, bits, blockSize, bits == 8, scaleType, decoded);
+    }
+
+    /**
+     * As {@link #quantize(float[], int, int, int, int, float[])}, with {@code symmetric} choosing no zero points (the
+     * kernels' default {@code 2^(bits-1)}) at 2 and 4 bits too; 8 bits is always symmetric.
+     */
+    public NBitsEncodings.Packed quantize(float[] w, int n, int bits, int blockSize, boolean symmetric, int scaleType,
+                                          float[] decoded) {
         if (factor == null) {
             factor = Gptq.factor(moments != null ? moments : identity(k), k, products);
         }
-        MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, bits == 8, factor, scaleType, decoded, products,
-                bits);
+        MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, symmetric || bits == 8, factor, scaleType, decoded,
+                products, bits);
         return new NBitsEncodings.Packed(bits, blockSize, k, n, packed.packed(), packed.scales(), packed.zeroPoints(),
                 scaleType);
     }

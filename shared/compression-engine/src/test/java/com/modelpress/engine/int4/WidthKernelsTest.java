@@ -30,7 +30,8 @@ import static org.assertj.core.data.Offset.offset;
 /**
  * ONNX Runtime (the version on the class path, 1.29) as the referee of every width the mixed-precision planner uses:
  * {@code MatMulNBits} and {@code GatherBlockQuantized} on the CPU provider must compute with exactly the values
- * {@link WidthQuantizer} says it stored, at 2, 4 and 8 bits, block sizes 32/64/128, float32 and float16 scales. A
+ * {@link WidthQuantizer} says it stored, at 2, 4 and 8 bits, block sizes 32/64/128 (and 256 symmetric at 4 bits), with and without zero points,
+ * float32 and float16 scales. A
  * packing mistake (bit order, zero-point bytes, blob size) shows up as a large difference; a width the kernel does
  * not run fails the session.
  */
@@ -39,14 +40,18 @@ class WidthKernelsTest {
     private static final OrtEnvironment ENV = OrtEnvironment.getEnvironment();
 
     @ParameterizedTest
-    @CsvSource({"2,32,1", "2,64,10", "2,128,1", "4,32,10", "4,128,1", "8,32,1", "8,64,10"})
-    void matMulNBitsComputesWithTheStoredCodes(int bits, int blockSize, int scaleType) throws OrtException {
-        int k = 192;
+    @CsvSource({"2,32,1,false", "2,64,10,false", "2,128,1,false", "4,32,10,false", "4,128,1,false", "8,32,1,false",
+            "8,64,10,false", "4,128,10,true", "4,256,1,true", "4,256,10,true"})
+    void matMulNBitsComputesWithTheStoredCodes(int bits, int blockSize, int scaleType, boolean symmetric)
+            throws OrtException {
+        // two blocks and a partial third
+        int k = Math.max(192, 2 * blockSize + blockSize / 2);
         int n = 24;
         float[] w = gaussian(k * n, 3);
         float[] decoded = new float[w.length];
         NBitsEncodings.Packed packed = new WidthQuantizer(k, null, MatrixProducts.JAVA)
-                .quantize(w, n, bits, blockSize, scaleType, decoded);
+                .quantize(w, n, bits, blockSize, symmetric, scaleType, decoded);
+        assertThat(packed.zeroPoints() == null).isEqualTo(symmetric || bits == 8);
         assertThat(new MatMulNBitsWeights(n, k, blockSize, packed.data(), packed.scales(), packed.zeroPoints(), bits)
                 .dequantize()).containsExactly(decoded);
 
@@ -83,10 +88,11 @@ class WidthKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"2,32,10", "2,64,1", "4,32,10", "8,128,1"})
-    void gatherBlockQuantizedDecodesTheStoredRows(int bits, int blockSize, int scaleType) throws OrtException {
+    @CsvSource({"2,32,10,false", "2,64,1,false", "4,32,10,false", "8,128,1,false", "4,128,10,true", "4,256,1,true"})
+    void gatherBlockQuantizedDecodesTheStoredRows(int bits, int blockSize, int scaleType, boolean symmetric)
+            throws OrtException {
         int vocab = 40;
-        int dim = 128;
+        int dim = Math.max(128, 2 * blockSize);
         // a table's rows are the matrix's columns: K = dim, N = vocab, the table stored [vocab, dim]
         float[] table = gaussian(vocab * dim, 9);
         float[] matrix = new float[table.length];
@@ -97,7 +103,7 @@ class WidthKernelsTest {
         }
         float[] decoded = new float[matrix.length];
         NBitsEncodings.Packed packed = new WidthQuantizer(dim, null, MatrixProducts.JAVA)
-                .quantize(matrix, vocab, bits, blockSize, scaleType, decoded);
+                .quantize(matrix, vocab, bits, blockSize, symmetric, scaleType, decoded);
         List<TensorProto> initializers = new ArrayList<>();
         initializers.add(Nodes.tensor("T", DataType.UINT8_VALUE, new long[]{vocab, (long) dim * bits / 8},
                 ByteString.copyFrom(packed.data())));

@@ -397,7 +397,8 @@ public final class FidelityEvaluator {
         Thread.ofPlatform().name("modelpress-open-compressed").daemon().stackSize(8L << 20).start(() -> {
             try {
                 session.complete(open(env, "the compressed model", model, options));
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too (out of memory creating the session): a future left open would hang the evaluation
                 session.completeExceptionally(e);
             }
         });
@@ -409,6 +410,9 @@ public final class FidelityEvaluator {
         try {
             return opening.join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
         }
     }

@@ -240,6 +240,7 @@ public final class ModelCompressor {
                 fitted = sizeFit.fit(source, input, output, measuring(), decoded, progress);
                 outcome = fitted.outcome();
                 finalPass = fitted.pass();
+                autoCandidates = fitted.candidates();
                 calibrationNotes.addAll(fitted.notes());
                 start = lap(timings, "auto size fit", start);
             } else if (interleaved) {

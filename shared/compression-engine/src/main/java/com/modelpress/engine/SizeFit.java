@@ -37,8 +37,8 @@ import java.util.function.Function;
  * <ol>
  *   <li><b>Options.</b> Every MatMul/Gemm weight, lookup table and tied table the {@code MatMulNBits} /
  *       {@code GatherBlockQuantized} encodings serve may take any of {@link #RUNGS} (2 bits in blocks of 128 and 64,
- *       4 bits with zero points in blocks of 128 and 32, 8 bits in blocks
- *       of 128) or 16 bits, each with its exact stored bytes.
+ *       4 bits with zero points in blocks of 128, 64 and 32, 8
+ *       bits in blocks of 128) or 16 bits, each with its exact stored bytes.
  *       Anything else stays as stored and counts as fixed bytes.</li>
  *   <li><b>Refusal.</b> When even every tensor at its smallest option does not fit, the request is refused before any
  *       calibration or measurement ({@link #check}).</li>
@@ -51,8 +51,10 @@ import java.util.function.Function;
  *       No model file is written per measurement.</li>
  *   <li><b>Choice, in rounds.</b> {@link WidthPlanner} minimises the sum of the changes under the byte budget; the plan
  *       is measured whole (which also says how far the additive prediction was off), the neighbours are measured
- *       around it and the plan is made again, while the evaluations last (at most {@link #ROUNDS} rounds). The kept
- *       plan is the measured one with the least damage.</li>
+ *       around it and the plan is made again, while the evaluations last (at most {@link #ROUNDS} rounds). The uniform
+ *       plans of {@link #UNIFORMS} that fit are measured whole first and the best is the first operating point; the
+ *       kept plan is the measured one with the least damage, so it is never a mixed plan that measured worse than a
+ *       uniform one that fits.</li>
  *   <li><b>Always fits.</b> The chosen model is written and its bytes (file plus external data) compared with the
  *       target; when the graph's own overhead made it larger, the budget shrinks by the excess and the plan is made
  *       again, so the result is at or under the size, always.</li>
@@ -80,9 +82,15 @@ final class SizeFit {
      * the ladder: with it the fit at uniform int4's size on SizeFitTest's decoder came out worse than uniform int4.
      */
     static final List<int[]> RUNGS = List.of(new int[]{2, 128, 0}, new int[]{2, 64, 0}, new int[]{4, 128, 0},
-            new int[]{4, 32, 0}, new int[]{8, 128, 1});
-    /** Uniform widths the first plan is measured around, the widest first: the widest that fits the budget is used. */
-    static final List<int[]> BASES = List.of(new int[]{8, 128}, new int[]{4, 32}, new int[]{4, 128});
+            new int[]{4, 64, 0}, new int[]{4, 32, 0}, new int[]{8, 128, 1});
+    /**
+     * Uniform plans as {bits, block of products, block of lookup tables only looked up}, the widest first: each that
+     * fits the budget is measured whole, the best of them is the first operating point, and no mixed plan is kept
+     * unless it measured better. {4, 32, 64} is how {@code int4} stores a model (tables in blocks of
+     * {@link com.modelpress.engine.int4.Int4Pass#MIN_TABLE_BLOCK_SIZE}); the last is the start when none fits.
+     */
+    static final List<int[]> UNIFORMS = List.of(new int[]{8, 128, 128}, new int[]{4, 32, 32}, new int[]{4, 32, 64},
+            new int[]{4, 64, 64}, new int[]{4, 128, 128});
     /** The smallest block a rung falls back to when the encoding does not take its own (a table's row length). */
     static final int MIN_BLOCK = 16;
     /** Most whole plans measured after the first operating point. */
@@ -102,9 +110,11 @@ final class SizeFit {
      * @param plan      the widths chosen
      * @param fit       the report's part (measured damage still null: the caller evaluates)
      * @param notes     for the report
+     * @param candidates every plan measured whole on the calibration samples (uniform and mixed), with its predicted
+     *                   file bytes; {@code klMean} is that calibration damage when the metric is KL
      */
     record Result(Compression.Outcome outcome, WidthPlanner.Plan plan, MixedWidthPass pass, FidelityReport.SizeFit fit,
-                  List<String> notes, int evaluations, String stoppedEarly) {}
+                  List<String> notes, int evaluations, String stoppedEarly, List<FidelityReport.AutoCandidate> candidates) {}
 
     private final CompressionMethod.Auto auto;
     private final Function<String, double[]> moments;
@@ -195,14 +205,25 @@ final class SizeFit {
         FidelityReport.SizeFit fit = new FidelityReport.SizeFit(target, auto.size().bitsPerWeight(),
                 outcome.compressedBytes(), metric, predicted, null, widths,
                 curve(search, tensors, inventory, floor, Math.max(floor, weightBudget)));
+        List<FidelityReport.AutoCandidate> candidates = new ArrayList<>();
+        for (Scored scored : search.scored) {
+            long bytes = inventory.fixedFileBytes() + scored.plan().bytes() + fileOverhead;
+            candidates.add(new FidelityReport.AutoCandidate(scored.label() + " (calibration samples)", bytes,
+                    (double) bytes / inventory.fileBytes(), scored.cosine(), metric.equals("kl") ? scored.measured() : null,
+                    true, sameWidths(scored.plan().choice(), plan.choice())));
+        }
         return new Result(outcome, plan, new MixedWidthPass(plan.choice(), moments, products), fit, notes,
-                budget.evaluations(), budget.stoppedEarly());
+                budget.evaluations(), budget.stoppedEarly(), candidates);
     }
 
     private String metric = "1-cosine";
 
-    /** One whole plan measured on the calibration samples: what the planner predicted for it and what it measured. */
-    private record Scored(WidthPlanner.Plan plan, double predicted, double measured) {}
+    /**
+     * One whole plan measured on the calibration samples: what the planner predicted for it and what it measured.
+     *
+     * @param cosine the worst output's mean cosine
+     */
+    private record Scored(String label, WidthPlanner.Plan plan, double predicted, double measured, double cosine) {}
 
     /**
      * The state of the search: the plan last measured as a whole (its decoded values written as a model), and each
@@ -361,47 +382,77 @@ final class SizeFit {
     }
 
     /**
-     * Plan, measure the whole plan, re-measure around it, plan again. The first operating point is every tensor at the
-     * widest of {@link #BASES} that fits the budget (else the narrowest of them); around each measured plan, every
-     * tensor's neighbouring widths (one rung of {@link #RUNGS} down and one up) are swapped in one at a time, and the
-     * changes of the damage are what the next plan is made from. Because the neighbours are measured around the plan
+     * Plan, measure the whole plan, re-measure around it, plan again. First every plan of {@link #UNIFORMS} that fits
+     * the budget is measured whole, and the best of them is the first operating point (when none fits, the last of
+     * them, never kept); around each measured plan, every tensor's neighbouring widths (one rung of {@link #RUNGS} down
+     * and one up) are swapped in one at a time, and the changes of the damage are what the next plan is made from.
+     * From a uniform start the plans first keep every tensor at its start's bits or more (block sizes and wider widths
+     * spend what the uniform plan leaves and what longer blocks on the least sensitive tensors free), and mix in
+     * narrower widths only once such a plan is no longer better. Because the neighbours are measured around the plan
      * and not the original, the interaction of many narrow tensors is in the numbers the next plan uses. The
      * evaluations bound the rounds (at most {@link #ROUNDS}); the plan kept is the measured one with the least damage
-     * that fits.
+     * that fits, uniform or mixed.
      */
     private Search search(OnnxModel source, Path input, Inventory inventory, EvaluationSettings measuring, long budgetBytes,
                           ProgressListener progress) throws IOException {
         Search search = new Search(inventory);
-        WidthPlanner.Option[] base = base(inventory, budgetBytes);
-        for (int i = 0; i < base.length; i++) {
-            Candidate candidate = inventory.candidates().get(i);
-            search.choice.put(candidate.weight().name(), base[i]);
-            Map<String, Double> frame = new HashMap<>();
-            frame.put(base[i].label(), 0.0);
-            search.frame.put(candidate.weight().name(), frame);
-        }
         FidelityEvaluator.Reference reference = new FidelityEvaluator.Reference(input, measuring);
         Path scratch = Files.createTempDirectory(source.directory().toAbsolutePath(), ".modelpress-fit-");
         try {
-            Path variant = scratch.resolve("plan-0.onnx");
-            writeVariant(source, variant, search, scratch);
-            List<OutputFidelity> baseOutputs = reference.score(variant);
-            budget.spend(1);
-            metric = baseOutputs.stream().anyMatch(o -> o.klDivergence() != null) ? "kl" : "1-cosine";
-            search.damage = HeadPrecision.damage(baseOutputs);
-            long baseBytes = search.choice.values().stream().mapToLong(WidthPlanner.Option::bytes).sum();
-            if (baseBytes <= budgetBytes) {
-                search.scored.add(new Scored(new WidthPlanner.Plan(search.choice, baseBytes, search.damage),
-                        search.damage, search.damage));
+            List<Uniform> uniforms = uniforms(inventory);
+            Uniform start = null;
+            Path variant = null;
+            double startDamage = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < uniforms.size(); i++) {
+                Uniform uniform = uniforms.get(i);
+                boolean last = i == uniforms.size() - 1;
+                if (uniform.bytes() > budgetBytes && !(last && start == null)) {
+                    continue;
+                }
+                search.choice = new LinkedHashMap<>(uniform.choice());
+                Path written = scratch.resolve("uniform-" + i + ".onnx");
+                writeVariant(source, written, search, scratch);
+                List<OutputFidelity> outputs = reference.score(written);
+                budget.spend(1);
+                metric = outputs.stream().anyMatch(o -> o.klDivergence() != null) ? "kl" : "1-cosine";
+                double damage = HeadPrecision.damage(outputs);
+                boolean fits = uniform.bytes() <= budgetBytes;
+                if (fits) {
+                    search.scored.add(new Scored(uniform.label(), new WidthPlanner.Plan(uniform.choice(), uniform.bytes(),
+                            damage), damage, damage, FidelityReport.worstCosineMean(outputs)));
+                }
+                notes.add(String.format(Locale.ROOT, "auto (size): %s, %d bytes of weights%s: damage (%s) %.4g on %d "
+                                + "calibration samples", uniform.label(), uniform.bytes(), fits ? "" : " (over the budget)",
+                        metric, damage, MEASURE_WINDOWS));
+                if (start == null || damage < startDamage) {
+                    if (variant != null) {
+                        Files.deleteIfExists(variant);
+                    }
+                    start = uniform;
+                    startDamage = fits ? damage : Double.POSITIVE_INFINITY;
+                    search.damage = damage;
+                    variant = written;
+                } else {
+                    Files.deleteIfExists(written);
+                }
             }
-            notes.add(String.format(Locale.ROOT, "auto (size): damage (%s) measured on %d calibration samples around "
-                            + "every tensor at %s first (damage %.4g there)", metric, MEASURE_WINDOWS,
-                    base.length == 0 ? "-" : base[0].label(), search.damage));
+            search.choice = new LinkedHashMap<>(start.choice());
+            for (Map.Entry<String, WidthPlanner.Option> entry : start.choice().entrySet()) {
+                Map<String, Double> frame = new HashMap<>();
+                frame.put(entry.getValue().label(), 0.0);
+                search.frame.put(entry.getKey(), frame);
+            }
+            boolean startFits = start.bytes() <= budgetBytes;
+            notes.add(String.format(Locale.ROOT, "auto (size): damage measured around %s first (%.4g)", start.label(),
+                    search.damage));
+            // from a uniform start that fits: plans keep every tensor at its bits or more until that stops helping
+            int floorBits = startFits ? start.choice().values().stream().mapToInt(WidthPlanner.Option::bits).min()
+                    .orElse(0) : 0;
             WidthPlanner.Plan plan = null;
             double predicted = 0;
-            // an unfitting base is never kept: any plan that fits is better than it
+            // an unfitting start is never kept: any plan that fits is better than it
             Standing best = search.standing(variant);
-            if (baseBytes > budgetBytes) {
+            if (!startFits) {
                 best = new Standing(best.choice(), Double.POSITIVE_INFINITY, best.frame(), best.fresh(), variant);
             }
             for (int round = 1; ; round++) {
@@ -413,10 +464,16 @@ final class SizeFit {
                     best = new Standing(around.choice(), best.damage(), around.frame(), around.fresh(), variant);
                 }
                 List<WidthPlanner.Tensor> tensors = search.tensors(budgetBytes);
-                plan = WidthPlanner.plan(tensors, budgetBytes);
+                plan = WidthPlanner.plan(atLeast(tensors, floorBits), budgetBytes);
+                if (floorBits > 0 && sameWidths(plan.choice(), search.choice)) {
+                    floorBits = 0;
+                    plan = WidthPlanner.plan(tensors, budgetBytes);
+                }
+                boolean upgrade = floorBits > 0;
                 predicted = search.damage + plan.damage();
                 notes.add(String.format(Locale.ROOT, "auto (size): round %d: %d widths measured around the plan, next "
-                        + "plan predicted at %.4g", round, budget.evaluations() - before, predicted));
+                        + "plan%s predicted at %.4g", round, budget.evaluations() - before,
+                        upgrade ? " (no tensor below " + floorBits + " bits)" : "", predicted));
                 if (sameWidths(plan.choice(), search.choice) || round > ROUNDS || !budget.allows(2) || budget.exhausted()) {
                     break;
                 }
@@ -425,10 +482,12 @@ final class SizeFit {
                 search.choice = plan.choice();
                 writeVariant(source, variant, search, scratch);
                 search.choice = previous;
-                double measured = HeadPrecision.damage(reference.score(variant));
+                List<OutputFidelity> outputs = reference.score(variant);
+                double measured = HeadPrecision.damage(outputs);
                 budget.spend(1);
                 progress.onProgress("auto", Math.min(1, (double) budget.evaluations() / budget.maxEvaluations()));
-                search.scored.add(new Scored(plan, predicted, measured));
+                search.scored.add(new Scored("round %d plan%s".formatted(round, upgrade ? " (no tensor below "
+                        + floorBits + " bits)" : ""), plan, predicted, measured, FidelityReport.worstCosineMean(outputs)));
                 notes.add(String.format(Locale.ROOT, "auto (size): round %d: the whole plan measured %.4g against %.4g "
                                 + "predicted (the per-tensor changes summed to %.4g, the whole plan changed by %.4g)", round,
                         measured, predicted, predicted - search.damage, measured - search.damage));
@@ -442,6 +501,8 @@ final class SizeFit {
                     Files.deleteIfExists(variant);
                     variant = best.variant();
                     search.restore(best, plan.choice(), measured);
+                    // the widths the plan kept to did not help: narrower ones may
+                    floorBits = 0;
                     notes.add(String.format(Locale.ROOT, "auto (size): round %d: worse than the best plan so far (%.4g); "
                             + "the next round starts from the best plan, the rejected widths at their measured cost",
                             round, best.damage()));
@@ -455,6 +516,9 @@ final class SizeFit {
                 search.chosen = new WidthPlanner.Plan(kept.plan().choice(), kept.plan().bytes(), kept.measured());
                 search.chosenPredicted = kept.measured();
                 search.chosenMeasured = true;
+                notes.add("auto (size): kept " + kept.label() + String.format(Locale.ROOT,
+                        " (damage %.4g on the calibration samples), the least of the %d plans measured whole",
+                        kept.measured(), search.scored.size()));
             } else {
                 search.chosen = plan;
                 search.chosenPredicted = predicted;
@@ -478,26 +542,43 @@ final class SizeFit {
         return a.size() == b.size();
     }
 
-    /** Per candidate, the option of the widest of {@link #BASES} whose uniform model fits {@code budgetBytes}. */
-    private static WidthPlanner.Option[] base(Inventory inventory, long budgetBytes) {
-        WidthPlanner.Option[] fallback = null;
-        for (int[] width : BASES) {
-            WidthPlanner.Option[] options = new WidthPlanner.Option[inventory.candidates().size()];
+    /** A uniform plan of {@link #UNIFORMS}: one width for every tensor. */
+    private record Uniform(String label, Map<String, WidthPlanner.Option> choice, long bytes) {}
+
+    /** The plans of {@link #UNIFORMS}, in that order; a width a tensor cannot take falls back to a smaller block. */
+    private static List<Uniform> uniforms(Inventory inventory) {
+        List<Uniform> uniforms = new ArrayList<>();
+        for (int[] width : UNIFORMS) {
+            Map<String, WidthPlanner.Option> choice = new LinkedHashMap<>();
             long bytes = 0;
-            for (int i = 0; i < options.length; i++) {
-                List<WidthPlanner.Option> available = inventory.candidates().get(i).options();
-                options[i] = available.stream().filter(o -> o.bits() == width[0] && o.blockSize() != null
-                                && o.blockSize() == width[1] && (o.symmetric() == (o.bits() == 8))).findFirst()
-                        .orElse(available.stream().filter(o -> o.bits() == width[0]).findFirst()
-                                .orElse(available.getFirst()));
-                bytes += options[i].bytes();
+            for (Candidate candidate : inventory.candidates()) {
+                Weight weight = candidate.weight();
+                boolean lookedUp = Int8Encodings.isGatherTable(weight) && !MatMulWeights.isTiedTable(weight);
+                int block = lookedUp ? width[2] : width[1];
+                WidthPlanner.Option option = candidate.options().stream()
+                        .filter(o -> o.bits() == width[0] && o.blockSize() != null && o.blockSize() <= block
+                                && o.symmetric() == (o.bits() == 8))
+                        .max(Comparator.comparingInt(WidthPlanner.Option::blockSize))
+                        .orElse(candidate.options().stream().filter(o -> o.bits() == width[0]).findFirst()
+                                .orElse(candidate.options().getFirst()));
+                choice.put(weight.name(), option);
+                bytes += option.bytes();
             }
-            if (bytes <= budgetBytes) {
-                return options;
-            }
-            fallback = options;
+            String label = width[1] == width[2] ? "uniform %d-bit/%d".formatted(width[0], width[1])
+                    : "uniform %d-bit/%d, tables %d-bit/%d".formatted(width[0], width[1], width[0], width[2]);
+            uniforms.add(new Uniform(label, choice, bytes));
         }
-        return fallback;
+        return uniforms;
+    }
+
+    /** {@code tensors} with only their options of at least {@code bits} bits (each keeps at least its widest). */
+    private static List<WidthPlanner.Tensor> atLeast(List<WidthPlanner.Tensor> tensors, int bits) {
+        List<WidthPlanner.Tensor> kept = new ArrayList<>();
+        for (WidthPlanner.Tensor tensor : tensors) {
+            List<WidthPlanner.Option> options = tensor.options().stream().filter(o -> o.bits() >= bits).toList();
+            kept.add(options.isEmpty() ? tensor : new WidthPlanner.Tensor(tensor.name(), tensor.elements(), options));
+        }
+        return kept;
     }
 
     /**

@@ -399,7 +399,8 @@ final class SizeFit {
         FidelityEvaluator.Reference reference = new FidelityEvaluator.Reference(input, measuring);
         Path scratch = Files.createTempDirectory(source.directory().toAbsolutePath(), ".modelpress-fit-");
         try {
-            List<Uniform> uniforms = uniforms(inventory);
+            List<Uniform> uniforms = uniforms(inventory,
+                    HeadPrecision.find(source, auto).map(Weight::name).orElse(null));
             Uniform start = null;
             Path variant = null;
             double startDamage = Double.POSITIVE_INFINITY;
@@ -545,8 +546,13 @@ final class SizeFit {
     /** A uniform plan of {@link #UNIFORMS}: one width for every tensor. */
     private record Uniform(String label, Map<String, WidthPlanner.Option> choice, long bytes) {}
 
-    /** The plans of {@link #UNIFORMS}, in that order; a width a tensor cannot take falls back to a smaller block. */
-    private static List<Uniform> uniforms(Inventory inventory) {
+    /**
+     * The plans of {@link #UNIFORMS}, in that order, int4's layout also with the LM head at 8 and at 16 bits; a width a
+     * tensor cannot take falls back to a smaller block.
+     *
+     * @param head nullable: the LM head's weight name ({@link HeadPrecision#find})
+     */
+    private static List<Uniform> uniforms(Inventory inventory, String head) {
         List<Uniform> uniforms = new ArrayList<>();
         for (int[] width : UNIFORMS) {
             Map<String, WidthPlanner.Option> choice = new LinkedHashMap<>();
@@ -567,6 +573,21 @@ final class SizeFit {
             String label = width[1] == width[2] ? "uniform %d-bit/%d".formatted(width[0], width[1])
                     : "uniform %d-bit/%d, tables %d-bit/%d".formatted(width[0], width[1], width[0], width[2]);
             uniforms.add(new Uniform(label, choice, bytes));
+            if (width[0] == 4 && width[1] == 32 && width[2] == 64 && head != null && choice.containsKey(head)) {
+                // as int4 stores it when its measured head precision chose 8 or 16 bits
+                for (int bits : new int[]{8, 16}) {
+                    Candidate candidate = inventory.candidates().stream()
+                            .filter(c -> c.weight().name().equals(head)).findFirst().orElseThrow();
+                    java.util.Optional<WidthPlanner.Option> wider = candidate.options().stream()
+                            .filter(o -> o.bits() == bits).findFirst();
+                    if (wider.isPresent()) {
+                        Map<String, WidthPlanner.Option> withHead = new LinkedHashMap<>(choice);
+                        withHead.put(head, wider.get());
+                        uniforms.add(new Uniform(label + ", head " + wider.get().label(), withHead,
+                                bytes - choice.get(head).bytes() + wider.get().bytes()));
+                    }
+                }
+            }
         }
         return uniforms;
     }

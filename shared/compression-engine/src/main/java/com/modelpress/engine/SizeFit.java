@@ -93,6 +93,11 @@ final class SizeFit {
             new int[]{4, 64, 64}, new int[]{4, 128, 128});
     /** The smallest block a rung falls back to when the encoding does not take its own (a table's row length). */
     static final int MIN_BLOCK = 16;
+    /**
+     * Bytes per tensor the probe's overhead may be off by for another plan (varint lengths, names of zero points): a
+     * uniform plan at most this far over the budget is written to learn whether it fits.
+     */
+    static final long PROBE_SLACK = 16;
     /** Most whole plans measured after the first operating point. */
     static final int ROUNDS = 4;
     /** Decoded values kept for re-measurement (floats): about 256 MB. */
@@ -166,7 +171,8 @@ final class SizeFit {
         long weightBudget = weightBudget(inventory);
         long allSmallest = WidthPlanner.floor(inventory.candidates().stream()
                 .map(c -> new WidthPlanner.Tensor(c.weight().name(), c.weight().elements(), c.options())).toList());
-        Search search = search(source, input, inventory, measuring, Math.max(allSmallest, weightBudget), progress);
+        Search search = search(source, input, output, inventory, measuring,
+                Math.max(allSmallest, weightBudget), progress);
         List<WidthPlanner.Tensor> tensors = search.tensors(Math.max(allSmallest, weightBudget));
         long floor = WidthPlanner.floor(tensors);
         long target = targetBytes(inventory);
@@ -393,8 +399,8 @@ final class SizeFit {
      * evaluations bound the rounds (at most {@link #ROUNDS}); the plan kept is the measured one with the least damage
      * that fits, uniform or mixed.
      */
-    private Search search(OnnxModel source, Path input, Inventory inventory, EvaluationSettings measuring, long budgetBytes,
-                          ProgressListener progress) throws IOException {
+    private Search search(OnnxModel source, Path input, Path output, Inventory inventory, EvaluationSettings measuring,
+                          long budgetBytes, ProgressListener progress) throws IOException {
         Search search = new Search(inventory);
         FidelityEvaluator.Reference reference = new FidelityEvaluator.Reference(input, measuring);
         Path scratch = Files.createTempDirectory(source.directory().toAbsolutePath(), ".modelpress-fit-");
@@ -407,7 +413,16 @@ final class SizeFit {
             for (int i = 0; i < uniforms.size(); i++) {
                 Uniform uniform = uniforms.get(i);
                 boolean last = i == uniforms.size() - 1;
-                if (uniform.bytes() > budgetBytes && !(last && start == null)) {
+                boolean fits = uniform.bytes() <= budgetBytes;
+                if (!fits && uniform.bytes() <= budgetBytes + PROBE_SLACK * inventory.candidates().size()) {
+                    // within what the probe's overhead may be off by (varint lengths, zero-point names): written to know
+                    Compression.Outcome outcome = write(source, output, new WidthPlanner.Plan(uniform.choice(),
+                            uniform.bytes(), 0), null);
+                    fits = !over(outcome, inventory);
+                    notes.add("auto (size): %s written to check its size: %d bytes, %s".formatted(uniform.label(),
+                            outcome.compressedBytes(), fits ? "fits" : "over"));
+                }
+                if (!fits && !(last && start == null)) {
                     continue;
                 }
                 search.choice = new LinkedHashMap<>(uniform.choice());
@@ -417,7 +432,6 @@ final class SizeFit {
                 budget.spend(1);
                 metric = outputs.stream().anyMatch(o -> o.klDivergence() != null) ? "kl" : "1-cosine";
                 double damage = HeadPrecision.damage(outputs);
-                boolean fits = uniform.bytes() <= budgetBytes;
                 if (fits) {
                     search.scored.add(new Scored(uniform.label(), new WidthPlanner.Plan(uniform.choice(), uniform.bytes(),
                             damage), damage, damage, FidelityReport.worstCosineMean(outputs)));
@@ -443,7 +457,12 @@ final class SizeFit {
                 frame.put(entry.getValue().label(), 0.0);
                 search.frame.put(entry.getKey(), frame);
             }
-            boolean startFits = start.bytes() <= budgetBytes;
+            Map<String, WidthPlanner.Option> startChoice = start.choice();
+            boolean startFits = search.scored.stream().anyMatch(scored -> scored.plan().choice().equals(startChoice));
+            if (startFits) {
+                // a uniform plan written and found to fit: plans may take as many bytes as it does
+                budgetBytes = Math.max(budgetBytes, start.bytes());
+            }
             notes.add(String.format(Locale.ROOT, "auto (size): damage measured around %s first (%.4g)", start.label(),
                     search.damage));
             // from a uniform start that fits: plans keep every tensor at its bits or more until that stops helping

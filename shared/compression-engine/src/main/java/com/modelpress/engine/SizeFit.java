@@ -36,7 +36,7 @@ import java.util.function.Function;
  *
  * <ol>
  *   <li><b>Options.</b> Every MatMul/Gemm weight, lookup table and tied table the {@code MatMulNBits} /
- *       {@code GatherBlockQuantized} encodings serve may take any of {@link #RUNGS} (2 bits in blocks of 128 and 64,
+ *       {@code GatherBlockQuantized} encodings serve may take any of {@link #RUNGS} (2 bits in blocks of 128, 64 and 32,
  *       4 bits with zero points in blocks of 128, 64 and 32, 8
  *       bits in blocks of 128) or 16 bits, each with its exact stored bytes.
  *       Anything else stays as stored and counts as fixed bytes.</li>
@@ -81,7 +81,7 @@ final class SizeFit {
      * which ONNX Runtime 1.29 runs: WidthKernelsTest) is encoded by {@link WidthPlanner.Option#symmetric()} but not on
      * the ladder: with it the fit at uniform int4's size on SizeFitTest's decoder came out worse than uniform int4.
      */
-    static final List<int[]> RUNGS = List.of(new int[]{2, 128, 0}, new int[]{2, 64, 0}, new int[]{4, 128, 0},
+    static final List<int[]> RUNGS = List.of(new int[]{2, 128, 0}, new int[]{2, 64, 0}, new int[]{2, 32, 0}, new int[]{4, 128, 0},
             new int[]{4, 64, 0}, new int[]{4, 32, 0}, new int[]{8, 128, 1});
     /**
      * Uniform plans as {bits, block of products, block of lookup tables only looked up}, the widest first: each that

@@ -161,7 +161,8 @@ public final class Gptq {
         int chunk = (n + threads - 1) / threads;
         ColumnState[] states = new ColumnState[threads];
         for (int t = 0; t < threads; t++) {
-            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize, bits);
+            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize, lazy,
+                    bits);
         }
         for (int o0 = 0; o0 < k; o0 += outer) {
             int o1 = Math.min(k, o0 + outer);
@@ -359,6 +360,12 @@ public final class Gptq {
     /** Per-thread scratch for a range of columns: the current block's values, codes and search state. */
     private static final class ColumnState {
         final float[][] compensation;
+        /** The block's rows with the errors carried onto them so far. */
+        final float[][] value;
+        /** The rounding errors of the batch's rows, {@code w − q}. */
+        final float[][] rowError;
+        /** One row's coefficients for {@link #accumulate}. */
+        final float[] factors;
         final byte[][] codes;
         final float[] scale;
         final float[] inverse;
@@ -379,10 +386,13 @@ public final class Gptq {
         final float mid;
 
         ColumnState(int width, int blockSize) {
-            this(width, blockSize, 4);
+            this(width, blockSize, blockSize, 4);
         }
 
-        ColumnState(int width, int blockSize, int bits) {
+        ColumnState(int width, int blockSize, int rows, int bits) {
+            value = new float[blockSize][width];
+            rowError = new float[rows][width];
+            factors = new float[rows];
             maxCode = (1 << bits) - 1;
             mid = 1 << (bits - 1);
             compensation = new float[blockSize][width];
@@ -403,43 +413,52 @@ public final class Gptq {
         }
     }
 
-    /** Rows {@code start .. start + rows} of columns {@code from .. to}, one row after the other. */
+    /**
+     * Rows {@code start .. start + rows} of columns {@code from .. to}, one row after the other, left-looking: a row
+     * takes the errors of the batch's earlier rows just before it is needed — its block's rows when the block is
+     * reached, then each row, when it is rounded, those of its own block's earlier rows — each sum accumulated in one
+     * row of the tile, {@value #UNROLL} error rows per pass. Every value gets the same additions in the same order as
+     * when each rounded row pushes its error onto all later rows at once, so the results are the same to the bit, with
+     * a row of stores per {@value #UNROLL} error rows instead of one per error row.
+     */
     private static void batch(float[] w, boolean[] dead, float[] c, int k, int n, int start, int rows, int from, int to,
                               int blockSize, boolean symmetric, int scaleType, float[] current, float[] errors,
                               float[] decoded, PackedMatrix matrix, ColumnState state) {
         int width = to - from;
         float[][] x = state.compensation;
+        float[][] value = state.value;
+        float[][] error = state.rowError;
+        float[] factors = state.factors;
         for (int t = 0; t < rows; t++) {
             int i = start + t;
             int block = i / blockSize;
             int within = i % blockSize;
-            int row = t * n;
+            int first = t - within;
             if (within == 0) {
                 int len = Math.min(blockSize, k - i);
-                // the block's rows as GPTQ's row-by-row updates leave them when the block is reached: the errors of
-                // the rows before it carried over optimally (a forward substitution over the block), not just summed
                 for (int u = 0; u < len; u++) {
-                    int source = (t + u) * n + from;
-                    int original = (i + u) * n + from;
+                    // the row as the batch's rows before the block leave it
+                    float[] row = value[u];
+                    System.arraycopy(current, (t + u) * n + from, row, 0, width);
+                    System.arraycopy(c, (i + u) * k + start, factors, 0, t);
+                    accumulate(row, factors, error, 0, t, width);
+                    // the block's rows as GPTQ's row-by-row updates leave them when the block is reached: the errors
+                    // of the rows before it carried over optimally (a forward substitution over the block), not just
+                    // summed
                     float[] target = x[u];
+                    int original = (i + u) * n + from;
                     if (dead[i + u]) {
-                        System.arraycopy(current, source, target, 0, width);
+                        System.arraycopy(row, 0, target, 0, width);
                     } else {
                         for (int col = 0; col < width; col++) {
-                            target[col] = current[source + col] - w[original + col];
+                            target[col] = row[col] - w[original + col];
                         }
                     }
                     int coefficients = (i + u) * k + i;
                     for (int v = 0; v < u; v++) {
-                        float factor = c[coefficients + v];
-                        if (factor == 0) {
-                            continue;
-                        }
-                        float[] earlier = x[v];
-                        for (int col = 0; col < width; col++) {
-                            target[col] -= factor * earlier[col];
-                        }
+                        factors[v] = -c[coefficients + v];
                     }
+                    accumulate(target, factors, x, 0, u, width);
                 }
                 for (int u = len - 1; u >= 0; u--) {
                     // back to values (earlier rows' compensation is still needed above, so from the last row up)
@@ -453,42 +472,71 @@ public final class Gptq {
                 }
                 chooseBlock(x, len, width, symmetric, scaleType, state);
             }
+            // the row with the errors of its block's earlier rows
+            float[] row = value[within];
+            System.arraycopy(c, i * k + start + first, factors, 0, within);
+            accumulate(row, factors, error, first, within, width);
             byte[] codes = state.codes[within];
+            float[] rowError = error[t];
             int decodedRow = i * n + from;
+            float maxCode = state.maxCode;
+            float[] zero = state.zero;
+            float[] inverse = state.inverse;
+            float[] scale = state.scale;
             for (int col = 0; col < width; col++) {
-                float z = state.zero[col];
-                float q = Math.max(0f, Math.min(state.maxCode, ((current[row + from + col] * state.inverse[col] + ROUND) - ROUND) + z));
+                float z = zero[col];
+                float q = Math.max(0f, Math.min(maxCode, ((row[col] * inverse[col] + ROUND) - ROUND) + z));
                 codes[col] = (byte) q;
-                decoded[decodedRow + col] = (q - z) * state.scale[col];
+                float d = (q - z) * scale[col];
+                decoded[decodedRow + col] = d;
+                rowError[col] = -d;
             }
-            if (dead[i]) {
+            if (!dead[i]) {
                 for (int col = 0; col < width; col++) {
-                    errors[row + from + col] = -decoded[decodedRow + col];
-                }
-            } else {
-                for (int col = 0; col < width; col++) {
-                    errors[row + from + col] = w[decodedRow + col] - decoded[decodedRow + col];
+                    rowError[col] += w[decodedRow + col];
                 }
             }
-            for (int u = t + 1; u < rows; u++) {
-                float factor = c[(start + u) * k + i];
-                if (factor == 0) {
-                    continue;
-                }
-                int target = u * n;
-                for (int col = from; col < to; col++) {
-                    current[target + col] += factor * errors[row + col];
-                }
-            }
+            System.arraycopy(rowError, 0, errors, t * n + from, width);
             if (within == blockSize - 1 || i == k - 1) {
                 int len = within + 1;
                 for (int col = 0; col < width; col++) {
-                    int zeroPoint = (int) state.zero[col];
+                    int zeroPoint = (int) zero[col];
                     for (int j = 0; j < blockSize; j++) {
                         state.block[j] = j < len ? state.codes[j][col] & 0xff : zeroPoint;
                     }
-                    matrix.put(from + col, block, new BlockQuantizer.BlockCode(state.scale[col], zeroPoint), state.block);
+                    matrix.put(from + col, block, new BlockQuantizer.BlockCode(scale[col], zeroPoint), state.block);
                 }
+            }
+        }
+    }
+
+    /** Error rows summed per pass of {@link #accumulate}. */
+    private static final int UNROLL = 4;
+
+    /**
+     * {@code target[col] += factors[s − offset]·rows[s][col]} for {@code s} in {@code offset .. offset + count}, in
+     * that order for every column, {@value #UNROLL} rows per pass over {@code target}.
+     */
+    private static void accumulate(float[] target, float[] factors, float[][] rows, int offset, int count, int width) {
+        int s = 0;
+        for (; s + UNROLL <= count; s += UNROLL) {
+            float f0 = factors[s];
+            float f1 = factors[s + 1];
+            float f2 = factors[s + 2];
+            float f3 = factors[s + 3];
+            float[] e0 = rows[offset + s];
+            float[] e1 = rows[offset + s + 1];
+            float[] e2 = rows[offset + s + 2];
+            float[] e3 = rows[offset + s + 3];
+            for (int col = 0; col < width; col++) {
+                target[col] = (((target[col] + f0 * e0[col]) + f1 * e1[col]) + f2 * e2[col]) + f3 * e3[col];
+            }
+        }
+        for (; s < count; s++) {
+            float f = factors[s];
+            float[] e = rows[offset + s];
+            for (int col = 0; col < width; col++) {
+                target[col] += f * e[col];
             }
         }
     }

@@ -362,6 +362,10 @@ public final class Gptq {
         final float[][] compensation;
         /** The block's rows with the errors carried onto them so far. */
         final float[][] value;
+        /** The block's rows of the weight as given (zero for dead inputs is applied where they are read). */
+        final float[][] original;
+        /** One row's dequantized values. */
+        final float[] rounded;
         /** The rounding errors of the batch's rows, {@code w − q}. */
         final float[][] rowError;
         /** One row's coefficients for {@link #accumulate}. */
@@ -391,6 +395,8 @@ public final class Gptq {
 
         ColumnState(int width, int blockSize, int rows, int bits) {
             value = new float[blockSize][width];
+            original = new float[blockSize][width];
+            rounded = new float[width];
             rowError = new float[rows][width];
             factors = new float[rows];
             maxCode = (1 << bits) - 1;
@@ -424,11 +430,16 @@ public final class Gptq {
     private static void batch(float[] w, boolean[] dead, float[] c, int k, int n, int start, int rows, int from, int to,
                               int blockSize, boolean symmetric, int scaleType, float[] current, float[] errors,
                               float[] decoded, PackedMatrix matrix, ColumnState state) {
+        // every loop over columns indexes all its arrays alike, tile-local ones: C2 vectorizes such loops only (an
+        // offset into a shared array makes it assume the arrays may overlap); copies to and from the [k, n] arrays are
+        // System.arraycopy
         int width = to - from;
         float[][] x = state.compensation;
         float[][] value = state.value;
+        float[][] original = state.original;
         float[][] error = state.rowError;
         float[] factors = state.factors;
+        float[] rounded = state.rounded;
         for (int t = 0; t < rows; t++) {
             int i = start + t;
             int block = i / blockSize;
@@ -446,12 +457,13 @@ public final class Gptq {
                     // of the rows before it carried over optimally (a forward substitution over the block), not just
                     // summed
                     float[] target = x[u];
-                    int original = (i + u) * n + from;
+                    float[] weights = original[u];
+                    System.arraycopy(w, (i + u) * n + from, weights, 0, width);
                     if (dead[i + u]) {
                         System.arraycopy(row, 0, target, 0, width);
                     } else {
                         for (int col = 0; col < width; col++) {
-                            target[col] = row[col] - w[original + col];
+                            target[col] = row[col] - weights[col];
                         }
                     }
                     int coefficients = (i + u) * k + i;
@@ -463,10 +475,10 @@ public final class Gptq {
                 for (int u = len - 1; u >= 0; u--) {
                     // back to values (earlier rows' compensation is still needed above, so from the last row up)
                     if (!dead[i + u]) {
-                        int original = (i + u) * n + from;
                         float[] target = x[u];
+                        float[] weights = original[u];
                         for (int col = 0; col < width; col++) {
-                            target[col] += w[original + col];
+                            target[col] += weights[col];
                         }
                     }
                 }
@@ -478,7 +490,6 @@ public final class Gptq {
             accumulate(row, factors, error, first, within, width);
             byte[] codes = state.codes[within];
             float[] rowError = error[t];
-            int decodedRow = i * n + from;
             float maxCode = state.maxCode;
             float[] zero = state.zero;
             float[] inverse = state.inverse;
@@ -488,14 +499,16 @@ public final class Gptq {
                 float q = Math.max(0f, Math.min(maxCode, ((row[col] * inverse[col] + ROUND) - ROUND) + z));
                 codes[col] = (byte) q;
                 float d = (q - z) * scale[col];
-                decoded[decodedRow + col] = d;
+                rounded[col] = d;
                 rowError[col] = -d;
             }
             if (!dead[i]) {
+                float[] weights = original[within];
                 for (int col = 0; col < width; col++) {
-                    rowError[col] += w[decodedRow + col];
+                    rowError[col] += weights[col];
                 }
             }
+            System.arraycopy(rounded, 0, decoded, i * n + from, width);
             System.arraycopy(rowError, 0, errors, t * n + from, width);
             if (within == blockSize - 1 || i == k - 1) {
                 int len = within + 1;
@@ -552,6 +565,10 @@ public final class Gptq {
         FloatBuffer panel = products.allocate(Math.multiplyExact(Math.max(1, k - Math.min(k, PANEL)), PANEL));
         FloatBuffer right = products.allocate(PANEL * PANEL);
         FloatBuffer out = products.allocate(Math.multiplyExact(Math.max(1, k - Math.min(k, PANEL)), PANEL));
+        float[] rows = new float[PANEL * PANEL];
+        float[] columns = new float[PANEL * PANEL];
+        float[] target = new float[PANEL];
+        float[] update = new float[PANEL];
         for (int p0 = 0; p0 < k; p0 += PANEL) {
             int p1 = Math.min(k, p0 + PANEL);
             int width = p1 - p0;
@@ -574,12 +591,13 @@ public final class Gptq {
                 break;
             }
             // A21 ← A21 · L11⁻ᵀ, as a product with the explicit inverse's transpose
-            double[] inverse = lowerInverse(diagonal, width);
+            double[][] inverse = lowerInverse(diagonal, width);
             for (int r = 0; r < width; r++) {
                 for (int s = 0; s < width; s++) {
-                    right.put(r * width + s, (float) inverse[s * width + r]);
+                    columns[r * width + s] = (float) inverse[s][r];
                 }
             }
+            right.put(0, columns, 0, width * width);
             for (int r = 0; r < m; r++) {
                 panel.put(r * width, a, (p1 + r) * k + p0, width);
             }
@@ -590,24 +608,30 @@ public final class Gptq {
             FloatBuffer solved = out;
             out = panel;
             panel = solved;
-            // A22 ← A22 − A21·A21ᵀ, lower triangle only: one column panel of A22 at a time
+            // A22 ← A22 − A21·A21ᵀ, lower triangle only: one column panel of A22 at a time; buffers are read and written
+            // in bulk, and each row's subtraction runs on two scratch rows indexed alike, which C2 vectorizes
             for (int s0 = 0; s0 < m; s0 += PANEL) {
                 int s1 = Math.min(m, s0 + PANEL);
                 int h = s1 - s0;
+                panel.get(s0 * width, rows, 0, h * width);
                 for (int r = 0; r < width; r++) {
                     for (int s = 0; s < h; s++) {
-                        right.put(r * h + s, panel.get((s0 + s) * width + r));
+                        columns[r * h + s] = rows[s * width + r];
                     }
                 }
+                right.put(0, columns, 0, width * h);
                 int below = m - s0;
                 products.multiply(panel.slice(s0 * width, below * width), right.slice(0, width * h),
                         out.slice(0, below * h), below, width, h);
                 for (int r = 0; r < below; r++) {
                     int row = (p1 + s0 + r) * k + p1 + s0;
                     int limit = Math.min(h, r + 1);
+                    System.arraycopy(a, row, target, 0, limit);
+                    out.get(r * h, update, 0, limit);
                     for (int s = 0; s < limit; s++) {
-                        a[row + s] -= out.get(r * h + s);
+                        target[s] -= update[s];
                     }
+                    System.arraycopy(target, 0, a, row, limit);
                 }
             }
         }
@@ -637,18 +661,28 @@ public final class Gptq {
         return true;
     }
 
-    /** The inverse of a lower-triangular {@code [k, k]} matrix (lower triangle of {@code l}), row-major. */
-    private static double[] lowerInverse(double[] l, int k) {
-        double[] inverse = new double[k * k];
-        for (int j = 0; j < k; j++) {
-            inverse[j * k + j] = 1 / l[j * k + j];
-            for (int i = j + 1; i < k; i++) {
-                double s = 0;
-                for (int p = j; p < i; p++) {
-                    s -= l[i * k + p] * inverse[p * k + j];
+    /**
+     * The inverse of a lower-triangular {@code [k, k]} matrix (lower triangle of {@code l}), by rows: row {@code i} is
+     * {@code (e_i − Σ_{p<i} l_ip·row_p) / l_ii}, the rows summed in order of {@code p}, each entry's terms in the order
+     * of the entry-by-entry substitution.
+     */
+    private static double[][] lowerInverse(double[] l, int k) {
+        double[][] inverse = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            double[] row = inverse[i];
+            for (int p = 0; p < i; p++) {
+                double factor = l[i * k + p];
+                double[] earlier = inverse[p];
+                // entries right of p are zero in the earlier row
+                for (int j = 0; j <= p; j++) {
+                    row[j] -= factor * earlier[j];
                 }
-                inverse[i * k + j] = s / l[i * k + i];
             }
+            double pivot = l[i * k + i];
+            for (int j = 0; j < i; j++) {
+                row[j] /= pivot;
+            }
+            row[i] = 1 / pivot;
         }
         return inverse;
     }

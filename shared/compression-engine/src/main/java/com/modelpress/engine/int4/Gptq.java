@@ -45,6 +45,8 @@ public final class Gptq {
     static final int TILE = 256;
     /** Columns per panel of the blocked Cholesky factorization. */
     static final int PANEL = 256;
+    /** Rows and columns per tile of the swaps that turn the factor into coefficients. */
+    private static final int SWAP_TILE = 64;
 
     private Gptq() {
     }
@@ -650,10 +652,34 @@ public final class Gptq {
             }
             double d = Math.sqrt(sum);
             l[j * k + j] = d;
-            for (int i = j + 1; i < k; i++) {
+            int pivot = j * k;
+            int i = j + 1;
+            // four rows at once: four independent chains of additions, each in the order of p
+            for (; i + 4 <= k; i += 4) {
+                int r0 = i * k;
+                int r1 = r0 + k;
+                int r2 = r1 + k;
+                int r3 = r2 + k;
+                double s0 = l[r0 + j];
+                double s1 = l[r1 + j];
+                double s2 = l[r2 + j];
+                double s3 = l[r3 + j];
+                for (int p = 0; p < j; p++) {
+                    double y = l[pivot + p];
+                    s0 -= l[r0 + p] * y;
+                    s1 -= l[r1 + p] * y;
+                    s2 -= l[r2 + p] * y;
+                    s3 -= l[r3 + p] * y;
+                }
+                l[r0 + j] = s0 / d;
+                l[r1 + j] = s1 / d;
+                l[r2 + j] = s2 / d;
+                l[r3 + j] = s3 / d;
+            }
+            for (; i < k; i++) {
                 double s = l[i * k + j];
                 for (int p = 0; p < j; p++) {
-                    s -= l[i * k + p] * l[j * k + p];
+                    s -= l[i * k + p] * l[pivot + p];
                 }
                 l[i * k + j] = s / d;
             }
@@ -697,17 +723,26 @@ public final class Gptq {
         for (int i = 0; i < k; i++) {
             diagonal[i] = a[(k - 1 - i) * k + (k - 1 - i)];
         }
-        IntStream.range(1, k).parallel().forEach(i -> {
-            for (int j = 0; j < i; j++) {
-                int pi = k - 1 - j;
-                int pj = k - 1 - i;
-                // each pair once: the one with the smaller (row, column) in row-major order swaps
-                if (i * k + j < pi * k + pj) {
-                    int x = i * k + j;
-                    int y = pi * k + pj;
-                    float t = a[x];
-                    a[x] = a[y];
-                    a[y] = t;
+        // square tiles of the triangle, so that a tile and its partner stay in cache while they swap
+        IntStream.range(0, (k + SWAP_TILE - 1) / SWAP_TILE).parallel().forEach(tile -> {
+            int i0 = tile * SWAP_TILE;
+            int i1 = Math.min(k, i0 + SWAP_TILE);
+            for (int j0 = 0; j0 < i1; j0 += SWAP_TILE) {
+                int j1 = Math.min(i1, j0 + SWAP_TILE);
+                for (int i = Math.max(i0, 1); i < i1; i++) {
+                    int limit = Math.min(j1, i);
+                    for (int j = j0; j < limit; j++) {
+                        int pi = k - 1 - j;
+                        int pj = k - 1 - i;
+                        // each pair once: the one with the smaller (row, column) in row-major order swaps
+                        if (i * k + j < pi * k + pj) {
+                            int x = i * k + j;
+                            int y = pi * k + pj;
+                            float t = a[x];
+                            a[x] = a[y];
+                            a[y] = t;
+                        }
+                    }
                 }
             }
         });

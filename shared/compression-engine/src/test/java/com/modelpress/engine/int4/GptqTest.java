@@ -60,6 +60,95 @@ class GptqTest {
     }
 
     @Test
+    void rowsInsideALazyBatchMatchAPlainFloatLoopToTheBit() {
+        // one lazy batch (k below LAZY_ROWS: no products), a ragged last block, one dead input, and columns over two
+        // threads' tiles: the tiled, left-looking kernel must give the codes and scales of the plain loop exactly
+        int k = 56;
+        int n = 600;
+        float[] x = correlatedActivations(400, k, 4);
+        for (int r = 0; r < 400; r++) {
+            x[r * k + 5] = 0;
+        }
+        Gptq.Factor factor = Gptq.factor(xtx(x, k), k, MatrixProducts.JAVA);
+        Random random = new Random(21);
+        float[] w = new float[k * n];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (random.nextGaussian() * (i / n % 9 == 0 ? 0.2 : 0.05));
+        }
+        int[][] cases = {{32, 0, DataType.FLOAT16_VALUE}, {16, 1, DataType.FLOAT_VALUE}, {32, 0, DataType.BFLOAT16_VALUE}};
+        for (int[] c : cases) {
+            int blockSize = c[0];
+            boolean symmetric = c[1] == 1;
+            int scaleType = c[2];
+            String as = "block %d, symmetric %s, scale type %d".formatted(blockSize, symmetric, scaleType);
+            float[] expected = new float[w.length];
+            float[] expectedScales = new float[n * MatMulNBitsWeights.blocksFor(k, blockSize)];
+            plainFloat(w, k, n, blockSize, symmetric, scaleType, factor, expected, expectedScales);
+            float[] actual = new float[w.length];
+            MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, symmetric, factor, scaleType, actual,
+                    MatrixProducts.JAVA);
+
+            assertThat(actual).as(as).containsExactly(expected);
+            assertThat(packed.dequantize()).as(as).containsExactly(expected);
+            assertThat(packed.scales()).as(as).containsExactly(expectedScales);
+        }
+    }
+
+    /**
+     * GPTQ in the kernel's float32 formulation, as plainly as it goes: row by row, each rounded row's error {@code w − q}
+     * pushed onto every later row at once; a block's values found by forward substitution when it is reached.
+     *
+     * @param scales receives the block scales, {@code [n, blocks]}
+     */
+    private static void plainFloat(float[] w, int k, int n, int blockSize, boolean symmetric, int scaleType,
+                                   Gptq.Factor factor, float[] decoded, float[] scales) {
+        float round = 12582912f;
+        float maxCode = 15f;
+        float[] c = factor.coefficients();
+        boolean[] dead = factor.dead();
+        int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
+        float[] original = new float[k * n];
+        for (int i = 0; i < k; i++) {
+            for (int col = 0; col < n; col++) {
+                original[i * n + col] = dead[i] ? 0f : w[i * n + col];
+            }
+        }
+        float[] current = original.clone();
+        BlockQuantizer.BlockCode[] codes = new BlockQuantizer.BlockCode[n];
+        for (int i = 0; i < k; i++) {
+            if (i % blockSize == 0) {
+                int len = Math.min(blockSize, k - i);
+                for (int col = 0; col < n; col++) {
+                    float[] compensation = new float[len];
+                    float[] values = new float[len];
+                    for (int u = 0; u < len; u++) {
+                        float value = current[(i + u) * n + col] - original[(i + u) * n + col];
+                        for (int v = 0; v < u; v++) {
+                            value -= c[(i + u) * k + i + v] * compensation[v];
+                        }
+                        compensation[u] = value;
+                    }
+                    for (int u = 0; u < len; u++) {
+                        values[u] = compensation[u] + original[(i + u) * n + col];
+                    }
+                    codes[col] = Gptq.choose(values, len, symmetric, scaleType);
+                    scales[col * blocks + i / blockSize] = codes[col].scale();
+                }
+            }
+            for (int col = 0; col < n; col++) {
+                float scale = codes[col].scale();
+                float zero = codes[col].zeroPoint();
+                float q = Math.max(0f, Math.min(maxCode, ((current[i * n + col] * (1f / scale) + round) - round) + zero));
+                decoded[i * n + col] = (q - zero) * scale;
+                float error = original[i * n + col] - decoded[i * n + col];
+                for (int j = i + 1; j < k; j++) {
+                    current[j * n + col] += c[j * k + i] * error;
+                }
+            }
+        }
+    }
+
+    @Test
     void outerBatchesCarryTheSameErrorsAsOneProductPerLazyBatch() {
         // three outer batches of 256 rows (the last ragged), each of four lazy batches: the outer product and the
         // products inside an outer batch only regroup the sums of the plain lazy-batch algorithm

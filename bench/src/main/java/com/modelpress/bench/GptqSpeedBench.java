@@ -3,6 +3,7 @@ package com.modelpress.bench;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.engine.evaluation.ExecutionProvider;
 import com.modelpress.engine.evaluation.OrtMatrixProducts;
+import com.modelpress.engine.int4.Gptq;
 import com.modelpress.engine.int4.MatrixProducts;
 import com.modelpress.engine.int4.WidthQuantizer;
 import com.modelpress.engine.quant.NBitsEncodings;
@@ -23,7 +24,7 @@ import java.util.zip.CRC32;
  * (Gaussian, a few rows of larger magnitude) and the Hessian {@code XᵀX} of calibration rows from a correlated
  * Gaussian (a few shared latent factors plus noise, every 17th channel five times larger). Each repetition times the
  * first quantization (the Hessian's factorization included) and a second one with the factor reused, as the q/k/v and
- * gate/up weights that share an activation do; wall time and the process's CPU time (all its threads) for each, and
+ * gate/up weights that share an activation do, then the factorization alone (warm); wall time and the process's CPU time (all its threads) for each, and
  * the part of that CPU time spent in ONNX Runtime's products, and a CRC-32 of the codes, scales and zero points, to
  * tell whether two versions of the kernel give the same results.
  *
@@ -68,14 +69,18 @@ public final class GptqSpeedBench {
                             DataType.FLOAT16_VALUE, decoded));
                     digest = digest(packed[0]);
                     double secondProducts = products.cpu();
+                    products.reset();
+                    double[] factorization = timed(os, () -> Gptq.factor(h, k, products));
+                    double factorProducts = products.cpu();
                     again.add(second);
                     double parameters = (double) k * n;
                     System.out.printf(Locale.ROOT, "%s run %d: with factorization %.2f s (CPU %.2f s, products %.2f s); "
                                     + "factor reused %.2f s (CPU %.2f s, products %.2f s): %.1f M parameters/s, %.1f MB/s "
-                                    + "of fp16, %.1f M parameters per CPU-second; load %.2f%n", shape, run + 1, first[0],
+                                    + "of fp16, %.1f M parameters per CPU-second; factorization alone %.2f s (CPU %.2f s, "
+                                    + "products %.2f s); load %.2f%n", shape, run + 1, first[0],
                             first[1], firstProducts, second[0], second[1], secondProducts,
                             parameters / second[0] / 1e6, 2 * parameters / second[0] / 1e6, parameters / second[1] / 1e6,
-                            os.getSystemLoadAverage());
+                            factorization[0], factorization[1], factorProducts, os.getSystemLoadAverage());
                 }
                 again.sort((a, b) -> Double.compare(a[0], b[0]));
                 double[] median = again.get(again.size() / 2);

@@ -22,7 +22,8 @@ import java.util.stream.IntStream;
  * are chosen, its rows must look as the row-by-row updates leave them at that point, which is a forward
  * substitution over the block with the same coefficients. Rows are processed in
  * lazy batches of {@value #LAZY_ROWS} rows: the contribution of all earlier batches is one matrix product
- * ({@link MatrixProducts}, ONNX Runtime's GEMM in the engine), only the rows inside a batch are updated one by one.
+ * ({@link MatrixProducts}, ONNX Runtime's GEMM in the engine), only the rows inside a batch are updated one by one,
+ * in Java, left-looking ({@code batch}): each row gathers the errors of the batch's earlier rows when it is reached.
  * The factorization is blocked the same way. Everything is float32, as in the reference implementation.
  *
  * <p>Stateless; thread-safe. Columns are independent once the Hessian is factored and run in parallel.

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.engine.graph.TensorCodec;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,10 +17,7 @@ class GptqTest {
         // k over one Cholesky panel and two lazy batches, a ragged last block; one input never varies
         int k = 300;
         int n = 40;
-        float[] x = correlatedActivations(900, k, 8);
-        for (int r = 0; r < 900; r++) {
-            x[r * k + 7] = 0;
-        }
+        float[] x = withDeadInput(correlatedActivations(900, k, 8), k, 7);
         double[] h = xtx(x, k);
         Random random = new Random(9);
         float[] w = new float[k * n];
@@ -65,34 +63,29 @@ class GptqTest {
         // threads' tiles: the tiled, left-looking kernel must give the codes and scales of the plain loop exactly
         int k = 56;
         int n = 600;
-        float[] x = correlatedActivations(400, k, 4);
-        for (int r = 0; r < 400; r++) {
-            x[r * k + 5] = 0;
-        }
+        float[] x = withDeadInput(correlatedActivations(400, k, 4), k, 5);
         Gptq.Factor factor = Gptq.factor(xtx(x, k), k, MatrixProducts.JAVA);
         Random random = new Random(21);
         float[] w = new float[k * n];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) (random.nextGaussian() * (i / n % 9 == 0 ? 0.2 : 0.05));
         }
-        int[][] cases = {{32, 0, DataType.FLOAT16_VALUE}, {16, 1, DataType.FLOAT_VALUE}, {32, 0, DataType.BFLOAT16_VALUE}};
-        for (int[] c : cases) {
-            int blockSize = c[0];
-            boolean symmetric = c[1] == 1;
-            int scaleType = c[2];
-            String as = "block %d, symmetric %s, scale type %d".formatted(blockSize, symmetric, scaleType);
+        for (Case c : List.of(new Case(32, false, DataType.FLOAT16_VALUE), new Case(16, true, DataType.FLOAT_VALUE),
+                new Case(32, false, DataType.BFLOAT16_VALUE))) {
             float[] expected = new float[w.length];
-            float[] expectedScales = new float[n * MatMulNBitsWeights.blocksFor(k, blockSize)];
-            plainFloat(w, k, n, blockSize, symmetric, scaleType, factor, expected, expectedScales);
+            float[] expectedScales = new float[n * MatMulNBitsWeights.blocksFor(k, c.blockSize())];
+            plainFloat(w, k, n, c.blockSize(), c.symmetric(), c.scaleType(), factor, expected, expectedScales);
             float[] actual = new float[w.length];
-            MatMulNBitsWeights packed = Gptq.quantize(w, k, n, blockSize, symmetric, factor, scaleType, actual,
-                    MatrixProducts.JAVA);
+            MatMulNBitsWeights packed = Gptq.quantize(w, k, n, c.blockSize(), c.symmetric(), factor, c.scaleType(),
+                    actual, MatrixProducts.JAVA);
 
-            assertThat(actual).as(as).containsExactly(expected);
-            assertThat(packed.dequantize()).as(as).containsExactly(expected);
-            assertThat(packed.scales()).as(as).containsExactly(expectedScales);
+            assertThat(actual).as(c.toString()).containsExactly(expected);
+            assertThat(packed.dequantize()).as(c.toString()).containsExactly(expected);
+            assertThat(packed.scales()).as(c.toString()).containsExactly(expectedScales);
         }
     }
+
+    private record Case(int blockSize, boolean symmetric, int scaleType) {}
 
     /**
      * GPTQ in the kernel's float32 formulation, as plainly as it goes: row by row, each rounded row's error {@code w − q}
@@ -405,6 +398,14 @@ class GptqTest {
                 }
                 x[r * k + j] = (float) (j % 17 == 0 ? 5 * v : v);
             }
+        }
+        return x;
+    }
+
+    /** {@code x} with feature {@code input} zero in every row: an input that never varies. */
+    private static float[] withDeadInput(float[] x, int k, int input) {
+        for (int r = 0; r < x.length / k; r++) {
+            x[r * k + input] = 0;
         }
         return x;
     }

@@ -35,6 +35,11 @@ final class NameRegistry {
         }
     }
 
+    /** Takes {@code name} if it is free. */
+    boolean take(String name) {
+        return taken.add(name);
+    }
+
     String fresh(String base) {
         String candidate = base;
         for (int i = 1; !taken.add(candidate); i++) {

@@ -524,24 +524,7 @@ public final class FidelityEvaluator {
 
         /** Per vector of an output, whether its position is unmasked; null when the mask does not apply. */
         private boolean[] keep(long[] shape, Sample sample) {
-            if (maskInput == null || shape.length < 3) {
-                return null;
-            }
-            NpyArray mask = sample.inputs().get(maskInput);
-            long[] maskShape = mask.shape();
-            if (maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
-                return null;
-            }
-            long vectorsPerPosition = 1;
-            for (int axis = 2; axis < shape.length - 1; axis++) {
-                vectorsPerPosition *= shape[axis];
-            }
-            long[] positions = mask.toLongs();
-            boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
-            for (int vector = 0; vector < keep.length; vector++) {
-                keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
-            }
-            return keep;
+            return maskInput == null ? null : OutputComparison.unmasked(shape, sample.inputs().get(maskInput));
         }
 
         /**

@@ -63,6 +63,30 @@ final class OutputComparison {
     }
 
     /**
+     * Per vector of an output shaped {@code [batch, sequence, …, length]}, whether the attention mask marks its position
+     * real: the {@code keep} of {@link #add}.
+     *
+     * @param mask the {@code [batch, sequence]} attention mask fed to the model
+     * @return null when the mask does not apply to the output (another shape, or fewer than three axes)
+     */
+    static boolean[] unmasked(long[] shape, NpyArray mask) {
+        long[] maskShape = mask.shape();
+        if (shape.length < 3 || maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
+            return null;
+        }
+        long vectorsPerPosition = 1;
+        for (int axis = 2; axis < shape.length - 1; axis++) {
+            vectorsPerPosition *= shape[axis];
+        }
+        long[] positions = mask.toLongs();
+        boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
+        for (int vector = 0; vector < keep.length; vector++) {
+            keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
+        }
+        return keep;
+    }
+
+    /**
      * Adds one sample's output.
      *
      * @param original   the original model's values, C order

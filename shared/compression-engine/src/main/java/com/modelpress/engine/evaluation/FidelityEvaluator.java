@@ -460,7 +460,6 @@ public final class FidelityEvaluator {
         private final OriginalRun original;
         private final String maskInput;
         private final Map<String, OutputComparison> byOutput = new LinkedHashMap<>();
-        private final Map<String, Long> masked = new LinkedHashMap<>();
         /** Nullable: a text encoder's first token-vector output, pooled into sentence embeddings. */
         private final SentencePooling pooling;
 
@@ -480,7 +479,6 @@ public final class FidelityEvaluator {
                 boolean probabilities = distribution && original.outputs().stream().allMatch(
                         sample -> OutputComparison.looksLikeProbabilities(sample.get(name).values(), length));
                 byOutput.put(name, new OutputComparison(name, distribution, probabilities));
-                masked.put(name, 0L);
             }
         }
 
@@ -502,13 +500,6 @@ public final class FidelityEvaluator {
                     continue;
                 }
                 boolean[] keep = keep(reference.shape(), sample);
-                if (keep != null) {
-                    long dropped = 0;
-                    for (boolean kept : keep) {
-                        dropped += kept ? 0 : 1;
-                    }
-                    masked.merge(name, dropped, Long::sum);
-                }
                 entry.getValue().add(reference.values(), candidate.values(), reference.vectorLength(), keep);
                 if (pooling != null && pooling.output().equals(name)) {
                     pooling.add(reference.shape(), reference.values(), candidate.values(), keep == null ? null
@@ -535,18 +526,9 @@ public final class FidelityEvaluator {
             List<OutputFidelity> results = new ArrayList<>();
             for (Map.Entry<String, OutputComparison> entry : byOutput.entrySet()) {
                 String name = entry.getKey();
-                long dropped = masked.get(name);
-                if (entry.getValue().vectors() == 0) {
-                    if (dropped > 0) {
-                        throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
-                                + "' in every sample: nothing to compare");
-                    }
-                    notes.add("output '" + name + "' is empty: not compared");
+                OutputFidelity result = entry.getValue().resultNoting(maskInput, notes);
+                if (result == null) {
                     continue;
-                }
-                if (dropped > 0) {
-                    notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput
-                            + " == 0 positions left out");
                 }
                 long negligible = entry.getValue().negligible();
                 if (negligible > 0 && negligible < entry.getValue().vectors()) {
@@ -554,7 +536,7 @@ public final class FidelityEvaluator {
                             .formatted(name, entry.getValue().vectors() - negligible, entry.getValue().vectors(), negligible,
                                     OutputComparison.NEGLIGIBLE) + " their sample's largest value), without a direction");
                 }
-                results.add(entry.getValue().result());
+                results.add(result);
             }
             return results;
         }

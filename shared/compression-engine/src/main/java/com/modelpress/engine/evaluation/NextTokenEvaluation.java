@@ -218,7 +218,6 @@ final class NextTokenEvaluation {
         private final int steps;
         private final FidelityEvaluator.Progress progress;
         private final Map<String, OutputComparison> comparisons = new LinkedHashMap<>();
-        private final Map<String, Long> masked = new LinkedHashMap<>();
         private final NextTokenStats prefill = new NextTokenStats();
         private final NextTokenStats decode = new NextTokenStats();
         private int longestWindow;
@@ -361,13 +360,6 @@ final class NextTokenEvaluation {
                 OutputComparison comparison = comparisons.computeIfAbsent(name,
                         n -> new OutputComparison(n, distribution, false));
                 boolean[] keep = keep(shape, sample);
-                if (keep != null) {
-                    long dropped = 0;
-                    for (boolean kept : keep) {
-                        dropped += kept ? 0 : 1;
-                    }
-                    masked.merge(name, dropped, Long::sum);
-                }
                 comparison.add(a.values(), b.values(), length, keep);
             }
             Output logits = original.get(structure.logitsOutput());
@@ -480,19 +472,14 @@ final class NextTokenEvaluation {
             List<OutputFidelity> results = new ArrayList<>();
             for (String name : outputs) {
                 OutputComparison comparison = comparisons.get(name);
-                long dropped = masked.getOrDefault(name, 0L);
-                if (comparison == null || comparison.vectors() == 0) {
-                    if (dropped > 0) {
-                        throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
-                                + "' in every sample: nothing to compare");
-                    }
-                    notes.add("output '" + name + "' is empty: not compared");
+                if (comparison == null) {
+                    notes.add(OutputComparison.notCompared(name));
                     continue;
                 }
-                if (dropped > 0) {
-                    notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput + " == 0 positions left out");
+                OutputFidelity result = comparison.resultNoting(maskInput, notes);
+                if (result != null) {
+                    results.add(result);
                 }
-                results.add(comparison.result());
             }
             return results;
         }

@@ -9,7 +9,7 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 class RetentionScheduling {
 
     @Bean
-    SchedulingConfigurer retentionSweep(JobRetention retention, RetentionProperties properties) {
+    SchedulingConfigurer retentionSweepSchedule(JobRetention retention, RetentionProperties properties) {
         return registrar -> registrar.addFixedDelayTask(retention::sweep, properties.sweepInterval());
     }
 }

@@ -9,7 +9,7 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 class OutboxScheduling {
 
     @Bean
-    SchedulingConfigurer outboxRelay(OutboxRelay relay, OutboxProperties properties) {
+    SchedulingConfigurer outboxRelaySchedule(OutboxRelay relay, OutboxProperties properties) {
         return registrar -> registrar.addFixedDelayTask(relay::relay, properties.pollInterval());
     }
 }

@@ -84,13 +84,13 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
                         : value.asString()).toList()).as(rule.field()).isEqualTo(rule.values());
                 continue;
             }
-            assertThat(decimal(member, rule.exclusiveMinimum() ? "exclusiveMinimum" : "minimum")).as(rule.field())
-                    .isEqualByComparingTo(rule.minimum());
+            assertThat(decimal(member, rule.field(), rule.exclusiveMinimum() ? "exclusiveMinimum" : "minimum"))
+                    .as(rule.field()).isEqualByComparingTo(rule.minimum());
             assertThat(member.has(rule.exclusiveMinimum() ? "minimum" : "exclusiveMinimum")).as(rule.field()).isFalse();
             if (rule.maximum() == null) {
                 assertThat(member.has("maximum")).as(rule.field()).isFalse();
             } else {
-                assertThat(decimal(member, "maximum")).as(rule.field()).isEqualByComparingTo(rule.maximum());
+                assertThat(decimal(member, rule.field(), "maximum")).as(rule.field()).isEqualByComparingTo(rule.maximum());
             }
         }
         // what the rules say, spelled out: the document is not merely consistent with itself
@@ -116,8 +116,8 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
         return member;
     }
 
-    private static BigDecimal decimal(JsonNode member, String keyword) {
-        assertThat(member.has(keyword)).as(keyword).isTrue();
+    private static BigDecimal decimal(JsonNode member, String field, String keyword) {
+        assertThat(member.has(keyword)).as("%s has %s", field, keyword).isTrue();
         return member.get(keyword).decimalValue();
     }
 

@@ -145,8 +145,9 @@ public sealed interface CompressionSpec {
      * @param excludeNodes node or tensor names left untouched, never null
      * @param minElements  tensors with fewer elements are left as they are
      * @param head         a language model's head precision, one of {@link CompressionOptions#HEADS}
+     * @param keepNames    keep node names and computed values' names ({@link CompressionOptions#keepNames})
      */
-    record Scope(List<String> excludeNodes, long minElements, String head) {
+    record Scope(List<String> excludeNodes, long minElements, String head, boolean keepNames) {
         public Scope {
             excludeNodes = List.copyOf(excludeNodes);
         }

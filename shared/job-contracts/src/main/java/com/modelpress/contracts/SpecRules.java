@@ -170,7 +170,7 @@ final class SpecRules {
     static CompressionSpec build(CompressionRequest request) {
         CompressionOptions options = request.options();
         CompressionSpec.Scope scope = new CompressionSpec.Scope(options.excludeNodes(), options.minElementsOrDefault(),
-                options.headOrDefault());
+                options.headOrDefault(), options.keepNamesOrDefault());
         CompressionRequest.Target target = request.target();
         CompressionSpec.Floors floors = target == null || !target.hasFidelityBound() && target.targetOutput() == null
                 ? CompressionSpec.Floors.NONE
@@ -193,12 +193,13 @@ final class SpecRules {
 
     /** The options of a method without 4-bit choices: exclusions and the element floor (the head goes on its own). */
     static CompressionOptions common(CompressionSpec.Scope scope) {
-        return new CompressionOptions(null, null, scope.excludeNodes(), scope.minElements());
+        return new CompressionOptions(null, null, scope.excludeNodes(), scope.minElements())
+                .withKeepNames(scope.keepNames());
     }
 
     static CompressionOptions fourBit(CompressionSpec.Scope scope, CompressionSpec.FourBit fourBit) {
         return new CompressionOptions(fourBit.blockSize(), fourBit.symmetric(), scope.excludeNodes(), scope.minElements(),
-                fourBit.rounding());
+                fourBit.rounding()).withKeepNames(scope.keepNames());
     }
 
     /** The start of a user's value, for a message: never the whole of a long one. */

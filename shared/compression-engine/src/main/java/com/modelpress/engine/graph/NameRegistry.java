@@ -35,6 +35,11 @@ public final class NameRegistry {
         }
     }
 
+    /** Takes {@code name} if it is free. */
+    boolean take(String name) {
+        return taken.add(name);
+    }
+
     /** {@code base}, or {@code base_1}, {@code base_2}, … the first that no value or node of the model has, now taken. */
     public String fresh(String base) {
         String candidate = base;

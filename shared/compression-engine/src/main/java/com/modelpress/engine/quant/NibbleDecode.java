@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The graph nodes that split bytes holding two 4-bit codes each into the codes, as floats, with ops every opset from 6
- * has: {@code Cast} the bytes to float, {@code Mul} by a sixteenth and {@code Floor} for the high nibbles,
+ * The graph nodes that split bytes holding two 4-bit codes each into the codes, as floats, with ops every opset
+ * ONNX Runtime runs (7 on) has: {@code Cast} the bytes to float, {@code Mul} by a sixteenth and {@code Floor} for the high nibbles,
  * {@code Mul} by 16 and {@code Sub} from the bytes for the low ones, {@code Concat} the two halves. The 4-bit encodings
  * that ONNX Runtime has no kernel for decode with it (lookup tables' rows, Conv kernels); the codes themselves (what
  * each nibble holds) are their business.

@@ -5,6 +5,7 @@ import com.modelpress.engine.evaluation.EvaluationSettings;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.int4.Int4Pass;
 import com.modelpress.engine.int8.Int8Pass;
+import com.modelpress.engine.quant.PatchMoments;
 import com.modelpress.engine.quant.WeightPass;
 import com.modelpress.files.FileTrees;
 
@@ -73,7 +74,7 @@ final class PlanStep {
 
     /** The method's pass, rounding on what calibration gave; Conv kernels on their patches where they have them. */
     static WeightPass pass(CompressionMethod method, CalibrateStep.Calibrated calibrated) {
-        Map<String, com.modelpress.engine.quant.PatchMoments> convs = calibrated.convs().moments();
+        Map<String, PatchMoments> convs = calibrated.convs().moments();
         WeightPass pass;
         if (calibrated.grouped() != null) {
             // calibration in groups, interleaved with the compression of the weights that read them

@@ -34,25 +34,25 @@ class EvaluateStepTest {
 
     @Test
     void aModelThatCannotBeMeasuredIsDeletedWithItsExternalData() throws IOException {
-        Path input = OnnxFixtures.write(OnnxFixtures.matMul(64, 32, 1), dir.resolve("in.onnx"));
-        Path output = Files.writeString(dir.resolve("out.onnx"), "not a model");
-        Path data = Files.writeString(dir.resolve("out.onnx.data"), "weights");
-
-        assertThatThrownBy(() -> EvaluateStep.evaluate(input, output, false, EVALUATION, ProgressListener.NONE))
-                .isInstanceOf(RuntimeException.class);
-        assertThat(output).doesNotExist();
+        Path data = failToMeasure(false);
+        assertThat(dir.resolve("out.onnx")).doesNotExist();
         assertThat(data).doesNotExist();
     }
 
     @Test
     void aCopyOfTheInputLeavesExternalDataByTheOutputsNameAlone() throws IOException {
+        Path data = failToMeasure(true);
+        assertThat(dir.resolve("out.onnx")).doesNotExist();
+        assertThat(data).exists();
+    }
+
+    /** Evaluates an output that is not a model, beside a {@code .data} file by its name; returns that file. */
+    private Path failToMeasure(boolean copy) throws IOException {
         Path input = OnnxFixtures.write(OnnxFixtures.matMul(64, 32, 1), dir.resolve("in.onnx"));
         Path output = Files.writeString(dir.resolve("out.onnx"), "not a model");
-        Path data = Files.writeString(dir.resolve("out.onnx.data"), "not the copy's");
-
-        assertThatThrownBy(() -> EvaluateStep.evaluate(input, output, true, EVALUATION, ProgressListener.NONE))
+        Path data = Files.writeString(dir.resolve("out.onnx.data"), "weights");
+        assertThatThrownBy(() -> EvaluateStep.evaluate(input, output, copy, EVALUATION, ProgressListener.NONE))
                 .isInstanceOf(RuntimeException.class);
-        assertThat(output).doesNotExist();
-        assertThat(data).exists();
+        return data;
     }
 }

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 
 /**
  * {@link ModelCompressor#compress} as the steps it performs: load → calibrate → plan → quantize and write → evaluate
- * (→ sensitivity, when asked) → report. Each step is a type of its own with one input and one output; this class only
+ * (→ sensitivity, when asked) → report. Each step is a type of its own with one input and one output; this record only
  * hands each step's output to the next, owns what must be closed (calibration's sessions, the decoded values) and
  * keeps the clock.
  *

@@ -7,6 +7,7 @@ import com.modelpress.contracts.FidelityReport.TensorReport;
 import com.modelpress.engine.dynamic.DynamicInt8Pass;
 import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.DecodedValuesListener;
+import com.modelpress.engine.graph.GraphNames;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
 import com.modelpress.engine.graph.Nodes;
@@ -173,8 +174,8 @@ final class Compression {
     }
 
     /**
-     * Writes the rewritten model to {@code output} when it changed and came out smaller; else copies the input there
-     * (the model never grows).
+     * Writes the rewritten model to {@code output}, its graph names compacted unless the options keep them
+     * ({@link GraphNames}), when it changed and came out smaller; else copies the input there (the model never grows).
      */
     Outcome write(Rewritten rewritten, OnnxModel source, Path output) throws IOException {
         List<TensorReport> reports = rewritten.tensors();
@@ -182,9 +183,16 @@ final class Compression {
         long originalBytes = source.totalBytes();
         if (rewritten.changed()) {
             progress.onProgress("write", 0);
-            long written = new ModelWriter().write(rewritten.model(), source, output).totalBytes();
+            GraphNames.Compacted compacted = options.keepNamesOrDefault()
+                    ? new GraphNames.Compacted(rewritten.model(), 0, 0, 0) : GraphNames.compact(rewritten.model());
+            long written = new ModelWriter().write(compacted.model(), source, output).totalBytes();
             progress.onProgress("write", 1);
             if (written < originalBytes) {
+                if (compacted.bytesSaved() > 0) {
+                    notes.add(("graph names shortened (%d node names dropped, %d computed values renamed; inputs, outputs"
+                            + " and initializers keep theirs): %d bytes").formatted(compacted.droppedNodeNames(),
+                            compacted.renamed(), compacted.bytesSaved()));
+                }
                 long saved = reports.stream().mapToLong(r -> r.originalBytes() - r.compressedBytes()).sum();
                 if (rewritten.small() > 0) {
                     notes.add("%d tensors under %d elements left as they are".formatted(rewritten.small(),

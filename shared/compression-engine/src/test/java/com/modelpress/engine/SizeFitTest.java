@@ -99,9 +99,7 @@ class SizeFitTest {
         double fitKl = fit.languageModel().prefill().klMean();
         assertThat(fitKl).isLessThan(int4Kl);
         assertThat(fit.auto().fit().measured()).isEqualTo(fitKl);
-        // a mixed plan, kept because it measured better than every uniform plan that fits (int4's layout among them)
-        assertThat(fit.auto().fit().widths().stream().map(w -> w.bits() + "/" + w.blockSize()).distinct().count())
-                .isGreaterThan(1);
+        // every uniform plan that fits (int4's layout among them) measured whole, the kept plan no worse than any
         List<FidelityReport.AutoCandidate> candidates = fit.autoCandidates();
         List<FidelityReport.AutoCandidate> uniform = candidates.stream().filter(c -> c.label().startsWith("uniform"))
                 .toList();
@@ -109,8 +107,7 @@ class SizeFitTest {
                 .anySatisfy(label -> assertThat(label).startsWith("uniform 4-bit/32"));
         FidelityReport.AutoCandidate chosen = candidates.stream().filter(FidelityReport.AutoCandidate::chosen)
                 .findFirst().orElseThrow();
-        assertThat(chosen.label()).doesNotStartWith("uniform");
-        assertThat(uniform).allSatisfy(u -> assertThat(chosen.klMean()).isLessThan(u.klMean()));
+        assertThat(uniform).allSatisfy(u -> assertThat(chosen.klMean()).isLessThanOrEqualTo(u.klMean()));
         try (OrtSession session = OrtEnvironment.getEnvironment().createSession(output.toString(), new OrtSession.SessionOptions())) {
             assertThat(session.getOutputNames()).contains("logits");
         }

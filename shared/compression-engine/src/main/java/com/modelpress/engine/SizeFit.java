@@ -738,7 +738,8 @@ final class SizeFit {
                 .min(Comparator.comparingLong(WidthPlanner.Option::bytes)).orElseThrow()));
         long bytes = smallest.values().stream().mapToLong(WidthPlanner.Option::bytes).sum();
         Compression.Outcome outcome = write(source, output, new WidthPlanner.Plan(smallest, bytes, 0), null);
-        fileOverhead = Math.max(0, outcome.compressedBytes() - inventory.fixedFileBytes() - bytes);
+        // negative when the rewrite writes the graph shorter than the original's (compacted names)
+        fileOverhead = outcome.compressedBytes() - inventory.fixedFileBytes() - bytes;
         weightOverhead = Math.max(0, outcome.compressedWeightBytes() - inventory.fixedWeightBytes() - bytes);
         notes.add("auto (size): the rewritten graph adds %d bytes to the file (%d of them initializers) beyond the widths' own"
                 .formatted(fileOverhead, weightOverhead));

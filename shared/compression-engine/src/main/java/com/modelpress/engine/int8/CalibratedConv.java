@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.google.protobuf.ByteString;
 import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
@@ -178,15 +179,21 @@ final class CalibratedConv {
                 shifted[o] = (float) ((fold.isPresent() ? fold.get().bias()[o] : bias[o]) + rounded.biasShift()[o]);
             }
             String name = scope.fresh(conv.getOutput(0) + (fits ? "_corrected_bias" : "_folded_bias"));
-            TensorProto biasTensor = Nodes.tensor(name, DataType.FLOAT_VALUE, new long[]{channels},
-                    ByteString.copyFrom(TensorCodec.toFloatBytes(shifted)));
+            long[] biasDims = {channels};
+            Optional<Fp16Pass.Half> half = Fp16Pass.half(name, biasDims, shifted, scope);
+            TensorProto biasTensor = half.map(Fp16Pass.Half::tensor).orElseGet(() -> Nodes.tensor(name,
+                    DataType.FLOAT_VALUE, biasDims, ByteString.copyFrom(TensorCodec.toFloatBytes(shifted))));
+            String biasInput = half.map(h -> h.cast().getOutput(0)).orElse(name);
             NodeProto.Builder replaced = conv.toBuilder();
+            long biasBytes = (half.isPresent() ? 2L : 4L) * channels;
+            // the report counts the bias by what it adds to the model: its bytes, less the float32 bias it replaces
             if (conv.getInputCount() > 2) {
-                scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex());
-                replaced.setInput(2, name);
+                boolean dropped = scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex());
+                stored += dropped ? biasBytes - 4L * channels : biasBytes;
+                replaced.setInput(2, biasInput);
             } else {
-                replaced.addInput(name);
-                stored += 4L * channels;
+                replaced.addInput(biasInput);
+                stored += biasBytes;
             }
             Map<Integer, List<NodeProto>> replacements = new java.util.HashMap<>();
             if (fold.isPresent()) {
@@ -198,6 +205,7 @@ final class CalibratedConv {
             List<TensorProto> initializers = new ArrayList<>(decode.initializers());
             initializers.add(biasTensor);
             List<NodeProto> nodes = new ArrayList<>(decode.nodes());
+            half.ifPresent(h -> nodes.add(h.cast()));
             nodes.add(replaced.build());
             replacements.put(use.nodeIndex(), nodes);
             scope.replaceConsumers(weight, initializers, replacements);

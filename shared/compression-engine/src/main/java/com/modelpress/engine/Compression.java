@@ -113,10 +113,33 @@ final class Compression {
 
     /** @param decoded nullable: told what each rewritten main-graph initializer decodes to */
     Outcome run(OnnxModel source, Path output, DecodedValuesListener decoded) throws IOException {
+        try (ScratchSpace scratch = new ScratchSpace(output.toAbsolutePath().getParent())) {
+            return write(quantize(source, scratch, decoded), source, output);
+        }
+    }
+
+    /**
+     * The model with the pass applied, before it is written.
+     *
+     * @param model          the rewritten graph; its new tensors' bytes are in the scratch space it was rewritten in
+     * @param tensors        one report per weight of at least the minimum size
+     * @param weightElements elements of all weight tensors of the input
+     * @param weightBytes    bytes of all weight tensors of the input
+     * @param small          weights under the minimum size, left as they are
+     */
+    record Rewritten(ModelProto model, List<TensorReport> tensors, long weightElements, long weightBytes, long small) {
+
+        /** True when some weight is stored otherwise than in the input. */
+        boolean changed() {
+            return tensors.stream().anyMatch(r -> !r.method().equals("kept"));
+        }
+    }
+
+    /** Applies the pass to every eligible weight (the arithmetic and the graph surgery are the pass's); writes nothing. */
+    Rewritten quantize(OnnxModel source, ScratchSpace scratch, DecodedValuesListener decoded) throws IOException {
         Set<String> excluded = new HashSet<>(options.excludeNodes());
         long minElements = options.minElementsOrDefault();
         List<TensorReport> reports = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
         long[] totals = new long[4]; // elements, bytes, small tensors, elements done
 
         for (Weight weight : new ModelRewriter(source, null).weights()) {
@@ -124,63 +147,71 @@ final class Compression {
             totals[1] += TensorCodec.dataBytes(weight.tensor());
         }
         long allElements = Math.max(1, totals[0]);
-        ModelProto rewritten;
-        long written;
-        try (ScratchSpace scratch = new ScratchSpace(output.toAbsolutePath().getParent())) {
-            ModelRewriter rewriter = new ModelRewriter(source, scratch).onDecoded(decoded);
-            if (graphOrder) {
-                rewriter.inGraphOrder();
-            }
-            rewritten = rewriter.rewrite((weight, scope) -> {
-                long elements = weight.elements();
-                int type = weight.tensor().getDataType();
-                // fp16 gains 2 bytes an element on a small kernel, and loses what falls below its normal range
-                if (elements < (pass instanceof Fp16Pass ? minElements : floor(weight, options))) {
-                    totals[2]++;
-                } else if (excluded(weight, excluded)) {
-                    reports.add(keptInFloat16(weight, keptAs(weight, type, "excluded by option"), null, scope));
-                } else if (!COMPRESSIBLE_TYPES.contains(type)) {
-                    reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32, float16 or bfloat16"));
-                } else if (weight.uses().isEmpty() && !weight.escapes()) {
-                    reports.add(WeightPass.kept(weight, "not used by any node"));
-                } else {
-                    float[] values = scope.floats(weight);
-                    reports.add(keptInFloat16(weight, pass.apply(weight, values, scope), values, scope));
-                }
-                totals[3] += elements;
-                progress.onProgress("compress", (double) totals[3] / allElements);
-            });
-            boolean changed = reports.stream().anyMatch(r -> !r.method().equals("kept"));
-            long originalBytes = source.totalBytes();
-            if (changed) {
-                progress.onProgress("write", 0);
-                GraphNames.Compacted compacted = options.keepNamesOrDefault()
-                        ? new GraphNames.Compacted(rewritten, 0, 0, 0) : GraphNames.compact(rewritten);
-                written = new ModelWriter().write(compacted.model(), source, output).totalBytes();
-                progress.onProgress("write", 1);
-                if (written < originalBytes) {
-                    if (compacted.bytesSaved() > 0) {
-                        notes.add(("graph names shortened (%d node names dropped, %d computed values renamed; inputs, outputs"
-                                + " and initializers keep theirs): %d bytes").formatted(compacted.droppedNodeNames(),
-                                compacted.renamed(), compacted.bytesSaved()));
-                    }
-                    long saved = reports.stream().mapToLong(r -> r.originalBytes() - r.compressedBytes()).sum();
-                    if (totals[2] > 0) {
-                        notes.add("%d tensors under %d elements left as they are".formatted(totals[2], minElements));
-                    }
-                    return new Outcome(reports, false, originalBytes, written, totals[0], totals[1], totals[1] - saved, notes);
-                }
-                notes.add("the compressed model (%d bytes) was not smaller than the original; kept the original".formatted(written));
-            } else {
-                notes.add("no tensor qualified for %s; the output is a copy of the input".formatted(methodId));
-            }
-            copyModel(source, output);
-            List<TensorReport> unchanged = reports.stream()
-                    .map(r -> r.method().equals("kept") && r.encoding() == null ? r : new TensorReport(r.name(), "kept", null,
-                            32, null, r.elements(), r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
-                    .toList();
-            return new Outcome(unchanged, true, originalBytes, source.totalBytes(), totals[0], totals[1], totals[1], notes);
+        ModelRewriter rewriter = new ModelRewriter(source, scratch).onDecoded(decoded);
+        if (graphOrder) {
+            rewriter.inGraphOrder();
         }
+        ModelProto rewritten = rewriter.rewrite((weight, scope) -> {
+            long elements = weight.elements();
+            int type = weight.tensor().getDataType();
+            // fp16 gains 2 bytes an element on a small kernel, and loses what falls below its normal range
+            if (elements < (pass instanceof Fp16Pass ? minElements : floor(weight, options))) {
+                totals[2]++;
+            } else if (excluded(weight, excluded)) {
+                reports.add(keptInFloat16(weight, keptAs(weight, type, "excluded by option"), null, scope));
+            } else if (!COMPRESSIBLE_TYPES.contains(type)) {
+                reports.add(keptAs(weight, type, "stored as " + typeName(type) + ", not float32, float16 or bfloat16"));
+            } else if (weight.uses().isEmpty() && !weight.escapes()) {
+                reports.add(WeightPass.kept(weight, "not used by any node"));
+            } else {
+                float[] values = scope.floats(weight);
+                reports.add(keptInFloat16(weight, pass.apply(weight, values, scope), values, scope));
+            }
+            totals[3] += elements;
+            progress.onProgress("compress", (double) totals[3] / allElements);
+        });
+        return new Rewritten(rewritten, reports, totals[0], totals[1], totals[2]);
+    }
+
+    /**
+     * Writes the rewritten model to {@code output}, its graph names compacted unless the options keep them
+     * ({@link GraphNames}), when it changed and came out smaller; else copies the input there (the model never grows).
+     */
+    Outcome write(Rewritten rewritten, OnnxModel source, Path output) throws IOException {
+        List<TensorReport> reports = rewritten.tensors();
+        List<String> notes = new ArrayList<>();
+        long originalBytes = source.totalBytes();
+        if (rewritten.changed()) {
+            progress.onProgress("write", 0);
+            GraphNames.Compacted compacted = options.keepNamesOrDefault()
+                    ? new GraphNames.Compacted(rewritten.model(), 0, 0, 0) : GraphNames.compact(rewritten.model());
+            long written = new ModelWriter().write(compacted.model(), source, output).totalBytes();
+            progress.onProgress("write", 1);
+            if (written < originalBytes) {
+                if (compacted.bytesSaved() > 0) {
+                    notes.add(("graph names shortened (%d node names dropped, %d computed values renamed; inputs, outputs"
+                            + " and initializers keep theirs): %d bytes").formatted(compacted.droppedNodeNames(),
+                            compacted.renamed(), compacted.bytesSaved()));
+                }
+                long saved = reports.stream().mapToLong(r -> r.originalBytes() - r.compressedBytes()).sum();
+                if (rewritten.small() > 0) {
+                    notes.add("%d tensors under %d elements left as they are".formatted(rewritten.small(),
+                            options.minElementsOrDefault()));
+                }
+                return new Outcome(reports, false, originalBytes, written, rewritten.weightElements(),
+                        rewritten.weightBytes(), rewritten.weightBytes() - saved, notes);
+            }
+            notes.add("the compressed model (%d bytes) was not smaller than the original; kept the original".formatted(written));
+        } else {
+            notes.add("no tensor qualified for %s; the output is a copy of the input".formatted(methodId));
+        }
+        copyModel(source, output);
+        List<TensorReport> unchanged = reports.stream()
+                .map(r -> r.method().equals("kept") && r.encoding() == null ? r : new TensorReport(r.name(), "kept", null,
+                        32, null, r.elements(), r.originalBytes(), r.originalBytes(), null, "model kept unchanged"))
+                .toList();
+        return new Outcome(unchanged, true, originalBytes, source.totalBytes(), rewritten.weightElements(),
+                rewritten.weightBytes(), rewritten.weightBytes(), notes);
     }
 
     /** Methods that quantize: a float32 weight of a decoder LM they leave unquantized is stored as float16. */

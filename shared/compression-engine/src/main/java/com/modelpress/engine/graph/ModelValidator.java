@@ -269,16 +269,45 @@ final class ModelValidator {
     private record GraphCheck(Set<String> domains) {
 
         /**
+         * The named checks in the order their failures are reported: names listed once, initializers' declared types,
+         * values produced once, every read defined (subgraphs checked where their node is), graph outputs, no cycle.
+         *
          * @param outer values the enclosing graphs define, visible to this graph's nodes
          * @return the values this graph (with its subgraphs) reads from enclosing graphs
          */
         Set<String> check(GraphProto graph, Set<String> outer, String where) {
+            Set<String> inputs = inputs(graph, where);
+            Map<String, TensorProto> initializers = initializers(graph, where);
+            checkDeclaredTypes(graph, initializers, where);
+            Map<String, Integer> producer = producers(graph, inputs, initializers, where);
+            Set<String> defined = new HashSet<>(inputs);
+            defined.addAll(initializers.keySet());
+            graph.getSparseInitializerList().forEach(sparse -> defined.add(sparse.getValues().getName()));
+            defined.addAll(producer.keySet());
+            Set<String> visible = new HashSet<>(outer);
+            visible.addAll(defined);
+
+            List<Set<String>> reads = reads(graph, visible, where);
+            Set<String> free = new LinkedHashSet<>();
+            reads.forEach(nodeReads -> nodeReads.stream().filter(name -> !defined.contains(name)).forEach(free::add));
+            free.addAll(outputsFromOutside(graph, visible, defined, where));
+            checkAcyclic(graph, producer, reads, where);
+            return free;
+        }
+
+        /** The graph's inputs, each listed once. */
+        private static Set<String> inputs(GraphProto graph, String where) {
             Set<String> inputs = new HashSet<>();
             for (ValueInfoProto input : graph.getInputList()) {
                 if (!inputs.add(input.getName())) {
                     throw duplicate(where, "graph input '%s' is listed twice".formatted(input.getName()));
                 }
             }
+            return inputs;
+        }
+
+        /** The dense initializers by name, each defined once, and no sparse one defined again (its tensors checked). */
+        private static Map<String, TensorProto> initializers(GraphProto graph, String where) {
             Map<String, TensorProto> initializers = new HashMap<>();
             for (TensorProto initializer : graph.getInitializerList()) {
                 if (initializers.put(initializer.getName(), initializer) != null) {
@@ -293,11 +322,12 @@ final class ModelValidator {
                 checkTensor(sparse.getValues());
                 checkTensor(sparse.getIndices());
             }
-            checkDeclaredTypes(graph, initializers, where);
-            Set<String> defined = new HashSet<>(inputs);
-            defined.addAll(initializers.keySet());
-            graph.getSparseInitializerList().forEach(sparse -> defined.add(sparse.getValues().getName()));
+            return initializers;
+        }
 
+        /** The node that produces each value: one node per value, never a graph input or initializer. */
+        private static Map<String, Integer> producers(GraphProto graph, Set<String> inputs,
+                                                      Map<String, TensorProto> initializers, String where) {
             Map<String, Integer> producer = new HashMap<>();
             for (int i = 0; i < graph.getNodeCount(); i++) {
                 NodeProto node = graph.getNode(i);
@@ -316,11 +346,14 @@ final class ModelValidator {
                     }
                 }
             }
-            defined.addAll(producer.keySet());
-            Set<String> visible = new HashSet<>(outer);
-            visible.addAll(defined);
+            return producer;
+        }
 
-            Set<String> free = new LinkedHashSet<>();
+        /**
+         * What each node reads, in node order: its inputs, each {@code visible}, and what its subgraphs read from
+         * outside them (each subgraph checked here, in turn); every node's domain declared.
+         */
+        private List<Set<String>> reads(GraphProto graph, Set<String> visible, String where) {
             List<Set<String>> reads = new ArrayList<>(graph.getNodeCount());
             for (NodeProto node : graph.getNodeList()) {
                 checkDomain(domains, node, where);
@@ -336,20 +369,36 @@ final class ModelValidator {
                     }
                     nodeReads.add(input);
                 }
-                for (AttributeProto attribute : node.getAttributeList()) {
-                    List<GraphProto> subgraphs = new ArrayList<>(attribute.getGraphsList());
-                    if (attribute.hasG()) {
-                        subgraphs.add(attribute.getG());
-                    }
-                    for (GraphProto subgraph : subgraphs) {
-                        nodeReads.addAll(check(subgraph, visible, "%s, node %s, subgraph '%s'"
-                                .formatted(where, describe(node), attribute.getName())));
-                    }
-                }
+                nodeReads.addAll(subgraphReads(node, visible, where));
                 reads.add(nodeReads);
-                nodeReads.stream().filter(name -> !defined.contains(name)).forEach(free::add);
             }
+            return reads;
+        }
+
+        /** What the node's subgraphs (each checked) read from the graphs around them. */
+        private Set<String> subgraphReads(NodeProto node, Set<String> visible, String where) {
+            Set<String> reads = new LinkedHashSet<>();
+            for (AttributeProto attribute : node.getAttributeList()) {
+                List<GraphProto> subgraphs = new ArrayList<>(attribute.getGraphsList());
+                if (attribute.hasG()) {
+                    subgraphs.add(attribute.getG());
+                }
+                for (GraphProto subgraph : subgraphs) {
+                    reads.addAll(check(subgraph, visible, "%s, node %s, subgraph '%s'"
+                            .formatted(where, describe(node), attribute.getName())));
+                }
+            }
+            return reads;
+        }
+
+        /**
+         * Checks each graph output is listed once and {@code visible}; returns those an enclosing graph defines (not
+         * {@code defined} here), in order.
+         */
+        private static Set<String> outputsFromOutside(GraphProto graph, Set<String> visible, Set<String> defined,
+                                                      String where) {
             Set<String> outputs = new HashSet<>();
+            Set<String> outside = new LinkedHashSet<>();
             for (ValueInfoProto output : graph.getOutputList()) {
                 if (!outputs.add(output.getName())) {
                     throw duplicate(where, "graph output '%s' is listed twice".formatted(output.getName()));
@@ -360,11 +409,10 @@ final class ModelValidator {
                                     .formatted(where, output.getName()));
                 }
                 if (!defined.contains(output.getName())) {
-                    free.add(output.getName());
+                    outside.add(output.getName());
                 }
             }
-            checkAcyclic(graph, producer, reads, where);
-            return free;
+            return outside;
         }
 
         /** Kahn's algorithm over the nodes; the node list need not be sorted, only sortable. */

@@ -1,18 +1,10 @@
 package com.modelpress.engine.int4;
 
-import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.contracts.FidelityReport.TensorReport;
-import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
-import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Sqnr;
 
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -21,7 +13,8 @@ import java.util.stream.IntStream;
  * nibble and element {@code j + D/2} in its high nibble, so decoding needs only standard ops (Gather, Cast,
  * Floor, Sub, Concat, Reshape — opset 11) and touches just the looked-up rows; a table read as float16 or bfloat16
  * is decoded in float32 and cast. The fallback for tables {@code GatherBlockQuantized} cannot decode. The offset is a free float,
- * not an integer zero point, which fits skewed rows better.
+ * not an integer zero point, which fits skewed rows better. The codes, scales and offsets are {@link #quantize}'s; the
+ * nodes that decode them, {@link GatherInt4Decode}'s.
  *
  * <p>Stateless.
  */
@@ -38,14 +31,46 @@ final class GatherInt4 {
         return scope.opset() >= 11 && d % blockSize == 0 && d % 2 == 0;
     }
 
-    static TensorReport encode(Weight weight, float[] values, int blockSize, RewriteScope scope) {
-        return encode(weight, values, blockSize, false, scope);
+    /**
+     * The table's 4-bit rows, and the nodes that decode them in place of each {@code Gather} that reads it.
+     *
+     * @param roundToNearest each block's plain min/max range instead of the searched one (rounding {@code rtn})
+     */
+    static TensorReport encode(Weight weight, float[] values, int blockSize, boolean roundToNearest, RewriteScope scope) {
+        Rows rows = quantize(values, Math.toIntExact(weight.dims()[0]), Math.toIntExact(weight.dims()[1]), blockSize,
+                roundToNearest);
+        GatherInt4Decode.replace(weight, rows, scope);
+        scope.decoded(weight, rows.decoded());
+        return new TensorReport(weight.name(), "int4", "Gather+4-bit rows (fp16 scale/offset)", 4, blockSize,
+                values.length, weight.storedBytes(), rows.storedBytes(), Sqnr.decibels(values, rows.decoded()), null);
     }
 
-    /** @param roundToNearest each block's plain min/max range instead of the searched one (rounding {@code rtn}) */
-    static TensorReport encode(Weight weight, float[] values, int blockSize, boolean roundToNearest, RewriteScope scope) {
-        int v = Math.toIntExact(weight.dims()[0]);
-        int d = Math.toIntExact(weight.dims()[1]);
+    /**
+     * A table's rows in 4-bit codes: the arithmetic, no graph.
+     *
+     * @param rows      {@code V}
+     * @param width     {@code D}, even and a whole number of blocks
+     * @param blockSize elements per block of a row
+     * @param packed    {@code [V, D/2]}: row {@code v}'s byte {@code j} holds element {@code j} in its low nibble and
+     *                  element {@code j + D/2} in its high nibble
+     * @param scales    {@code [V, D/blockSize]}, rounded to float16 as stored
+     * @param offsets   {@code [V, D/blockSize]}, rounded to float16 as stored
+     * @param decoded   {@code [V, D]}: what the graph decodes, {@code q·s + m}
+     */
+    record Rows(int rows, int width, int blockSize, byte[] packed, float[] scales, float[] offsets, float[] decoded) {
+
+        int blocks() {
+            return width / blockSize;
+        }
+
+        /** Bytes of the codes and of the float16 scales and offsets. */
+        long storedBytes() {
+            return packed.length + 4L * scales.length;
+        }
+    }
+
+    /** {@code values} ({@code [v, d]}, row-major) in 4-bit codes, each block's scale and offset fitted to it. */
+    static Rows quantize(float[] values, int v, int d, int blockSize, boolean roundToNearest) {
         int blocks = d / blockSize;
         int half = d / 2;
         byte[] packed = new byte[v * half];
@@ -74,75 +99,7 @@ final class GatherInt4 {
                 packed[row * half + j] = (byte) (codes[j] | (codes[j + half] << 4));
             }
         });
-        String base = weight.name();
-        String table = scope.fresh(base + "_q4");
-        String scaleName = scope.fresh(base + "_block_scale");
-        String offsetName = scope.fresh(base + "_block_offset");
-        String sixteenth = scope.fresh(base + "_one_sixteenth");
-        String sixteen = scope.fresh(base + "_sixteen");
-        String blockShape = scope.fresh(base + "_block_shape");
-        String paramShape = scope.fresh(base + "_param_shape");
-        String width = scope.fresh(base + "_width");
-        List<TensorProto> initializers = List.of(
-                Nodes.tensor(table, DataType.UINT8_VALUE, new long[]{v, half}, scope.store(packed)),
-                Nodes.tensor(scaleName, DataType.FLOAT16_VALUE, new long[]{v, blocks}, scope.store(TensorCodec.toFloat16Bytes(scales))),
-                Nodes.tensor(offsetName, DataType.FLOAT16_VALUE, new long[]{v, blocks}, scope.store(TensorCodec.toFloat16Bytes(offsets))),
-                Nodes.floatScalar(sixteenth, 1f / 16f),
-                Nodes.floatScalar(sixteen, 16f),
-                Nodes.int64Tensor(blockShape, new long[]{3}, -1, blocks, blockSize),
-                Nodes.int64Tensor(paramShape, new long[]{3}, -1, blocks, 1),
-                Nodes.int64Tensor(width, new long[]{1}, d));
-        int valueType = weight.valueType();
-        Map<Integer, List<NodeProto>> replacements = new HashMap<>();
-        for (Weight.Use use : weight.uses()) {
-            NodeProto gather = use.node();
-            String ids = gather.getInput(1);
-            String out = gather.getOutput(0);
-            String n = gather.getName().isEmpty() ? out : gather.getName();
-            String bytes = scope.fresh(out + "_q4"), asFloat = scope.fresh(out + "_q4_float");
-            String high = scope.fresh(out + "_high"), highFloor = scope.fresh(out + "_high_floor");
-            String highShifted = scope.fresh(out + "_high_shifted"), low = scope.fresh(out + "_low");
-            String codesName = scope.fresh(out + "_codes"), codeBlocks = scope.fresh(out + "_code_blocks");
-            String s16 = scope.fresh(out + "_scale16"), s32 = scope.fresh(out + "_scale"), sBlocks = scope.fresh(out + "_scale_blocks");
-            String o16 = scope.fresh(out + "_offset16"), o32 = scope.fresh(out + "_offset"), oBlocks = scope.fresh(out + "_offset_blocks");
-            String scaled = scope.fresh(out + "_scaled"), shifted = scope.fresh(out + "_shifted");
-            String idsShape = scope.fresh(out + "_ids_shape"), outShape = scope.fresh(out + "_shape");
-            replacements.put(use.nodeIndex(), List.of(
-                    Nodes.node("Gather", scope.fresh(n + "_q4_rows"), List.of(table, ids), List.of(bytes), Nodes.intAttribute("axis", 0)),
-                    Nodes.node("Cast", scope.fresh(n + "_q4_cast"), List.of(bytes), List.of(asFloat), Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
-                    Nodes.node("Mul", scope.fresh(n + "_high_div"), List.of(asFloat, sixteenth), List.of(high)),
-                    Nodes.node("Floor", scope.fresh(n + "_high_floor"), List.of(high), List.of(highFloor)),
-                    Nodes.node("Mul", scope.fresh(n + "_high_mul"), List.of(highFloor, sixteen), List.of(highShifted)),
-                    Nodes.node("Sub", scope.fresh(n + "_low"), List.of(asFloat, highShifted), List.of(low)),
-                    Nodes.node("Concat", scope.fresh(n + "_codes"), List.of(low, highFloor), List.of(codesName), Nodes.intAttribute("axis", -1)),
-                    Nodes.node("Reshape", scope.fresh(n + "_code_blocks"), List.of(codesName, blockShape), List.of(codeBlocks)),
-                    Nodes.node("Gather", scope.fresh(n + "_scale_rows"), List.of(scaleName, ids), List.of(s16), Nodes.intAttribute("axis", 0)),
-                    Nodes.node("Cast", scope.fresh(n + "_scale_cast"), List.of(s16), List.of(s32), Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
-                    Nodes.node("Reshape", scope.fresh(n + "_scale_blocks"), List.of(s32, paramShape), List.of(sBlocks)),
-                    Nodes.node("Gather", scope.fresh(n + "_offset_rows"), List.of(offsetName, ids), List.of(o16), Nodes.intAttribute("axis", 0)),
-                    Nodes.node("Cast", scope.fresh(n + "_offset_cast"), List.of(o16), List.of(o32), Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
-                    Nodes.node("Reshape", scope.fresh(n + "_offset_blocks"), List.of(o32, paramShape), List.of(oBlocks)),
-                    Nodes.node("Mul", scope.fresh(n + "_scale_mul"), List.of(codeBlocks, sBlocks), List.of(scaled)),
-                    Nodes.node("Add", scope.fresh(n + "_offset_add"), List.of(scaled, oBlocks), List.of(shifted)),
-                    Nodes.node("Shape", scope.fresh(n + "_ids_shape"), List.of(ids), List.of(idsShape)),
-                    Nodes.node("Concat", scope.fresh(n + "_out_shape"), List.of(idsShape, width), List.of(outShape), Nodes.intAttribute("axis", 0))));
-            List<NodeProto> nodes = new java.util.ArrayList<>(replacements.get(use.nodeIndex()));
-            if (valueType == DataType.FLOAT_VALUE) {
-                nodes.add(Nodes.node("Reshape", scope.fresh(n + "_dequantized"), List.of(shifted, outShape), List.of(out)));
-            } else {
-                // decoded in float32, handed on in the type the consumers read
-                String asValue = scope.fresh(out + "_float");
-                nodes.add(Nodes.node("Reshape", scope.fresh(n + "_dequantized"), List.of(shifted, outShape), List.of(asValue)));
-                nodes.add(Nodes.node("Cast", scope.fresh(n + "_to_value_type"), List.of(asValue), List.of(out),
-                        Nodes.intAttribute("to", valueType)));
-            }
-            replacements.put(use.nodeIndex(), nodes);
-        }
-        scope.replaceConsumers(weight, initializers, replacements);
-        scope.decoded(weight, decoded);
-        long compressed = packed.length + 4L * scales.length;
-        return new TensorReport(weight.name(), "int4", "Gather+4-bit rows (fp16 scale/offset)", 4, blockSize,
-                values.length, weight.storedBytes(), compressed, Sqnr.decibels(values, decoded), null);
+        return new Rows(v, d, blockSize, packed, scales, offsets, decoded);
     }
 
     /** Scale and offset mapping the block's [min, max] onto the 16 codes, both rounded to float16 as stored. */

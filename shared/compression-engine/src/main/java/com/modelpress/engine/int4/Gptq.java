@@ -22,7 +22,8 @@ import java.util.stream.IntStream;
  * are chosen, its rows must look as the row-by-row updates leave them at that point, which is a forward
  * substitution over the block with the same coefficients. Rows are processed in
  * lazy batches of {@value #LAZY_ROWS} rows: the contribution of all earlier batches is one matrix product
- * ({@link MatrixProducts}, ONNX Runtime's GEMM in the engine), only the rows inside a batch are updated one by one.
+ * ({@link MatrixProducts}, ONNX Runtime's GEMM in the engine), only the rows inside a batch are updated one by one,
+ * in Java, left-looking ({@code batch}): each row gathers the errors of the batch's earlier rows when it is reached.
  * The factorization is blocked the same way. Everything is float32, as in the reference implementation.
  *
  * <p>Stateless; thread-safe. Columns are independent once the Hessian is factored and run in parallel.
@@ -45,6 +46,8 @@ public final class Gptq {
     static final int TILE = 256;
     /** Columns per panel of the blocked Cholesky factorization. */
     static final int PANEL = 256;
+    /** Rows and columns per tile of the swaps that turn the factor into coefficients. */
+    private static final int SWAP_TILE = 64;
 
     private Gptq() {
     }
@@ -161,7 +164,8 @@ public final class Gptq {
         int chunk = (n + threads - 1) / threads;
         ColumnState[] states = new ColumnState[threads];
         for (int t = 0; t < threads; t++) {
-            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize, bits);
+            states[t] = new ColumnState(Math.min(TILE, Math.max(0, Math.min(n, (t + 1) * chunk) - t * chunk)), blockSize, lazy,
+                    bits);
         }
         for (int o0 = 0; o0 < k; o0 += outer) {
             int o1 = Math.min(k, o0 + outer);
@@ -359,6 +363,16 @@ public final class Gptq {
     /** Per-thread scratch for a range of columns: the current block's values, codes and search state. */
     private static final class ColumnState {
         final float[][] compensation;
+        /** The block's rows with the errors carried onto them so far. */
+        final float[][] value;
+        /** The block's rows of the weight as given (zero for dead inputs is applied where they are read). */
+        final float[][] original;
+        /** One row's dequantized values. */
+        final float[] rounded;
+        /** The rounding errors of the batch's rows, {@code w − q}. */
+        final float[][] rowError;
+        /** One row's coefficients for {@link #accumulate}. */
+        final float[] factors;
         final byte[][] codes;
         final float[] scale;
         final float[] inverse;
@@ -379,10 +393,15 @@ public final class Gptq {
         final float mid;
 
         ColumnState(int width, int blockSize) {
-            this(width, blockSize, 4);
+            this(width, blockSize, blockSize, 4);
         }
 
-        ColumnState(int width, int blockSize, int bits) {
+        ColumnState(int width, int blockSize, int rows, int bits) {
+            value = new float[blockSize][width];
+            original = new float[blockSize][width];
+            rounded = new float[width];
+            rowError = new float[rows][width];
+            factors = new float[rows];
             maxCode = (1 << bits) - 1;
             mid = 1 << (bits - 1);
             compensation = new float[blockSize][width];
@@ -403,92 +422,137 @@ public final class Gptq {
         }
     }
 
-    /** Rows {@code start .. start + rows} of columns {@code from .. to}, one row after the other. */
+    /**
+     * Rows {@code start .. start + rows} of columns {@code from .. to}, one row after the other, left-looking: a row
+     * takes the errors of the batch's earlier rows just before it is needed — its block's rows when the block is
+     * reached, then each row, when it is rounded, those of its own block's earlier rows — each sum accumulated in one
+     * row of the tile, {@value #UNROLL} error rows per pass. Every value gets the same additions in the same order as
+     * when each rounded row pushes its error onto all later rows at once, so the results are the same to the bit, with
+     * a row of stores per {@value #UNROLL} error rows instead of one per error row.
+     */
     private static void batch(float[] w, boolean[] dead, float[] c, int k, int n, int start, int rows, int from, int to,
                               int blockSize, boolean symmetric, int scaleType, float[] current, float[] errors,
                               float[] decoded, PackedMatrix matrix, ColumnState state) {
+        // every loop over columns indexes all its arrays alike, tile-local ones: C2 vectorizes such loops only (an
+        // offset into a shared array makes it assume the arrays may overlap); copies to and from the [k, n] arrays are
+        // System.arraycopy
         int width = to - from;
         float[][] x = state.compensation;
+        float[][] value = state.value;
+        float[][] original = state.original;
+        float[][] error = state.rowError;
+        float[] factors = state.factors;
+        float[] rounded = state.rounded;
         for (int t = 0; t < rows; t++) {
             int i = start + t;
             int block = i / blockSize;
             int within = i % blockSize;
-            int row = t * n;
+            int first = t - within;
             if (within == 0) {
                 int len = Math.min(blockSize, k - i);
-                // the block's rows as GPTQ's row-by-row updates leave them when the block is reached: the errors of
-                // the rows before it carried over optimally (a forward substitution over the block), not just summed
                 for (int u = 0; u < len; u++) {
-                    int source = (t + u) * n + from;
-                    int original = (i + u) * n + from;
+                    // the row as the batch's rows before the block leave it
+                    float[] row = value[u];
+                    System.arraycopy(current, (t + u) * n + from, row, 0, width);
+                    System.arraycopy(c, (i + u) * k + start, factors, 0, t);
+                    accumulate(row, factors, error, 0, t, width);
+                    // the block's rows as GPTQ's row-by-row updates leave them when the block is reached: the errors
+                    // of the rows before it carried over optimally (a forward substitution over the block), not just
+                    // summed
                     float[] target = x[u];
+                    float[] weights = original[u];
+                    System.arraycopy(w, (i + u) * n + from, weights, 0, width);
                     if (dead[i + u]) {
-                        System.arraycopy(current, source, target, 0, width);
+                        System.arraycopy(row, 0, target, 0, width);
                     } else {
                         for (int col = 0; col < width; col++) {
-                            target[col] = current[source + col] - w[original + col];
+                            target[col] = row[col] - weights[col];
                         }
                     }
                     int coefficients = (i + u) * k + i;
                     for (int v = 0; v < u; v++) {
-                        float factor = c[coefficients + v];
-                        if (factor == 0) {
-                            continue;
-                        }
-                        float[] earlier = x[v];
-                        for (int col = 0; col < width; col++) {
-                            target[col] -= factor * earlier[col];
-                        }
+                        factors[v] = -c[coefficients + v];
                     }
+                    accumulate(target, factors, x, 0, u, width);
                 }
                 for (int u = len - 1; u >= 0; u--) {
                     // back to values (earlier rows' compensation is still needed above, so from the last row up)
                     if (!dead[i + u]) {
-                        int original = (i + u) * n + from;
                         float[] target = x[u];
+                        float[] weights = original[u];
                         for (int col = 0; col < width; col++) {
-                            target[col] += w[original + col];
+                            target[col] += weights[col];
                         }
                     }
                 }
                 chooseBlock(x, len, width, symmetric, scaleType, state);
             }
+            // the row with the errors of its block's earlier rows
+            float[] row = value[within];
+            System.arraycopy(c, i * k + start + first, factors, 0, within);
+            accumulate(row, factors, error, first, within, width);
             byte[] codes = state.codes[within];
-            int decodedRow = i * n + from;
+            float[] rowError = error[t];
+            float maxCode = state.maxCode;
+            float[] zero = state.zero;
+            float[] inverse = state.inverse;
+            float[] scale = state.scale;
             for (int col = 0; col < width; col++) {
-                float z = state.zero[col];
-                float q = Math.max(0f, Math.min(state.maxCode, ((current[row + from + col] * state.inverse[col] + ROUND) - ROUND) + z));
+                float z = zero[col];
+                float q = Math.max(0f, Math.min(maxCode, ((row[col] * inverse[col] + ROUND) - ROUND) + z));
                 codes[col] = (byte) q;
-                decoded[decodedRow + col] = (q - z) * state.scale[col];
+                float d = (q - z) * scale[col];
+                rounded[col] = d;
+                rowError[col] = -d;
             }
-            if (dead[i]) {
+            if (!dead[i]) {
+                float[] weights = original[within];
                 for (int col = 0; col < width; col++) {
-                    errors[row + from + col] = -decoded[decodedRow + col];
-                }
-            } else {
-                for (int col = 0; col < width; col++) {
-                    errors[row + from + col] = w[decodedRow + col] - decoded[decodedRow + col];
+                    rowError[col] += weights[col];
                 }
             }
-            for (int u = t + 1; u < rows; u++) {
-                float factor = c[(start + u) * k + i];
-                if (factor == 0) {
-                    continue;
-                }
-                int target = u * n;
-                for (int col = from; col < to; col++) {
-                    current[target + col] += factor * errors[row + col];
-                }
-            }
+            System.arraycopy(rounded, 0, decoded, i * n + from, width);
+            System.arraycopy(rowError, 0, errors, t * n + from, width);
             if (within == blockSize - 1 || i == k - 1) {
                 int len = within + 1;
                 for (int col = 0; col < width; col++) {
-                    int zeroPoint = (int) state.zero[col];
+                    int zeroPoint = (int) zero[col];
                     for (int j = 0; j < blockSize; j++) {
                         state.block[j] = j < len ? state.codes[j][col] & 0xff : zeroPoint;
                     }
-                    matrix.put(from + col, block, new BlockQuantizer.BlockCode(state.scale[col], zeroPoint), state.block);
+                    matrix.put(from + col, block, new BlockQuantizer.BlockCode(scale[col], zeroPoint), state.block);
                 }
+            }
+        }
+    }
+
+    /** Error rows summed per pass of {@link #accumulate}. */
+    private static final int UNROLL = 4;
+
+    /**
+     * {@code target[col] += factors[s − offset]·rows[s][col]} for {@code s} in {@code offset .. offset + count}, in
+     * that order for every column, {@value #UNROLL} rows per pass over {@code target}.
+     */
+    private static void accumulate(float[] target, float[] factors, float[][] rows, int offset, int count, int width) {
+        int s = 0;
+        for (; s + UNROLL <= count; s += UNROLL) {
+            float f0 = factors[s];
+            float f1 = factors[s + 1];
+            float f2 = factors[s + 2];
+            float f3 = factors[s + 3];
+            float[] e0 = rows[offset + s];
+            float[] e1 = rows[offset + s + 1];
+            float[] e2 = rows[offset + s + 2];
+            float[] e3 = rows[offset + s + 3];
+            for (int col = 0; col < width; col++) {
+                target[col] = (((target[col] + f0 * e0[col]) + f1 * e1[col]) + f2 * e2[col]) + f3 * e3[col];
+            }
+        }
+        for (; s < count; s++) {
+            float f = factors[s];
+            float[] e = rows[offset + s];
+            for (int col = 0; col < width; col++) {
+                target[col] += f * e[col];
             }
         }
     }
@@ -504,6 +568,10 @@ public final class Gptq {
         FloatBuffer panel = products.allocate(Math.multiplyExact(Math.max(1, k - Math.min(k, PANEL)), PANEL));
         FloatBuffer right = products.allocate(PANEL * PANEL);
         FloatBuffer out = products.allocate(Math.multiplyExact(Math.max(1, k - Math.min(k, PANEL)), PANEL));
+        float[] rows = new float[PANEL * PANEL];
+        float[] columns = new float[PANEL * PANEL];
+        float[] target = new float[PANEL];
+        float[] update = new float[PANEL];
         for (int p0 = 0; p0 < k; p0 += PANEL) {
             int p1 = Math.min(k, p0 + PANEL);
             int width = p1 - p0;
@@ -526,12 +594,13 @@ public final class Gptq {
                 break;
             }
             // A21 ← A21 · L11⁻ᵀ, as a product with the explicit inverse's transpose
-            double[] inverse = lowerInverse(diagonal, width);
+            double[][] inverse = lowerInverse(diagonal, width);
             for (int r = 0; r < width; r++) {
                 for (int s = 0; s < width; s++) {
-                    right.put(r * width + s, (float) inverse[s * width + r]);
+                    columns[r * width + s] = (float) inverse[s][r];
                 }
             }
+            right.put(0, columns, 0, width * width);
             for (int r = 0; r < m; r++) {
                 panel.put(r * width, a, (p1 + r) * k + p0, width);
             }
@@ -542,24 +611,30 @@ public final class Gptq {
             FloatBuffer solved = out;
             out = panel;
             panel = solved;
-            // A22 ← A22 − A21·A21ᵀ, lower triangle only: one column panel of A22 at a time
+            // A22 ← A22 − A21·A21ᵀ, lower triangle only: one column panel of A22 at a time; buffers are read and written
+            // in bulk, and each row's subtraction runs on two scratch rows indexed alike, which C2 vectorizes
             for (int s0 = 0; s0 < m; s0 += PANEL) {
                 int s1 = Math.min(m, s0 + PANEL);
                 int h = s1 - s0;
+                panel.get(s0 * width, rows, 0, h * width);
                 for (int r = 0; r < width; r++) {
                     for (int s = 0; s < h; s++) {
-                        right.put(r * h + s, panel.get((s0 + s) * width + r));
+                        columns[r * h + s] = rows[s * width + r];
                     }
                 }
+                right.put(0, columns, 0, width * h);
                 int below = m - s0;
                 products.multiply(panel.slice(s0 * width, below * width), right.slice(0, width * h),
                         out.slice(0, below * h), below, width, h);
                 for (int r = 0; r < below; r++) {
                     int row = (p1 + s0 + r) * k + p1 + s0;
                     int limit = Math.min(h, r + 1);
+                    System.arraycopy(a, row, target, 0, limit);
+                    out.get(r * h, update, 0, limit);
                     for (int s = 0; s < limit; s++) {
-                        a[row + s] -= out.get(r * h + s);
+                        target[s] -= update[s];
                     }
+                    System.arraycopy(target, 0, a, row, limit);
                 }
             }
         }
@@ -578,10 +653,34 @@ public final class Gptq {
             }
             double d = Math.sqrt(sum);
             l[j * k + j] = d;
-            for (int i = j + 1; i < k; i++) {
+            int pivot = j * k;
+            int i = j + 1;
+            // four rows at once: four independent chains of additions, each in the order of p
+            for (; i + 4 <= k; i += 4) {
+                int r0 = i * k;
+                int r1 = r0 + k;
+                int r2 = r1 + k;
+                int r3 = r2 + k;
+                double s0 = l[r0 + j];
+                double s1 = l[r1 + j];
+                double s2 = l[r2 + j];
+                double s3 = l[r3 + j];
+                for (int p = 0; p < j; p++) {
+                    double y = l[pivot + p];
+                    s0 -= l[r0 + p] * y;
+                    s1 -= l[r1 + p] * y;
+                    s2 -= l[r2 + p] * y;
+                    s3 -= l[r3 + p] * y;
+                }
+                l[r0 + j] = s0 / d;
+                l[r1 + j] = s1 / d;
+                l[r2 + j] = s2 / d;
+                l[r3 + j] = s3 / d;
+            }
+            for (; i < k; i++) {
                 double s = l[i * k + j];
                 for (int p = 0; p < j; p++) {
-                    s -= l[i * k + p] * l[j * k + p];
+                    s -= l[i * k + p] * l[pivot + p];
                 }
                 l[i * k + j] = s / d;
             }
@@ -589,18 +688,28 @@ public final class Gptq {
         return true;
     }
 
-    /** The inverse of a lower-triangular {@code [k, k]} matrix (lower triangle of {@code l}), row-major. */
-    private static double[] lowerInverse(double[] l, int k) {
-        double[] inverse = new double[k * k];
-        for (int j = 0; j < k; j++) {
-            inverse[j * k + j] = 1 / l[j * k + j];
-            for (int i = j + 1; i < k; i++) {
-                double s = 0;
-                for (int p = j; p < i; p++) {
-                    s -= l[i * k + p] * inverse[p * k + j];
+    /**
+     * The inverse of a lower-triangular {@code [k, k]} matrix (lower triangle of {@code l}), by rows: row {@code i} is
+     * {@code (e_i − Σ_{p<i} l_ip·row_p) / l_ii}, the rows summed in order of {@code p}, each entry's terms in the order
+     * of the entry-by-entry substitution.
+     */
+    private static double[][] lowerInverse(double[] l, int k) {
+        double[][] inverse = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            double[] row = inverse[i];
+            for (int p = 0; p < i; p++) {
+                double factor = l[i * k + p];
+                double[] earlier = inverse[p];
+                // entries right of p are zero in the earlier row
+                for (int j = 0; j <= p; j++) {
+                    row[j] -= factor * earlier[j];
                 }
-                inverse[i * k + j] = s / l[i * k + i];
             }
+            double pivot = l[i * k + i];
+            for (int j = 0; j < i; j++) {
+                row[j] /= pivot;
+            }
+            row[i] = 1 / pivot;
         }
         return inverse;
     }
@@ -615,17 +724,26 @@ public final class Gptq {
         for (int i = 0; i < k; i++) {
             diagonal[i] = a[(k - 1 - i) * k + (k - 1 - i)];
         }
-        IntStream.range(1, k).parallel().forEach(i -> {
-            for (int j = 0; j < i; j++) {
-                int pi = k - 1 - j;
-                int pj = k - 1 - i;
-                // each pair once: the one with the smaller (row, column) in row-major order swaps
-                if (i * k + j < pi * k + pj) {
-                    int x = i * k + j;
-                    int y = pi * k + pj;
-                    float t = a[x];
-                    a[x] = a[y];
-                    a[y] = t;
+        // square tiles of the triangle, so that a tile and its partner stay in cache while they swap
+        IntStream.range(0, (k + SWAP_TILE - 1) / SWAP_TILE).parallel().forEach(tile -> {
+            int i0 = tile * SWAP_TILE;
+            int i1 = Math.min(k, i0 + SWAP_TILE);
+            for (int j0 = 0; j0 < i1; j0 += SWAP_TILE) {
+                int j1 = Math.min(i1, j0 + SWAP_TILE);
+                for (int i = Math.max(i0, 1); i < i1; i++) {
+                    int limit = Math.min(j1, i);
+                    for (int j = j0; j < limit; j++) {
+                        int pi = k - 1 - j;
+                        int pj = k - 1 - i;
+                        // each pair once: the one with the smaller (row, column) in row-major order swaps
+                        if (i * k + j < pi * k + pj) {
+                            int x = i * k + j;
+                            int y = pi * k + pj;
+                            float t = a[x];
+                            a[x] = a[y];
+                            a[y] = t;
+                        }
+                    }
                 }
             }
         });

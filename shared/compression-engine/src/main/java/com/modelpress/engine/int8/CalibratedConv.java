@@ -144,79 +144,129 @@ final class CalibratedConv {
             return Optional.empty();
         }
         float[] kernel = fold.map(f -> f.scale(values)).orElse(values);
-        Rounded rounded;
-        Int8Encodings.ChannelDecode decode;
-        Integer blockSize = null;
-        if (nibbles) {
-            int block = Int4Conv.block(features, width.block());
-            Grid plain = Int4Conv.grid(kernel, channels, features, block);
-            rounded = round(kernel, channels, features, moment.groups(), plain, moment);
-            double sqnr = outputSqnr(kernel, rounded.decoded(), channels, features, moment);
-            if (sqnr < width.minOutputSqnr()) {
-                return Optional.empty();
-            }
-            decode = Int4Conv.decode(weight, rounded.codes(), plain.scales(), block, scope);
-            blockSize = block;
-        } else {
-            Int8Channels plain = Int8Channels.quantize(kernel, dims, axis);
-            rounded = !fits ? new Rounded(plain.values(), plain.decoded(), new double[channels])
-                    : transposed ? roundTransposed(kernel, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
-                    : round(kernel, channels, features, moment.groups(), Grid.of(plain, features), moment);
-            Int8Channels q = new Int8Channels(rounded.codes(), plain.scales(), rounded.decoded());
-            decode = Int8Encodings.channelDecode(weight, q, axis, scope);
+        Optional<Coded> found = nibbles ? nibbles(kernel, channels, features, width, moment)
+                : Optional.of(int8(kernel, dims, axis, fits, transposed, moment));
+        if (found.isEmpty()) {
+            return Optional.empty();
         }
+        Coded coded = found.get();
         Weight.Use use = weight.uses().getFirst();
         NodeProto conv = use.node();
         float[] bias = fold.isPresent() ? null : conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()
                 ? scope.initializerFloats(conv.getInput(2)) : new float[channels];
         // without statistics only a folded normalization changes the bias
         boolean corrected = fold.isPresent() || (fits && bias != null && bias.length == channels);
+
+        Int8Encodings.ChannelDecode decode = coded.decode(weight, axis, scope);
         String encoding = decode.encoding() + (!fits ? "" : transposed ? " GPTQ on input channels" : " GPTQ on im2col patches");
         long stored = decode.storedBytes();
         if (corrected) {
-            float[] shifted = new float[channels];
-            for (int o = 0; o < channels; o++) {
-                shifted[o] = (float) ((fold.isPresent() ? fold.get().bias()[o] : bias[o]) + rounded.biasShift()[o]);
-            }
-            String name = scope.fresh(conv.getOutput(0) + (fits ? "_corrected_bias" : "_folded_bias"));
-            long[] biasDims = {channels};
-            Optional<Fp16Pass.Half> half = Fp16Pass.half(name, biasDims, shifted, scope);
-            TensorProto biasTensor = half.map(Fp16Pass.Half::tensor).orElseGet(() -> Nodes.tensor(name,
-                    DataType.FLOAT_VALUE, biasDims, ByteString.copyFrom(TensorCodec.toFloatBytes(shifted))));
-            String biasInput = half.map(h -> h.cast().getOutput(0)).orElse(name);
-            NodeProto.Builder replaced = conv.toBuilder();
-            long biasBytes = (half.isPresent() ? 2L : 4L) * channels;
-            // the report counts the bias by what it adds to the model: its bytes, less the float32 bias it replaces
-            if (conv.getInputCount() > 2) {
-                boolean dropped = scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex());
-                stored += dropped ? biasBytes - 4L * channels : biasBytes;
-                replaced.setInput(2, biasInput);
-            } else {
-                replaced.addInput(biasInput);
-                stored += biasBytes;
-            }
-            Map<Integer, List<NodeProto>> replacements = new java.util.HashMap<>();
+            double[] before = fold.map(BatchNormFold::bias).orElseGet(() -> IntStream.range(0, channels)
+                    .mapToDouble(o -> bias[o]).toArray());
+            float[] shifted = shiftedBias(before, coded.rounded().biasShift());
+            stored += replaceConv(weight, decode, shifted, fits, fold, scope);
             if (fold.isPresent()) {
-                fold.get().dropParameters(scope);
-                replaced.setOutput(0, fold.get().output());
-                replacements.put(fold.get().node(), List.of());
                 encoding += ", BatchNormalization folded";
             }
-            List<TensorProto> initializers = new ArrayList<>(decode.initializers());
-            initializers.add(biasTensor);
-            List<NodeProto> nodes = new ArrayList<>(decode.nodes());
-            half.ifPresent(h -> nodes.add(h.cast()));
-            nodes.add(replaced.build());
-            replacements.put(use.nodeIndex(), nodes);
-            scope.replaceConsumers(weight, initializers, replacements);
             if (fits) {
                 encoding += ", bias corrected";
             }
         } else {
             scope.encode(weight, decode.initializers(), decode.nodes());
         }
-        return Optional.of(new TensorReport(weight.name(), method, encoding, width.bits(), blockSize, values.length,
-                weight.storedBytes(), stored, Sqnr.decibels(kernel, rounded.decoded()), null));
+        return Optional.of(new TensorReport(weight.name(), method, encoding, width.bits(), coded.block(), values.length,
+                weight.storedBytes(), stored, Sqnr.decibels(kernel, coded.rounded().decoded()), null));
+    }
+
+    /**
+     * A kernel's codes and scales: the arithmetic, no graph.
+     *
+     * @param block nullable: taps per scale of 4-bit codes; null for int8 per output channel
+     */
+    private record Coded(Rounded rounded, float[] scales, Integer block) {
+
+        /** The initializers and nodes that decode the codes into the weight's name. */
+        Int8Encodings.ChannelDecode decode(Weight weight, int axis, RewriteScope scope) {
+            return block != null ? Int4Conv.decode(weight, rounded.codes(), scales, block, scope)
+                    : Int8Encodings.channelDecode(weight, new Int8Channels(rounded.codes(), scales, rounded.decoded()),
+                    axis, scope);
+        }
+    }
+
+    /** 4-bit codes on blocks of taps, GPTQ on the patches; empty where the output falls under {@code width}'s SQNR floor. */
+    private static Optional<Coded> nibbles(float[] kernel, int channels, int features, Width width, PatchMoments moment) {
+        int block = Int4Conv.block(features, width.block());
+        Grid plain = Int4Conv.grid(kernel, channels, features, block);
+        Rounded rounded = round(kernel, channels, features, moment.groups(), plain, moment);
+        double sqnr = outputSqnr(kernel, rounded.decoded(), channels, features, moment);
+        if (sqnr < width.minOutputSqnr()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Coded(rounded, plain.scales(), block));
+    }
+
+    /** Int8 per output channel: GPTQ where {@code fits} (on input channels for a transposed kernel), else plain rounding. */
+    private static Coded int8(float[] kernel, long[] dims, int axis, boolean fits, boolean transposed, PatchMoments moment) {
+        int channels = Math.toIntExact(dims[axis]);
+        int features = Math.toIntExact(transposed ? dims[0] : dims[1] * dims[2] * dims[3]);
+        Int8Channels plain = Int8Channels.quantize(kernel, dims, axis);
+        Rounded rounded = !fits ? new Rounded(plain.values(), plain.decoded(), new double[channels])
+                : transposed ? roundTransposed(kernel, features, channels, Math.toIntExact(dims[2] * dims[3]), plain, moment)
+                : round(kernel, channels, features, moment.groups(), Grid.of(plain, features), moment);
+        return new Coded(rounded, plain.scales(), null);
+    }
+
+    /** The bias plus each channel's expected output error. */
+    private static float[] shiftedBias(double[] bias, double[] biasShift) {
+        float[] shifted = new float[biasShift.length];
+        for (int o = 0; o < shifted.length; o++) {
+            shifted[o] = (float) (bias[o] + biasShift[o]);
+        }
+        return shifted;
+    }
+
+    /**
+     * The graph surgery of a corrected kernel: its decode, and the convolution reading the {@code shifted} bias (in place
+     * of the one it read, dropped where nothing else reads it); with a folded normalization, the convolution writes the
+     * normalization's output and the normalization goes. The bias is float16 behind a {@code Cast} where
+     * {@link Fp16Pass#half} finds that saves bytes and keeps it.
+     *
+     * @return the bytes the new bias adds to the model: its own, less those of the float32 bias it replaces
+     */
+    private static long replaceConv(Weight weight, Int8Encodings.ChannelDecode decode, float[] shifted, boolean fits,
+                                    Optional<BatchNormFold> fold, RewriteScope scope) {
+        Weight.Use use = weight.uses().getFirst();
+        NodeProto conv = use.node();
+        String name = scope.fresh(conv.getOutput(0) + (fits ? "_corrected_bias" : "_folded_bias"));
+        long[] dims = {shifted.length};
+        Optional<Fp16Pass.Half> half = Fp16Pass.half(name, dims, shifted, scope);
+        TensorProto biasTensor = half.map(Fp16Pass.Half::tensor).orElseGet(() -> Nodes.tensor(name, DataType.FLOAT_VALUE,
+                dims, ByteString.copyFrom(TensorCodec.toFloatBytes(shifted))));
+        String biasInput = half.map(h -> h.cast().getOutput(0)).orElse(name);
+        long added = (half.isPresent() ? 2L : 4L) * shifted.length;
+        NodeProto.Builder replaced = conv.toBuilder();
+        if (conv.getInputCount() > 2) {
+            if (scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex())) {
+                added -= 4L * shifted.length;
+            }
+            replaced.setInput(2, biasInput);
+        } else {
+            replaced.addInput(biasInput);
+        }
+        Map<Integer, List<NodeProto>> replacements = new java.util.HashMap<>();
+        if (fold.isPresent()) {
+            fold.get().dropParameters(scope);
+            replaced.setOutput(0, fold.get().output());
+            replacements.put(fold.get().node(), List.of());
+        }
+        List<TensorProto> initializers = new ArrayList<>(decode.initializers());
+        initializers.add(biasTensor);
+        List<NodeProto> nodes = new ArrayList<>(decode.nodes());
+        half.ifPresent(h -> nodes.add(h.cast()));
+        nodes.add(replaced.build());
+        replacements.put(use.nodeIndex(), nodes);
+        scope.replaceConsumers(weight, initializers, replacements);
+        return added;
     }
 
     /**

@@ -10,8 +10,10 @@ import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
 import com.modelpress.engine.graph.Weight;
 import com.modelpress.engine.quant.Int8Encodings;
+import com.modelpress.engine.quant.NibbleDecode;
 import com.modelpress.engine.quant.PatchMoments;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -47,6 +49,9 @@ public final class Int4Conv {
      * 5.7 dB, GPTQ and bias correction 10.5 dB).
      */
     public static final double MIN_OUTPUT_SQNR = 20;
+
+    /** The high nibbles are the kernel's first half; the halves are concatenated on its one flat axis. */
+    private static final NibbleDecode NIBBLES = new NibbleDecode(NibbleDecode.Order.HIGH_FIRST, 0);
 
     private static final float[] CLIP_RATIOS = {1.0f, 0.95f, 0.9f, 0.85f, 0.8f, 0.75f, 0.7f};
 
@@ -144,15 +149,25 @@ public final class Int4Conv {
         return true;
     }
 
-    /** The packed codes, scales and the subgraph that decodes them into the weight's name. */
-    static Int8Encodings.ChannelDecode decode(Weight weight, byte[] codes, float[] scales, int block, RewriteScope scope) {
-        long[] dims = weight.dims();
-        String base = weight.name();
+    /**
+     * The codes two per byte, offset by 8 to {@code [0, 15]}: byte {@code i} holds code {@code i} in its high nibble and
+     * code {@code i + n/2} in its low one.
+     */
+    static byte[] pack(byte[] codes) {
         int half = codes.length / 2;
         byte[] packed = new byte[half];
         for (int i = 0; i < half; i++) {
             packed[i] = (byte) (((codes[i] + 8) << 4) | (codes[half + i] + 8));
         }
+        return packed;
+    }
+
+    /** The packed codes, scales and the subgraph that decodes them into the weight's name. */
+    static Int8Encodings.ChannelDecode decode(Weight weight, byte[] codes, float[] scales, int block, RewriteScope scope) {
+        long[] dims = weight.dims();
+        String base = weight.name();
+        byte[] packed = pack(codes);
+        int half = packed.length;
         boolean halfScales = halfScales(scales);
         String packedName = scope.fresh(base + "_int4");
         String scaleName = scope.fresh(base + "_scale");
@@ -161,32 +176,27 @@ public final class Int4Conv {
         String eight = scope.fresh(base + "_eight");
         String blockShape = scope.fresh(base + "_block_shape");
         String kernelShape = scope.fresh(base + "_kernel_shape");
-        List<TensorProto> initializers = List.of(
+        List<TensorProto> initializers = new ArrayList<>(List.of(
                 Nodes.tensor(packedName, DataType.UINT8_VALUE, new long[]{half}, scope.store(packed)),
                 Nodes.tensor(scaleName, halfScales ? DataType.FLOAT16_VALUE : DataType.FLOAT_VALUE,
                         new long[]{scales.length, 1}, ByteString.copyFrom(halfScales
-                                ? TensorCodec.toFloat16Bytes(scales) : TensorCodec.toFloatBytes(scales))),
-                Nodes.floatScalar(sixteenth, 1f / 16), Nodes.floatScalar(sixteen, 16f), Nodes.floatScalar(eight, 8f),
+                                ? TensorCodec.toFloat16Bytes(scales) : TensorCodec.toFloatBytes(scales)))));
+        initializers.addAll(NibbleDecode.constants(sixteenth, sixteen));
+        initializers.addAll(List.of(Nodes.floatScalar(eight, 8f),
                 Nodes.int64Tensor(blockShape, new long[]{2}, scales.length, block),
-                Nodes.int64Tensor(kernelShape, new long[]{dims.length}, dims));
+                Nodes.int64Tensor(kernelShape, new long[]{dims.length}, dims)));
         String asFloat = scope.fresh(base + "_bytes");
         String high = scope.fresh(base + "_high");
-        String highBits = scope.fresh(base + "_high_bits");
-        String low = scope.fresh(base + "_low");
-        String codesName = scope.fresh(base + "_codes");
+        NibbleDecode.Values nibbles = new NibbleDecode.Values(asFloat, high + "_fraction", high,
+                scope.fresh(base + "_high_bits"), scope.fresh(base + "_low"), scope.fresh(base + "_codes"));
         String blocks = scope.fresh(base + "_blocks");
         String centred = scope.fresh(base + "_centred");
         String scaled = scope.fresh(base + "_scaled");
         String floatScale = halfScales ? scope.fresh(base + "_scale_float") : scaleName;
-        List<NodeProto> nodes = new java.util.ArrayList<>(List.of(
-                node("Cast", List.of(packedName), asFloat, scope, Nodes.intAttribute("to", DataType.FLOAT_VALUE)),
-                node("Mul", List.of(asFloat, sixteenth), high + "_fraction", scope),
-                node("Floor", List.of(high + "_fraction"), high, scope),
-                node("Mul", List.of(high, sixteen), highBits, scope),
-                node("Sub", List.of(asFloat, highBits), low, scope),
-                node("Concat", List.of(high, low), codesName, scope, Nodes.intAttribute("axis", 0)),
-                node("Reshape", List.of(codesName, blockShape), blocks, scope),
-                node("Sub", List.of(blocks, eight), centred, scope)));
+        List<NodeProto> nodes = new ArrayList<>(NIBBLES.nodes(packedName, sixteenth, sixteen, nibbles,
+                step -> scope.fresh(nibbles.of(step) + "_node")));
+        nodes.add(node("Reshape", List.of(nibbles.codes(), blockShape), blocks, scope));
+        nodes.add(node("Sub", List.of(blocks, eight), centred, scope));
         if (halfScales) {
             nodes.add(node("Cast", List.of(scaleName), floatScale, scope, Nodes.intAttribute("to", DataType.FLOAT_VALUE)));
         }

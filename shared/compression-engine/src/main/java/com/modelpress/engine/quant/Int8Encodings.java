@@ -289,11 +289,30 @@ public final class Int8Encodings {
      * Cast → Mul(gather(scales)), so only the looked-up rows are ever decoded.
      */
     public static TensorReport gatherRows(Weight weight, float[] values, RewriteScope scope, String method) {
-        long[] dims = weight.dims();
-        int valueType = weight.valueType();
         NBitsEncodings.ScaleStorage storage = channelScales(weight, values, scope);
-        Int8Channels q = Int8Channels.quantizeStoredAs(values, dims, 0, storage.type());
-        int scaleType = valueType == DataType.FLOAT_VALUE ? storage.type() : valueType;
+        TableRows rows = tableRows(values, weight.dims(), weight.valueType(), storage.type());
+        replaceGathers(weight, rows, scope);
+        scope.decoded(weight, rows.decoded());
+        long compressed = rows.codes().length + (long) TensorCodec.elementSize(rows.scaleType()) * rows.scales().length;
+        return new TensorReport(weight.name(), method, "Gather+int8 rows" + storage.describe(), 8, null, values.length, weight.storedBytes(),
+                compressed, Sqnr.decibels(values, rows.decoded()), null);
+    }
+
+    /**
+     * A lookup table in int8 rows: the arithmetic, no graph.
+     *
+     * @param dims      the table's {@code [V, D]}
+     * @param codes     {@code [V, D]}, symmetric int8
+     * @param scales    one per row, as stored in {@code scaleType}
+     * @param scaleType the scales' stored type: the table's value type, or the float16 a float32 table's scales fit in
+     * @param decoded   {@code [V, D]}: what the graph decodes, computed in the value type as ONNX Runtime computes it
+     */
+    record TableRows(long[] dims, byte[] codes, float[] scales, int scaleType, float[] decoded) {}
+
+    /** @param storedScaleType the type a float32 table's scales are stored in ({@link #channelScales}) */
+    static TableRows tableRows(float[] values, long[] dims, int valueType, int storedScaleType) {
+        Int8Channels q = Int8Channels.quantizeStoredAs(values, dims, 0, storedScaleType);
+        int scaleType = valueType == DataType.FLOAT_VALUE ? storedScaleType : valueType;
         float[] rowScales = q.scales().clone();
         float[] decoded = q.decoded();
         if (valueType != DataType.FLOAT_VALUE) {
@@ -306,15 +325,25 @@ public final class Int8Encodings {
                 }
             }
         }
+        return new TableRows(dims, q.values(), rowScales, scaleType, decoded);
+    }
+
+    /**
+     * The graph surgery of {@link #gatherRows}: the rows and scales as initializers, and each {@code Gather} of the table
+     * replaced by gather(rows) → Cast → Mul(gather(scales)); scales of another type than the value type are read
+     * through one {@code Cast}, added before the first of them.
+     */
+    private static void replaceGathers(Weight weight, TableRows table, RewriteScope scope) {
+        int valueType = weight.valueType();
         String base = weight.name();
         String rows = scope.fresh(base + "_int8");
         String scales = scope.fresh(base + "_row_scale");
-        TensorProto rowsTensor = Nodes.tensor(rows, DataType.INT8_VALUE, dims, scope.store(q.values()));
-        TensorProto scaleTensor = Nodes.tensor(scales, scaleType, new long[]{dims[0], 1},
-                scope.store(TensorCodec.toBytes(scaleType, rowScales)));
+        TensorProto rowsTensor = Nodes.tensor(rows, DataType.INT8_VALUE, table.dims(), scope.store(table.codes()));
+        TensorProto scaleTensor = Nodes.tensor(scales, table.scaleType(), new long[]{table.dims()[0], 1},
+                scope.store(TensorCodec.toBytes(table.scaleType(), table.scales())));
         Map<Integer, List<NodeProto>> replacements = new HashMap<>();
         String valueScales = scales;
-        boolean castPending = scaleType != valueType;
+        boolean castPending = table.scaleType() != valueType;
         if (castPending) {
             // float16 scales read as float32 through one Cast of the initializer, folded by ONNX Runtime at load
             valueScales = scope.fresh(scales + "_f32");
@@ -343,9 +372,5 @@ public final class Int8Encodings {
             replacements.put(use.nodeIndex(), nodes);
         }
         scope.replaceConsumers(weight, List.of(rowsTensor, scaleTensor), replacements);
-        scope.decoded(weight, decoded);
-        long compressed = q.values().length + (long) TensorCodec.elementSize(scaleType) * q.scales().length;
-        return new TensorReport(weight.name(), method, "Gather+int8 rows" + storage.describe(), 8, null, values.length, weight.storedBytes(),
-                compressed, Sqnr.decibels(values, decoded), null);
     }
 }

@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.modelpress.engine.graph.TensorCodec;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,10 +17,7 @@ class GptqTest {
         // k over one Cholesky panel and two lazy batches, a ragged last block; one input never varies
         int k = 300;
         int n = 40;
-        float[] x = correlatedActivations(900, k, 8);
-        for (int r = 0; r < 900; r++) {
-            x[r * k + 7] = 0;
-        }
+        float[] x = withDeadInput(correlatedActivations(900, k, 8), k, 7);
         double[] h = xtx(x, k);
         Random random = new Random(9);
         float[] w = new float[k * n];
@@ -55,6 +53,90 @@ class GptqTest {
             assertThat(outputError(x, w, actual, 900, k, n)).as(as).isCloseTo(reference, within(0.005 * reference));
             for (int col = 0; col < n; col++) {
                 assertThat(actual[7 * n + col]).as("a dead input's weight, " + as).isEqualTo(expected[7 * n + col]);
+            }
+        }
+    }
+
+    @Test
+    void rowsInsideALazyBatchMatchAPlainFloatLoopToTheBit() {
+        // one lazy batch (k below LAZY_ROWS: no products), a ragged last block, one dead input, and columns over two
+        // threads' tiles: the tiled, left-looking kernel must give the codes and scales of the plain loop exactly
+        int k = 56;
+        int n = 600;
+        float[] x = withDeadInput(correlatedActivations(400, k, 4), k, 5);
+        Gptq.Factor factor = Gptq.factor(xtx(x, k), k, MatrixProducts.JAVA);
+        Random random = new Random(21);
+        float[] w = new float[k * n];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (random.nextGaussian() * (i / n % 9 == 0 ? 0.2 : 0.05));
+        }
+        for (Case c : List.of(new Case(32, false, DataType.FLOAT16_VALUE), new Case(16, true, DataType.FLOAT_VALUE),
+                new Case(32, false, DataType.BFLOAT16_VALUE))) {
+            float[] expected = new float[w.length];
+            float[] expectedScales = new float[n * MatMulNBitsWeights.blocksFor(k, c.blockSize())];
+            plainFloat(w, k, n, c.blockSize(), c.symmetric(), c.scaleType(), factor, expected, expectedScales);
+            float[] actual = new float[w.length];
+            MatMulNBitsWeights packed = Gptq.quantize(w, k, n, c.blockSize(), c.symmetric(), factor, c.scaleType(),
+                    actual, MatrixProducts.JAVA);
+
+            assertThat(actual).as(c.toString()).containsExactly(expected);
+            assertThat(packed.dequantize()).as(c.toString()).containsExactly(expected);
+            assertThat(packed.scales()).as(c.toString()).containsExactly(expectedScales);
+        }
+    }
+
+    private record Case(int blockSize, boolean symmetric, int scaleType) {}
+
+    /**
+     * GPTQ in the kernel's float32 formulation, as plainly as it goes: row by row, each rounded row's error {@code w − q}
+     * pushed onto every later row at once; a block's values found by forward substitution when it is reached.
+     *
+     * @param scales receives the block scales, {@code [n, blocks]}
+     */
+    private static void plainFloat(float[] w, int k, int n, int blockSize, boolean symmetric, int scaleType,
+                                   Gptq.Factor factor, float[] decoded, float[] scales) {
+        float round = 12582912f;
+        float maxCode = 15f;
+        float[] c = factor.coefficients();
+        boolean[] dead = factor.dead();
+        int blocks = MatMulNBitsWeights.blocksFor(k, blockSize);
+        float[] original = new float[k * n];
+        for (int i = 0; i < k; i++) {
+            for (int col = 0; col < n; col++) {
+                original[i * n + col] = dead[i] ? 0f : w[i * n + col];
+            }
+        }
+        float[] current = original.clone();
+        BlockQuantizer.BlockCode[] codes = new BlockQuantizer.BlockCode[n];
+        for (int i = 0; i < k; i++) {
+            if (i % blockSize == 0) {
+                int len = Math.min(blockSize, k - i);
+                for (int col = 0; col < n; col++) {
+                    float[] compensation = new float[len];
+                    float[] values = new float[len];
+                    for (int u = 0; u < len; u++) {
+                        float value = current[(i + u) * n + col] - original[(i + u) * n + col];
+                        for (int v = 0; v < u; v++) {
+                            value -= c[(i + u) * k + i + v] * compensation[v];
+                        }
+                        compensation[u] = value;
+                    }
+                    for (int u = 0; u < len; u++) {
+                        values[u] = compensation[u] + original[(i + u) * n + col];
+                    }
+                    codes[col] = Gptq.choose(values, len, symmetric, scaleType);
+                    scales[col * blocks + i / blockSize] = codes[col].scale();
+                }
+            }
+            for (int col = 0; col < n; col++) {
+                float scale = codes[col].scale();
+                float zero = codes[col].zeroPoint();
+                float q = Math.max(0f, Math.min(maxCode, ((current[i * n + col] * (1f / scale) + round) - round) + zero));
+                decoded[i * n + col] = (q - zero) * scale;
+                float error = original[i * n + col] - decoded[i * n + col];
+                for (int j = i + 1; j < k; j++) {
+                    current[j * n + col] += c[j * k + i] * error;
+                }
             }
         }
     }
@@ -316,6 +398,14 @@ class GptqTest {
                 }
                 x[r * k + j] = (float) (j % 17 == 0 ? 5 * v : v);
             }
+        }
+        return x;
+    }
+
+    /** {@code x} with feature {@code input} zero in every row: an input that never varies. */
+    private static float[] withDeadInput(float[] x, int k, int input) {
+        for (int r = 0; r < x.length / k; r++) {
+            x[r * k + input] = 0;
         }
         return x;
     }

@@ -40,14 +40,7 @@ public final class DashboardPaintBench {
     record Paint(double signInFcp, double listFcp, double listed) {}
 
     public static void main(String[] args) throws Exception {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         String server = arguments.values().getOrDefault("server", "http://127.0.0.1:8080");
         String key = Files.readString(arguments.path("key-file", Path.of(System.getProperty("user.home"), ".modelpress", "api-key"))).strip();
         int loads = arguments.positiveInt("loads", 15);

@@ -46,14 +46,7 @@ public final class FitBench {
                String widths, boolean met, long seconds) {}
 
     public static void main(String[] args) throws Exception {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         Path tinylm = arguments.path("model", Path.of("../shared/models/tinylm"));
         List<String> points = arguments.list("points", DEFAULT_POINTS);
         boolean synthetic = arguments.list("synthetic", List.of("true")).getFirst().equals("true");

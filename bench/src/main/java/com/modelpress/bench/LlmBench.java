@@ -55,14 +55,7 @@ public final class LlmBench {
     private record Theirs(String label, String file, List<String> arguments) {}
 
     public static void main(String[] args) throws Exception {
-        BenchArguments arguments;
-        try {
-            arguments = BenchArguments.parse(args, OPTIONS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        BenchArguments arguments = BenchArguments.parseOrExit(args, OPTIONS);
         List<String> models = arguments.list("models", DEFAULT_MODELS);
         Path tinylm = arguments.path("tinylm", Path.of("../shared/models/tinylm"));
         int windows = arguments.positiveInt("windows", 24);

@@ -1,7 +1,6 @@
 package com.modelpress.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,17 +52,6 @@ record OrtQuantizer(String python, String versions, String problem) {
     double run(Path input, Path output, List<String> arguments, Path log) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(python, SCRIPT, input.toString(), output.toString()));
         command.addAll(arguments);
-        long start = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!process.waitFor(30, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " did not finish in 30 minutes");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n"
-                    + Files.readString(log));
-        }
-        return seconds;
+        return LoggedProcess.run(command, log);
     }
 }

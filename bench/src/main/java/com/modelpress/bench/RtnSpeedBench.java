@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Whole-process time of 4-bit round-to-nearest on one real model, ours against ONNX Runtime's own
@@ -117,17 +116,7 @@ public final class RtnSpeedBench {
         Path cpu = log.resolveSibling(log.getFileName() + ".cpu");
         List<String> timed = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S", "-o", cpu.toString()));
         timed.addAll(command);
-        long start = System.nanoTime();
-        Process process = new ProcessBuilder(timed).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!process.waitFor(30, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " did not finish in 30 minutes");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n"
-                    + Files.readString(log));
-        }
+        double seconds = LoggedProcess.run(timed, log);
         String[] userSystem = Files.readString(cpu).strip().split("\\s+");
         return new Timing(seconds, Double.parseDouble(userSystem[userSystem.length - 2])
                 + Double.parseDouble(userSystem[userSystem.length - 1]));

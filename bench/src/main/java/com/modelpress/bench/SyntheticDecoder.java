@@ -26,6 +26,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
+import static com.modelpress.engine.graph.Nodes.constantValue;
+import static com.modelpress.engine.graph.Nodes.intAttribute;
+import static com.modelpress.engine.graph.Nodes.intsAttribute;
+
 /**
  * A Llama-shaped decoder with random weights, written straight to disk for scale tests: token embedding, per layer
  * RMSNorm, q/k/v/o projections, multi-head attention with a KV cache ({@code past_key_values.N.key/value} in,
@@ -88,7 +92,7 @@ record SyntheticDecoder(int hidden, int layers, int heads, int intermediate, int
             // bias [batch, 1, sequence, total]: −10000 where the mask is 0 or the key position lies in the future
             String sequence = g.op("Slice", g.op("Shape", ids), g.longs(1), g.longs(2));
             String total = g.op("Slice", g.op("Shape", mask), g.longs(1), g.longs(2));
-            String square = g.op("ConstantOfShape", List.of(tensorAttribute(floatScalarTensor(1f))),
+            String square = g.op("ConstantOfShape", List.of(constantValue(floatScalarTensor(1f))),
                     g.op("Concat", List.of(intAttribute("axis", 0)), sequence, total));
             String past = g.op("Squeeze", g.op("Sub", total, sequence), g.longs(0));
             String causal = g.op("Trilu", List.of(intAttribute("upper", 0)), square, past);
@@ -332,22 +336,6 @@ record SyntheticDecoder(int hidden, int layers, int heads, int intermediate, int
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
                 TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape))).build();
-    }
-
-    private static AttributeProto intAttribute(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-    }
-
-    private static AttributeProto intsAttribute(String name, long... values) {
-        AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long value : values) {
-            attribute.addInts(value);
-        }
-        return attribute.build();
-    }
-
-    private static AttributeProto tensorAttribute(TensorProto value) {
-        return AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(value).build();
     }
 
     private static StringStringEntryProto entry(String key, String value) {

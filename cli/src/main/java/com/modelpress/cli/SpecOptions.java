@@ -62,6 +62,12 @@ final class SpecOptions {
             description = "Node or tensor names to leave untouched; repeat the option or separate names with commas.")
     List<String> exclude = new ArrayList<>();
 
+    @Option(names = "--keep-names",
+            description = "Keep the graph's node names and the names of the values its nodes compute (default: node "
+                    + "names are dropped and computed values get short names; inputs, outputs and initializers always "
+                    + "keep theirs).")
+    boolean keepNames;
+
     @Option(names = "--min-elements", paramLabel = "N",
             description = "Leave tensors with fewer elements as they are (default "
                     + CompressionOptions.DEFAULT_MIN_ELEMENTS + ").")
@@ -157,7 +163,8 @@ final class SpecOptions {
         boolean evaluation = samples != null || seed != null || !sensitivity || context != null || decodeSteps != null
                 || !declared.isEmpty();
         return new CompressionRequest(method,
-                new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements, rounding, head),
+                new CompressionOptions(blockSize, symmetric ? Boolean.TRUE : null, exclude, minElements, rounding, head,
+                        keepNames ? Boolean.TRUE : null),
                 target ? new CompressionRequest.Target(floors.minCosine, floors.minSqnr, floors.maxKl,
                         floors.maxPplIncrease, targetSize, targetBpw, floors.targetOutput) : null,
                 evaluation ? new CompressionRequest.EvaluationSpec(samples, seed, sensitivity ? null : Boolean.FALSE,
@@ -238,6 +245,7 @@ final class SpecOptions {
         options.put("options.head", "--head");
         options.put("options.excludeNodes", "--exclude");
         options.put("options.minElements", "--min-elements");
+        options.put("options.keepNames", "--keep-names");
         options.put("target.minCosine", "--min-cosine");
         options.put("target.minSqnrDb", "--min-sqnr");
         options.put("target.maxKl", "--max-kl");

@@ -138,7 +138,8 @@ class CompressCommandTest {
     void passesOptionsAndSessionConfigToTheEngine() {
         Path reportFile = dir.resolve("r.json");
         CliRun run = CliRun.of("compress", model.toString(), "-m", "int4", "-o", dir.resolve("small.onnx").toString(),
-                "--block-size", "16", "--symmetric", "--min-elements", "100", "--samples", "1", "--latency-runs", "0",
+                "--block-size", "16", "--symmetric", "--min-elements", "100", "--keep-names", "--samples", "1",
+                "--latency-runs", "0",
                 "--session-config", "session.intra_op.allow_spinning=0", "--report", reportFile.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -146,6 +147,8 @@ class CompressCommandTest {
         assertThat(report.at("/options/blockSize").asInt()).isEqualTo(16);
         assertThat(report.at("/options/symmetric").asBoolean()).isTrue();
         assertThat(report.at("/options/minElements").asLong()).isEqualTo(100);
+        assertThat(report.at("/options/keepNames").asBoolean()).isTrue();
+        assertThat(report.get("notes").toString()).doesNotContain("graph names shortened");
         assertThat(report.at("/tensors/0/blockSize").asInt()).isEqualTo(16);
         assertThat(report.at("/sessionOptions/session.intra_op.allow_spinning").asString()).isEqualTo("0");
     }

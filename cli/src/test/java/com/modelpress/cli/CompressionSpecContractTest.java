@@ -52,6 +52,8 @@ class CompressionSpecContractTest {
                         {"method":"int8"}"""),
                 valid("-m int4 --block-size 64 --rounding rtn --head int8 --symmetric", """
                         {"method":"int4","options":{"blockSize":64,"rounding":"rtn","head":"int8","symmetric":true}}"""),
+                valid("-m int8 --keep-names", """
+                        {"method":"int8","options":{"keepNames":true}}"""),
                 valid("-m int8-dynamic --exclude a,b --min-elements 0", """
                         {"method":"int8-dynamic","options":{"excludeNodes":["a","b"],"minElements":0}}"""),
                 valid("-m fp16 --samples 4 --seed 3 --shape input=2x4 --dim batch=2 --set sr=16000", """

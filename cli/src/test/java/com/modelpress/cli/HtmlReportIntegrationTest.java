@@ -6,22 +6,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.xpath.XPathConstants;
-import javax.xml.xpath.XPathFactory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
+import static com.modelpress.report.testing.ReportPages.chartLabels;
+import static com.modelpress.report.testing.ReportPages.count;
+import static com.modelpress.report.testing.ReportPages.parse;
+import static com.modelpress.report.testing.ReportPages.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -104,29 +98,5 @@ class HtmlReportIntegrationTest {
         assertThat(missingFolder.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(missingFolder.err()).contains("--html folder does not exist");
         assertThat(output).doesNotExist();
-    }
-
-    static Document parse(String page) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        return factory.newDocumentBuilder().parse(new InputSource(new StringReader(page)));
-    }
-
-    static List<String> chartLabels(Document document) throws Exception {
-        NodeList charts = (NodeList) XPathFactory.newInstance().newXPath()
-                .evaluate("//*[local-name()='svg']", document, XPathConstants.NODESET);
-        List<String> labels = new ArrayList<>();
-        for (int i = 0; i < charts.getLength(); i++) {
-            labels.add(((Element) charts.item(i)).getAttribute("aria-label"));
-        }
-        return labels;
-    }
-
-    static String text(Document document, String xpath) throws Exception {
-        return XPathFactory.newInstance().newXPath().evaluate(xpath, document).trim();
-    }
-
-    static int count(Document document, String xpath) throws Exception {
-        return ((NodeList) XPathFactory.newInstance().newXPath().evaluate(xpath, document, XPathConstants.NODESET)).getLength();
     }
 }

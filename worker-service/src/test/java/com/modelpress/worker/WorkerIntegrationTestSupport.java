@@ -46,12 +46,13 @@ import static org.assertj.core.api.Assertions.fail;
  * would. Each test class closes its context afterwards, so only one worker consumes the jobs queue at a time.
  */
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-abstract class WorkerIntegrationTestSupport {
+public abstract class WorkerIntegrationTestSupport {
 
     /** Generous bound for one job, so that a stuck worker fails the test instead of hanging the build. */
     static final Duration JOB_DEADLINE = Duration.ofMinutes(2);
 
-    private static final Path ROOT = WorkerTestWiring.temporaryRoot();
+    /** The folder below which the context's artifact store and work folder are ({@link WorkerTestWiring}). */
+    protected static final Path ROOT = WorkerTestWiring.temporaryRoot();
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
@@ -59,15 +60,15 @@ abstract class WorkerIntegrationTestSupport {
     }
 
     @Autowired
-    RabbitTemplate rabbit;
+    protected RabbitTemplate rabbit;
     @Autowired
     AmqpAdmin admin;
     @Autowired
-    ArtifactStore store;
+    protected ArtifactStore store;
     @Autowired
-    JsonMapper json;
+    protected JsonMapper json;
     @Autowired
-    CancelledJobs cancelledJobs;
+    protected CancelledJobs cancelledJobs;
 
     /** Events read from the events queue, by job; kept across calls so interleaved jobs lose nothing. */
     private final Map<UUID, List<JobEvent>> received = new HashMap<>();
@@ -79,7 +80,7 @@ abstract class WorkerIntegrationTestSupport {
         admin.purgeQueue(Topology.JOBS_DEAD_LETTER_QUEUE, false);
     }
 
-    StoredArtifact storeInput(UUID jobId, String name, byte[] content) {
+    protected StoredArtifact storeInput(UUID jobId, String name, byte[] content) {
         return storeInput(jobId, name, new ByteArrayInputStream(content));
     }
 
@@ -145,7 +146,7 @@ abstract class WorkerIntegrationTestSupport {
     }
 
     /** The job's events up to and including its next terminal event. */
-    List<JobEvent> awaitTerminal(UUID jobId) {
+    protected List<JobEvent> awaitTerminal(UUID jobId) {
         return awaitEvent(jobId, JobEvents::isTerminal);
     }
 

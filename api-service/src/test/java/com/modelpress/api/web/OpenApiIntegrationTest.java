@@ -1,9 +1,11 @@
 package com.modelpress.api.web;
 
 import com.modelpress.api.support.ApiIntegrationTest;
+import com.modelpress.contracts.CompressionSpec;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
+import java.math.BigDecimal;
 import java.util.Map;
 import java.util.Set;
 
@@ -64,6 +66,59 @@ class OpenApiIntegrationTest extends ApiIntegrationTest {
         assertThat(scheme.get("scheme").asString()).isEqualTo("bearer");
         assertThat(document.get("security").get(0).has("apiKey")).isTrue();
         assertThat(api.withKey(null).get("/swagger-ui/index.html").status()).isEqualTo(200);
+    }
+
+    /**
+     * The request part's schema states the spec's rules, each at the member it names: the enums are its values in its
+     * order, the minimum and maximum its range (an exclusive minimum as OpenAPI 3.1 writes one).
+     */
+    @Test
+    void theRequestSchemaStatesTheRulesOfTheCompressionSpec() {
+        JsonNode document = api.get("/v3/api-docs").json();
+        assertThat(document.at("/paths/~1api~1v1~1jobs/post/requestBody/content/multipart~1form-data/schema/properties"
+                + "/request/$ref").asString()).isEqualTo("#/components/schemas/CompressionRequest");
+        for (CompressionSpec.Rule rule : CompressionSpec.rules()) {
+            JsonNode member = member(document, rule.field());
+            if (!rule.values().isEmpty()) {
+                assertThat(member.get("enum").valueStream().map(value -> value.isNumber() ? value.numberValue()
+                        : value.asString()).toList()).as(rule.field()).isEqualTo(rule.values());
+                continue;
+            }
+            assertThat(decimal(member, rule.field(), rule.exclusiveMinimum() ? "exclusiveMinimum" : "minimum"))
+                    .as(rule.field()).isEqualByComparingTo(rule.minimum());
+            assertThat(member.has(rule.exclusiveMinimum() ? "minimum" : "exclusiveMinimum")).as(rule.field()).isFalse();
+            if (rule.maximum() == null) {
+                assertThat(member.has("maximum")).as(rule.field()).isFalse();
+            } else {
+                assertThat(decimal(member, rule.field(), "maximum")).as(rule.field()).isEqualByComparingTo(rule.maximum());
+            }
+        }
+        // what the rules say, spelled out: the document is not merely consistent with itself
+        assertThat(member(document, "method").get("enum").valueStream().map(JsonNode::asString).toList())
+                .containsExactly("fp16", "int8", "int8-dynamic", "int4", "auto");
+        assertThat(member(document, "options.blockSize").get("enum").valueStream().map(JsonNode::asInt).toList())
+                .containsExactly(16, 32, 64, 128);
+        assertThat(member(document, "target.minCosine").get("exclusiveMinimum").asInt()).isZero();
+        assertThat(member(document, "target.minCosine").get("maximum").asInt()).isEqualTo(1);
+        assertThat(member(document, "evaluation.samples").get("maximum").asInt()).isEqualTo(1024);
+    }
+
+    /** The request member at {@code path} (e.g. {@code options.blockSize}) in the document, through {@code $ref}s. */
+    private static JsonNode member(JsonNode document, String path) {
+        JsonNode member = document.at("/components/schemas/CompressionRequest");
+        for (String name : path.split("\\.")) {
+            if (member.has("$ref")) {
+                member = document.at(member.get("$ref").asString().substring(1));
+            }
+            member = member.path("properties").path(name);
+        }
+        assertThat(member.isMissingNode()).as("%s in the CompressionRequest schema", path).isFalse();
+        return member;
+    }
+
+    private static BigDecimal decimal(JsonNode member, String field, String keyword) {
+        assertThat(member.has(keyword)).as("%s has %s", field, keyword).isTrue();
+        return member.get(keyword).decimalValue();
     }
 
     @Test

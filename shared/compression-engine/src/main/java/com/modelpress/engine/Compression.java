@@ -7,6 +7,7 @@ import com.modelpress.contracts.FidelityReport.TensorReport;
 import com.modelpress.engine.dynamic.DynamicInt8Pass;
 import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.DecodedValuesListener;
+import com.modelpress.engine.graph.GraphNames;
 import com.modelpress.engine.graph.ModelRewriter;
 import com.modelpress.engine.graph.ModelWriter;
 import com.modelpress.engine.graph.Nodes;
@@ -153,9 +154,16 @@ final class Compression {
             long originalBytes = source.totalBytes();
             if (changed) {
                 progress.onProgress("write", 0);
-                written = new ModelWriter().write(rewritten, source, output).totalBytes();
+                GraphNames.Compacted compacted = options.keepNamesOrDefault()
+                        ? new GraphNames.Compacted(rewritten, 0, 0, 0) : GraphNames.compact(rewritten);
+                written = new ModelWriter().write(compacted.model(), source, output).totalBytes();
                 progress.onProgress("write", 1);
                 if (written < originalBytes) {
+                    if (compacted.bytesSaved() > 0) {
+                        notes.add(("graph names shortened (%d node names dropped, %d computed values renamed; inputs, outputs"
+                                + " and initializers keep theirs): %d bytes").formatted(compacted.droppedNodeNames(),
+                                compacted.renamed(), compacted.bytesSaved()));
+                    }
                     long saved = reports.stream().mapToLong(r -> r.originalBytes() - r.compressedBytes()).sum();
                     if (totals[2] > 0) {
                         notes.add("%d tensors under %d elements left as they are".formatted(totals[2], minElements));

@@ -48,13 +48,15 @@ public sealed interface CompressionMethod {
     static CompressionMethod of(String id, CompressionOptions options) {
         CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
         // the options a report shows are the ones in force: defaults filled in, block options only for int4
-        CompressionOptions common = new CompressionOptions(null, null, given.excludeNodes(), given.minElementsOrDefault());
+        CompressionOptions common = new CompressionOptions(null, null, given.excludeNodes(), given.minElementsOrDefault())
+                .withKeepNames(given.keepNamesOrDefault());
         return switch (id == null ? "" : id.toLowerCase(Locale.ROOT)) {
             case "fp16" -> new Fp16(common);
             case "int8" -> new Int8(common);
             case "int8-dynamic" -> new Int8Dynamic(common);
             case "int4" -> new Int4(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
-                    given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()));
+                    given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault())
+                    .withKeepNames(given.keepNamesOrDefault()));
             case "auto" -> throw new IllegalArgumentException("auto needs a target, e.g. a minimum cosine");
             default -> throw new IllegalArgumentException(
                     "unknown method '%s'; expected one of %s".formatted(id, String.join(", ", IDS)));
@@ -93,7 +95,8 @@ public sealed interface CompressionMethod {
                      java.time.Duration timeLimit) {
         CompressionOptions given = options == null ? CompressionOptions.defaults() : options;
         return new Auto(new CompressionOptions(given.blockSizeOrDefault(), given.symmetricOrDefault(),
-                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault()), goal, size,
+                given.excludeNodes(), given.minElementsOrDefault(), given.roundingOrDefault())
+                .withKeepNames(given.keepNamesOrDefault()), goal, size,
                 maxEvaluations, timeLimit);
     }
 

@@ -176,7 +176,10 @@ abstract class CompressionMethodContract {
                 .setDocString("model doc").setProducerName("fixture-producer").setModelVersion(42)
                 .addMetadataProps(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("license").setValue("MIT"))
                 .build();
-        compress(model, "untouched");
+        // with the graph's names kept (by default computed values get short names: GraphNamesTest)
+        Path input = OnnxFixtures.write(model, dir.resolve("untouched.onnx"));
+        new ModelCompressor(EVALUATION).compress(input, output("untouched"),
+                CompressionMethod.of(method().id(), method().options().withKeepNames(true)), ProgressListener.NONE);
         ModelProto original = OnnxModel.read(dir.resolve("untouched.onnx")).proto();
         ModelProto compressed = OnnxModel.read(output("untouched")).proto();
 
@@ -192,6 +195,22 @@ abstract class CompressionMethodContract {
         assertThat(untouchedNodes).isNotEmpty();
         assertThat(compressed.getGraph().getNodeList()).containsAll(untouchedNodes);
         assertThat(compressed.getOpsetImportList()).containsAll(original.getOpsetImportList());
+    }
+
+    @Test
+    void graphNamesAreShortenedByDefaultAndTheSignatureStays() throws IOException {
+        ModelProto model = OnnxFixtures.bertLikeEncoder(64, 64, 1, 5);
+        FidelityReport report = compress(model, "names");
+        ModelProto compressed = OnnxModel.read(output("names")).proto();
+
+        assertThat(report.notes()).anyMatch(note -> note.startsWith("graph names shortened"));
+        assertThat(compressed.getGraph().getNodeList()).allSatisfy(node -> assertThat(node.getName()).isEmpty());
+        assertThat(compressed.getGraph().getInputList()).isEqualTo(model.getGraph().getInputList());
+        assertThat(compressed.getGraph().getOutputList()).extracting(ai.onnx.proto.OnnxMl.ValueInfoProto::getName)
+                .isEqualTo(model.getGraph().getOutputList().stream()
+                        .map(ai.onnx.proto.OnnxMl.ValueInfoProto::getName).toList());
+        // the report's fidelity was measured by ONNX Runtime on the renamed graph
+        assertThat(report.outputs()).allSatisfy(o -> assertThat(o.cosineMean()).isGreaterThan(minCosine()));
     }
 
     @Test

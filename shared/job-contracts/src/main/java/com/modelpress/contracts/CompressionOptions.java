@@ -16,9 +16,12 @@ import java.util.List;
  * @param head         {@code int4}: precision of a language model's head (the matrix producing its logits, tied to the
  *                     embedding table or not): {@code measured} (default: scored at int4, int8 and kept, the smallest
  *                     not clearly more sensitive per byte than the rest), {@code int4}, {@code int8} or {@code kept}
+ * @param keepNames    keep the graph's node names and the names of the values its nodes compute (default {@code false}:
+ *                     node names are dropped and computed values get short names, which on small models is a real share
+ *                     of the file; inputs, outputs and initializers always keep their names)
  */
 public record CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements,
-                                 String rounding, String head) {
+                                 String rounding, String head, Boolean keepNames) {
 
     public static final int DEFAULT_BLOCK_SIZE = 32;
     public static final long DEFAULT_MIN_ELEMENTS = 1024;
@@ -29,6 +32,12 @@ public record CompressionOptions(Integer blockSize, Boolean symmetric, List<Stri
 
     public CompressionOptions {
         excludeNodes = excludeNodes == null ? List.of() : List.copyOf(excludeNodes);
+    }
+
+    /** Options that shorten the graph's names. */
+    public CompressionOptions(Integer blockSize, Boolean symmetric, List<String> excludeNodes, Long minElements,
+                              String rounding, String head) {
+        this(blockSize, symmetric, excludeNodes, minElements, rounding, head, null);
     }
 
     /** Options with the default rounding. */
@@ -66,6 +75,16 @@ public record CompressionOptions(Integer blockSize, Boolean symmetric, List<Stri
 
     public String headOrDefault() {
         return head == null ? DEFAULT_HEAD : head;
+    }
+
+    public boolean keepNamesOrDefault() {
+        return keepNames != null && keepNames;
+    }
+
+    /** These options with the graph's names kept ({@code true}) or shortened ({@code null}: the default). */
+    public CompressionOptions withKeepNames(boolean keep) {
+        return new CompressionOptions(blockSize, symmetric, excludeNodes, minElements, rounding, head,
+                keep ? Boolean.TRUE : null);
     }
 
     public long minElementsOrDefault() {

@@ -1,5 +1,6 @@
 package com.modelpress.contracts;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -67,11 +68,86 @@ public sealed interface CompressionSpec {
     }
 
     /**
+     * What the members of a request may hold, as {@link #of} checks them: each member with a closed set of values or a
+     * range of numbers, in the order of a request's members. The API's OpenAPI document states these and only these,
+     * so a change to the rules is a change to the document.
+     */
+    static List<Rule> rules() {
+        return SpecRules.RULES;
+    }
+
+    /**
+     * A member's closed set of values or range of numbers. Immutable.
+     *
+     * @param field            the member as a request path, e.g. {@code options.blockSize}
+     * @param values           the values it may take, in order; empty for a range
+     * @param minimum          nullable: no lower bound
+     * @param exclusiveMinimum whether {@code minimum} itself is refused
+     * @param maximum          nullable: any finite number above the minimum
+     */
+    record Rule(String field, List<?> values, BigDecimal minimum, boolean exclusiveMinimum, BigDecimal maximum) {
+
+        public Rule {
+            values = List.copyOf(values);
+        }
+
+        static Rule oneOf(String field, List<?> values) {
+            return new Rule(field, values, null, false, null);
+        }
+
+        static Rule between(String field, long minimum, long maximum) {
+            return new Rule(field, List.of(), BigDecimal.valueOf(minimum), false, BigDecimal.valueOf(maximum));
+        }
+
+        static Rule atLeast(String field, long minimum) {
+            return new Rule(field, List.of(), BigDecimal.valueOf(minimum), false, null);
+        }
+
+        /** @param maximum nullable: no upper bound */
+        static Rule above(String field, long minimum, Long maximum) {
+            return new Rule(field, List.of(), BigDecimal.valueOf(minimum), true,
+                    maximum == null ? null : BigDecimal.valueOf(maximum));
+        }
+
+        /** Whether {@code value} is one of the values, or a finite number in the range. */
+        public boolean admits(Object value) {
+            if (!values.isEmpty()) {
+                return values.contains(value);
+            }
+            if (!(value instanceof Number number) || !Double.isFinite(number.doubleValue())) {
+                return false;
+            }
+            BigDecimal exact = new BigDecimal(number.toString());
+            int fromMinimum = minimum == null ? 1 : exact.compareTo(minimum);
+            return (exclusiveMinimum ? fromMinimum > 0 : fromMinimum >= 0)
+                    && (maximum == null || exact.compareTo(maximum) <= 0);
+        }
+
+        /** The range in words, e.g. {@code between 1 and 1024} or {@code above 0 and at most 1}. */
+        public String range() {
+            String low = (exclusiveMinimum ? "above " : "at least ") + minimum.toPlainString();
+            if (maximum == null) {
+                return low;
+            }
+            return exclusiveMinimum ? low + " and at most " + maximum.toPlainString()
+                    : "between " + minimum.toPlainString() + " and " + maximum.toPlainString();
+        }
+
+        /** The values in words, e.g. {@code 16, 32, 64 or 128}. */
+        public String choices() {
+            List<String> words = values.stream().map(String::valueOf).toList();
+            return words.size() == 1 ? words.getFirst()
+                    : String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.getLast();
+        }
+    }
+
+    /**
      * @param excludeNodes node or tensor names left untouched, never null
      * @param minElements  tensors with fewer elements are left as they are
      * @param head         a language model's head precision, one of {@link CompressionOptions#HEADS}
+     * @param keepNames    keep node names and computed values' names ({@link CompressionOptions#keepNames})
      */
-    record Scope(List<String> excludeNodes, long minElements, String head) {
+    record Scope(List<String> excludeNodes, long minElements, String head, boolean keepNames) {
         public Scope {
             excludeNodes = List.copyOf(excludeNodes);
         }

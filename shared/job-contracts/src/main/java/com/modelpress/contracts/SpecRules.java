@@ -1,6 +1,7 @@
 package com.modelpress.contracts;
 
 import com.modelpress.contracts.CompressionSpec.Problem;
+import com.modelpress.contracts.CompressionSpec.Rule;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,26 @@ final class SpecRules {
     /** How much of an offending value a message repeats. */
     private static final int ECHO = 40;
 
+    private static final Rule METHOD = Rule.oneOf("method", CompressionSpec.METHODS);
+    private static final Rule BLOCK_SIZE = Rule.oneOf("options.blockSize", CompressionSpec.BLOCK_SIZES);
+    private static final Rule ROUNDING = Rule.oneOf("options.rounding", CompressionOptions.ROUNDINGS);
+    private static final Rule HEAD = Rule.oneOf("options.head", CompressionOptions.HEADS);
+    private static final Rule MIN_ELEMENTS = Rule.atLeast("options.minElements", 0);
+    private static final Rule MIN_COSINE = Rule.above("target.minCosine", 0, 1L);
+    private static final Rule MAX_KL = Rule.above("target.maxKl", 0, null);
+    private static final Rule TARGET_OUTPUT = Rule.oneOf("target.targetOutput", CompressionSpec.TARGET_OUTPUTS);
+    private static final Rule MAX_PPL_INCREASE = Rule.above("target.maxPplIncrease", 0, null);
+    /** From every weight at the narrowest width auto mixes to every weight kept at float32. */
+    private static final Rule BITS_PER_WEIGHT = Rule.between("target.bitsPerWeight", CompressionSpec.MIN_BITS_PER_WEIGHT,
+            32);
+    private static final Rule SAMPLES = Rule.between("evaluation.samples", 1, CompressionSpec.MAX_SAMPLES);
+    private static final Rule CONTEXT = Rule.between("evaluation.context", 2, CompressionSpec.MAX_CONTEXT);
+    private static final Rule DECODE_STEPS = Rule.between("evaluation.decodeSteps", 0, CompressionSpec.MAX_DECODE_STEPS);
+
+    /** Every member's set or range, in the order of a request's members: what {@link CompressionSpec#rules} lists. */
+    static final List<Rule> RULES = List.of(METHOD, BLOCK_SIZE, ROUNDING, HEAD, MIN_ELEMENTS, MIN_COSINE, MAX_KL,
+            TARGET_OUTPUT, MAX_PPL_INCREASE, BITS_PER_WEIGHT, SAMPLES, CONTEXT, DECODE_STEPS);
+
     private SpecRules() {
     }
 
@@ -28,8 +49,8 @@ final class SpecRules {
             problems.add(new Problem("target.minCosine", "auto needs a target ({target.minCosine}, {target.minSqnrDb}, "
                     + "{target.maxKl} and/or {target.maxPplIncrease}: the smallest model that meets it; {target.size} "
                     + "and/or {target.bitsPerWeight}: the most faithful model that fits)"));
-        } else if (!CompressionSpec.METHODS.contains(method)) {
-            problems.add(new Problem("method", "'%s' is not one of %s".formatted(echo(method), CompressionSpec.METHODS)));
+        } else if (!METHOD.admits(method)) {
+            problems.add(new Problem(METHOD.field(), "'%s' is not one of %s".formatted(echo(method), METHOD.values())));
         }
         checkOptions(request.options(), problems);
         if (target != null) {
@@ -41,19 +62,13 @@ final class SpecRules {
     }
 
     private static void checkOptions(CompressionOptions options, List<Problem> problems) {
-        if (options.blockSize() != null && !CompressionSpec.BLOCK_SIZES.contains(options.blockSize())) {
-            problems.add(new Problem("options.blockSize", "must be 16, 32, 64 or 128, not " + options.blockSize()));
+        if (options.blockSize() != null && !BLOCK_SIZE.admits(options.blockSize())) {
+            problems.add(new Problem(BLOCK_SIZE.field(), "must be " + BLOCK_SIZE.choices() + ", not " + options.blockSize()));
         }
-        if (options.rounding() != null && !CompressionOptions.ROUNDINGS.contains(options.rounding())) {
-            problems.add(new Problem("options.rounding", "must be one of %s, not '%s'".formatted(CompressionOptions.ROUNDINGS,
-                    echo(options.rounding()))));
-        }
-        if (options.head() != null && !CompressionOptions.HEADS.contains(options.head())) {
-            problems.add(new Problem("options.head", "must be one of %s, not '%s'".formatted(CompressionOptions.HEADS,
-                    echo(options.head()))));
-        }
-        if (options.minElements() != null && options.minElements() < 0) {
-            problems.add(new Problem("options.minElements", "must not be negative, not " + options.minElements()));
+        checkOneOf(ROUNDING, options.rounding(), problems);
+        checkOneOf(HEAD, options.head(), problems);
+        if (options.minElements() != null && !MIN_ELEMENTS.admits(options.minElements())) {
+            problems.add(new Problem(MIN_ELEMENTS.field(), "must not be negative, not " + options.minElements()));
         }
         List<String> names = options.excludeNodes();
         if (names.size() > CompressionSpec.MAX_EXCLUDED_NODES) {
@@ -74,16 +89,16 @@ final class SpecRules {
 
     private static void checkFloors(CompressionRequest.Target target, List<Problem> problems) {
         Double minCosine = target.minCosine();
-        if (minCosine != null && !(minCosine > 0 && minCosine <= 1)) {
-            problems.add(new Problem("target.minCosine", "must be above 0 and at most 1, not " + minCosine));
+        if (minCosine != null && !MIN_COSINE.admits(minCosine)) {
+            problems.add(new Problem(MIN_COSINE.field(), "must be " + MIN_COSINE.range() + ", not " + minCosine));
         }
-        if (target.maxKl() != null && !(target.maxKl() > 0 && Double.isFinite(target.maxKl()))) {
-            problems.add(new Problem("target.maxKl", "must be positive, not " + target.maxKl()));
+        if (target.maxKl() != null && !MAX_KL.admits(target.maxKl())) {
+            problems.add(new Problem(MAX_KL.field(), "must be positive, not " + target.maxKl()));
         }
         String targetOutput = target.targetOutput();
-        if (targetOutput != null && !CompressionSpec.TARGET_OUTPUTS.contains(targetOutput)) {
-            problems.add(new Problem("target.targetOutput", "'%s' is not one of %s".formatted(echo(targetOutput),
-                    CompressionSpec.TARGET_OUTPUTS)));
+        if (targetOutput != null && !TARGET_OUTPUT.admits(targetOutput)) {
+            problems.add(new Problem(TARGET_OUTPUT.field(), "'%s' is not one of %s".formatted(echo(targetOutput),
+                    TARGET_OUTPUT.values())));
         } else if (targetOutput != null && !targetOutput.equals("tokens") && minCosine == null) {
             problems.add(new Problem("target.targetOutput", "is what {target.minCosine} is measured on: give one"));
         }
@@ -91,8 +106,8 @@ final class SpecRules {
             problems.add(new Problem("target.minSqnrDb", "must be a number of dB, not " + target.minSqnrDb()));
         }
         Double maxPplIncrease = target.maxPplIncrease();
-        if (maxPplIncrease != null && !(maxPplIncrease > 0 && Double.isFinite(maxPplIncrease))) {
-            problems.add(new Problem("target.maxPplIncrease", "must be a positive fraction (0.01 = 1 %%), not %s"
+        if (maxPplIncrease != null && !MAX_PPL_INCREASE.admits(maxPplIncrease)) {
+            problems.add(new Problem(MAX_PPL_INCREASE.field(), "must be a positive fraction (0.01 = 1 %%), not %s"
                     .formatted(maxPplIncrease)));
         }
     }
@@ -118,39 +133,44 @@ final class SpecRules {
             }
         }
         Double bits = target.bitsPerWeight();
-        if (bits != null && !(bits >= CompressionSpec.MIN_BITS_PER_WEIGHT && bits <= 32)) {
-            problems.add(new Problem("target.bitsPerWeight", ("must be between %d (every weight at 2 bits, the narrowest "
-                    + "width) and 32, not %s").formatted(CompressionSpec.MIN_BITS_PER_WEIGHT, bits)));
+        if (bits != null && !BITS_PER_WEIGHT.admits(bits)) {
+            problems.add(new Problem(BITS_PER_WEIGHT.field(), ("must be between %s (every weight at 2 bits, the narrowest "
+                    + "width) and %s, not %s").formatted(BITS_PER_WEIGHT.minimum(), BITS_PER_WEIGHT.maximum(), bits)));
         }
     }
 
     private static void checkEvaluation(CompressionRequest.EvaluationSpec evaluation, List<Problem> problems) {
-        Integer samples = evaluation.samples();
-        if (samples != null && (samples < 1 || samples > CompressionSpec.MAX_SAMPLES)) {
-            problems.add(new Problem("evaluation.samples", "must be between 1 and %d, not %d"
-                    .formatted(CompressionSpec.MAX_SAMPLES, samples)));
-        }
-        Integer context = evaluation.context();
-        if (context != null && (context < 2 || context > CompressionSpec.MAX_CONTEXT)) {
-            problems.add(new Problem("evaluation.context", "must be between 2 and %d tokens, not %d"
-                    .formatted(CompressionSpec.MAX_CONTEXT, context)));
-        }
-        Integer decodeSteps = evaluation.decodeSteps();
-        if (decodeSteps != null && (decodeSteps < 0 || decodeSteps > CompressionSpec.MAX_DECODE_STEPS)) {
-            problems.add(new Problem("evaluation.decodeSteps", "must be between 0 and %d, not %d"
-                    .formatted(CompressionSpec.MAX_DECODE_STEPS, decodeSteps)));
-        }
+        checkRange(SAMPLES, evaluation.samples(), "", problems);
+        checkRange(CONTEXT, evaluation.context(), " tokens", problems);
+        checkRange(DECODE_STEPS, evaluation.decodeSteps(), "", problems);
         // bounded so that no request makes a worker allocate more than DeclaredInputs.MAX_TOTAL_ELEMENTS elements of
         // inputs; checked against the model by the engine
         evaluation.declaredInputs().problems(evaluation.samplesOrDefault())
                 .forEach(problem -> problems.add(new Problem(problem.field(), problem.message())));
     }
 
+    /** @param value nullable: the default, always admitted */
+    private static void checkOneOf(Rule rule, String value, List<Problem> problems) {
+        if (value != null && !rule.admits(value)) {
+            problems.add(new Problem(rule.field(), "must be one of %s, not '%s'".formatted(rule.values(), echo(value))));
+        }
+    }
+
+    /**
+     * @param value nullable: the default, always admitted
+     * @param unit  what the numbers count, e.g. {@code " tokens"}; empty for none
+     */
+    private static void checkRange(Rule rule, Integer value, String unit, List<Problem> problems) {
+        if (value != null && !rule.admits(value)) {
+            problems.add(new Problem(rule.field(), "must be %s%s, not %d".formatted(rule.range(), unit, value)));
+        }
+    }
+
     /** The spec of a request {@link #problems} found nothing wrong with. */
     static CompressionSpec build(CompressionRequest request) {
         CompressionOptions options = request.options();
         CompressionSpec.Scope scope = new CompressionSpec.Scope(options.excludeNodes(), options.minElementsOrDefault(),
-                options.headOrDefault());
+                options.headOrDefault(), options.keepNamesOrDefault());
         CompressionRequest.Target target = request.target();
         CompressionSpec.Floors floors = target == null || !target.hasFidelityBound() && target.targetOutput() == null
                 ? CompressionSpec.Floors.NONE
@@ -173,12 +193,13 @@ final class SpecRules {
 
     /** The options of a method without 4-bit choices: exclusions and the element floor (the head goes on its own). */
     static CompressionOptions common(CompressionSpec.Scope scope) {
-        return new CompressionOptions(null, null, scope.excludeNodes(), scope.minElements());
+        return new CompressionOptions(null, null, scope.excludeNodes(), scope.minElements())
+                .withKeepNames(scope.keepNames());
     }
 
     static CompressionOptions fourBit(CompressionSpec.Scope scope, CompressionSpec.FourBit fourBit) {
         return new CompressionOptions(fourBit.blockSize(), fourBit.symmetric(), scope.excludeNodes(), scope.minElements(),
-                fourBit.rounding());
+                fourBit.rounding()).withKeepNames(scope.keepNames());
     }
 
     /** The start of a user's value, for a message: never the whole of a long one. */

@@ -2,6 +2,7 @@ package com.modelpress.contracts;
 
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,5 +52,53 @@ class CompressionSpecTest {
                     assertThat(size.message(member -> "--" + member.replace('.', '-')))
                             .isEqualTo("a size target applies to --method auto only");
                 });
+    }
+
+    @Test
+    void theRulesListedAreTheRulesChecked() {
+        assertThat(CompressionSpec.rules()).extracting(CompressionSpec.Rule::field).containsExactly("method",
+                "options.blockSize", "options.rounding", "options.head", "options.minElements", "target.minCosine",
+                "target.maxKl", "target.targetOutput", "target.maxPplIncrease", "target.bitsPerWeight",
+                "evaluation.samples", "evaluation.context", "evaluation.decodeSteps");
+        CompressionSpec.Rule blockSize = rule("options.blockSize");
+        for (Object size : blockSize.values()) {
+            assertThat(fields(new CompressionRequest("int4", new CompressionOptions((Integer) size, null, null, null),
+                    null, null, null))).isEmpty();
+        }
+        assertThat(CompressionSpec.problems(new CompressionRequest("int4", new CompressionOptions(48, null, null, null),
+                null, null, null))).singleElement().hasToString("options.blockSize must be 16, 32, 64 or 128, not 48");
+
+        // a range's edges: the maximum passes and one past it fails; an exclusive minimum fails itself
+        CompressionSpec.Rule samples = rule("evaluation.samples");
+        assertThat(samples.minimum()).isEqualTo(BigDecimal.ONE);
+        int most = samples.maximum().intValueExact();
+        assertThat(fields(samples(most))).isEmpty();
+        assertThat(fields(samples(most + 1))).containsExactly("evaluation.samples");
+        assertThat(fields(samples(0))).containsExactly("evaluation.samples");
+        CompressionSpec.Rule minCosine = rule("target.minCosine");
+        assertThat(minCosine.exclusiveMinimum()).isTrue();
+        assertThat(fields(minCosine(minCosine.minimum().doubleValue()))).containsExactly("target.minCosine");
+        assertThat(fields(minCosine(Math.nextUp(minCosine.minimum().doubleValue())))).isEmpty();
+        assertThat(fields(minCosine(minCosine.maximum().doubleValue()))).isEmpty();
+        assertThat(CompressionSpec.problems(minCosine(1.5))).singleElement()
+                .hasToString("target.minCosine must be above 0 and at most 1, not 1.5");
+        assertThat(rule("target.maxKl").admits(Double.POSITIVE_INFINITY)).isFalse();
+        assertThat(rule("target.maxKl").admits(Double.NaN)).isFalse();
+    }
+
+    private static CompressionSpec.Rule rule(String field) {
+        return CompressionSpec.rules().stream().filter(rule -> rule.field().equals(field)).findFirst().orElseThrow();
+    }
+
+    private static List<String> fields(CompressionRequest request) {
+        return CompressionSpec.problems(request).stream().map(CompressionSpec.Problem::field).toList();
+    }
+
+    private static CompressionRequest samples(int samples) {
+        return new CompressionRequest("int8", null, null, new CompressionRequest.EvaluationSpec(samples, null), null);
+    }
+
+    private static CompressionRequest minCosine(double minCosine) {
+        return new CompressionRequest("int8", null, new CompressionRequest.Target(minCosine), null, null);
     }
 }

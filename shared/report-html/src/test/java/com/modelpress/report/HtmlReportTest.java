@@ -7,13 +7,9 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPathConstants;
 import javax.xml.xpath.XPathFactory;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -21,6 +17,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
+import static com.modelpress.report.testing.ReportPages.chartLabels;
+import static com.modelpress.report.testing.ReportPages.count;
+import static com.modelpress.report.testing.ReportPages.parse;
+import static com.modelpress.report.testing.ReportPages.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -144,30 +144,6 @@ class HtmlReportTest {
         assertThat(count(document, "//th[.='method']")).isZero();
     }
 
-    static Document parse(String page) throws Exception {
-        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-        factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        factory.setExpandEntityReferences(false);
-        return factory.newDocumentBuilder().parse(new InputSource(new StringReader(page)));
-    }
-
-    static List<String> chartLabels(Document document) throws Exception {
-        NodeList charts = (NodeList) XPathFactory.newInstance().newXPath()
-                .evaluate("//*[local-name()='svg']", document, XPathConstants.NODESET);
-        List<String> labels = new ArrayList<>();
-        for (int i = 0; i < charts.getLength(); i++) {
-            labels.add(((Element) charts.item(i)).getAttribute("aria-label"));
-        }
-        return labels;
-    }
-
-    static String text(Document document, String xpath) throws Exception {
-        return XPathFactory.newInstance().newXPath().evaluate(xpath, document).trim();
-    }
-
-    static int count(Document document, String xpath) throws Exception {
-        return ((NodeList) XPathFactory.newInstance().newXPath().evaluate(xpath, document, XPathConstants.NODESET)).getLength();
-    }
 
     /** Every attribute of every element, as {@code name=value}. */
     static List<String> attributes(Document document) {

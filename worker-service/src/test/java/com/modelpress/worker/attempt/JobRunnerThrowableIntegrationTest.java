@@ -4,12 +4,11 @@ import com.modelpress.contracts.CompressionOptions;
 import com.modelpress.contracts.CompressionRequest;
 import com.modelpress.contracts.job.JobEvent;
 import com.modelpress.contracts.job.JobMessage;
-import com.modelpress.contracts.job.Topology;
 import com.modelpress.engine.evaluation.ExecutionProvider;
 import com.modelpress.storage.ArtifactStore;
 import com.modelpress.storage.StoredArtifact;
-import com.modelpress.worker.WorkerTestWiring;
 import com.modelpress.worker.WorkerApplication;
+import com.modelpress.worker.WorkerIntegrationTestSupport;
 import com.modelpress.worker.WorkerProperties;
 import com.modelpress.worker.events.EventPublisher;
 import com.modelpress.worker.input.ArchiveExtractor;
@@ -17,20 +16,11 @@ import com.modelpress.worker.input.ArchiveLimits;
 import com.modelpress.worker.input.InputFetcher;
 import com.modelpress.worker.sandbox.InProcessEngine;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.springframework.amqp.core.AmqpAdmin;
-import org.springframework.amqp.core.Message;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.json.JsonMapper;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,26 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         "spring.main.web-application-type=none",
         "modelpress.worker.progress-interval=1h",
         "modelpress.worker.heartbeat-interval=1h"})
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-class JobRunnerThrowableIntegrationTest {
+class JobRunnerThrowableIntegrationTest extends WorkerIntegrationTestSupport {
 
-    private static final Path ROOT = WorkerTestWiring.temporaryRoot();
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        WorkerTestWiring.register(registry, ROOT);
-    }
-
-    @Autowired
-    RabbitTemplate rabbit;
-    @Autowired
-    AmqpAdmin admin;
-    @Autowired
-    ArtifactStore store;
-    @Autowired
-    JsonMapper json;
-    @Autowired
-    CancelledJobs cancelled;
     @Autowired
     WorkerProperties properties;
     @Autowired
@@ -102,21 +73,15 @@ class JobRunnerThrowableIntegrationTest {
                         "the worker ran out of memory during the attempt (Java heap space)"));
     }
 
-    @BeforeEach
-    void purgeQueues() {
-        admin.purgeQueue(Topology.EVENTS_QUEUE, false);
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("errors")
     void anErrorDuringAnAttemptEndsItWithAnEventThatNamesIt(Thrown thrown) throws IOException {
         UUID jobId = UUID.randomUUID();
-        StoredArtifact input = store.put("jobs/%s/input/model.onnx".formatted(jobId),
-                new ByteArrayInputStream(new byte[] {1, 2, 3}), Long.MAX_VALUE);
+        StoredArtifact input = storeInput(jobId, "model.onnx", new byte[] {1, 2, 3});
         ArtifactStore failing = new FailingOnOpen(store, thrown.error());
         JobRunner runner = new JobRunner(properties, "test-worker", failing,
                 new InputFetcher(failing, new ArchiveExtractor(new ArchiveLimits(10, 1 << 20, 10, 100, 4096))),
-                new ArtifactWriter(failing, json), new EventPublisher(rabbit, json, Duration.ofSeconds(30)), cancelled,
+                new ArtifactWriter(failing, json), new EventPublisher(rabbit, json, Duration.ofSeconds(30)), cancelledJobs,
                 heartbeatScheduler, new InProcessEngine(Clock.systemUTC()), Clock.systemUTC(), meters, ExecutionProvider.CPU);
         JobMessage job = new JobMessage(JobMessage.SCHEMA_VERSION, jobId, input.key(), "model.onnx", input.sha256(),
                 new CompressionRequest("int8", CompressionOptions.defaults(), null, null, Map.of()), Instant.now());
@@ -124,7 +89,7 @@ class JobRunnerThrowableIntegrationTest {
         Disposition disposition = runner.run(job, 2);
 
         assertThat(disposition).as("the message is settled: the API publishes the next attempt").isEqualTo(Disposition.ACK);
-        List<JobEvent> events = eventsOf(jobId);
+        List<JobEvent> events = awaitTerminal(jobId);
         assertThat(events.getFirst()).isInstanceOf(JobEvent.Started.class);
         assertThat(events.getLast()).isInstanceOfSatisfying(JobEvent.Failed.class, failed -> {
             assertThat(failed.attempt()).isEqualTo(2);
@@ -136,23 +101,6 @@ class JobRunnerThrowableIntegrationTest {
             assertThat(left.map(Path::getFileName).map(Path::toString)).as("work folders left")
                     .noneMatch(name -> name.contains(jobId.toString()));
         }
-    }
-
-    /** The job's events until its terminal one, read from the events queue as the API would. */
-    private List<JobEvent> eventsOf(UUID jobId) {
-        List<JobEvent> events = new ArrayList<>();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (events.isEmpty() || !(events.getLast() instanceof JobEvent.Failed)) {
-            assertThat(Instant.now()).as("events so far: %s", events).isBefore(deadline);
-            Message message = rabbit.receive(Topology.EVENTS_QUEUE, 500);
-            if (message != null) {
-                JobEvent event = json.readValue(message.getBody(), JobEvent.class);
-                if (event.jobId().equals(jobId)) {
-                    events.add(event);
-                }
-            }
-        }
-        return events;
     }
 
     /** The real store, except that opening an object throws what a broken storage client would. */

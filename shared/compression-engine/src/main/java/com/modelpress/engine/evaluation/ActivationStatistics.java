@@ -21,6 +21,7 @@ import com.google.protobuf.ByteString;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.ModelDefect;
 import com.modelpress.engine.UnsupportedModelException;
+import com.modelpress.engine.graph.NameRegistry;
 import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.OnnxModel;
 import com.modelpress.engine.graph.ScratchSpace;
@@ -42,6 +43,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+
+import static com.modelpress.engine.graph.Nodes.intAttribute;
+import static com.modelpress.engine.graph.Nodes.intsAttribute;
 
 /**
  * Second-moment statistics of intermediate activations on calibration samples, computed inside ONNX Runtime: for
@@ -530,7 +534,7 @@ public final class ActivationStatistics {
                     oneHot[(c * taps + t) * taps + t] = 1f;
                 }
             }
-            nodes.add(node("Constant", List.of(), List.of(kernel), names, tensorAttribute(TensorProto.newBuilder()
+            nodes.add(node("Constant", List.of(), List.of(kernel), names, Nodes.constantValue(TensorProto.newBuilder()
                     .setName(kernel).setDataType(TensorProto.DataType.FLOAT_VALUE)
                     .addAllDims(List.of((long) channels * taps, 1L, (long) kh, (long) kw))
                     .setRawData(ByteString.copyFrom(TensorCodec.toFloatBytes(oneHot))).build())));
@@ -831,7 +835,7 @@ public final class ActivationStatistics {
     private static String reduceKept(List<NodeProto> nodes, Names names, String base, String matrix, String keep,
                                      float neutral, String reduce) {
         String fill = names.fresh(base + "/fill");
-        nodes.add(node("Constant", List.of(), List.of(fill), names, tensorAttribute(TensorProto.newBuilder().setName(fill)
+        nodes.add(node("Constant", List.of(), List.of(fill), names, Nodes.constantValue(TensorProto.newBuilder().setName(fill)
                 .setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(neutral).build())));
         String chosen = names.fresh(base + "/chosen");
         nodes.add(node("Where", List.of(keep, matrix, fill), List.of(chosen), names));
@@ -846,7 +850,7 @@ public final class ActivationStatistics {
      */
     private static NodeProto slice(List<NodeProto> nodes, Names names, String base, String input, long start, long end,
                                    String output) {
-        if (names.opset < 10) {
+        if (names.opset() < 10) {
             return node("Slice", List.of(input), List.of(output), names, intsAttribute("starts", start),
                     intsAttribute("ends", end));
         }
@@ -876,7 +880,7 @@ public final class ActivationStatistics {
         for (long value : values) {
             tensor.addInt64Data(value);
         }
-        nodes.add(node("Constant", List.of(), List.of(out), names, tensorAttribute(tensor.build())));
+        nodes.add(node("Constant", List.of(), List.of(out), names, Nodes.constantValue(tensor.build())));
         return out;
     }
 
@@ -890,30 +894,10 @@ public final class ActivationStatistics {
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(tensor)).build();
     }
 
+    /** A node named after its first output and its operator, fresh in the model. */
     private static NodeProto node(String op, List<String> inputs, List<String> outputs, Names names,
                                   AttributeProto... attributes) {
-        NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(names.fresh(outputs.getFirst() + "/" + op))
-                .addAllInput(inputs).addAllOutput(outputs);
-        for (AttributeProto attribute : attributes) {
-            node.addAttribute(attribute);
-        }
-        return node.build();
-    }
-
-    private static AttributeProto intAttribute(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
-    }
-
-    private static AttributeProto intsAttribute(String name, long... values) {
-        AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long value : values) {
-            attribute.addInts(value);
-        }
-        return attribute.build();
-    }
-
-    private static AttributeProto tensorAttribute(TensorProto value) {
-        return AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(value).build();
+        return Nodes.node(op, names.fresh(outputs.getFirst() + "/" + op), inputs, outputs, attributes);
     }
 
     private static AttributeProto graphAttribute(String name, GraphProto graph) {
@@ -998,38 +982,14 @@ public final class ActivationStatistics {
     }
 
     /** Fresh names that collide with nothing in the model, and the opset the added nodes are written for. Not thread-safe. */
-    private static final class Names {
-        private final Set<String> taken = new HashSet<>();
-        private final long opset;
+    private record Names(NameRegistry registry, long opset) {
 
         Names(GraphProto graph, long opset) {
-            this.opset = opset;
-            collect(graph);
-        }
-
-        private void collect(GraphProto graph) {
-            graph.getInputList().forEach(v -> taken.add(v.getName()));
-            graph.getOutputList().forEach(v -> taken.add(v.getName()));
-            graph.getInitializerList().forEach(t -> taken.add(t.getName()));
-            for (NodeProto node : graph.getNodeList()) {
-                taken.add(node.getName());
-                taken.addAll(node.getInputList());
-                taken.addAll(node.getOutputList());
-                for (AttributeProto attribute : node.getAttributeList()) {
-                    if (attribute.hasG()) {
-                        collect(attribute.getG());
-                    }
-                    attribute.getGraphsList().forEach(this::collect);
-                }
-            }
+            this(new NameRegistry(graph), opset);
         }
 
         String fresh(String base) {
-            String candidate = base;
-            for (int i = 1; !taken.add(candidate); i++) {
-                candidate = base + "_" + i;
-            }
-            return candidate;
+            return registry.fresh(base);
         }
     }
 }

@@ -474,7 +474,6 @@ public final class FidelityEvaluator {
         private final OriginalRun original;
         private final String maskInput;
         private final Map<String, OutputComparison> byOutput = new LinkedHashMap<>();
-        private final Map<String, Long> masked = new LinkedHashMap<>();
         /** Nullable: a text encoder's first token-vector output, pooled into sentence embeddings. */
         private final SentencePooling pooling;
 
@@ -494,7 +493,6 @@ public final class FidelityEvaluator {
                 boolean probabilities = distribution && original.outputs().stream().allMatch(
                         sample -> OutputComparison.looksLikeProbabilities(sample.get(name).values(), length));
                 byOutput.put(name, new OutputComparison(name, distribution, probabilities));
-                masked.put(name, 0L);
             }
         }
 
@@ -516,13 +514,6 @@ public final class FidelityEvaluator {
                     continue;
                 }
                 boolean[] keep = keep(reference.shape(), sample);
-                if (keep != null) {
-                    long dropped = 0;
-                    for (boolean kept : keep) {
-                        dropped += kept ? 0 : 1;
-                    }
-                    masked.merge(name, dropped, Long::sum);
-                }
                 entry.getValue().add(reference.values(), candidate.values(), reference.vectorLength(), keep);
                 if (pooling != null && pooling.output().equals(name)) {
                     pooling.add(reference.shape(), reference.values(), candidate.values(), keep == null ? null
@@ -538,24 +529,7 @@ public final class FidelityEvaluator {
 
         /** Per vector of an output, whether its position is unmasked; null when the mask does not apply. */
         private boolean[] keep(long[] shape, Sample sample) {
-            if (maskInput == null || shape.length < 3) {
-                return null;
-            }
-            NpyArray mask = sample.inputs().get(maskInput);
-            long[] maskShape = mask.shape();
-            if (maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
-                return null;
-            }
-            long vectorsPerPosition = 1;
-            for (int axis = 2; axis < shape.length - 1; axis++) {
-                vectorsPerPosition *= shape[axis];
-            }
-            long[] positions = mask.toLongs();
-            boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
-            for (int vector = 0; vector < keep.length; vector++) {
-                keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
-            }
-            return keep;
+            return maskInput == null ? null : OutputComparison.unmasked(shape, sample.inputs().get(maskInput));
         }
 
         /**
@@ -566,18 +540,9 @@ public final class FidelityEvaluator {
             List<OutputFidelity> results = new ArrayList<>();
             for (Map.Entry<String, OutputComparison> entry : byOutput.entrySet()) {
                 String name = entry.getKey();
-                long dropped = masked.get(name);
-                if (entry.getValue().vectors() == 0) {
-                    if (dropped > 0) {
-                        throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
-                                + "' in every sample: nothing to compare");
-                    }
-                    notes.add("output '" + name + "' is empty: not compared");
+                OutputFidelity result = entry.getValue().resultNoting(maskInput, notes);
+                if (result == null) {
                     continue;
-                }
-                if (dropped > 0) {
-                    notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput
-                            + " == 0 positions left out");
                 }
                 long negligible = entry.getValue().negligible();
                 if (negligible > 0 && negligible < entry.getValue().vectors()) {
@@ -585,7 +550,7 @@ public final class FidelityEvaluator {
                             .formatted(name, entry.getValue().vectors() - negligible, entry.getValue().vectors(), negligible,
                                     OutputComparison.NEGLIGIBLE) + " their sample's largest value), without a direction");
                 }
-                results.add(entry.getValue().result());
+                results.add(result);
             }
             return results;
         }

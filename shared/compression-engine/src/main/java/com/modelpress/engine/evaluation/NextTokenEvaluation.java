@@ -255,7 +255,6 @@ final class NextTokenEvaluation {
         private final FidelityEvaluator.Progress progress;
         private final FloatSpill spill;
         private final Map<String, OutputComparison> comparisons = new LinkedHashMap<>();
-        private final Map<String, Long> masked = new LinkedHashMap<>();
         private final NextTokenStats prefill = new NextTokenStats();
         private final NextTokenStats decode = new NextTokenStats();
         private int longestWindow;
@@ -417,13 +416,6 @@ final class NextTokenEvaluation {
                 OutputComparison comparison = comparisons.computeIfAbsent(name,
                         n -> new OutputComparison(n, distribution, false));
                 boolean[] keep = keep(shape, sample);
-                if (keep != null) {
-                    long dropped = 0;
-                    for (boolean kept : keep) {
-                        dropped += kept ? 0 : 1;
-                    }
-                    masked.merge(name, dropped, Long::sum);
-                }
                 comparison.add(a.values(), b.values(), length, keep);
             }
             Output logits = original.get(structure.logitsOutput());
@@ -476,24 +468,7 @@ final class NextTokenEvaluation {
 
         /** Per vector of an output shaped {@code [batch, sequence, …]} like the mask: whether its position is real. */
         private boolean[] keep(long[] shape, Sample sample) {
-            if (maskInput == null || shape.length < 3) {
-                return null;
-            }
-            NpyArray mask = sample.inputs().get(maskInput);
-            long[] maskShape = mask.shape();
-            if (maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
-                return null;
-            }
-            long vectorsPerPosition = 1;
-            for (int axis = 2; axis < shape.length - 1; axis++) {
-                vectorsPerPosition *= shape[axis];
-            }
-            long[] positions = mask.toLongs();
-            boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
-            for (int vector = 0; vector < keep.length; vector++) {
-                keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
-            }
-            return keep;
+            return maskInput == null ? null : OutputComparison.unmasked(shape, sample.inputs().get(maskInput));
         }
 
         /**
@@ -553,19 +528,14 @@ final class NextTokenEvaluation {
             List<OutputFidelity> results = new ArrayList<>();
             for (String name : outputs) {
                 OutputComparison comparison = comparisons.get(name);
-                long dropped = masked.getOrDefault(name, 0L);
-                if (comparison == null || comparison.vectors() == 0) {
-                    if (dropped > 0) {
-                        throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
-                                + "' in every sample: nothing to compare");
-                    }
-                    notes.add("output '" + name + "' is empty: not compared");
+                if (comparison == null) {
+                    notes.add(OutputComparison.notCompared(name));
                     continue;
                 }
-                if (dropped > 0) {
-                    notes.add("output '" + name + "': " + dropped + " vectors at " + maskInput + " == 0 positions left out");
+                OutputFidelity result = comparison.resultNoting(maskInput, notes);
+                if (result != null) {
+                    results.add(result);
                 }
-                results.add(comparison.result());
             }
             return results;
         }

@@ -1,6 +1,9 @@
 package com.modelpress.engine.evaluation;
 
 import com.modelpress.contracts.FidelityReport.OutputFidelity;
+import com.modelpress.engine.InvalidModelException;
+
+import java.util.List;
 
 /**
  * Accumulates how far one output of the compressed model is from the original's, over all samples, vector
@@ -37,6 +40,8 @@ final class OutputComparison {
     private final boolean probabilities;
 
     private long vectors;
+    /** Vectors left out because the attention mask marks their position padding. */
+    private long masked;
     private long cosines;
     private long negligible;
     private double cosineSum;
@@ -63,6 +68,30 @@ final class OutputComparison {
     }
 
     /**
+     * Per vector of an output shaped {@code [batch, sequence, …, length]}, whether the attention mask marks its position
+     * real: the {@code keep} of {@link #add}.
+     *
+     * @param mask the {@code [batch, sequence]} attention mask fed to the model
+     * @return null when the mask does not apply to the output (another shape, or fewer than three axes)
+     */
+    static boolean[] unmasked(long[] shape, NpyArray mask) {
+        long[] maskShape = mask.shape();
+        if (shape.length < 3 || maskShape.length != 2 || maskShape[0] != shape[0] || maskShape[1] != shape[1]) {
+            return null;
+        }
+        long vectorsPerPosition = 1;
+        for (int axis = 2; axis < shape.length - 1; axis++) {
+            vectorsPerPosition *= shape[axis];
+        }
+        long[] positions = mask.toLongs();
+        boolean[] keep = new boolean[Math.toIntExact(positions.length * vectorsPerPosition)];
+        for (int vector = 0; vector < keep.length; vector++) {
+            keep[vector] = positions[(int) (vector / vectorsPerPosition)] != 0;
+        }
+        return keep;
+    }
+
+    /**
      * Adds one sample's output.
      *
      * @param original   the original model's values, C order
@@ -84,6 +113,8 @@ final class OutputComparison {
         for (int vector = 0; vector < original.length / length; vector++) {
             if (keep == null || keep[vector]) {
                 addVector(original, compressed, vector * length, length, largest * NEGLIGIBLE);
+            } else {
+                masked++;
             }
         }
     }
@@ -95,6 +126,33 @@ final class OutputComparison {
     /** Vectors left out of the cosines because the original's were negligible in their sample. */
     long negligible() {
         return negligible;
+    }
+
+    /**
+     * The {@link #result}, or null when no vector was compared; either way {@code notes} receives a line when vectors
+     * were masked out or the output was empty.
+     *
+     * @param maskInput nullable when no vector was masked: the attention mask's input, for the notes
+     * @throws InvalidModelException when the mask left out every vector of every sample
+     */
+    OutputFidelity resultNoting(String maskInput, List<String> notes) {
+        if (vectors == 0) {
+            if (masked > 0) {
+                throw new InvalidModelException(maskInput + " is 0 at every position of output '" + name
+                        + "' in every sample: nothing to compare");
+            }
+            notes.add(notCompared(name));
+            return null;
+        }
+        if (masked > 0) {
+            notes.add("output '" + name + "': " + masked + " vectors at " + maskInput + " == 0 positions left out");
+        }
+        return result();
+    }
+
+    /** The note for an output with no values to compare. */
+    static String notCompared(String name) {
+        return "output '" + name + "' is empty: not compared";
     }
 
     /** @throws IllegalStateException when no vector was added */

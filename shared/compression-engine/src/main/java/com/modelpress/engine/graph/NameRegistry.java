@@ -9,11 +9,11 @@ import java.util.HashSet;
 import java.util.Set;
 
 /** Every value and node name of a model, so that added names never collide. Not thread-safe. */
-final class NameRegistry {
+public final class NameRegistry {
 
     private final Set<String> taken = new HashSet<>();
 
-    NameRegistry(GraphProto graph) {
+    public NameRegistry(GraphProto graph) {
         collect(graph);
     }
 
@@ -35,7 +35,13 @@ final class NameRegistry {
         }
     }
 
-    String fresh(String base) {
+    /** Takes {@code name} if it is free. */
+    boolean take(String name) {
+        return taken.add(name);
+    }
+
+    /** {@code base}, or {@code base_1}, {@code base_2}, … the first that no value or node of the model has, now taken. */
+    public String fresh(String base) {
         String candidate = base;
         for (int i = 1; !taken.add(candidate); i++) {
             candidate = base + "_" + i;

@@ -87,11 +87,8 @@ public final class CachedDecoderFixtures {
         String mask = g.input("attention_mask", DataType.INT64, "batch_size", shape.cache() ? "total_sequence_length"
                 : "sequence_length");
         String positions = shape.positionIds() ? g.input("position_ids", DataType.INT64, "batch_size", "sequence_length") : null;
-        for (int layer = 0; layer < shape.layers() && shape.cache(); layer++) {
-            g.input("past_key_values." + layer + ".key", DataType.FLOAT, "batch_size", shape.kvHeads(),
-                    "past_sequence_length", hd);
-            g.input("past_key_values." + layer + ".value", DataType.FLOAT, "batch_size", shape.kvHeads(),
-                    "past_sequence_length", hd);
+        if (shape.cache()) {
+            pastInputs(g, shape);
         }
         String table = g.weight("model.embed_tokens.weight", shape.vocabulary(), shape.hidden());
         String h = g.op("Gather", axis0, table, ids);
@@ -162,6 +159,16 @@ public final class CachedDecoderFixtures {
         return model(g.build());
     }
 
+    /** The cache's inputs {@code past_key_values.N.key/value} of every layer: [batch, kvHeads, past, headDim]. */
+    private static void pastInputs(GraphBuilder g, Shape shape) {
+        for (int layer = 0; layer < shape.layers(); layer++) {
+            g.input("past_key_values." + layer + ".key", DataType.FLOAT, "batch_size", shape.kvHeads(),
+                    "past_sequence_length", shape.headDim());
+            g.input("past_key_values." + layer + ".value", DataType.FLOAT, "batch_size", shape.kvHeads(),
+                    "past_sequence_length", shape.headDim());
+        }
+    }
+
     /**
      * A decoder whose attention is onnxruntime-genai's {@code com.microsoft::GroupQueryAttention} (causal by definition,
      * no rotary), with the op's {@code seqlens_k [batch]} (int32, total length − 1) and {@code total_sequence_length}
@@ -178,12 +185,7 @@ public final class CachedDecoderFixtures {
         g.input("attention_mask", DataType.INT64, "batch_size", "total_sequence_length");
         String seqlens = g.input("seqlens_k", DataType.INT32, "batch_size");
         String total = g.input("total_sequence_length", DataType.INT32);
-        for (int layer = 0; layer < shape.layers(); layer++) {
-            g.input("past_key_values." + layer + ".key", DataType.FLOAT, "batch_size", shape.kvHeads(),
-                    "past_sequence_length", hd);
-            g.input("past_key_values." + layer + ".value", DataType.FLOAT, "batch_size", shape.kvHeads(),
-                    "past_sequence_length", hd);
-        }
+        pastInputs(g, shape);
         String table = g.weight("model.embed_tokens.weight", shape.vocabulary(), shape.hidden());
         String h = g.op("Gather", axis0, table, ids);
         for (int layer = 0; layer < shape.layers(); layer++) {

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Tiny ONNX models built in code for tests: IR version 8, default-domain opset 17, float32 weights drawn
@@ -420,20 +421,11 @@ public final class OnnxFixtures {
      * {@code factor}; for a purely linear model every output is then scaled by the same factor.
      */
     public static ModelProto scaleWeights(ModelProto model, float factor) {
-        GraphProto.Builder graph = model.getGraph().toBuilder();
-        for (int i = 0; i < graph.getInitializerCount(); i++) {
-            TensorProto t = graph.getInitializer(i);
-            if (t.getDataType() != DataType.FLOAT_VALUE || t.getDataLocation() == DataLocation.EXTERNAL) {
-                continue;
-            }
-            float[] values = floats(t);
+        return withInlineFloats(model, values -> {
             for (int j = 0; j < values.length; j++) {
                 values[j] *= factor;
             }
-            graph.setInitializer(i, t.toBuilder().clearFloatData()
-                    .setRawData(ByteString.copyFrom(GraphBuilder.littleEndian(values))));
-        }
-        return model.toBuilder().setGraph(graph).build();
+        });
     }
 
     /**
@@ -442,6 +434,15 @@ public final class OnnxFixtures {
      */
     public static ModelProto withNoise(ModelProto model, double std, long seed) {
         Random random = new Random(seed);
+        return withInlineFloats(model, values -> {
+            for (int j = 0; j < values.length; j++) {
+                values[j] += (float) (random.nextGaussian() * std);
+            }
+        });
+    }
+
+    /** A copy of {@code model} whose inline float32 initializers of the main graph {@code change} has rewritten in place. */
+    private static ModelProto withInlineFloats(ModelProto model, Consumer<float[]> change) {
         GraphProto.Builder graph = model.getGraph().toBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
             TensorProto t = graph.getInitializer(i);
@@ -449,9 +450,7 @@ public final class OnnxFixtures {
                 continue;
             }
             float[] values = floats(t);
-            for (int j = 0; j < values.length; j++) {
-                values[j] += (float) (random.nextGaussian() * std);
-            }
+            change.accept(values);
             graph.setInitializer(i, t.toBuilder().clearFloatData()
                     .setRawData(ByteString.copyFrom(GraphBuilder.littleEndian(values))));
         }

@@ -34,9 +34,6 @@ public final class OnnxModel {
     /** Nesting deeper than this is rejected as hostile; real models nest subgraphs a few levels at most. */
     static final int RECURSION_LIMIT = 100;
 
-    /** Bytes {@link #floats} reads at a time from an external data file. */
-    private static final int READ_CHUNK = 1 << 20;
-
     private final Path file;
     private final Path directory;
     private final ModelProto proto;
@@ -154,52 +151,15 @@ public final class OnnxModel {
 
     /** The tensor as float32 values; supports FLOAT, FLOAT16, BFLOAT16 and DOUBLE tensors. */
     public float[] floats(TensorProto tensor) throws IOException {
+        ByteString raw = rawBytes(tensor);
         long elements = TensorCodec.elementCount(tensor);
         int width = TensorCodec.elementSize(tensor.getDataType());
-        if (isExternal(tensor) && width > 0) {
-            return readFloats(tensor, checkExternal(directory, tensor), Math.toIntExact(elements), width);
-        }
-        ByteString raw = rawBytes(tensor);
         if (width <= 0 || (long) raw.size() != elements * width) {
             throw new InvalidModelException("tensor '%s' declares %d elements of type %d but holds %d bytes"
                     .formatted(tensor.getName(), elements, tensor.getDataType(), raw.size()));
         }
         return TensorCodec.toFloats(tensor.getDataType(), raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN),
                 Math.toIntExact(elements), tensor.getName());
-    }
-
-    /**
-     * An external tensor's values read through a small buffer rather than a mapping: every weight of a model is read
-     * once per compression, and mapped pages stay in the process's resident set until the mapping is collected — at
-     * LLM scale, the whole model on top of the heap.
-     */
-    private static float[] readFloats(TensorProto tensor, ExternalRef ref, int elements, int width) throws IOException {
-        if (ref.length() != (long) elements * width) {
-            throw new InvalidModelException("tensor '%s' declares %d elements of type %d but holds %d bytes"
-                    .formatted(tensor.getName(), elements, tensor.getDataType(), ref.length()));
-        }
-        float[] values = new float[elements];
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(READ_CHUNK, Math.max(width, (long) elements * width)))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        int perChunk = buffer.capacity() / width;
-        try (FileChannel channel = FileChannel.open(ref.file(), StandardOpenOption.READ)) {
-            long at = ref.offset();
-            for (int done = 0; done < elements; ) {
-                int count = Math.min(perChunk, elements - done);
-                buffer.clear().limit(count * width);
-                while (buffer.hasRemaining()) {
-                    if (channel.read(buffer, at + buffer.position()) < 0) {
-                        throw new InvalidModelException("external data of tensor '%s' ends before its %d bytes"
-                                .formatted(tensor.getName(), ref.length()));
-                    }
-                }
-                at += (long) count * width;
-                buffer.flip();
-                TensorCodec.toFloats(tensor.getDataType(), buffer, values, done, count, tensor.getName());
-                done += count;
-            }
-        }
-        return values;
     }
 
     record ExternalRef(Path file, long offset, long length) {}

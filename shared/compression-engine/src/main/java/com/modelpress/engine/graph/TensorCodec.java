@@ -56,31 +56,26 @@ public final class TensorCodec {
 
     static float[] toFloats(int dataType, ByteBuffer data, int count, String name) {
         float[] values = new float[count];
-        toFloats(dataType, data, values, 0, count, name);
-        return values;
-    }
-
-    /** Decodes {@code count} elements from the start of {@code data} into {@code values} from index {@code from}. */
-    static void toFloats(int dataType, ByteBuffer data, float[] values, int from, int count, String name) {
         switch (dataType) {
-            case DataType.FLOAT_VALUE -> data.asFloatBuffer().get(values, from, count);
+            case DataType.FLOAT_VALUE -> data.asFloatBuffer().get(values);
             case DataType.DOUBLE_VALUE -> {
                 for (int i = 0; i < count; i++) {
-                    values[from + i] = (float) data.getDouble(i * 8);
+                    values[i] = (float) data.getDouble(i * 8);
                 }
             }
             case DataType.FLOAT16_VALUE -> {
                 for (int i = 0; i < count; i++) {
-                    values[from + i] = Float.float16ToFloat(data.getShort(i * 2));
+                    values[i] = Float.float16ToFloat(data.getShort(i * 2));
                 }
             }
             case DataType.BFLOAT16_VALUE -> {
                 for (int i = 0; i < count; i++) {
-                    values[from + i] = Float.intBitsToFloat((data.getShort(i * 2) & 0xffff) << 16);
+                    values[i] = Float.intBitsToFloat((data.getShort(i * 2) & 0xffff) << 16);
                 }
             }
             default -> throw new IllegalArgumentException("tensor '%s' of type %d is not floating point".formatted(name, dataType));
         }
+        return values;
     }
 
     /** Converts tensors stored in typed repeated fields to raw little-endian bytes. */

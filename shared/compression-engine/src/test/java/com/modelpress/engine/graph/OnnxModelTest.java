@@ -49,19 +49,6 @@ class OnnxModelTest {
     }
 
     @Test
-    void readsExternalValuesLargerThanOneReadExactly() throws IOException {
-        // 1024 x 300 float32 = 1.2 MB: more than one read of the external file
-        Path file = OnnxFixtures.withExternalData(dir, 1024, 300, 5);
-        OnnxModel model = OnnxModel.read(file);
-        TensorProto w = model.proto().getGraph().getInitializerList().stream().filter(t -> t.getName().equals("W")).findFirst().orElseThrow();
-        float[] expected = OnnxFixtures.initializerValues(OnnxFixtures.matMul(1024, 300, 5), "W");
-        assertThat(model.floats(w)).isEqualTo(expected);
-        float[] mapped = new float[expected.length];
-        model.rawBytes(w).asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(mapped);
-        assertThat(mapped).isEqualTo(expected);
-    }
-
-    @Test
     void refusesExternalDataOutsideTheModelFolder() throws IOException {
         Files.write(dir.resolve("w.bin"), new byte[64]);
         assertThat(reject(external("/etc/passwd", 0, 64))).hasMessageContaining("absolute");

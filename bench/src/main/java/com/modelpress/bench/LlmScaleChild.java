@@ -43,10 +43,15 @@ public final class LlmScaleChild {
         CompressionMethod method = CompressionMethod.of("int4",
                 new CompressionOptions(Integer.parseInt(args[6]), false, List.of(), null, args[5]));
         java.util.concurrent.atomic.AtomicLong sampledPeak = new java.util.concurrent.atomic.AtomicLong();
+        Printer printer = new Printer();
         Thread sampler = Thread.ofPlatform().daemon().start(() -> {
             Runtime runtime = Runtime.getRuntime();
+            int ticks = 0;
             while (!Thread.currentThread().isInterrupted()) {
                 sampledPeak.accumulateAndGet(runtime.totalMemory() - runtime.freeMemory(), Math::max);
+                if (ticks++ % 10 == 0) {
+                    printer.sampleResidentSet();
+                }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -56,7 +61,7 @@ public final class LlmScaleChild {
         });
         long started = System.nanoTime();
         FidelityReport report = new ModelCompressor(evaluation, calibration).compress(input, output, method,
-                new Printer());
+                printer);
         long seconds = (System.nanoTime() - started) / 1_000_000;
         Properties result = new Properties();
         result.setProperty("millis", Long.toString(seconds));
@@ -81,6 +86,7 @@ public final class LlmScaleChild {
         result.setProperty("heapPoolPeaksBytes", Long.toString(peakHeap()));
         result.setProperty("maxHeapBytes", Long.toString(Runtime.getRuntime().maxMemory()));
         result.setProperty("peakRssBytes", Long.toString(peakResidentSet()));
+        result.setProperty("stepPeakRss", printer.stepPeaks());
         try (var out = Files.newOutputStream(Path.of(args[7]))) {
             result.store(out, "LlmScaleChild");
         }
@@ -99,34 +105,71 @@ public final class LlmScaleChild {
 
     /** {@code VmHWM} of this process (Linux), in bytes; -1 where unknown. */
     static long peakResidentSet() throws IOException {
+        return status("VmHWM:");
+    }
+
+    /** One {@code /proc/self/status} field given in kB, in bytes; -1 where unknown. */
+    private static long status(String field) throws IOException {
         Path status = Path.of("/proc/self/status");
         if (!Files.isReadable(status)) {
             return -1;
         }
         for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmHWM:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
             }
         }
         return -1;
     }
 
-    /** Prints each step's progress in tenths to stderr, for the log. */
+    /**
+     * Prints each step's progress in tenths to stderr with the resident set at that moment, for the log, and
+     * keeps the highest resident set sampled while each progress step was the current one.
+     */
     private static final class Printer implements ProgressListener {
         private final long started = System.nanoTime();
+        private final Map<String, Long> peaks = new java.util.LinkedHashMap<>();
+        private volatile String current = "start";
         private String step = "";
         private int tenth = -1;
         private long printed;
 
         @Override
         public void onProgress(String name, double fraction) {
+            current = name;
             int now = (int) Math.floor(fraction * 10);
             long at = System.nanoTime();
             if ((!name.equals(step) || now != tenth) && (at - printed > 2_000_000_000L || fraction >= 1)) {
                 printed = at;
-                System.err.printf(Locale.ROOT, "%7.1f s  %-12s %3d %%%n", (System.nanoTime() - started) / 1e9, name, now * 10);
+                System.err.printf(Locale.ROOT, "%7.1f s  %-12s %3d %%  rss %5.2f GB  heap %5.2f GB%n",
+                        (System.nanoTime() - started) / 1e9, name, now * 10, residentSet() / 1e9,
+                        (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / 1e9);
                 step = name;
                 tenth = now;
+            }
+        }
+
+        /** Called by the sampler thread: the resident set now, counted against the current step. */
+        void sampleResidentSet() {
+            long rss = residentSet();
+            synchronized (peaks) {
+                peaks.merge(current, rss, Math::max);
+            }
+        }
+
+        /** {@code step=bytes,...} in the order the steps first reported. */
+        String stepPeaks() {
+            synchronized (peaks) {
+                return peaks.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(Collectors.joining(","));
+            }
+        }
+
+        private static long residentSet() {
+            try {
+                return status("VmRSS:");
+            } catch (IOException e) {
+                return -1;
             }
         }
     }

@@ -53,6 +53,8 @@ public final class FidelityEvaluator {
 
     /** Untimed runs before latency is measured. */
     static final int WARM_UP_RUNS = 3;
+    /** Committed heap above which {@link #releaseHeap} collects before a model is loaded. */
+    static final long RELEASABLE_HEAP = 512L << 20;
     static final String PROGRESS_STEP = "evaluate";
 
     private FidelityEvaluator() {
@@ -432,7 +434,19 @@ public final class FidelityEvaluator {
         }
     }
 
+    /**
+     * Collects the heap when the JVM has grown it past {@link #RELEASABLE_HEAP}: after a full collection G1 gives its
+     * free regions back to the OS, so the resident set does not carry a compression's spent heap (at LLM scale, the
+     * whole {@code -Xmx}) while ONNX Runtime holds a model's weights — the two together set the process's peak.
+     */
+    static void releaseHeap() {
+        if (Runtime.getRuntime().totalMemory() > RELEASABLE_HEAP) {
+            System.gc();
+        }
+    }
+
     static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
+        releaseHeap();
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {

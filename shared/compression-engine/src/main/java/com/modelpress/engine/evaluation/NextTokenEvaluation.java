@@ -16,12 +16,15 @@ import com.modelpress.engine.InvalidModelException;
 import com.modelpress.engine.ProgressListener;
 import com.modelpress.engine.UnsupportedModelException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Evaluates a compressed decoder LM against its original the way LLM users judge one: both models run side by side
@@ -31,9 +34,11 @@ import java.util.Map;
  * is the text's next token, or without a text the original's most likely token, the same for both models. The
  * prefill outputs are also compared vector by vector ({@link OutputComparison}) as for any model.
  *
- * <p>Equal windows are stacked into batches ({@link #LOGITS_BUDGET}); both sessions are open at once and take turns per
- * batch, so memory is the two sessions plus one batch's outputs (the original's prefill outputs and decode-step logits
- * are held until the compressed model has run the batch). Thread-safe: no state.
+ * <p>Equal windows are stacked into batches ({@link #LOGITS_BUDGET}). The original runs every batch first and is closed
+ * before the compressed model's session is created, so ONNX Runtime holds one model's weights at a time (on a CPU an
+ * fp16 model's session takes about twice its weights, the fp16 MatMul weights widened to float32); the original's
+ * prefill outputs and decode-step logits wait in a scratch file ({@link FloatSpill}), so the heap holds one batch's
+ * outputs. Thread-safe: no state.
  */
 final class NextTokenEvaluation {
 
@@ -56,36 +61,55 @@ final class NextTokenEvaluation {
         ModelStructure structure = facts.structure();
         Map<String, String> recorded = new LinkedHashMap<>();
         try (SessionOptions options = FidelityEvaluator.sessionOptions(env, settings, recorded);
-             OrtSession original = FidelityEvaluator.open(env, "the model", originalModel, options);
-             OrtSession compressed = FidelityEvaluator.open(env, "the compressed model", compressedModel, options)) {
-            List<InputSpec> inputs = specs(original);
-            List<String> outputs = floatOutputs(original);
-            checkSignature(original, compressed, compressedModel, outputs);
-            Samples samples = samples(inputs, facts, settings);
-            boolean truthKnown = !samples.source().equals("synthesised");
+             FloatSpill spill = new FloatSpill()) {
+            Run run;
+            Samples samples;
+            List<Batch> batches;
+            List<OriginalBatch> originals = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
+            Set<String> originalInputs;
+            double originalMs = 0;
             int steps = structure.hasCache() ? settings.decodeSteps() : 0;
-            int timedRuns = settings.latencyRuns() > 0 ? FidelityEvaluator.WARM_UP_RUNS + settings.latencyRuns() : 0;
-            FidelityEvaluator.Progress progress = new FidelityEvaluator.Progress(listener);
-            progress.expect(2 * (samples.samples().size() + timedRuns));
-
-            Run run = new Run(env, structure, inputs, specs(compressed), outputs, FidelityEvaluator.maskInput(inputs),
-                    truthKnown, steps, progress);
-            for (Batch batch : batches(samples, structure, FidelityEvaluator.maskInput(inputs))) {
-                run.window(original, compressed, batch, userInputs(settings), originalModel, compressedModel);
+            // one session at a time: the original's outputs wait in the scratch file for the compressed model, so the
+            // process holds one model's weights in ONNX Runtime, not both
+            try (OrtSession original = FidelityEvaluator.open(env, "the model", originalModel, options)) {
+                List<InputSpec> inputs = specs(original);
+                List<String> outputs = floatOutputs(original);
+                samples = samples(inputs, facts, settings);
+                boolean truthKnown = !samples.source().equals("synthesised");
+                int timedRuns = settings.latencyRuns() > 0 ? FidelityEvaluator.WARM_UP_RUNS + settings.latencyRuns() : 0;
+                FidelityEvaluator.Progress progress = new FidelityEvaluator.Progress(listener);
+                progress.expect(2 * (samples.samples().size() + timedRuns));
+                run = new Run(env, structure, inputs, outputs, FidelityEvaluator.maskInput(inputs), truthKnown, steps,
+                        progress, spill);
+                batches = batches(samples, structure, FidelityEvaluator.maskInput(inputs));
+                for (Batch batch : batches) {
+                    originals.add(run.original(original, batch, userInputs(settings), originalModel));
+                }
+                if (settings.latencyRuns() > 0) {
+                    originalMs = FidelityEvaluator.latency(env, original, originalModel, samples, settings, progress);
+                }
+                original.getOutputInfo().forEach((name, info) -> {
+                    if (!outputs.contains(name)) {
+                        notes.add("output '" + name + "' (" + info.getInfo() + ") not compared: only float tensors are");
+                    }
+                });
+                originalInputs = original.getInputNames();
             }
             Latency latency = null;
-            if (settings.latencyRuns() > 0) {
-                double originalMs = FidelityEvaluator.latency(env, original, originalModel, samples, settings, progress);
-                double compressedMs = FidelityEvaluator.latency(env, compressed, compressedModel, samples, settings, progress);
-                latency = new Latency(originalMs, compressedMs, compressedMs / originalMs, settings.latencyRuns(),
-                        settings.executionProvider().name());
-            }
-            List<String> notes = new ArrayList<>();
-            original.getOutputInfo().forEach((name, info) -> {
-                if (!outputs.contains(name)) {
-                    notes.add("output '" + name + "' (" + info.getInfo() + ") not compared: only float tensors are");
+            try (OrtSession compressed = FidelityEvaluator.open(env, "the compressed model", compressedModel, options)) {
+                checkSignature(originalInputs, compressed, compressedModel, run.outputs);
+                List<InputSpec> compressedInputs = specs(compressed);
+                for (int index = 0; index < batches.size(); index++) {
+                    run.compressed(compressed, compressedInputs, batches.get(index), originals.get(index), compressedModel);
                 }
-            });
+                if (settings.latencyRuns() > 0) {
+                    double compressedMs = FidelityEvaluator.latency(env, compressed, compressedModel, samples, settings,
+                            run.progress);
+                    latency = new Latency(originalMs, compressedMs, compressedMs / originalMs, settings.latencyRuns(),
+                            settings.executionProvider().name());
+                }
+            }
             List<OutputFidelity> fidelity = run.outputFidelity(notes);
             LanguageModelFidelity lm = new LanguageModelFidelity(structure.logitsOutput(), samples.source(),
                     samples.samples().size(), run.longestWindow, run.decoded > 0 ? steps : 0, run.prefill.result(),
@@ -95,7 +119,7 @@ final class NextTokenEvaluation {
                     run.prefill.positions(), samples.samples().size(), run.decoded == 0
                             ? (structure.hasCache() ? ", no decode steps" : ", no decode steps (no KV cache)")
                             : ", then %d decode steps after each of %d windows, each model feeding its own present back as past (%s)"
-                                    .formatted(steps, run.decoded, truthKnown ? "the text's next tokens"
+                                    .formatted(steps, run.decoded, run.truthKnown ? "the text's next tokens"
                                             : "the original's most likely token fed to both")));
             if (run.skippedDecode > 0) {
                 notes.add(run.skippedDecode + " samples had padding, a batch over one or a filled cache: no decode steps after them");
@@ -103,6 +127,8 @@ final class NextTokenEvaluation {
             listener.onProgress(FidelityEvaluator.PROGRESS_STEP, 1);
             return new EvaluationResult(fidelity, latency, recorded, new EvaluationInfo(samples.source(),
                     samples.samples().size(), samples.description(), samples.text()), notes, structure.info(), lm);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the original's outputs in a scratch file", e);
         }
     }
 
@@ -129,6 +155,17 @@ final class NextTokenEvaluation {
             return row < continuations.size() ? continuations.get(row) : new long[0];
         }
     }
+
+    /**
+     * What the original left for the compressed model in one batch.
+     *
+     * @param outputs    its prefill outputs
+     * @param steps      its logits at each decode step
+     * @param fed        per decode step, the token fed to each row
+     * @param vocabulary logits per position
+     */
+    private record OriginalBatch(Map<String, Run.Held> outputs, List<FloatSpill.Stored> steps, long[][] fed,
+                                 int vocabulary) {}
 
     /**
      * Consecutive samples that are single prefill windows of the same shape with a mask of ones and an empty cache
@@ -211,12 +248,12 @@ final class NextTokenEvaluation {
         private final OrtEnvironment env;
         private final ModelStructure structure;
         private final List<InputSpec> originalInputs;
-        private final List<InputSpec> compressedInputs;
         private final List<String> outputs;
         private final String maskInput;
         private final boolean truthKnown;
         private final int steps;
         private final FidelityEvaluator.Progress progress;
+        private final FloatSpill spill;
         private final Map<String, OutputComparison> comparisons = new LinkedHashMap<>();
         private final NextTokenStats prefill = new NextTokenStats();
         private final NextTokenStats decode = new NextTokenStats();
@@ -224,28 +261,25 @@ final class NextTokenEvaluation {
         private int decoded;
         private int skippedDecode;
 
-        Run(OrtEnvironment env, ModelStructure structure, List<InputSpec> originalInputs,
-            List<InputSpec> compressedInputs, List<String> outputs, String maskInput, boolean truthKnown, int steps,
-            FidelityEvaluator.Progress progress) {
+        Run(OrtEnvironment env, ModelStructure structure, List<InputSpec> originalInputs, List<String> outputs,
+            String maskInput, boolean truthKnown, int steps, FidelityEvaluator.Progress progress, FloatSpill spill) {
             this.env = env;
             this.structure = structure;
             this.originalInputs = originalInputs;
-            this.compressedInputs = compressedInputs;
             this.outputs = outputs;
             this.maskInput = maskInput;
             this.truthKnown = truthKnown;
             this.steps = steps;
             this.progress = progress;
+            this.spill = spill;
         }
 
         /**
-         * One batch of windows: the original's prefill and decode steps first (its logits kept, the tokens it was fed
-         * noted), then the compressed model's on the same tokens, compared as they come. The two sessions take turns
-         * per batch, not per step: interleaving them step by step makes each one's idle thread pool spin against the
-         * other's work.
+         * The original's side of one batch: its prefill and decode steps, its outputs and logits written to the
+         * scratch file, the tokens it was fed noted for the compressed model.
          */
-        void window(OrtSession original, OrtSession compressed, Batch batch, boolean userInputs, Path originalModel,
-                    Path compressedModel) throws OrtException {
+        OriginalBatch original(OrtSession original, Batch batch, boolean userInputs, Path originalModel)
+                throws OrtException {
             Sample sample = batch.sample();
             long[] shape = sample.inputs().get(structure.tokenInput()).shape();
             int rows = Math.toIntExact(shape[0]);
@@ -256,16 +290,17 @@ final class NextTokenEvaluation {
                 skippedDecode += batch.size();
             }
             long[][] fed = new long[decodes ? steps : 0][rows];
-            List<float[]> originalSteps = new ArrayList<>();
-            Map<String, Output> originalOutputs;
+            List<FloatSpill.Stored> originalSteps = new ArrayList<>();
+            Map<String, Held> originalOutputs = new LinkedHashMap<>();
             OrtSession.Result result;
             try (Feeds feeds = Feeds.of(env, original, sample)) {
                 result = runOrFail(original, feeds, originalModel, sample, userInputs);
             }
             int vocabulary;
             try {
-                originalOutputs = read(result);
-                float[] logits = originalOutputs.get(structure.logitsOutput()).values();
+                Map<String, Output> outputs = read(result);
+                float[] logits = outputs.get(structure.logitsOutput()).values();
+                outputs.forEach((name, output) -> originalOutputs.put(name, new Held(output.shape(), spill.write(output.values()))));
                 vocabulary = logits.length / Math.max(1, rows * length);
                 long[] next = new long[rows];
                 for (int row = 0; row < rows; row++) {
@@ -277,7 +312,7 @@ final class NextTokenEvaluation {
                     fed[step] = next.clone();
                     result = step(original, originalInputs, sample, result, tokens(next), length + step, originalModel);
                     float[] a = logits(result, originalModel, rows * vocabulary);
-                    originalSteps.add(a);
+                    originalSteps.add(spill.write(a));
                     for (int row = 0; row < rows; row++) {
                         long[] continuation = batch.continuation(row);
                         next[row] = truthKnown && step + 1 < continuation.length ? continuation[step + 1]
@@ -288,18 +323,32 @@ final class NextTokenEvaluation {
                 result.close();
             }
             progress.advance(batch.size());
+            return new OriginalBatch(originalOutputs, originalSteps, fed, vocabulary);
+        }
 
+        /** The compressed model's side of one batch, on the tokens the original was fed, compared as it comes. */
+        void compressed(OrtSession compressed, List<InputSpec> compressedInputs, Batch batch, OriginalBatch original,
+                        Path compressedModel) throws OrtException {
+            Sample sample = batch.sample();
+            int rows = Math.toIntExact(sample.inputs().get(structure.tokenInput()).shape()[0]);
+            int vocabulary = original.vocabulary();
+            long[][] fed = original.fed();
+            OrtSession.Result result;
             try (Feeds feeds = Feeds.of(env, compressed, sample)) {
                 result = runOrFail(compressed, feeds, compressedModel, sample, false);
             }
             try {
+                Map<String, Output> originalOutputs = new LinkedHashMap<>();
+                original.outputs().forEach((name, held) -> originalOutputs.put(name,
+                        new Output(held.shape(), spill.read(held.values()))));
                 compare(batch, originalOutputs, read(result));
+                originalOutputs.clear();
                 int[] positions = new int[rows];
                 for (int row = 0; row < rows; row++) {
                     positions[row] = row;
                 }
                 for (int step = 0; step < fed.length; step++) {
-                    result = step(compressed, compressedInputs, sample, result, tokens(fed[step]), length + step,
+                    result = step(compressed, compressedInputs, sample, result, tokens(fed[step]), length(sample) + step,
                             compressedModel);
                     float[] b = logits(result, compressedModel, rows * vocabulary);
                     long[] truth = new long[rows];
@@ -309,7 +358,7 @@ final class NextTokenEvaluation {
                     }
                     int[] along = new int[rows];
                     Arrays.fill(along, step);
-                    decode.add(originalSteps.get(step), b, vocabulary, positions, truth, along);
+                    decode.add(spill.read(original.steps().get(step)), b, vocabulary, positions, truth, along);
                 }
             } finally {
                 result.close();
@@ -318,6 +367,10 @@ final class NextTokenEvaluation {
             if (fed.length > 0) {
                 decoded += rows;
             }
+        }
+
+        private int length(Sample sample) {
+            return Math.toIntExact(sample.inputs().get(structure.tokenInput()).shape()[1]);
         }
 
         private static long[][] tokens(long[] next) {
@@ -330,6 +383,9 @@ final class NextTokenEvaluation {
 
         /** One output of one run: its shape and values, widened to float. */
         private record Output(long[] shape, float[] values) {}
+
+        /** One output of the original's run, its values in the scratch file. */
+        record Held(long[] shape, FloatSpill.Stored values) {}
 
         private Map<String, Output> read(OrtSession.Result result) {
             Map<String, Output> values = new LinkedHashMap<>();
@@ -514,10 +570,10 @@ final class NextTokenEvaluation {
         return names;
     }
 
-    private static void checkSignature(OrtSession original, OrtSession compressed, Path compressedModel,
+    private static void checkSignature(Set<String> originalInputs, OrtSession compressed, Path compressedModel,
                                        List<String> outputs) throws OrtException {
         for (String input : compressed.getInputNames()) {
-            if (!original.getInputNames().contains(input)) {
+            if (!originalInputs.contains(input)) {
                 throw new UnsupportedModelException("compressed model " + compressedModel + " has input '" + input
                         + "', which the original model does not have");
             }

@@ -47,17 +47,11 @@ public final class Fp16Pass implements WeightPass {
                 || !weight.subgraphUses().isEmpty() || !scope.usesAvailable(weight) || scope.opset() < 6) {
             return Optional.empty();
         }
-        float[] decoded = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            if (!(Math.abs(values[i]) <= FLOAT16_MAX)) {
-                return Optional.empty();
-            }
-            decoded[i] = Float.float16ToFloat(Float.floatToFloat16(values[i]));
-        }
-        double sqnr = Sqnr.decibels(values, decoded);
-        if (sqnr < KEPT_MIN_SQNR_DB) {
+        float[] decoded = roundedKeepingSqnr(values);
+        if (decoded == null) {
             return Optional.empty();
         }
+        double sqnr = Sqnr.decibels(values, decoded);
         int valueType = weight.valueType();
         String half = scope.fresh(weight.name() + "_fp16");
         TensorProto tensor = Nodes.tensor(half, DataType.FLOAT16_VALUE, weight.dims(),
@@ -91,6 +85,48 @@ public final class Fp16Pass implements WeightPass {
         return Optional.of(new TensorReport(weight.name(), "kept", encoding, 16, null, values.length, weight.storedBytes(),
                 2L * values.length, sqnr, why));
     }
+
+    /**
+     * The values rounded to float16, or null when one is outside its range or the rounding loses more than
+     * {@link #KEPT_MIN_SQNR_DB}.
+     */
+    private static float[] roundedKeepingSqnr(float[] values) {
+        float[] decoded = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            if (!(Math.abs(values[i]) <= FLOAT16_MAX)) {
+                return null;
+            }
+            decoded[i] = Float.float16ToFloat(Float.floatToFloat16(values[i]));
+        }
+        return Sqnr.decibels(values, decoded) < KEPT_MIN_SQNR_DB ? null : decoded;
+    }
+
+    /**
+     * Bytes a float32 tensor stored as float16 pays besides its data: the {@code Cast} node (its op type, attribute and
+     * the short name {@code GraphNames} gives its output; its input takes the place the tensor's name had in its reader).
+     */
+    static final long HALF_CAST_OVERHEAD = 32;
+
+    /**
+     * A float32 tensor a pass writes (a Conv's folded or corrected bias) stored as float16 under {@code name}, read
+     * through a {@code Cast} to float32 whose output is {@code cast().getOutput(0)}: where that saves bytes
+     * ({@link #HALF_CAST_OVERHEAD}), every value is in float16's range and the rounding keeps
+     * {@link #KEPT_MIN_SQNR_DB}, at an opset with {@code Cast(to)} (6).
+     *
+     * @return empty when the tensor is better kept in float32
+     */
+    public static Optional<Half> half(String name, long[] dims, float[] values, RewriteScope scope) {
+        if (2L * values.length <= HALF_CAST_OVERHEAD || scope.opset() < 6 || roundedKeepingSqnr(values) == null) {
+            return Optional.empty();
+        }
+        TensorProto tensor = Nodes.tensor(name, DataType.FLOAT16_VALUE, dims, scope.store(TensorCodec.toFloat16Bytes(values)));
+        NodeProto cast = Nodes.node("Cast", scope.fresh(name + "_cast"), List.of(name), List.of(scope.fresh(name + "_float")),
+                Nodes.intAttribute("to", DataType.FLOAT_VALUE));
+        return Optional.of(new Half(tensor, cast));
+    }
+
+    /** A float16 tensor and the {@code Cast} that reads it as float32; see {@link #half}. */
+    public record Half(TensorProto tensor, NodeProto cast) {}
 
     @Override
     public TensorReport apply(Weight weight, float[] values, RewriteScope scope) {

@@ -5,6 +5,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.google.protobuf.ByteString;
 import com.modelpress.contracts.FidelityReport.TensorReport;
+import com.modelpress.engine.fp16.Fp16Pass;
 import com.modelpress.engine.graph.Nodes;
 import com.modelpress.engine.graph.RewriteScope;
 import com.modelpress.engine.graph.TensorCodec;
@@ -163,10 +164,7 @@ final class CalibratedConv {
             double[] before = fold.map(BatchNormFold::bias).orElseGet(() -> IntStream.range(0, channels)
                     .mapToDouble(o -> bias[o]).toArray());
             float[] shifted = shiftedBias(before, coded.rounded().biasShift());
-            if (conv.getInputCount() <= 2) {
-                stored += 4L * channels;
-            }
-            replaceConv(weight, decode, shifted, fits, fold, scope);
+            stored += replaceConv(weight, decode, shifted, fits, fold, scope);
             if (fold.isPresent()) {
                 encoding += ", BatchNormalization folded";
             }
@@ -230,21 +228,30 @@ final class CalibratedConv {
     /**
      * The graph surgery of a corrected kernel: its decode, and the convolution reading the {@code shifted} bias (in place
      * of the one it read, dropped where nothing else reads it); with a folded normalization, the convolution writes the
-     * normalization's output and the normalization goes.
+     * normalization's output and the normalization goes. The bias is float16 behind a {@code Cast} where
+     * {@link Fp16Pass#half} finds that saves bytes and keeps it.
+     *
+     * @return the bytes the new bias adds to the model: its own, less those of the float32 bias it replaces
      */
-    private static void replaceConv(Weight weight, Int8Encodings.ChannelDecode decode, float[] shifted, boolean fits,
+    private static long replaceConv(Weight weight, Int8Encodings.ChannelDecode decode, float[] shifted, boolean fits,
                                     Optional<BatchNormFold> fold, RewriteScope scope) {
         Weight.Use use = weight.uses().getFirst();
         NodeProto conv = use.node();
         String name = scope.fresh(conv.getOutput(0) + (fits ? "_corrected_bias" : "_folded_bias"));
-        TensorProto biasTensor = Nodes.tensor(name, DataType.FLOAT_VALUE, new long[]{shifted.length},
-                ByteString.copyFrom(TensorCodec.toFloatBytes(shifted)));
+        long[] dims = {shifted.length};
+        Optional<Fp16Pass.Half> half = Fp16Pass.half(name, dims, shifted, scope);
+        TensorProto biasTensor = half.map(Fp16Pass.Half::tensor).orElseGet(() -> Nodes.tensor(name, DataType.FLOAT_VALUE,
+                dims, ByteString.copyFrom(TensorCodec.toFloatBytes(shifted))));
+        String biasInput = half.map(h -> h.cast().getOutput(0)).orElse(name);
+        long added = (half.isPresent() ? 2L : 4L) * shifted.length;
         NodeProto.Builder replaced = conv.toBuilder();
         if (conv.getInputCount() > 2) {
-            scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex());
-            replaced.setInput(2, name);
+            if (scope.dropInitializerOnlyReadBy(conv.getInput(2), use.nodeIndex())) {
+                added -= 4L * shifted.length;
+            }
+            replaced.setInput(2, biasInput);
         } else {
-            replaced.addInput(name);
+            replaced.addInput(biasInput);
         }
         Map<Integer, List<NodeProto>> replacements = new java.util.HashMap<>();
         if (fold.isPresent()) {
@@ -255,9 +262,11 @@ final class CalibratedConv {
         List<TensorProto> initializers = new ArrayList<>(decode.initializers());
         initializers.add(biasTensor);
         List<NodeProto> nodes = new ArrayList<>(decode.nodes());
+        half.ifPresent(h -> nodes.add(h.cast()));
         nodes.add(replaced.build());
         replacements.put(use.nodeIndex(), nodes);
         scope.replaceConsumers(weight, initializers, replacements);
+        return added;
     }
 
     /**

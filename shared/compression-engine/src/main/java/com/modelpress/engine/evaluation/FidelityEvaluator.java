@@ -130,7 +130,7 @@ public final class FidelityEvaluator {
     private static Baseline baseline(OrtEnvironment env, Path originalModel, GraphFacts facts, SessionOptions options,
                                      EvaluationSettings settings, Progress counter,
                                      CompletableFuture<OrtSession> opening) throws OrtException {
-        try (OrtSession session = open(env, "the model", originalModel, options)) {
+        try (OrtSession session = openReleasingHeap(env, "the model", originalModel, options)) {
             List<InputSpec> inputs = new ArrayList<>();
             for (NodeInfo input : session.getInputInfo().values()) {
                 inputs.add(InputSpec.of(input));
@@ -398,7 +398,7 @@ public final class FidelityEvaluator {
         CompletableFuture<OrtSession> session = new CompletableFuture<>();
         Thread.ofPlatform().name("modelpress-open-compressed").daemon().stackSize(8L << 20).start(() -> {
             try {
-                session.complete(open(env, "the compressed model", model, options));
+                session.complete(openReleasingHeap(env, "the compressed model", model, options));
             } catch (Throwable e) {
                 // an Error too (out of memory creating the session): a future left open would hang the evaluation
                 session.completeExceptionally(e);
@@ -445,8 +445,17 @@ public final class FidelityEvaluator {
         }
     }
 
-    static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
+    /**
+     * {@link #open}, after {@link #releaseHeap}: for the sessions of an evaluation (the original, the compressed model),
+     * opened once each while a compression's spent heap may still be committed. The scorer's variants, opened once per
+     * measured tensor, use {@link #open} alone: a full collection each time would cost more than the memory it returns.
+     */
+    static OrtSession openReleasingHeap(OrtEnvironment env, String role, Path model, SessionOptions options) {
         releaseHeap();
+        return open(env, role, model, options);
+    }
+
+    static OrtSession open(OrtEnvironment env, String role, Path model, SessionOptions options) {
         try {
             return env.createSession(model.toString(), options);
         } catch (OrtException e) {

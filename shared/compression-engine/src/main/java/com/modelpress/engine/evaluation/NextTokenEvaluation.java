@@ -72,7 +72,7 @@ final class NextTokenEvaluation {
             int steps = structure.hasCache() ? settings.decodeSteps() : 0;
             // one session at a time: the original's outputs wait in the scratch file for the compressed model, so the
             // process holds one model's weights in ONNX Runtime, not both
-            try (OrtSession original = FidelityEvaluator.open(env, "the model", originalModel, options)) {
+            try (OrtSession original = FidelityEvaluator.openReleasingHeap(env, "the model", originalModel, options)) {
                 List<InputSpec> inputs = specs(original);
                 List<String> outputs = floatOutputs(original);
                 samples = samples(inputs, facts, settings);
@@ -97,7 +97,7 @@ final class NextTokenEvaluation {
                 originalInputs = original.getInputNames();
             }
             Latency latency = null;
-            try (OrtSession compressed = FidelityEvaluator.open(env, "the compressed model", compressedModel, options)) {
+            try (OrtSession compressed = FidelityEvaluator.openReleasingHeap(env, "the compressed model", compressedModel, options)) {
                 checkSignature(originalInputs, compressed, compressedModel, run.outputs);
                 List<InputSpec> compressedInputs = specs(compressed);
                 for (int index = 0; index < batches.size(); index++) {
